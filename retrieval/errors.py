@@ -1,0 +1,62 @@
+"""Typed errors raised by ``retrieval``; their messages are written for end users.
+
+::
+
+    BriefbotError
+    ├── QueryError              a query we will not run; the message says what to do
+    │   ├── EmptyQueryError       nothing searchable was typed
+    │   ├── StopwordsOnlyError    only words too common to search for
+    │   └── QueryTooLongError     over ``MAX_QUERY_CHARS``
+    ├── SourceError             a whole source cannot be read (missing file, bad URL,
+    │                           HTTP failure, response too large)
+    └── StoreError              the store cannot be opened or written
+
+Malformed *items* inside a readable source are not errors: loaders report them
+as ``Skipped`` records and keep everything else.
+"""
+
+from __future__ import annotations
+
+
+class BriefbotError(Exception):
+    """Base of every error ``retrieval`` raises on purpose."""
+
+
+class QueryError(BriefbotError):
+    """A query that will not be searched; ``str(error)`` is a help message."""
+
+
+class EmptyQueryError(QueryError):
+    """The query has no searchable words."""
+
+    def __init__(self) -> None:
+        super().__init__("Type a few words to search for, e.g. 'weapons for Ukraine'.")
+
+
+class StopwordsOnlyError(QueryError):
+    """Every word of the query is a stopword ("the", "of", ...)."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__(
+            f"'{query}' has only very common words. Add a specific word: a name, place or topic."
+        )
+
+
+class QueryTooLongError(QueryError):
+    """The query is longer than the documented limit."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        self.length = length
+        self.limit = limit
+        super().__init__(
+            f"That query is {length} characters long; the limit is {limit}. "
+            "Ask with a few key words instead."
+        )
+
+
+class SourceError(BriefbotError):
+    """A source (file, folder or URL) could not be read at all."""
+
+
+class StoreError(BriefbotError):
+    """The article store could not be opened, read or written."""

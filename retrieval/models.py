@@ -1,0 +1,124 @@
+"""Records that cross module boundaries: plain, frozen, and free of markup.
+
+Every span is a half-open ``[start, end)`` range of character offsets, so a
+consumer can prove an excerpt or a highlight is a verbatim slice of stored text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open character range ``[start, end)`` inside some text."""
+
+    start: int
+    end: int
+
+    def slice(self, text: str) -> str:
+        """Return the part of ``text`` this span covers."""
+        return text[self.start : self.end]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A briefing as a loader produced it, before it is stored.
+
+    ``id`` may be empty: the store then derives one from the dedup key
+    (canonical URL, else content hash), so the same article always gets
+    the same id whichever way it arrived.
+    """
+
+    title: str
+    text: str
+    date: datetime | None = None
+    url: str | None = None
+    source: str | None = None
+    id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """A stored article without its text: what a citation or a listing needs."""
+
+    id: str
+    title: str
+    date: datetime | None
+    url: str | None
+    source: str | None
+    passages: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A chunk of an article; ``span`` locates ``text`` inside the article text."""
+
+    id: int
+    article_id: str
+    ordinal: int
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """One input item a loader or the store refused, and why, in plain words."""
+
+    source: str
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f" ({self.where})" if self.where else ""
+        return f"{self.source}{where}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """What a loader kept and what it skipped: nothing is dropped silently."""
+
+    articles: tuple[Article, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+
+    def __add__(self, other: LoadReport) -> LoadReport:
+        return LoadReport(self.articles + other.articles, self.skipped + other.skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSummary:
+    """The outcome of storing one batch: counts plus every skip reason."""
+
+    added: tuple[ArticleInfo, ...] = ()
+    duplicates: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    passages: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result, ready to cite.
+
+    ``excerpt`` is ``excerpt_span.slice(passage.text)``: the passage's best
+    sentence for the query. ``highlights`` are spans inside ``excerpt``.
+    """
+
+    rank: int
+    score: float
+    article: ArticleInfo
+    passage: Passage
+    excerpt: str
+    excerpt_span: Span
+    highlights: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The hits for one query plus what a reply header needs."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    terms: tuple[str, ...] = ()
+    seconds: float = 0.0
+    matched: int = field(default=0)
