@@ -6,7 +6,7 @@ consumer can prove an excerpt or a highlight is a verbatim slice of stored text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 
@@ -121,4 +121,3 @@ class SearchResult:
     hits: tuple[Hit, ...]
     terms: tuple[str, ...] = ()
     seconds: float = 0.0
-    matched: int = field(default=0)
