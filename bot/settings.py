@@ -98,9 +98,18 @@ ENV_KEYS: dict[str, str] = {
 }
 
 
+CHOICES: dict[str, tuple[str, ...]] = {
+    "scorer": ("lucene", "okapi"),
+    "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+
+
 def _coerce(name: str, value: Any, where: str) -> Any:
     """Turn a TOML or environment value into the type the field holds, or say what is wrong."""
     default = getattr(Settings(), name)
+    if name in CHOICES and value not in CHOICES[name]:
+        options = " or ".join(repr(choice) for choice in CHOICES[name])
+        raise ConfigError(f"{where}: expected {options}, got {value!r}")
     try:
         if isinstance(default, bool):
             if isinstance(value, str):
@@ -199,8 +208,6 @@ def load_settings(
             values[name] = _coerce(name, env[variable], f"${variable}")
     values.update({key: value for key, value in overrides.items() if value is not None})
     settings = replace(Settings(), **values)
-    if settings.scorer not in {"okapi", "lucene"}:
-        raise ConfigError(f"[index] scorer: expected 'lucene' or 'okapi', got {settings.scorer!r}")
     if settings.results < 1 or settings.page_size < 1:
         raise ConfigError("[search] results and page_size must be at least 1")
     return settings

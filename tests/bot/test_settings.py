@@ -1,0 +1,118 @@
+"""Settings come in layers and fail with messages that name the key and the file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.settings import (
+    TOML_KEYS,
+    ConfigError,
+    Settings,
+    Source,
+    check_token,
+    from_toml,
+    load_settings,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+def test_defaults_without_a_config_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """With no file and no environment, the documented defaults apply."""
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(env={})
+    assert settings == Settings()
+
+
+def test_layers_file_then_environment_then_overrides(tmp_path: Path) -> None:
+    """The environment beats the file, and explicit overrides beat both."""
+    config = tmp_path / "c.toml"
+    config.write_text('[store]\npath = "a.db"\n[index]\nscorer = "okapi"\n[search]\nresults = 5\n')
+    env = {"BRIEFBOT_CONFIG": str(config), "BRIEFBOT_DB": "b.db", "BRIEFBOT_ADMIN_IDS": "7, 8"}
+    settings = load_settings(env=env, scorer="lucene")
+    assert settings.db_path == Path("b.db")
+    assert settings.scorer == "lucene"
+    assert settings.results == 5
+    assert settings.admin_ids == frozenset({7, 8})
+
+
+def test_sources_tables(tmp_path: Path) -> None:
+    """[[sources]] tables become Source records with their poll interval."""
+    config = tmp_path / "c.toml"
+    config.write_text('[[sources]]\nlocation = "news"\nevery = 60\n[[sources]]\nlocation = "x"\n')
+    assert load_settings(config, env={}).sources == (Source("news", 60.0), Source("x", 0.0))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[store]\npaht = "x"\n', "unknown setting [store] paht"),
+        ("[search]\nresults = 'many'\n", "[search] results: expected a int"),
+        ("[search]\nresults = -1\n", "[search] results"),
+        ("[access]\nadmin_ids = 'me'\n", "[access] admin_ids: expected a list of ids"),
+        ("[index]\nscorer = 'tfidf'\n", "scorer: expected 'lucene' or 'okapi'"),
+        ("[[sources]]\nevery = 5\n", "needs a 'location'"),
+        ("[[sources]]\nlocation = 'x'\nevery = -5\n", "'every' must be a number"),
+        ("store = 3\n", "'store' should be a [store] table"),
+        ("[store\n", "cannot read config"),
+    ],
+    ids=["typo", "type", "negative", "ids", "scorer", "location", "every", "table", "syntax"],
+)
+def test_bad_config_names_key_and_file(tmp_path: Path, text: str, message: str) -> None:
+    """Every config mistake is a ConfigError naming the file and the key."""
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_settings(config, env={})
+    assert message in str(error.value)
+    assert str(config) in str(error.value)
+
+
+def test_named_config_must_exist(tmp_path: Path) -> None:
+    """Pointing BRIEFBOT_CONFIG at a missing file is an error, not a silent default."""
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(env={"BRIEFBOT_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_bad_environment_value_names_the_variable() -> None:
+    """A malformed BRIEFBOT_* variable is reported by name."""
+    with pytest.raises(ConfigError, match=r"\$BRIEFBOT_ALLOWED_IDS"):
+        load_settings(env={"BRIEFBOT_ALLOWED_IDS": "alice"})
+
+
+def test_repr_masks_the_token() -> None:
+    """Printing or logging Settings never shows the token."""
+    settings = load_settings(env={"BRIEFBOT_TOKEN": GOOD_TOKEN})
+    assert settings.token == GOOD_TOKEN
+    assert GOOD_TOKEN not in repr(settings)
+    assert "token='***'" in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("token", "ok"),
+    [(GOOD_TOKEN, True), ("", False), ("123:abc", False), ("not a token", False)],
+    ids=["valid", "empty", "short", "words"],
+)
+def test_check_token(token: str, ok: bool) -> None:
+    """A missing or malformed token gets a paragraph on how to get one from @BotFather."""
+    problem = check_token(token)
+    assert (problem is None) == ok
+    if not ok:
+        assert problem is not None
+        assert "@BotFather" in problem
+        assert "BRIEFBOT_TOKEN" in problem
+
+
+def test_example_config_covers_every_setting() -> None:
+    """config.example.toml parses and sets every key the loader knows, with default values."""
+    data = tomllib.loads((ROOT / "config.example.toml").read_text())
+    present = {(table, key) for table, keys in data.items() if table != "sources" for key in keys}
+    assert present == set(TOML_KEYS)
+    values = from_toml(data, "config.example.toml")
+    defaults = Settings()
+    for name, value in values.items():
+        assert value == getattr(defaults, name), name
