@@ -1,0 +1,244 @@
+"""The ``briefbot`` command: ingest, search, list and run the bot, all from one entry point.
+
+Typed errors from ``retrieval`` and settings become one line on stderr and exit code 2; nothing
+here prints a traceback for a mistake an operator can fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from tqdm import tqdm
+
+from bot.settings import Settings, check_token, load_settings
+from retrieval import Engine, Hit, IngestSummary, LoadReport, load_location
+from retrieval.errors import BriefbotError, SourceError
+from retrieval.models import ArticleInfo, Skipped
+
+BATCH_ARTICLES = 2000
+"""Articles per store transaction: big enough to be fast, small enough to show progress."""
+
+
+def _date(info: ArticleInfo) -> str:
+    return f"{info.date:%-d %b %Y}" if info.date else "date unknown"
+
+
+def open_engine(settings: Settings) -> Engine:
+    """Open the store named by the settings with the configured analysis and scorer."""
+    return Engine.open(
+        settings.db_path,
+        language=settings.language,
+        scorer=settings.scorer,
+        max_query_chars=settings.max_query_chars,
+    )
+
+
+def ingest_sources(
+    engine: Engine, locations: Sequence[str], *, show_progress: bool = False
+) -> IngestSummary:
+    """Load every location and store it in batches; an unreadable source is reported, not fatal."""
+    reports = []
+    for location in locations:
+        try:
+            reports.append(load_location(location))
+        except SourceError as error:
+            reports.append(LoadReport(skipped=(Skipped(location, "", str(error)),)))
+    report = sum(reports, LoadReport())
+    articles = report.articles
+    added: list[ArticleInfo] = []
+    duplicates = passages = 0
+    with tqdm(total=len(articles), unit="article", disable=not show_progress, leave=False) as bar:
+        for start in range(0, len(articles), BATCH_ARTICLES):
+            batch = articles[start : start + BATCH_ARTICLES]
+            last = start + BATCH_ARTICLES >= len(articles)
+            summary = engine.ingest(batch, persist=last)
+            added.extend(summary.added)
+            duplicates += summary.duplicates
+            passages += summary.passages
+            report += LoadReport(skipped=summary.skipped)
+            bar.update(len(batch))
+    return IngestSummary(tuple(added), duplicates, report.skipped, passages)
+
+
+def describe(summary: IngestSummary) -> str:
+    """A short, plain summary of an ingest for people and logs."""
+    lines = [
+        f"Added {len(summary.added)} articles ({summary.passages} passages), "
+        f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
+    ]
+    lines += [f"  skipped {item}" for item in summary.skipped]
+    return "\n".join(lines)
+
+
+def print_hit(hit: Hit, out: TextIO, *, bold: bool) -> None:
+    """Print one cited excerpt: the sentence with query words marked, then its source."""
+    on, off = ("\033[1m", "\033[0m") if bold else ("**", "**")
+    text, parts, cursor = hit.excerpt, [], 0
+    for span in hit.highlights:
+        parts += [text[cursor : span.start], on, span.slice(text), off]
+        cursor = span.end
+    parts.append(text[cursor:])
+    a = hit.article
+    cite = " · ".join(x for x in (a.title, a.source, _date(a)) if x)
+    print(f"[{hit.rank}] {''.join(parts)}\n    {cite}", file=out)
+    if a.url:
+        print(f"    {a.url}", file=out)
+
+
+def hit_json(hit: Hit) -> dict[str, object]:
+    """One hit as the JSON object ``search --json`` prints."""
+    a = hit.article
+    return {
+        "rank": hit.rank,
+        "article_id": a.id,
+        "title": a.title,
+        "date": a.date.isoformat() if a.date else None,
+        "url": a.url,
+        "source": a.source,
+        "passage_id": hit.passage.id,
+        "score": hit.score,
+        "excerpt": hit.excerpt,
+        "excerpt_span": [hit.excerpt_span.start, hit.excerpt_span.end],
+        "highlights": [[s.start, s.end] for s in hit.highlights],
+    }
+
+
+def info_json(info: ArticleInfo) -> dict[str, object]:
+    """One article as the JSON object ``latest --json`` prints."""
+    date = info.date.isoformat() if info.date else None
+    return {"id": info.id, "title": info.title, "date": date, "url": info.url,
+            "source": info.source, "passages": info.passages}  # fmt: skip
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    engine = open_engine(settings)
+    summary = ingest_sources(engine, args.locations, show_progress=sys.stderr.isatty())
+    print(describe(summary))
+    return 0 if summary.added or summary.duplicates or not summary.skipped else 1
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    result = open_engine(settings).search(" ".join(args.query), args.k)
+    if args.json:
+        for hit in result.hits:
+            print(json.dumps(hit_json(hit), ensure_ascii=False))
+        return 0
+    if not result.hits:
+        print("No results. Try other or fewer words, or see `briefbot latest`.")
+        return 0
+    print(f"{len(result.hits)} results in {result.seconds * 1000:.1f} ms\n")
+    for hit in result.hits:
+        print_hit(hit, sys.stdout, bold=sys.stdout.isatty())
+    return 0
+
+
+def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
+    for info in open_engine(settings).latest(args.n):
+        if args.json:
+            print(json.dumps(info_json(info), ensure_ascii=False))
+        else:
+            cite = " · ".join(x for x in (info.source, _date(info)) if x)
+            print(f"{info.title}\n    {cite}" + (f"\n    {info.url}" if info.url else ""))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    stats = open_engine(settings).stats()
+    print(f"store       {settings.db_path}")
+    print(f"articles    {stats.articles:,}")
+    print(f"passages    {stats.passages:,}")
+    print(f"vocabulary  {stats.vocabulary:,} terms")
+    print(f"store size  {stats.store_bytes / 1e6:,.1f} MB")
+    print(f"index size  {stats.index_bytes / 1e6:,.1f} MB in memory")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    problem = check_token(settings.token)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    from bot.app import run_bot  # the Telegram stack loads only for the bot itself
+    from bot.logs import configure_logging
+
+    configure_logging(settings)
+    engine = open_engine(settings)
+    summary = ingest_sources(engine, [s.location for s in settings.sources])
+    print(describe(summary), file=sys.stderr)
+    run_bot(settings, engine)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; one sub-parser per command, each with its own --help."""
+    parser = argparse.ArgumentParser(
+        prog="briefbot",
+        description="Search news briefings with cited excerpts, from the terminal or Telegram.",
+    )
+    parser.add_argument("--config", type=Path, help="config file (default: ./config.toml)")
+    parser.add_argument("--db", type=Path, help="store path (overrides [store] path)")
+    parser.add_argument("--scorer", choices=["lucene", "okapi"], help="BM25 variant")
+    parser.add_argument("--language", help="Snowball language for stemming and stopwords")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser(
+        "ingest", help="load briefings from files, folders or feed URLs",
+        description="Load text, JSON Lines and RSS/Atom files, folders or http(s) feed URLs "
+        "into the store. Articles already stored are counted, not added twice.",
+    )  # fmt: skip
+    ingest.add_argument("locations", nargs="+", metavar="PATH_OR_URL")
+    ingest.set_defaults(run=cmd_ingest)
+
+    search = commands.add_parser(
+        "search", help="search the briefings",
+        description="Print the best passages for QUERY as cited excerpts.",
+    )  # fmt: skip
+    search.add_argument("query", nargs="+", metavar="QUERY")
+    search.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    search.add_argument("--json", action="store_true", help="one JSON object per hit")
+    search.set_defaults(run=cmd_search)
+
+    latest = commands.add_parser(
+        "latest", help="list the newest briefings", description="List the newest briefings."
+    )
+    latest.add_argument("-n", type=int, default=10, help="how many (default 10)")
+    latest.add_argument("--json", action="store_true", help="one JSON object per article")
+    latest.set_defaults(run=cmd_latest)
+
+    stats = commands.add_parser(
+        "stats", help="show store and index sizes", description="Show store and index sizes."
+    )
+    stats.set_defaults(run=cmd_stats)
+
+    run = commands.add_parser(
+        "run", help="run the Telegram bot",
+        description="Ingest the configured sources, then answer Telegram messages until "
+        "stopped with Ctrl-C. The token comes from BRIEFBOT_TOKEN or [telegram] token.",
+    )  # fmt: skip
+    run.set_defaults(run=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``briefbot`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(
+            args.config, db_path=args.db, scorer=args.scorer, language=args.language
+        )
+        code: int = args.run(args, settings)
+    except BriefbotError as error:
+        print(f"briefbot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,341 @@
+"""The search engine: store, analyzer and BM25 index behind one small, thread-safe object.
+
+Readers never lock: a search takes the current ``_Snapshot`` (index plus passage owners) in one
+attribute read, and an ingest publishes a new snapshot only after its store transaction has
+committed, so every passage a search can return is already stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.bm25 import BM25Params, Index
+from retrieval.chunking import chunk
+from retrieval.errors import (
+    BriefbotError,
+    EmptyQueryError,
+    QueryTooLongError,
+    StopwordsOnlyError,
+)
+from retrieval.highlight import best_sentence, highlight_spans
+from retrieval.models import (
+    Article,
+    ArticleInfo,
+    Hit,
+    IngestSummary,
+    LoadReport,
+    Passage,
+    SearchResult,
+    Skipped,
+    Span,
+)
+from retrieval.store import NewArticle, Store, article_id, dedup_key
+from retrieval.text import Analyzer
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500
+"""Longer messages are not questions; searching them would be slow and useless."""
+
+PARALLEL_MIN_CHARS = 4_000_000
+"""Below this much text, starting worker processes costs more than it saves."""
+
+WORD = re.compile(r"[^\W_]")
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStats:
+    """Sizes an operator wants to see."""
+
+    articles: int
+    passages: int
+    vocabulary: int
+    store_bytes: int
+    index_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """What one search reads: an index and, per passage, the position of its article."""
+
+    index: Index
+    owners: np.ndarray
+    articles: int
+
+
+_worker_analyzer: Analyzer | None = None
+
+
+def _prepare(texts: Sequence[str], language: str) -> list[tuple[list[Span], list[list[str]]]]:
+    """Chunk and analyze articles; module-level so worker processes can run it."""
+    global _worker_analyzer  # one analyzer, and so one stem cache, per worker process
+    if _worker_analyzer is None or _worker_analyzer.language != language:
+        _worker_analyzer = Analyzer(language)
+    analyzer = _worker_analyzer
+    prepared = []
+    for text in texts:
+        spans = chunk(text)
+        prepared.append((spans, [analyzer.terms(s.slice(text)) for s in spans]))
+    return prepared
+
+
+class Engine:
+    """Ingest briefings, search them, list the newest: the whole of ``retrieval`` in one object."""
+
+    def __init__(
+        self,
+        store: Store,
+        analyzer: Analyzer,
+        params: BM25Params,
+        *,
+        max_query_chars: int = MAX_QUERY_CHARS,
+        index_dir: Path | None = None,
+        workers: int = 2,
+    ) -> None:
+        self.store = store
+        self.analyzer = analyzer
+        self.params = params
+        self.max_query_chars = max_query_chars
+        self.index_dir = index_dir
+        self.workers = workers
+        self._write_lock = threading.Lock()
+        self._snapshot = self._restore()
+
+    @classmethod
+    def open(
+        cls,
+        path: str | Path = ":memory:",
+        *,
+        language: str = "english",
+        scorer: str = "lucene",
+        max_query_chars: int = MAX_QUERY_CHARS,
+        workers: int = 2,
+    ) -> Engine:
+        """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing."""
+        store = Store(path)
+        index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
+        params = BM25Params(scorer=scorer)  # type: ignore[arg-type]
+        return cls(
+            store,
+            Analyzer(language),
+            params,
+            max_query_chars=max_query_chars,
+            index_dir=index_dir,
+            workers=workers,
+        )
+
+    def close(self) -> None:
+        """Release the store."""
+        self.store.close()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _restore(self) -> _Snapshot:
+        """Load the saved index if it matches the store, then index any passages it lacks."""
+        stored = self.store.count_passages()
+        index: Index | None = None
+        if self.index_dir is not None and self.index_dir.exists():
+            try:
+                index = Index.load(self.index_dir, self.params)
+            except BriefbotError as error:
+                log.warning("rebuilding the index: %s", error)
+            if index is not None and index.n_docs > stored:
+                log.warning("rebuilding the index: it has more passages than the store")
+                index = None
+        index = index or Index.empty(self.params)
+        if index.n_docs < stored:
+            analyze = self.analyzer.terms
+            tail = [analyze(text) for _, text in self.store.passage_texts(index.n_docs)]
+            index = index.add(tail)
+            self._save(index)
+        counts = self.store.passage_counts()
+        owners = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        return _Snapshot(index, owners, len(counts))
+
+    def _save(self, index: Index) -> None:
+        if self.index_dir is not None:
+            index.save(self.index_dir)
+
+    def save_index(self) -> None:
+        """Write the current index beside the store so the next start need not rebuild it."""
+        with self._write_lock:
+            self._save(self._snapshot.index)
+
+    def _prepare_all(self, texts: list[str]) -> list[tuple[list[Span], list[list[str]]]]:
+        """Chunk and analyze, across processes when the batch is big enough to pay for them."""
+        if self.workers < 2 or sum(map(len, texts)) < PARALLEL_MIN_CHARS:
+            return _prepare(texts, self.analyzer.language)
+        size = max(1, len(texts) // (self.workers * 8))
+        parts = [texts[i : i + size] for i in range(0, len(texts), size)]
+        language = [self.analyzer.language] * len(parts)
+        with ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver")) as pool:
+            return [item for part in pool.map(_prepare, parts, language) for item in part]
+
+    def ingest(
+        self,
+        articles: LoadReport | Iterable[Article],
+        *,
+        persist: bool = True,
+    ) -> IngestSummary:
+        """Store new articles and make them searchable; duplicates are counted, not stored.
+
+        The batch is one store transaction, and the new index is published only after it
+        commits: a failure leaves both exactly as they were. With ``persist=False`` the index
+        is saved later (``save_index``); a restart re-indexes whatever the saved index lacks.
+        """
+        report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
+        skipped = list(report.skipped)
+        with self._write_lock:
+            fresh, duplicates = self._new_articles(report.articles)
+            batch: list[NewArticle] = []
+            tokens: list[list[str]] = []
+            prepared = self._prepare_all([article.text for article, _, _ in fresh])
+            for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
+                if not any(terms):
+                    where = article.url or article.id or article.title[:60]
+                    skipped.append(Skipped(where, "", "the text has no searchable words"))
+                    continue
+                batch.append(NewArticle(article, key, id_, tuple(spans)))
+                tokens.extend(terms)
+            old = self._snapshot
+            index = old.index.add(tokens) if tokens else old.index
+            added = self.store.add(batch)
+            counts = [len(item.spans) for item in batch]
+            new_owners = np.arange(old.articles, old.articles + len(batch), dtype=np.int32)
+            owners = np.concatenate([old.owners, np.repeat(new_owners, counts)])
+            self._snapshot = _Snapshot(index, owners, old.articles + len(batch))
+            if tokens and persist:
+                self._save(index)
+        return IngestSummary(tuple(added), duplicates, tuple(skipped), len(tokens))
+
+    def _new_articles(
+        self, articles: Sequence[Article]
+    ) -> tuple[list[tuple[Article, str, str]], int]:
+        """Drop articles already stored or repeated within the batch; count them."""
+        keyed = [(a, dedup_key(a)) for a in articles]
+        known = self.store.existing_keys([k for _, k in keyed] + [a.id for a in articles if a.id])
+        fresh, duplicates = [], 0
+        for article, key in keyed:
+            id_ = article_id(article, key)
+            if key in known or id_ in known:
+                duplicates += 1
+                continue
+            known.update((key, id_))
+            fresh.append((article, key, id_))
+        return fresh, duplicates
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def query_terms(self, query: str) -> list[str]:
+        """Analyze a query, or raise the ``QueryError`` that tells the user what to do instead."""
+        text = query.strip()
+        if len(text) > self.max_query_chars:
+            raise QueryTooLongError(len(text), self.max_query_chars)
+        if not WORD.search(text):
+            raise EmptyQueryError
+        terms = self.analyzer.terms(text)
+        if not terms:
+            raise StopwordsOnlyError(text)
+        return terms
+
+    def search(self, query: str, k: int = 10) -> SearchResult:
+        """Return up to ``k`` cited hits, best first, one passage per article before any second.
+
+        Ties in score go to the lower passage id, i.e. the earlier ingested passage.
+        """
+        started = time.perf_counter()
+        terms = self.query_terms(query)
+        snapshot = self._snapshot
+        ranked = _diversify(snapshot, terms, k)
+        passages = self.store.passages([pid for pid, _ in ranked])
+        articles = self.store.articles(list({p.article_id for p in passages}))
+        weights = {term: snapshot.index.idf(term) for term in set(terms)}
+        hits = []
+        for rank, (passage, (_, score)) in enumerate(zip(passages, ranked, strict=True), 1):
+            span = best_sentence(passage.text, weights, self.analyzer, weights)
+            excerpt = span.slice(passage.text)
+            hits.append(
+                Hit(
+                    rank=rank,
+                    score=score,
+                    article=articles[passage.article_id],
+                    passage=passage,
+                    excerpt=excerpt,
+                    excerpt_span=span,
+                    highlights=highlight_spans(excerpt, weights, self.analyzer),
+                )
+            )
+        return SearchResult(query, tuple(hits), tuple(terms), time.perf_counter() - started)
+
+    def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
+        """The newest ``n`` articles by date (undated last), skipping ``offset``."""
+        return self.store.latest(n, offset)
+
+    def article(self, article_id: str) -> ArticleInfo | None:
+        """Metadata of one stored article, or None."""
+        return self.store.articles([article_id]).get(article_id)
+
+    def passage(self, passage_id: int) -> Passage | None:
+        """One stored passage, or None; an article's passages have consecutive ids."""
+        found = self.store.passages([passage_id])
+        return found[0] if found else None
+
+    def count_articles(self) -> int:
+        """How many articles are searchable."""
+        return self._snapshot.articles
+
+    def example_query(self) -> str | None:
+        """A few content words from the newest headline, to show people what to ask."""
+        newest = self.store.latest(1)
+        if not newest:
+            return None
+        words = re.findall(r"[^\W_]{3,}", newest[0].title)
+        content = [w for w in words if w.lower() not in self.analyzer.stopwords]
+        return " ".join(content[:4]) or None
+
+    def stats(self) -> EngineStats:
+        """Sizes of the store and the index."""
+        snapshot = self._snapshot
+        return EngineStats(
+            articles=snapshot.articles,
+            passages=snapshot.index.n_docs,
+            vocabulary=snapshot.index.vocabulary_size,
+            store_bytes=self.store.size_bytes(),
+            index_bytes=snapshot.index.nbytes,
+        )
+
+
+def _diversify(snapshot: _Snapshot, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+    """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
+
+    If the best ``m`` passages already span ``k`` articles, those articles' best passages are
+    the answer (any other article scores lower everywhere). Otherwise ``m`` grows until it
+    covers every matching passage, so a one-article collection still shows all its matches.
+    """
+    if k <= 0:
+        return []
+    m = k
+    while True:
+        ids, scores = snapshot.index.top_k(terms, m)
+        owners = snapshot.owners[ids]
+        if len(np.unique(owners)) >= k or len(ids) < m:
+            break
+        m *= 4
+    # Rank of each passage within its own article: 0 for the best, 1 for the second, ...
+    seen: dict[int, int] = {}
+    rounds = []
+    for owner in owners.tolist():
+        rounds.append(seen.get(owner, 0))
+        seen[owner] = rounds[-1] + 1
+    order = sorted(range(len(ids)), key=lambda i: (rounds[i], i))[:k]
+    return [(int(ids[i]), float(scores[i])) for i in order]

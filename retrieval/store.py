@@ -1,0 +1,245 @@
+"""The embedded SQLite store: articles and their passage spans, kept across restarts.
+
+Passage text is not stored twice: a passage is a span of its article's text. Passage ids are
+``0..N-1`` in ingestion order and contiguous per article, which is what lets the index address
+passages by row number and the bot step to a neighbouring passage with ``id ± 1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from retrieval.errors import StoreError
+from retrieval.models import Article, ArticleInfo, Passage, Span
+from retrieval.urls import canonical_url
+
+SCHEMA_VERSION = "1"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    key TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    date TEXT,
+    url TEXT,
+    source TEXT,
+    added_at TEXT NOT NULL,
+    first_passage INTEGER NOT NULL,
+    passages INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_by_date ON articles (date IS NULL, date DESC, seq DESC);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY,
+    article_seq INTEGER NOT NULL REFERENCES articles (seq),
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+"""
+
+INFO_COLUMNS = "id, title, date, url, source, passages"
+
+
+def dedup_key(article: Article) -> str:
+    """Identify an article by canonical URL, else by a hash of its normalised content."""
+    if article.url:
+        return "url:" + canonical_url(article.url)
+    content = unicodedata.normalize("NFKC", f"{article.title}\n{article.text}").casefold()
+    return "sha256:" + hashlib.sha256(" ".join(content.split()).encode()).hexdigest()
+
+
+def article_id(article: Article, key: str) -> str:
+    """Keep a given id; otherwise derive a short stable one from the dedup key."""
+    return article.id or hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article that passed the duplicate check, with its passage spans."""
+
+    article: Article
+    key: str
+    id: str
+    spans: tuple[Span, ...]
+
+
+def _info(row: Sequence[object]) -> ArticleInfo:
+    id_, title, date, url, source, passages = row
+    return ArticleInfo(
+        id=str(id_),
+        title=str(title),
+        date=datetime.fromisoformat(str(date)) if date else None,
+        url=str(url) if url else None,
+        source=str(source) if source else None,
+        passages=int(str(passages)),
+    )
+
+
+class Store:
+    """Articles and passage spans in one SQLite file (or ``:memory:``), safe across threads.
+
+    One connection behind a lock: reads are short, and SQLite serialises writers anyway.
+    """
+
+    def __init__(self, path: str | Path = ":memory:") -> None:
+        self.path = str(path)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+            self._check_schema()
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(f"cannot open the store at {self.path}: {error}") from None
+        self._lock = threading.Lock()
+
+    def _check_schema(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema {row[0]}; this Briefbot reads {SCHEMA_VERSION}"
+            )
+
+    def close(self) -> None:
+        """Close the connection; the store is unusable afterwards."""
+        with self._lock:
+            self._db.close()
+
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        """Return which of ``keys`` (dedup keys or article ids) are already stored."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        with self._lock:
+            for i in range(0, len(wanted), 500):
+                part = wanted[i : i + 500]
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT key, id FROM articles WHERE key IN ({marks}) OR id IN ({marks})"
+                for key, id_ in self._db.execute(sql, part + part):
+                    found.update((key, id_))
+        return found & set(wanted)
+
+    def add(self, batch: Sequence[NewArticle]) -> list[ArticleInfo]:
+        """Store a batch in one transaction: all of it, or (on any error) none of it."""
+        added_at = datetime.now(UTC).isoformat()
+        infos = []
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                next_passage = self._count("passages")
+                for item in batch:
+                    a = item.article
+                    date = a.date.astimezone(UTC).isoformat() if a.date else None
+                    cursor = self._db.execute(
+                        "INSERT INTO articles (id, key, title, text, date, url, source, added_at,"
+                        " first_passage, passages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (item.id, item.key, a.title, a.text, date, a.url, a.source, added_at,
+                         next_passage, len(item.spans)),
+                    )  # fmt: skip
+                    self._db.executemany(
+                        "INSERT INTO passages (id, article_seq, start, end) VALUES (?, ?, ?, ?)",
+                        [
+                            (next_passage + i, cursor.lastrowid, s.start, s.end)
+                            for i, s in enumerate(item.spans)
+                        ],
+                    )
+                    next_passage += len(item.spans)
+                    infos.append(ArticleInfo(item.id, a.title, a.date, a.url, a.source,
+                                             len(item.spans)))  # fmt: skip
+                self._db.execute("COMMIT")
+            except BaseException as error:
+                self._db.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise StoreError(f"could not store the batch: {error}") from None
+                raise
+        return infos
+
+    def _count(self, table: str) -> int:
+        return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    def count_articles(self) -> int:
+        """How many articles are stored."""
+        with self._lock:
+            return self._count("articles")
+
+    def count_passages(self) -> int:
+        """How many passages are stored (also the next passage id)."""
+        with self._lock:
+            return self._count("passages")
+
+    def size_bytes(self) -> int:
+        """Bytes the database occupies (pages in use, WAL included once checkpointed)."""
+        with self._lock:
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        return int(pages) * int(size)
+
+    def passages(self, ids: Sequence[int]) -> list[Passage]:
+        """Fetch passages by id, in the order asked; unknown ids are left out."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        sql = (
+            "SELECT p.id, a.id, p.id - a.first_passage, p.start, p.end,"
+            " substr(a.text, p.start + 1, p.end - p.start)"
+            f" FROM passages p JOIN articles a ON a.seq = p.article_seq WHERE p.id IN ({marks})"
+        )
+        with self._lock:
+            rows = {row[0]: row for row in self._db.execute(sql, list(ids))}
+        return [
+            Passage(id=r[0], article_id=r[1], ordinal=r[2], span=Span(r[3], r[4]), text=r[5])
+            for r in (rows.get(i) for i in ids)
+            if r is not None
+        ]
+
+    def articles(self, ids: Sequence[str]) -> dict[str, ArticleInfo]:
+        """Fetch article metadata by id."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = f"SELECT {INFO_COLUMNS} FROM articles WHERE id IN ({marks})"
+        with self._lock:
+            rows = self._db.execute(sql, list(ids)).fetchall()
+        return {info.id: info for info in map(_info, rows)}
+
+    def latest(self, n: int, offset: int = 0) -> list[ArticleInfo]:
+        """Newest first by date; undated articles last, newest ingested first among equals."""
+        sql = (
+            f"SELECT {INFO_COLUMNS} FROM articles"
+            " ORDER BY date IS NULL, date DESC, seq DESC LIMIT ? OFFSET ?"
+        )
+        with self._lock:
+            return [_info(row) for row in self._db.execute(sql, (n, offset))]
+
+    def passage_counts(self) -> list[int]:
+        """Passage count of every article, in ingestion (and so passage id) order."""
+        with self._lock:
+            rows = self._db.execute("SELECT passages FROM articles ORDER BY seq").fetchall()
+        return [r[0] for r in rows]
+
+    def passage_texts(self, start: int = 0, batch: int = 2000) -> Iterator[tuple[int, str]]:
+        """Yield ``(passage id, text)`` from ``start`` on, in id order, for rebuilding an index."""
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT p.id, substr(a.text, p.start + 1, p.end - p.start) FROM passages p"
+                    " JOIN articles a ON a.seq = p.article_seq WHERE p.id >= ?"
+                    " ORDER BY p.id LIMIT ?",
+                    (start, batch),
+                ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            start = rows[-1][0] + 1

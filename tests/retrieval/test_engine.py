@@ -1,0 +1,276 @@
+"""The engine end to end: ingest, dedup, search with citations, restarts and failed batches."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from retrieval import (
+    Article,
+    EmptyQueryError,
+    Engine,
+    QueryTooLongError,
+    StopwordsOnlyError,
+    StoreError,
+    load_path,
+)
+from retrieval.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+
+
+def article(title: str, text: str, *, url: str | None = None, day: int | None = None) -> Article:
+    date = datetime(2024, 1, day, tzinfo=UTC) if day else None
+    return Article(title=title, text=text, url=url, date=date, source="Test Wire")
+
+
+@pytest.fixture
+def seeded() -> Engine:
+    engine = Engine.open()
+    engine.ingest(load_path(SEEDS))
+    return engine
+
+
+def test_seed_search_cites_a_verbatim_excerpt(seeded: Engine) -> None:
+    """A question about the seed returns excerpts that are exact slices of stored passages."""
+    result = seeded.search("What weapons will the U.S. send to Ukraine?")
+    assert result.hits
+    top = result.hits[0]
+    assert top.article.title == "Blinken Reaffirms U.S. Commitment To Send More Weapons To Ukraine"
+    assert top.article.url == "https://www.rferl.org/a/blinken-ukraine-weapons-russia/31791636.html"
+    assert top.article.date == datetime(2022, 4, 7, tzinfo=UTC)
+    for hit in result.hits:
+        assert hit.excerpt_span.slice(hit.passage.text) == hit.excerpt
+        stored = seeded.passage(hit.passage.id)
+        assert stored is not None
+        assert stored.text == hit.passage.text
+
+
+def test_highlights_match_by_stem(seeded: Engine) -> None:
+    """Querying "weapons" highlights "weapons" and would highlight "Weapon" alike."""
+    hit = seeded.search("weapon").hits[0]
+    words = {s.slice(hit.excerpt).lower() for s in hit.highlights}
+    assert words == {"weapons"}
+
+
+def test_one_article_collection_shows_all_matching_passages(seeded: Engine) -> None:
+    """With a single article, every passage that mentions the query is a result."""
+    result = seeded.search("Kuleba", k=50)
+    texts = [hit.passage.text for hit in result.hits]
+    assert len(texts) >= 2
+    assert all("Kuleba" in text for text in texts)
+    assert len({hit.article.id for hit in result.hits}) == 1
+
+
+def test_second_passages_rank_after_every_other_article() -> None:
+    """One long article cannot fill the page: other matching articles come first."""
+    engine = Engine.open()
+    long_text = "\n\n".join(
+        f"Drones drones drones attacked the port again, report number {i} said today with detail."
+        * 3
+        for i in range(4)
+    )
+    engine.ingest(
+        [
+            article("Drone war", long_text, url="https://x.test/long"),
+            article(
+                "Port news",
+                "A drone was seen near the port on Monday morning.",
+                url="https://x.test/b",
+            ),
+            article(
+                "Sky watch",
+                "Residents said one drone flew over the city late at night.",
+                url="https://x.test/c",
+            ),
+        ]
+    )
+    hits = engine.search("drones", k=10).hits
+    owners = [hit.article.id for hit in hits]
+    assert len(set(owners[:3])) == 3
+    assert len(hits) == 3 + (engine.article(owners[0]).passages - 1)  # type: ignore[union-attr]
+    assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
+
+
+def test_ties_go_to_the_earlier_passage() -> None:
+    """Two passages with equal scores are ordered by passage id (earlier ingested first)."""
+    engine = Engine.open()
+    engine.ingest(
+        [article("Same", "Grain exports resumed.", url=f"https://x.test/{i}") for i in range(3)]
+    )
+    hits = engine.search("grain").hits
+    assert [hit.passage.id for hit in hits] == [0, 1, 2]
+    assert len({hit.score for hit in hits}) == 1
+
+
+def test_ingest_is_idempotent_across_urls_and_batches() -> None:
+    """The same article from a re-run, or with tracking parameters, is stored once."""
+    engine = Engine.open()
+    first = engine.ingest([article("A", "Text about ports.", url="https://x.test/a?id=1")])
+    again = engine.ingest(
+        [
+            article("A", "Text about ports.", url="https://X.test/a?utm_source=feed&id=1#top"),
+            article("B", "Text about rail.", url="https://x.test/b"),
+            article("B", "Text about rail.", url="https://x.test/b"),
+        ]
+    )
+    assert len(first.added) == 1
+    assert (len(again.added), again.duplicates) == (1, 2)
+    assert engine.count_articles() == 2
+
+
+def test_articles_without_url_dedup_by_content() -> None:
+    """Without a URL the content hash is the identity, ignoring case and spacing."""
+    engine = Engine.open()
+    engine.ingest([article("Title", "Body  text here.")])
+    summary = engine.ingest([article("title", "body text   here.")])
+    assert summary.duplicates == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [("", EmptyQueryError), ("   ", EmptyQueryError), ("?! …", EmptyQueryError),
+     ("the of and", StopwordsOnlyError), ("ukraine " * 100, QueryTooLongError)],
+    ids=["empty", "blank", "punctuation", "stopwords", "huge"],
+)  # fmt: skip
+def test_bad_queries_raise_helpful_errors(seeded: Engine, query: str, error: type) -> None:
+    """Unsearchable queries raise a typed error whose message tells the user what to do."""
+    with pytest.raises(error) as raised:
+        seeded.search(query)
+    assert len(str(raised.value)) > 20
+
+
+def test_latest_is_newest_first_with_undated_last() -> None:
+    """latest() orders by date, newest first; articles without a date come last."""
+    engine = Engine.open()
+    engine.ingest(
+        [article("Old", "x one", day=1), article("None", "x two"), article("New", "x three", day=9)]
+    )
+    assert [a.title for a in engine.latest(3)] == ["New", "Old", "None"]
+    assert [a.title for a in engine.latest(2, offset=1)] == ["Old", "None"]
+
+
+def test_restart_keeps_data_and_index(tmp_path: Path) -> None:
+    """A reopened store answers the same, from the saved index or, if it is gone, a rebuild."""
+    db = tmp_path / "b.sqlite3"
+    engine = Engine.open(db)
+    engine.ingest(load_path(SEEDS))
+    before = [(h.passage.id, h.score) for h in engine.search("Bucha atrocities").hits]
+    engine.close()
+    assert (tmp_path / "b.sqlite3.index").is_dir()
+    reopened = Engine.open(db)
+    assert [(h.passage.id, h.score) for h in reopened.search("Bucha atrocities").hits] == before
+    reopened.close()
+    for path in (tmp_path / "b.sqlite3.index").iterdir():
+        path.write_bytes(b"garbage")
+    rebuilt = Engine.open(db)
+    assert [(h.passage.id, h.score) for h in rebuilt.search("Bucha atrocities").hits] == before
+
+
+def test_unsaved_tail_is_indexed_on_open(tmp_path: Path) -> None:
+    """Passages stored after the last index save are indexed when the store is reopened."""
+    db = tmp_path / "b.sqlite3"
+    engine = Engine.open(db)
+    engine.ingest([article("First", "Wheat harvest news.")])
+    engine.ingest([article("Second", "Barley harvest news.")], persist=False)
+    engine.close()
+    reopened = Engine.open(db)
+    assert {h.article.title for h in reopened.search("barley").hits} == {"Second"}
+
+
+def test_failed_batch_leaves_store_and_index_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If storing a batch fails half-way, neither the store nor the search results change."""
+    engine = Engine.open()
+    engine.ingest([article("Kept", "Solar power grows.", url="https://x.test/kept")])
+    original = Store.add
+
+    def failing_add(self: Store, batch: list) -> list:  # type: ignore[type-arg]
+        self._db.execute("CREATE TRIGGER boom BEFORE INSERT ON passages WHEN NEW.id > 1 "
+                         "BEGIN SELECT RAISE(ABORT, 'disk full'); END")  # fmt: skip
+        return original(self, batch)
+
+    monkeypatch.setattr(Store, "add", failing_add)
+    batch = [
+        article(f"New {i}", f"Solar panels story {i}.", url=f"https://x.test/{i}") for i in range(3)
+    ]
+    with pytest.raises(StoreError, match="disk full"):
+        engine.ingest(batch)
+    assert engine.count_articles() == 1
+    assert engine.store.count_articles() == 1
+    assert engine.store.count_passages() == 1
+    assert [h.article.title for h in engine.search("solar").hits] == ["Kept"]
+
+
+def test_searches_stay_consistent_during_ingest() -> None:
+    """Searches running while articles arrive always see a whole index, never half of one."""
+    engine = Engine.open()
+    engine.ingest([article("Seed", "Flood warnings issued.", url="https://x.test/seed")])
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def search_loop() -> None:
+        while not done.is_set():
+            try:
+                for hit in engine.search("flood").hits:
+                    assert hit.excerpt_span.slice(hit.passage.text) == hit.excerpt
+            except BaseException as error:  # collected and re-raised in the test thread
+                errors.append(error)
+                return
+
+    thread = threading.Thread(target=search_loop)
+    thread.start()
+    for i in range(30):
+        engine.ingest([article(f"F{i}", f"Flood update {i}.", url=f"https://x.test/f{i}")])
+    done.set()
+    thread.join()
+    assert not errors
+    assert len(engine.search("flood", k=100).hits) == 31
+
+
+def test_scorer_setting_changes_small_corpus_behaviour() -> None:
+    """On two passages, lucene finds a term in one of them; okapi's idf there is zero."""
+    docs = [article("A", "Kyiv talks today."), article("B", "Paris summit news.")]
+    lucene, okapi = Engine.open(scorer="lucene"), Engine.open(scorer="okapi")
+    lucene.ingest(docs)
+    okapi.ingest(docs)
+    assert [h.article.title for h in lucene.search("kyiv").hits] == ["A"]
+    assert okapi.search("kyiv").hits == ()
+
+
+def test_stats_and_example_query(seeded: Engine) -> None:
+    """stats() counts what is stored; example_query() draws words from the newest headline."""
+    stats = seeded.stats()
+    assert stats.articles == 1
+    assert stats.passages >= 3
+    assert stats.vocabulary > 50
+    example = seeded.example_query()
+    assert example
+    assert seeded.search(example).hits
+
+
+def test_store_rejects_another_schema(tmp_path: Path) -> None:
+    """Opening a store written by an incompatible version fails with a clear StoreError."""
+    db = tmp_path / "old.sqlite3"
+    Store(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+    with pytest.raises(StoreError, match="schema 0"):
+        Engine.open(db)
+
+
+def test_import_is_documented_in_five_lines() -> None:
+    """The package docstring's example runs as written."""
+    import retrieval
+
+    code = "\n".join(
+        line[4:] for line in (retrieval.__doc__ or "").splitlines() if line.startswith("    ")
+    )
+    assert code.count("\n") <= 6
+    exec(compile(code, "<doc>", "exec"), {})  # noqa: S102 - running our own documented example
+    assert re.search(r"Engine\.open", code)
