@@ -1,0 +1,127 @@
+"""The briefbot command: ingest with reasons, search and latest as text or JSON, clean errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "retrieval" / "fixtures"
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An isolated store and no config file, whatever the developer's machine has."""
+    db = tmp_path / "store.sqlite3"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFBOT_DB", str(db))
+    monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
+    return db
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_malformed_jsonl_and_rss_reports_reasons(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad lines and entries are listed with place and reason; the good ones are stored."""
+    code, out, _ = run(
+        capsys, "ingest", str(FIXTURES / "malformed.jsonl"), str(FIXTURES / "rss2.xml")
+    )
+    assert code == 0
+    assert "Added " in out
+    assert "malformed.jsonl (line 2)" in out
+    assert "rss2.xml (entry 2)" in out
+    code, again, _ = run(capsys, "ingest", str(FIXTURES / "malformed.jsonl"))
+    assert "Added 0 articles" in again
+    assert "already stored" in again
+
+
+def test_search_json_has_every_citation_field(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """search --json prints one object per hit whose spans point into the excerpt."""
+    run(capsys, "ingest", str(ROOT / "seeds"))
+    code, out, _ = run(capsys, "search", "weapons", "Ukraine", "--json", "-k", "3")
+    assert code == 0
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert 1 <= len(hits) <= 3
+    for hit in hits:
+        assert set(hit) >= {"article_id", "title", "date", "url", "source", "passage_id",
+                            "score", "excerpt", "excerpt_span", "highlights"}  # fmt: skip
+        assert hit["date"].startswith("2022-04-07")
+        words = {hit["excerpt"][s:e].lower() for s, e in hit["highlights"]}
+        assert words <= {"weapons", "ukraine", "weapon", "ukraine's"}
+        assert words
+
+
+def test_search_text_and_latest_and_stats(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The terminal output cites title, source and date; latest and stats describe the store."""
+    run(capsys, "ingest", str(ROOT / "seeds"))
+    _, out, _ = run(capsys, "search", "Bucha")
+    assert "[1] " in out
+    assert "**Bucha**" in out
+    assert "RFE/RL · 7 Apr 2022" in out
+    _, out, _ = run(capsys, "latest", "--json")
+    assert json.loads(out.splitlines()[0])["source"] == "RFE/RL"
+    _, out, _ = run(capsys, "stats")
+    assert "articles    1" in out
+
+
+def test_restart_keeps_the_data(env: Path) -> None:
+    """Data ingested by one process is searchable by the next."""
+    command = [sys.executable, "-m", "bot.cli"]
+    subprocess.run([*command, "ingest", str(ROOT / "seeds")], check=True, capture_output=True)
+    found = subprocess.run(
+        [*command, "search", "Kuleba", "--json"], check=True, capture_output=True, text=True
+    )
+    assert "Kuleba" in json.loads(found.stdout.splitlines()[0])["excerpt"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "the", "of"], "only very common words"),
+        (["ingest", "no/such/dir"], "no such file or folder"),
+        (["--config", "missing.toml", "stats"], "config file not found"),
+    ],
+    ids=["stopwords", "missing-path", "missing-config"],
+)
+def test_errors_are_one_line(
+    env: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    """User mistakes print a single line (or a summary) and a non-zero exit, no traceback."""
+    code, out, err = run(capsys, *args)
+    assert code in (1, 2)
+    assert message in out + err
+    assert "Traceback" not in out + err
+
+
+def test_run_without_token_explains_how_to_get_one(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`briefbot run` with no token says how to get one and exits 2."""
+    monkeypatch.delenv("BRIEFBOT_TOKEN", raising=False)
+    code, _, err = run(capsys, "run")
+    assert code == 2
+    assert "@BotFather" in err
+
+
+def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """--help works for the tool and each subcommand."""
+    for args in (["--help"], *[[name, "--help"] for name in ("ingest", "search", "latest",
+                                                             "stats", "run")]):  # fmt: skip
+        with pytest.raises(SystemExit) as exit_:
+            main(args)
+        assert exit_.value.code == 0
+        assert "usage: briefbot" in capsys.readouterr().out
