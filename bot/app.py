@@ -1,0 +1,122 @@
+"""The application factory and the blocking ``run_bot`` the CLI calls.
+
+``build_application`` is the only place the bot is wired: defaults, handlers (in one ordered
+block), the error handler, start-up and shutdown hooks. Tests call it with a recording request
+instead of the network; ``run_bot`` calls it with the real one and long-polls.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+    JobQueue,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import commands
+from bot.browse import on_button
+from bot.context import SERVICES_KEY, BriefContext, Services, services_in
+from bot.handlers import gate, on_error, on_text, send_answer
+from bot.settings import Settings
+from retrieval import Engine
+
+log = logging.getLogger(__name__)
+
+BriefApp = Application[
+    ExtBot[int], BriefContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Any]
+]
+UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
+# Retries after Telegram's flood control answers "retry after": a reply is delayed, not lost.
+FLOOD_RETRIES = 3
+
+
+async def post_init(app: BriefApp) -> None:
+    """Publish the command menu: the public commands for everyone, all of them for admins."""
+    await app.bot.set_my_commands(commands.bot_commands(admin=False))
+    for admin_id in sorted(services_in(app.bot_data).settings.admin_ids):
+        await app.bot.set_my_commands(
+            commands.bot_commands(admin=True), scope=BotCommandScopeChat(admin_id)
+        )
+    log.info("serving as @%s", app.bot.username)
+
+
+async def post_shutdown(app: BriefApp) -> None:
+    """Close the bot's tables; the engine belongs to whoever opened it."""
+    services_in(app.bot_data).state.close()
+
+
+async def unknown_command(update: Update, context: BriefContext) -> None:
+    """Point to /help instead of staying silent about a typo."""
+    await send_answer(update, context, UNKNOWN_COMMAND)
+
+
+def build_application(
+    settings: Settings,
+    engine: Engine,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> BriefApp:
+    """Wire the bot for ``settings`` around ``engine``; pass requests to replace the network."""
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .context_types(ContextTypes(context=BriefContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .concurrent_updates(True)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app: BriefApp = builder.build()
+    app.bot_data[SERVICES_KEY] = Services.create(settings, engine)
+
+    # Group -1 runs before every other group, so nobody off the allowlist reaches a handler.
+    app.add_handler(TypeHandler(Update, gate), group=-1)
+    # Commands before free text: "/search x" must never be read as the question "/search x".
+    # CommandHandler also sees edited messages, so an edited /search edits its answer.
+    admins = filters.User(user_id=settings.admin_ids)
+    for command in commands.COMMANDS:
+        only = admins if command.admin else None
+        app.add_handler(CommandHandler(command.name, command.callback, filters=only))
+    app.add_handler(CallbackQueryHandler(on_button))
+    # Free text (new or edited) is a question; commands are excluded so that the
+    # unknown-command reply below is the only answer to a mistyped command.
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
+    # Last: any command nobody above took, in private chats only (in groups it may be for
+    # another bot), including admin commands from non-admins.
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
+    app.add_error_handler(on_error)
+    return app
+
+
+def run_bot(settings: Settings, engine: Engine) -> None:
+    """Long-poll until Ctrl-C or SIGTERM, then shut down cleanly (run_polling handles both)."""
+    app = build_application(settings, engine)
+    app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])

@@ -1,0 +1,115 @@
+"""Browsing without typing: result pages, whole passages and the /latest list, via buttons.
+
+Every button re-reads what it shows from the stored query text or the engine, so a button
+pressed after a restart shows the same thing as before it; one that points at nothing any more
+gets a polite notice instead of an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot import buttons, render
+from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton
+from bot.context import BriefContext, Services
+from bot.handlers import log_answer, results_view, send_answer
+from retrieval import QueryError
+from retrieval.highlight import highlight_spans
+
+STALE = "This button has expired. Please send your question again."
+LATEST_MAX = 100
+
+View = tuple[str, InlineKeyboardMarkup | None]
+
+
+def latest_view(services: Services, count: int, page: int) -> tuple[View, int]:
+    """Page ``page`` of the newest ``count`` briefings, and how many are listed (in a thread)."""
+    page_size = services.settings.page_size
+    total = min(count, services.engine.count_articles())
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(page, 0), pages - 1)
+    offset = page * page_size
+    articles = services.engine.latest(min(page_size, total - offset), offset) if total else []
+    text = render.latest_page(articles, offset, total)
+    return (text, buttons.latest_keyboard(count, page, pages)), len(articles)
+
+
+def page_view(services: Services, button: PageButton) -> tuple[View, int] | None:
+    """Run the stored query again and show one page of it (in a thread)."""
+    query = services.state.query(button.qid)
+    if query is None:
+        return None
+    try:
+        result = services.engine.search(query, k=services.settings.results)
+    except QueryError:
+        return None  # the engine's rules changed since the query was stored
+    return results_view(result, button.qid, button.page, services.settings.page_size), len(
+        result.hits
+    )
+
+
+def passage_view(services: Services, button: OpenButton) -> tuple[View, int] | None:
+    """One whole passage with the stored query's words in bold (in a thread)."""
+    engine = services.engine
+    query = services.state.query(button.qid)
+    passage = engine.passage(button.passage_id)
+    article = engine.article(passage.article_id) if passage else None
+    if query is None or passage is None or article is None:
+        return None
+    try:
+        terms = engine.query_terms(query)
+    except QueryError:
+        terms = []
+    spans = highlight_spans(passage.text, set(terms), engine.analyzer)
+    text = render.passage_view(article, passage, spans)
+    return (text, buttons.passage_keyboard(button.qid, passage, article, button.page)), 1
+
+
+async def on_button(update: Update, context: BriefContext) -> None:
+    """Answer a button press by editing the message it sits under."""
+    started = time.perf_counter()
+    press = update.callback_query
+    if press is None:
+        return
+    services = context.services
+    button = buttons.parse_button(press.data)
+    shown: tuple[View, int] | None = None
+    if isinstance(button, NoopButton):
+        await press.answer()
+        return
+    if isinstance(button, PageButton):
+        shown = await asyncio.to_thread(page_view, services, button)
+    elif isinstance(button, OpenButton):
+        shown = await asyncio.to_thread(passage_view, services, button)
+    elif isinstance(button, LatestButton):
+        shown = await asyncio.to_thread(latest_view, services, button.count, button.page)
+    if shown is None:
+        await press.answer(STALE, show_alert=True)
+        return
+    (text, markup), count = shown
+    try:
+        await press.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        # A double press asks for what is already shown; anything else is a real failure.
+        if "not modified" not in error.message.lower():
+            raise
+    await press.answer()
+    log_answer(update, services, type(button).__name__, started, count)
+
+
+async def show_latest(update: Update, context: BriefContext, count: int) -> None:
+    """Reply to /latest with the first page of the newest ``count`` briefings."""
+    started = time.perf_counter()
+    message = update.effective_message
+    if message is None:
+        return
+    services = context.services
+    count = min(max(count, 1), LATEST_MAX)
+    (text, markup), shown = await asyncio.to_thread(latest_view, services, count, 0)
+    await send_answer(update, context, text, markup)
+    log_answer(update, services, "latest", started, shown)

@@ -1,0 +1,207 @@
+"""Handlers for questions, edits and the access gate: parse, call retrieval, render, send.
+
+Retrieval and the bot's sqlite tables are synchronous, so every call to them leaves the event
+loop through ``asyncio.to_thread``: one slow query never stalls the other chats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+
+from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot import buttons, render
+from bot.context import BriefContext, Services
+from bot.guard import Access
+from retrieval import QueryError, SearchResult
+
+log = logging.getLogger(__name__)
+
+REFUSAL = "Sorry, this bot is private. Ask its operator for access."
+
+
+def addressed_text(message: Message, bot_id: int, username: str) -> str | None:
+    """The question in ``message``, or None if it is group chatter not meant for the bot.
+
+    In private chats everything is a question. In groups the bot answers only when mentioned
+    (the mention is removed from the question) or when someone replies to one of its messages.
+    """
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    mention = f"@{username}".lower()
+    for entity, value in message.parse_entities([MessageEntity.MENTION]).items():
+        if value.lower() == mention:
+            return (text[: entity.offset] + text[entity.offset + entity.length :]).strip()
+    replied = message.reply_to_message
+    # In forum topics every message "replies" to the topic's opening service message.
+    if replied and replied.from_user and replied.from_user.id == bot_id:
+        return None if replied.forum_topic_created else text
+    return None
+
+
+def command_argument(message: Message) -> str:
+    """Everything after ``/command`` (or ``/command@BotName``), with line breaks kept."""
+    text = message.text or ""
+    for entity in message.entities:
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            return text[entity.length :].strip()
+    return text.strip()
+
+
+def log_answer(update: Update, services: Services, what: str, started: float, count: int) -> None:
+    """One line per answered update: what, chat type, result count and latency."""
+    chat = update.effective_chat
+    seconds = time.perf_counter() - started
+    line = "answered %s in %s chat: %d results, %.1f ms"
+    args: tuple[object, ...] = (what, chat.type if chat else "unknown", count, seconds * 1000)
+    message = update.effective_message
+    if services.settings.log_questions and message and message.text:
+        line += " (question: %r)"
+        args += (message.text,)
+    log.info(line, *args)
+
+
+async def send_answer(
+    update: Update, context: BriefContext, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Reply to the question, or edit the earlier answer if the question was edited.
+
+    The question -> answer link is stored, so an edit made after a restart still edits.
+    """
+    message = update.effective_message
+    if message is None:
+        return
+    state = context.services.state
+    if update.edited_message:
+        answer_id = await asyncio.to_thread(state.answer_for, message.chat_id, message.message_id)
+        if answer_id is not None:
+            try:
+                await context.bot.edit_message_text(
+                    text, chat_id=message.chat_id, message_id=answer_id, reply_markup=markup
+                )
+                return
+            except BadRequest as error:
+                if "not modified" in error.message.lower():
+                    return
+                # The answer was deleted or can no longer be edited: answer afresh below.
+                log.info("could not edit answer %s: %s", answer_id, error.message)
+    sent = await message.reply_text(text, reply_markup=markup)
+    await asyncio.to_thread(state.link_answer, message.chat_id, message.message_id, sent.message_id)
+
+
+def search_and_remember(services: Services, query: str) -> tuple[SearchResult, int]:
+    """Search, and store the query so the result buttons can run it again (in a thread)."""
+    result = services.engine.search(query, k=services.settings.results)
+    qid = services.state.remember_query(query) if result.hits else 0
+    return result, qid
+
+
+def results_view(
+    result: SearchResult, qid: int, page: int, page_size: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The text and buttons for one page of results (``page`` is clamped into range)."""
+    if not result.hits:
+        return render.no_results(result.query), None
+    pages = math.ceil(len(result.hits) / page_size)
+    page = min(max(page, 0), pages - 1)
+    shown = result.hits[page * page_size : (page + 1) * page_size]
+    ranked = [(hit.rank, hit.passage.id) for hit in shown]
+    return (
+        render.results_page(result, page, page_size),
+        buttons.results_keyboard(qid, page, pages, ranked),
+    )
+
+
+async def answer_question(update: Update, context: BriefContext, query: str) -> None:
+    """Search for ``query`` and reply with the first page of cited excerpts."""
+    started = time.perf_counter()
+    services = context.services
+    message = update.effective_message
+    user = update.effective_user
+    if message is None:
+        return
+    verdict = services.guard.question(user.id if user else message.chat_id)
+    if not verdict.allowed:
+        if verdict.tell:
+            await message.reply_text(render.retry_later(verdict.retry_after))
+        return
+    await message.reply_chat_action(ChatAction.TYPING)
+    try:
+        result, qid = await asyncio.to_thread(search_and_remember, services, query)
+    except QueryError as error:
+        await send_answer(update, context, render.usage(str(error)))
+        log_answer(update, services, "refused question", started, 0)
+        return
+    text, markup = results_view(result, qid, 0, services.settings.page_size)
+    await send_answer(update, context, text, markup)
+    services.stats.record(time.perf_counter() - started)
+    log_answer(update, services, "question", started, len(result.hits))
+
+
+async def on_text(update: Update, context: BriefContext) -> None:
+    """Answer a free-text question (in groups only when it is meant for the bot)."""
+    message = update.effective_message
+    if message is None:
+        return
+    query = addressed_text(message, context.bot.id, context.bot.username)
+    if query is not None:
+        await answer_question(update, context, query)
+
+
+def is_for_bot(update: Update, bot_id: int, username: str) -> bool:
+    """Whether the bot would act on ``update``: a button, a command, or an addressed question."""
+    if update.callback_query:
+        return True
+    message = update.effective_message
+    if message is None:
+        return False
+    if message.text and message.text.startswith("/"):
+        return True
+    return addressed_text(message, bot_id, username) is not None
+
+
+async def gate(update: Update, context: BriefContext) -> None:
+    """Stop updates from people not on the allowlist; refuse once per chat, then stay silent."""
+    if not isinstance(update, Update):
+        return
+    if not is_for_bot(update, context.bot.id, context.bot.username):
+        return
+    user, chat = update.effective_user, update.effective_chat
+    access = context.services.guard.access(user.id if user else None, chat.id if chat else None)
+    if access is Access.ALLOW:
+        return
+    if access is Access.REFUSE:
+        if update.callback_query:
+            await update.callback_query.answer(REFUSAL, show_alert=True)
+        elif update.effective_message:
+            await update.effective_message.reply_text(REFUSAL)
+    raise ApplicationHandlerStop
+
+
+APOLOGY = "Sorry, something went wrong while answering. Please try again."
+
+
+async def on_error(update: object, context: BriefContext) -> None:
+    """Log the failure first, then apologise; the application keeps serving other updates.
+
+    The update itself is not logged: it holds the user's question.
+    """
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(APOLOGY)
+        elif update.effective_message:
+            await update.effective_message.reply_text(APOLOGY)
+    except TelegramError as error:
+        # Telegram itself may be what failed; the log line above already says what happened.
+        log.warning("could not apologise for update %s: %s", update_id, error)

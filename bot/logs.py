@@ -1,0 +1,81 @@
+"""Logging set-up for the bot process, built so the bot token can never reach a log line.
+
+The token is part of every Bot API URL, so anything that logs a URL or an exception about a
+request would leak it. Two layers stop that: the HTTP client loggers are kept at WARNING (they
+log each URL at INFO), and a filter on every root handler rewrites each record's message,
+arguments and traceback text with the token masked.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import IO
+
+from bot.settings import ConfigError, Settings
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+MASK = "[token]"
+# These log every request URL at INFO, and the URL contains the token.
+NOISY_LOGGERS = ("httpx", "httpcore")
+
+
+class TokenRedactingFilter(logging.Filter):
+    """Replace the token (and its secret half on its own) in every record that passes."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        # The secret after the colon identifies the bot as well as the whole token does, so it
+        # is masked on its own too; the longest string goes first so the full token wins.
+        secret = token.partition(":")[2]
+        self.secrets = tuple(s for s in sorted({token, secret}, key=len, reverse=True) if s)
+
+    def redact(self, text: str) -> str:
+        """Return ``text`` with every occurrence of the token masked."""
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Fold the arguments into the message, mask it, and mask any traceback text."""
+        if not self.secrets:
+            return True
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse a cached exc_text, so filling it here masks what they print.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def install_redaction(token: str, logger: logging.Logger | None = None) -> TokenRedactingFilter:
+    """Add a redacting filter to every handler of ``logger`` (the root logger by default).
+
+    Handler filters see records from every child logger, while a logger's own filters only see
+    records logged on that exact logger, so the filter goes on the handlers.
+    """
+    redactor = TokenRedactingFilter(token)
+    for handler in (logger or logging.getLogger()).handlers:
+        handler.addFilter(redactor)
+    return redactor
+
+
+def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
+    """Log to ``stream`` (stderr by default) at ``settings.log_level`` with the token masked."""
+    level = logging.getLevelName(settings.log_level.upper())
+    if not isinstance(level, int):
+        raise ConfigError(
+            f"[logging] level: expected DEBUG, INFO, WARNING or ERROR, got {settings.log_level!r}"
+        )
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(logging.Formatter(FORMAT))
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    install_redaction(settings.token, root)

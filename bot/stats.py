@@ -1,0 +1,64 @@
+"""Answer counts and latencies for the operator's /stats, kept in memory for this process.
+
+A bounded window of recent latencies is enough for p50/p95 and never grows with uptime.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+WINDOW = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class StatsSnapshot:
+    """What /stats reports about the bot process itself."""
+
+    answered: int
+    p50: float | None
+    p95: float | None
+    uptime: float
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """Nearest-rank percentile (an observed value, no interpolation); None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(fraction * len(ordered)))
+    return ordered[rank - 1]
+
+
+class Stats:
+    """Counts answered questions and remembers the latest ``WINDOW`` answer times."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._started = clock()
+        self._answered = 0
+        self._latencies: deque[float] = deque(maxlen=WINDOW)
+        # Handlers run concurrently; deque appends are atomic but the pair of updates is not.
+        self._lock = threading.Lock()
+
+    def record(self, seconds: float) -> None:
+        """Count one answered question that took ``seconds`` from update to reply."""
+        with self._lock:
+            self._answered += 1
+            self._latencies.append(seconds)
+
+    def snapshot(self) -> StatsSnapshot:
+        """Return the counters now."""
+        with self._lock:
+            latencies = list(self._latencies)
+            answered = self._answered
+        return StatsSnapshot(
+            answered=answered,
+            p50=percentile(latencies, 0.50),
+            p95=percentile(latencies, 0.95),
+            uptime=self._clock() - self._started,
+        )
