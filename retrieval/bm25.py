@@ -1,0 +1,293 @@
+"""A BM25 index over token lists: exact scores, pruned top-k, immutable segmented snapshots.
+
+Scores equal ``rank_bm25.BM25Okapi(corpus).get_scores(query)`` (scorer ``"okapi"``, with
+its epsilon floor on negative idf) or Lucene's never-negative idf (scorer ``"lucene"``),
+with the same tf part ``tf*(k1+1)/(tf + k1*(1-b+b*dl/avgdl))``. Repeated query terms
+count once per repetition, like the reference. Tokenizing is someone else's job.
+
+An :class:`Index` never changes: :meth:`Index.add` returns a new snapshot that shares the
+old segments, so a reader in another thread keeps a consistent view. Each snapshot owns
+its own vocabulary dict (copied on add, a few milliseconds even for 100k terms), which
+is simpler to trust than a shared append-only dict that a reader might see half-grown.
+Global doc ids are ``0..n_docs-1`` in insertion order across segments.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from retrieval.bm25_files import read_index, write_index
+from retrieval.errors import StoreError
+from retrieval.segments import (
+    Floats,
+    Int32s,
+    Int64s,
+    Segment,
+    build_segment,
+    doc_norms,
+    merge_segments,
+    tf_part,
+)
+from retrieval.topk import QueryTerms, kth_score, search_segment, select_top_k
+
+Scorer = Literal["okapi", "lucene"]
+
+# Merge the newest two segments while the older is less than this many times larger:
+# sizes then at least double towards the oldest, so a snapshot has about log2(N) segments
+# and each document is rewritten about log2(N) times over the index's life.
+MERGE_RATIO = 2
+
+
+@dataclass(frozen=True, slots=True)
+class BM25Params:
+    """How documents are scored; the defaults of ``k1``, ``b`` and ``epsilon`` are rank_bm25's."""
+
+    scorer: Scorer = "lucene"
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.scorer not in ("okapi", "lucene"):
+            raise ValueError(f"scorer must be 'okapi' or 'lucene', not {self.scorer!r}")
+        numbers = (self.k1, self.b, self.epsilon)
+        if not all(isinstance(x, int | float) and np.isfinite(x) for x in numbers):
+            raise ValueError("k1, b and epsilon must be finite numbers")
+        if self.k1 < 0 or not 0 <= self.b <= 1:
+            raise ValueError(f"need k1 >= 0 and 0 <= b <= 1, got k1={self.k1}, b={self.b}")
+
+
+def _encode(
+    token_lists: Iterable[Sequence[str]], vocabulary: dict[str, int]
+) -> tuple[dict[str, int], Int32s, Int32s]:
+    """Term ids of every token laid end to end, each document's length, the grown vocabulary.
+
+    A ``defaultdict`` whose factory is its own ``len`` hands out the next id at C speed.
+    """
+    table: defaultdict[str, int] = defaultdict(None, vocabulary)
+    table.default_factory = table.__len__
+    lookup = table.__getitem__
+    flat = array("i")
+    lengths = array("i")
+    for tokens in token_lists:
+        if isinstance(tokens, str):
+            raise TypeError("each document must be a sequence of tokens, not a string")
+        before = len(flat)
+        flat.extend(map(lookup, tokens))
+        lengths.append(len(flat) - before)
+    terms = np.frombuffer(flat, dtype=np.intc).astype(np.int32, copy=False)
+    return dict(table), terms, np.frombuffer(lengths, dtype=np.intc).astype(np.int32, copy=False)
+
+
+def _idf(params: BM25Params, df: Int64s, n_docs: int) -> Floats:
+    """idf per vocabulary id; 0.0 for ids no document of this snapshot contains."""
+    idf = np.zeros(df.shape[0], dtype=np.float64)
+    seen = df > 0
+    n = df[seen].astype(np.float64)
+    if params.scorer == "lucene":
+        idf[seen] = np.log(1 + (n_docs - n + 0.5) / (n + 0.5))
+        return idf
+    raw = np.log(n_docs - n + 0.5) - np.log(n + 0.5)
+    if raw.shape[0]:
+        # rank_bm25 floors negative idf at epsilon times the mean over the whole vocabulary.
+        floor = params.epsilon * (float(raw.sum()) / raw.shape[0])
+        raw[raw < 0] = floor
+    idf[seen] = raw
+    return idf
+
+
+class Index:
+    """An immutable BM25 snapshot made of segments; see the module docstring."""
+
+    __slots__ = (
+        "_avgdl",
+        "_bases",
+        "_df",
+        "_idf",
+        "_norms",
+        "_segments",
+        "_terms",
+        "_tokens",
+        "n_docs",
+        "params",
+    )
+
+    def __init__(
+        self, params: BM25Params, terms: dict[str, int], segments: Sequence[Segment]
+    ) -> None:
+        """Derive global statistics; callers use :meth:`build`, :meth:`empty` or :meth:`add`."""
+        self.params = params
+        self._terms = terms
+        self._segments = tuple(segments)
+        sizes = [segment.n_docs for segment in self._segments]
+        self._bases = np.cumsum([0, *sizes]).astype(np.int64)
+        self.n_docs = int(self._bases[-1])
+        # Integer token total, so avgdl is the reference's num_doc / corpus_size to the bit.
+        self._tokens = sum(int(segment.doc_len.sum(dtype=np.int64)) for segment in self._segments)
+        self._avgdl = self._tokens / self.n_docs if self.n_docs else 0.0
+        df = np.zeros(len(terms), dtype=np.int64)
+        for segment in self._segments:
+            df[segment.terms] += segment.document_frequencies()
+        self._df = df
+        self._idf = _idf(params, df, self.n_docs)
+        self._norms = tuple(
+            doc_norms(segment.doc_len, params.k1, params.b, self._avgdl)
+            for segment in self._segments
+        )
+
+    # -- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def empty(cls, params: BM25Params = BM25Params()) -> Index:
+        """An index with no documents: every query scores nothing."""
+        return cls(params, {}, ())
+
+    @classmethod
+    def build(
+        cls,
+        token_lists: Iterable[Sequence[str]],
+        params: BM25Params = BM25Params(),
+    ) -> Index:
+        """Index ``token_lists`` (one list of tokens per passage) from scratch."""
+        return cls.empty(params).add(token_lists)
+
+    def add(self, token_lists: Iterable[Sequence[str]]) -> Index:
+        """A new snapshot with ``token_lists`` appended; this one stays valid and unchanged."""
+        terms, flat, lengths = _encode(token_lists, self._terms)
+        if lengths.shape[0] == 0:
+            return self
+        n_docs = self.n_docs + lengths.shape[0]
+        avgdl = (self._tokens + int(flat.shape[0])) / n_docs
+        k1, b = self.params.k1, self.params.b
+        segments = [*self._segments, build_segment(flat, lengths, k1=k1, b=b, avgdl=avgdl)]
+        while len(segments) >= 2 and segments[-2].n_docs < MERGE_RATIO * segments[-1].n_docs:
+            merged = merge_segments(segments[-2:], k1=k1, b=b, avgdl=avgdl)
+            segments[-2:] = [merged]
+        return Index(self.params, terms, segments)
+
+    # -- facts -----------------------------------------------------------------------------
+
+    @property
+    def vocabulary_size(self) -> int:
+        """Number of distinct terms in the indexed documents."""
+        return len(self._terms)
+
+    @property
+    def segment_count(self) -> int:
+        """Number of segments; stays near log2(n_docs) under the merge policy."""
+        return len(self._segments)
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory held by the arrays (the vocabulary dict is not counted)."""
+        arrays = sum(segment.nbytes for segment in self._segments)
+        derived = sum(norm.nbytes for norm in self._norms) + self._df.nbytes + self._idf.nbytes
+        return int(arrays + derived)
+
+    def idf(self, term: str) -> float:
+        """The idf this snapshot uses for ``term``; 0.0 for a term no passage contains."""
+        term_id = self._terms.get(term)
+        return 0.0 if term_id is None else float(self._idf[term_id])
+
+    def _query(self, query: Sequence[str]) -> QueryTerms:
+        """Known query terms, first appearance first, weighted by idf times repetitions."""
+        counts: dict[int, int] = {}
+        for term in query:
+            term_id = self._terms.get(term)
+            if term_id is not None:
+                counts[term_id] = counts.get(term_id, 0) + 1
+        ids = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        reps = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        weights = self._idf[ids] * reps
+        keep = weights != 0
+        return QueryTerms(ids[keep], weights[keep])
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def scores(self, query: Sequence[str]) -> Floats:
+        """BM25 score of every passage (length ``n_docs``), like ``get_scores``."""
+        out = np.zeros(self.n_docs, dtype=np.float64)
+        terms = self._query(query)
+        k1 = self.params.k1
+        for term_id, weight in zip(terms.ids.tolist(), terms.weights.tolist(), strict=True):
+            for segment, norms, base in zip(self._segments, self._norms, self._bases, strict=False):
+                slot = int(segment.slots(np.array([term_id], dtype=np.int64))[0])
+                if slot >= 0:
+                    docs, tfs = segment.postings(slot)
+                    out[base + docs] += weight * tf_part(tfs, norms[docs], k1)
+        return out
+
+    def top_k(self, query: Sequence[str], k: int) -> tuple[Int64s, Floats]:
+        """The ``k`` best passages as (ids int64, scores float64), exact.
+
+        Ordered by ``(-score, id)``; a score ``<= 0`` is never returned. Queries whose
+        weights are all positive use pruned search; otherwise (okapi with a negative floor)
+        every posting is scored.
+        """
+        terms = self._query(query)
+        if k <= 0 or terms.ids.shape[0] == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        if (terms.weights < 0).any():
+            everything = self.scores(query)
+            return select_top_k(np.arange(self.n_docs, dtype=np.int64), everything, k)
+        ids = np.zeros(0, dtype=np.int64)
+        scores = np.zeros(0, dtype=np.float64)
+        # Largest segment first: it sets a high threshold that prunes the small ones.
+        order = sorted(range(len(self._segments)), key=lambda i: -self._segments[i].n_docs)
+        for i in order:
+            local, found = search_segment(
+                self._segments[i],
+                terms,
+                self._norms[i],
+                k=k,
+                k1=self.params.k1,
+                avgdl=self._avgdl,
+                threshold=kth_score(scores, k),
+            )
+            ids, scores = select_top_k(
+                np.concatenate([ids, local + self._bases[i]]), np.concatenate([scores, found]), k
+            )
+        return ids, scores
+
+    def count_matching(self, query: Sequence[str]) -> int:
+        """How many passages contain at least one known query term."""
+        known = [self._terms[term] for term in set(query) if term in self._terms]
+        ids = np.array(known, dtype=np.int64)
+        hit = np.zeros(self.n_docs, dtype=bool)
+        for segment, base in zip(self._segments, self._bases, strict=False):
+            for slot in segment.slots(ids).tolist():
+                if slot >= 0:
+                    hit[base + segment.postings(slot)[0]] = True
+        return int(np.count_nonzero(hit))
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        """Write this snapshot to ``directory`` atomically (see :mod:`retrieval.bm25_files`)."""
+        write_index(Path(directory), asdict(self.params), list(self._terms), self._segments)
+
+    @classmethod
+    def load(cls, directory: Path, params: BM25Params | None = None) -> Index:
+        """Read a saved snapshot; StoreError if it is unreadable or saved with other ``params``."""
+        saved, vocabulary, segments = read_index(Path(directory))
+        try:
+            found = BM25Params(**saved)
+        except (TypeError, ValueError) as error:
+            raise StoreError(
+                f"the search index in {directory} has bad settings: {error}"
+            ) from error
+        if params is not None and found != params:
+            raise StoreError(
+                f"the search index in {directory} was built with {found}, not {params}"
+            )
+        terms = {term: number for number, term in enumerate(vocabulary)}
+        if len(terms) != len(vocabulary):
+            raise StoreError(f"the search index vocabulary in {directory} repeats a term")
+        return cls(found, terms, segments)

@@ -1,0 +1,179 @@
+"""Immutable postings segments, the building blocks of a BM25 index snapshot.
+
+A segment holds the postings of a contiguous run of documents: for every term it
+contains, the ascending local doc ids and the term frequencies. Segments never
+change after they are built; live updates add new segments and merge old ones into
+new arrays, so a reader holding an older snapshot keeps a consistent view.
+
+Besides postings, each segment stores one number per term: the largest tf part
+``tf*(k1+1)/(tf+norm)`` over the term's postings, measured at the average document
+length the segment was built with. Pruned search needs such upper bounds; see
+:func:`bound_factor` for why they stay valid when the average later changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Int32s = npt.NDArray[np.int32]
+Int64s = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+Counts = npt.NDArray[np.unsignedinteger]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """Postings for documents ``[0, n_docs)`` local to this segment, sorted by (term, doc)."""
+
+    doc_len: Int32s
+    terms: Int32s
+    offsets: Int64s
+    docs: Int32s
+    tfs: Counts
+    max_tf_part: Floats
+    built_avgdl: float
+
+    @property
+    def n_docs(self) -> int:
+        """Number of documents (including empty ones) in this segment."""
+        return int(self.doc_len.shape[0])
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by this segment's arrays."""
+        arrays = (self.doc_len, self.terms, self.offsets, self.docs, self.tfs, self.max_tf_part)
+        return sum(int(a.nbytes) for a in arrays)
+
+    def postings(self, slot: int) -> tuple[Int32s, Counts]:
+        """The doc ids and term frequencies of the term stored at ``slot`` (views, no copy)."""
+        start, stop = int(self.offsets[slot]), int(self.offsets[slot + 1])
+        return self.docs[start:stop], self.tfs[start:stop]
+
+    def slots(self, term_ids: Int64s) -> Int64s:
+        """Where each global term id sits in ``terms``, or -1 when this segment lacks it."""
+        pos = np.searchsorted(self.terms, term_ids)
+        found = pos < self.terms.shape[0]
+        found[found] = self.terms[pos[found]] == term_ids[found]
+        return np.where(found, pos, -1).astype(np.int64)
+
+    def document_frequencies(self) -> Int64s:
+        """How many of this segment's documents contain each term in ``terms``."""
+        return np.diff(self.offsets)
+
+
+def doc_norms(doc_len: npt.NDArray[np.integer], k1: float, b: float, avgdl: float) -> Floats:
+    """``k1*(1-b+b*dl/avgdl)`` per document, evaluated exactly as ``rank_bm25`` does.
+
+    The operation order matches the reference so the tf parts agree to the last bit.
+    """
+    if avgdl <= 0:
+        # Every document is empty: no postings exist, so the norm is never used.
+        return np.full(doc_len.shape[0], k1 * (1 - b), dtype=np.float64)
+    return k1 * (1 - b + b * doc_len.astype(np.float64) / avgdl)
+
+
+def tf_part(tfs: Counts, norms: Floats, k1: float) -> Floats:
+    """The BM25 tf saturation ``tf*(k1+1)/(tf+norm)`` in the reference's operation order."""
+    tf = tfs.astype(np.float64)
+    return tf * (k1 + 1) / (tf + norms)
+
+
+def bound_factor(built_avgdl: float, avgdl: float) -> float:
+    """How much a segment's stored upper bounds must grow to stay valid at ``avgdl``.
+
+    ``norm = k1(1-b) + k1*b*dl/avgdl``. When the average grows from ``A0`` to ``A``, every
+    norm shrinks by at most the ratio ``A0/A``, so ``tf/(tf+r*norm) <= tf/(r*tf+r*norm)``
+    bounds the new tf part by the old one divided by ``r``. A smaller average only raises
+    norms, which lowers tf parts, so the old bound still holds as is.
+    """
+    if built_avgdl <= 0 or avgdl <= built_avgdl:
+        return 1.0
+    return avgdl / built_avgdl
+
+
+def _smallest_count_dtype(max_tf: int) -> type[np.unsignedinteger]:
+    """Store term frequencies in one byte when they fit: most postings have tf 1 or 2."""
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if max_tf <= np.iinfo(dtype).max:
+            return dtype
+    return np.uint64
+
+
+def build_segment(
+    flat_terms: Int32s, doc_len: Int32s, *, k1: float, b: float, avgdl: float
+) -> Segment:
+    """Build a segment from each document's term ids laid end to end.
+
+    One sort over ``term << 32 | doc`` groups postings by term with ascending docs, and runs
+    of equal keys are the term frequencies: no Python loop touches individual tokens.
+    """
+    n_docs = doc_len.shape[0]
+    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), doc_len.astype(np.int64))
+    keys = (flat_terms.astype(np.int64) << 32) | doc_of
+    del doc_of
+    keys.sort()
+    return _from_sorted_keys(keys, doc_len, k1=k1, b=b, avgdl=avgdl)
+
+
+def merge_segments(parts: list[Segment], *, k1: float, b: float, avgdl: float) -> Segment:
+    """One segment holding ``parts`` in order; local doc ids are shifted to stay contiguous."""
+    keys_list = []
+    base = 0
+    for part in parts:
+        terms = np.repeat(part.terms.astype(np.int64), np.diff(part.offsets))
+        docs = part.docs.astype(np.int64) + base
+        # Rebuild one key per occurrence run: repeat by tf so tf survives the regrouping.
+        keys_list.append(np.repeat((terms << 32) | docs, part.tfs.astype(np.int64)))
+        base += part.n_docs
+    keys = np.concatenate(keys_list) if keys_list else np.zeros(0, dtype=np.int64)
+    keys.sort()
+    doc_len = np.concatenate([part.doc_len for part in parts]).astype(np.int32)
+    return _from_sorted_keys(keys, doc_len, k1=k1, b=b, avgdl=avgdl)
+
+
+def _from_sorted_keys(
+    keys: Int64s, doc_len: Int32s, *, k1: float, b: float, avgdl: float
+) -> Segment:
+    """Turn sorted ``term << 32 | doc`` keys (one per token) into postings and bounds."""
+    if keys.shape[0] == 0:
+        return Segment(
+            doc_len=doc_len,
+            terms=np.zeros(0, dtype=np.int32),
+            offsets=np.zeros(1, dtype=np.int64),
+            docs=np.zeros(0, dtype=np.int32),
+            tfs=np.zeros(0, dtype=np.uint8),
+            max_tf_part=np.zeros(0, dtype=np.float64),
+            built_avgdl=float(avgdl),
+        )
+    new_run = np.empty(keys.shape[0], dtype=bool)
+    new_run[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new_run[1:])
+    starts = np.flatnonzero(new_run)
+    del new_run
+    unique = keys[starts]
+    tf_counts = np.diff(np.append(starts, keys.shape[0]))
+    del starts
+    term_of = (unique >> 32).astype(np.int32)
+    docs = (unique & 0xFFFFFFFF).astype(np.int32)
+    del unique
+    term_start = np.empty(term_of.shape[0], dtype=bool)
+    term_start[0] = True
+    np.not_equal(term_of[1:], term_of[:-1], out=term_start[1:])
+    firsts = np.flatnonzero(term_start)
+    terms = term_of[firsts]
+    offsets = np.append(firsts, term_of.shape[0]).astype(np.int64)
+    tfs = tf_counts.astype(_smallest_count_dtype(int(tf_counts.max())))
+    norms = doc_norms(doc_len, k1, b, avgdl)
+    max_tf_part = np.maximum.reduceat(tf_part(tfs, norms[docs], k1), firsts)
+    return Segment(
+        doc_len=doc_len,
+        terms=terms,
+        offsets=offsets,
+        docs=docs,
+        tfs=tfs,
+        max_tf_part=max_tf_part,
+        built_avgdl=float(avgdl),
+    )
