@@ -66,6 +66,8 @@ def machine_report() -> str:
         ("threads", f"single (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})"),
     ]
     rows += [(name, version(name)) for name in LIBRARIES]
+    # Other processes share the cores: a busy machine explains a slow run.
+    rows.append(("load avg at start", " / ".join(f"{x:.2f}" for x in os.getloadavg())))
     return markdown_table(("machine", "value"), rows)
 
 
