@@ -92,13 +92,15 @@ def _entry_text(entry: Any) -> str:
 
 
 def _entry_date(entry: Any) -> datetime | None:
+    # dict.get, not entry.get: feedparser maps a missing "updated" onto
+    # "published" with a DeprecationWarning, and we want each key as written.
     for key in ("published_parsed", "updated_parsed"):
-        parsed: time.struct_time | None = entry.get(key)
+        parsed: time.struct_time | None = dict.get(entry, key)
         if parsed is not None:
             # feedparser has already converted these to UTC.
             return datetime(*parsed[:6], tzinfo=UTC)
     for key in ("published", "updated"):
-        raw = (entry.get(key) or "").strip()
+        raw = (dict.get(entry, key) or "").strip()
         if raw:
             # feedparser could not read it: try our parser before giving up.
             try:

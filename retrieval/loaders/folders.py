@@ -10,7 +10,6 @@ the rest from loading.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 from retrieval.errors import SourceError
@@ -32,7 +31,8 @@ def load_path(path: str | Path) -> LoadReport:
     if location.is_dir():
         return _load_folder(location)
     if not location.exists():
-        raise SourceError(f"no such file or folder: {location}")
+        # Quote the input as typed: Path() would turn "ftp://x" into "ftp:/x".
+        raise SourceError(f"no such file or folder: {path}")
     kind = kind_for_name(location.name)
     data = _read(location)
     if kind is None:
@@ -55,27 +55,32 @@ def _read(location: Path) -> bytes:
 
 def _load_folder(root: Path) -> LoadReport:
     report = LoadReport()
-    failures: list[Skipped] = []
-    for file, kind in _loadable_files(root, failures):
+    folder_errors: list[Skipped] = []
+    for file, kind in _loadable_files(root, folder_errors):
         source = str(file)
         try:
-            report += read_bytes(_read(file), source, kind)
-        except SourceError as error:
-            failures.append(Skipped(source, "", str(error)))
+            report += read_bytes(file.read_bytes(), source, kind)
+        except OSError as error:
+            reason = f"cannot read the file: {error.strerror or error}"
+            report += LoadReport(skipped=(Skipped(source, "", reason),))
         except ValueError as error:
-            failures.append(Skipped(source, "", str(error)))
-    return report + LoadReport(skipped=tuple(failures))
+            report += LoadReport(skipped=(Skipped(source, "", str(error)),))
+    return report + LoadReport(skipped=tuple(folder_errors))
 
 
-def _loadable_files(root: Path, failures: list[Skipped]) -> Iterator[tuple[Path, Kind]]:
+def _loadable_files(root: Path, errors: list[Skipped]) -> list[tuple[Path, Kind]]:
+    """List loadable files under ``root`` sorted by their path components."""
+
     def unreadable(error: OSError) -> None:
         name = str(error.filename or root)
-        failures.append(Skipped(name, "", f"cannot read folder: {error.strerror or error}"))
+        errors.append(Skipped(name, "", f"cannot read folder: {error.strerror or error}"))
 
+    found: list[tuple[Path, Kind]] = []
     # os.walk does not follow symlinked folders, so a link loop cannot hang us.
     for folder, subfolders, files in os.walk(root, onerror=unreadable):
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-        for name in sorted(files):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in files:
             kind = kind_for_name(name)
             if kind is not None and not name.startswith("."):
-                yield Path(folder, name), kind
+                found.append((Path(folder, name), kind))
+    return sorted(found, key=lambda item: item[0].relative_to(root).parts)
