@@ -33,7 +33,7 @@ from bot.browse import on_button
 from bot.context import SERVICES_KEY, BriefContext, Services, services_in
 from bot.handlers import gate, on_error, on_text, send_answer
 from bot.settings import Settings
-from retrieval import Engine
+from retrieval.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from bot import buttons, render
 from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton
 from bot.context import BriefContext, Services
 from bot.handlers import log_answer, results_view, send_answer
-from retrieval import QueryError
+from retrieval.errors import QueryError
 from retrieval.highlight import highlight_spans
 
 STALE = "This button has expired. Please send your question again."

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from retrieval import ArticleInfo, Passage
+from retrieval.models import ArticleInfo, Passage
 
 MAX_DATA_BYTES = 64
 

@@ -17,7 +17,7 @@ from bot.guard import Guard
 from bot.settings import Settings
 from bot.state import BotState
 from bot.stats import Stats
-from retrieval import Engine
+from retrieval.engine import Engine
 
 SERVICES_KEY = "briefbot.services"
 

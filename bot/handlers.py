@@ -19,7 +19,8 @@ from telegram.ext import ApplicationHandlerStop
 from bot import buttons, render
 from bot.context import BriefContext, Services
 from bot.guard import Access
-from retrieval import QueryError, SearchResult
+from retrieval.errors import QueryError
+from retrieval.models import SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,10 @@ def addressed_text(message: Message, bot_id: int, username: str) -> str | None:
     mention = f"@{username}".lower()
     for entity, value in message.parse_entities([MessageEntity.MENTION]).items():
         if value.lower() == mention:
-            return (text[: entity.offset] + text[entity.offset + entity.length :]).strip()
+            # Entity offsets count UTF-16 code units, not Python characters.
+            units = text.encode("utf-16-le")
+            start, end = 2 * entity.offset, 2 * (entity.offset + entity.length)
+            return (units[:start] + units[end:]).decode("utf-16-le").strip()
     replied = message.reply_to_message
     # In forum topics every message "replies" to the topic's opening service message.
     if replied and replied.from_user and replied.from_user.id == bot_id:
