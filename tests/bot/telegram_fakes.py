@@ -1,0 +1,293 @@
+"""A recording fake of the Bot API, reachable through PTB's request seam or over loopback HTTP.
+
+``FakeBotApi`` answers every method the bot uses and records each call with its parameters;
+``RecordingRequest`` plugs it into PTB as a ``BaseRequest``; ``serve_bot_api`` puts it behind a
+real HTTP server on 127.0.0.1 for the end-to-end test. The update builders add the entities
+Telegram adds (``bot_command`` at offset 0, ``mention`` for @names), offsets in UTF-16 units.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+from telegram.request import BaseRequest, RequestData
+
+BOT = {"id": 777000111, "is_bot": True, "first_name": "Briefbot", "username": "BriefTestBot"}
+TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One Bot API call as the bot made it."""
+
+    method: str
+    params: dict[str, Any]
+
+
+class FakeBotApi:
+    """Answers Bot API methods plausibly, records the calls, and queues updates for polling."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.failures: dict[str, list[str]] = {}
+        self.chats: dict[int, dict[str, Any]] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._next_message_id = 10_000
+        self._changed = threading.Condition()
+
+    def fail_next(self, method: str, description: str) -> None:
+        """Make the next call of ``method`` fail with HTTP 400 and ``description``."""
+        self.failures.setdefault(method, []).append(description)
+
+    def push(self, update: dict[str, Any]) -> None:
+        """Queue an update for getUpdates (and remember its chat for replies)."""
+        message = update.get("message") or update.get("edited_message")
+        if message:
+            self.chats[message["chat"]["id"]] = message["chat"]
+        with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The recorded calls of one method, oldest first."""
+        with self._changed:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(self, method: str, count: int, timeout: float = 20.0) -> list[Call]:
+        """Block until ``method`` was called ``count`` times; return those calls."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [call for call in self.calls if call.method == method]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{method} called {len(found)} times, wanted {count}")
+                self._changed.wait(left)
+
+    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Record one call and return (HTTP status, JSON body)."""
+        with self._changed:
+            self.calls.append(Call(method, params))
+            self._changed.notify_all()
+            pending = self.failures.get(method)
+            if pending:
+                description = pending.pop(0)
+                return 400, {"ok": False, "error_code": 400, "description": description}
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": self._poll(params)}
+        return 200, {"ok": True, "result": self._result(method, params)}
+
+    def _poll(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        wait = min(float(params.get("timeout") or 0), 0.5)
+        with self._changed:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and wait:
+                self._changed.wait(wait)
+            return list(self._updates)
+
+    def _message(self, chat_id: int, message_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self.chats.get(chat_id, {"id": chat_id, "type": "private", "first_name": "U"})
+        message = {"message_id": message_id, "date": int(time.time()), "chat": chat}
+        message |= {"from": BOT, "text": params.get("text", "")}
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT
+        if method == "sendMessage":
+            with self._changed:
+                self._next_message_id += 1
+                message_id = self._next_message_id
+            return self._message(int(params["chat_id"]), message_id, params)
+        if method == "editMessageText":
+            return self._message(int(params["chat_id"]), int(params["message_id"]), params)
+        return True
+
+
+JSON_FIELDS = {"reply_markup", "link_preview_options", "reply_parameters", "commands", "scope",
+               "allowed_updates", "entities"}  # fmt: skip
+INT_FIELDS = {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout"}
+
+
+def decode_form(body: str) -> dict[str, Any]:
+    """Turn PTB's form-encoded parameters (JSON-encoded where not plain) back into values."""
+    params: dict[str, Any] = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        if key in JSON_FIELDS:
+            params[key] = json.loads(value)
+        elif key in INT_FIELDS:
+            params[key] = int(value)
+        else:
+            params[key] = value
+    return params
+
+
+class RecordingRequest(BaseRequest):
+    """PTB's network seam, answered by a ``FakeBotApi`` instead of Telegram."""
+
+    def __init__(self, api: FakeBotApi) -> None:
+        self.api = api
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        params = dict(request_data.parameters) if request_data else {}
+        status, body = self.api.handle(url.rsplit("/", 1)[-1], params)
+        return status, json.dumps(body).encode()
+
+
+@contextmanager
+def serve_bot_api(api: FakeBotApi) -> Iterator[str]:
+    """Serve ``api`` over HTTP on 127.0.0.1; yield the base URL to give PTB (ends in /bot)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            match = re.fullmatch(r"/bot([^/]+)/(\w+)", self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode()
+            if match is None or match.group(1) != TOKEN:
+                status, answer = 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            else:
+                status, answer = api.handle(match.group(2), decode_form(body))
+            payload = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/bot"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def entities_for(text: str) -> list[dict[str, Any]]:
+    """Entities as Telegram adds them: ``bot_command`` at offset 0, ``mention`` for @names."""
+    entities = []
+    command = re.match(r"/[A-Za-z0-9_]+(@[A-Za-z0-9_]+)?", text)
+    if command:
+        entities.append({"type": "bot_command", "offset": 0, "length": len(command.group())})
+    for mention in re.finditer(r"@[A-Za-z0-9_]{5,}", text):
+        if command and mention.start() < command.end():
+            continue
+        offset = utf16_len(text[: mention.start()])
+        entities.append({"type": "mention", "offset": offset, "length": len(mention.group())})
+    return entities
+
+
+class Updates:
+    """Builds update dicts with increasing ids, the way Telegram would send them."""
+
+    def __init__(self) -> None:
+        self._update_id = 0
+        self._message_id = 0
+
+    def _next(self) -> int:
+        self._update_id += 1
+        return self._update_id
+
+    def message(
+        self,
+        text: str,
+        *,
+        user_id: int = 501,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        message_id: int | None = None,
+        edited: bool = False,
+        reply_to: dict[str, Any] | None = None,
+        thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """A (possibly edited) text message; ``message_id`` defaults to a fresh one."""
+        if message_id is None:
+            self._message_id += 1
+            message_id = self._message_id
+        chat: dict[str, Any] = {"id": user_id if chat_id is None else chat_id, "type": chat_type}
+        chat |= {"first_name": "Ann"} if chat_type == "private" else {"title": "Newsroom"}
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ann"},
+            "text": text,
+        }
+        if entities := entities_for(text):
+            message["entities"] = entities
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        if thread_id is not None:
+            message |= {"message_thread_id": thread_id, "is_topic_message": True}
+            chat["is_forum"] = True
+        if edited:
+            message["edit_date"] = int(time.time())
+        return {"update_id": self._next(), "edited_message" if edited else "message": message}
+
+    def button(
+        self, data: str, *, user_id: int = 501, message: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A press of an inline button under ``message`` (a bot message dict)."""
+        message = message or {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "Ann"},
+            "from": BOT,
+            "text": "earlier answer",
+        }
+        query = {
+            "id": str(self._next()),
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ann"},
+            "chat_instance": "ci",
+            "message": message,
+            "data": data,
+        }
+        return {"update_id": self._update_id, "callback_query": query}
+
+
+def sent_messages(api: FakeBotApi) -> list[Call]:
+    """Every call that puts text in a chat: new messages and edits."""
+    return [c for c in api.calls if c.method in {"sendMessage", "editMessageText"}]

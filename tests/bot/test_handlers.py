@@ -1,0 +1,218 @@
+"""Questions, commands and buttons through PTB's own request seam, checked call by call."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from bot_harness import Bot
+from html_check import html_problems
+from telegram_fakes import Updates
+
+from bot.buttons import OpenButton, parse_button
+from bot.commands import COMMANDS, LATEST_USAGE, SEARCH_USAGE
+from bot.context import services_in
+from bot.render import esc
+
+
+def keyboard_data(params: dict[str, object]) -> list[str]:
+    """Every callback_data in a recorded reply_markup, row by row."""
+    markup = params.get("reply_markup")
+    assert isinstance(markup, dict)
+    return [button["callback_data"] for row in markup["inline_keyboard"] for button in row]
+
+
+async def test_free_text_question_gets_typing_then_cited_excerpts(
+    bot: Bot, updates: Updates
+) -> None:
+    """A private question shows typing, then numbered excerpts with bold words and citations."""
+    await bot.send(updates.message("weapons Ukraine"))
+    assert [c.method for c in bot.api.calls][-2:] == ["sendChatAction", "sendMessage"]
+    assert bot.api.calls_to("sendChatAction")[0].params["action"] == "typing"
+    sent = bot.api.calls_to("sendMessage")[-1].params
+    text = sent["text"]
+    assert html_problems(text) == []
+    assert sent["parse_mode"] == "HTML"
+    assert sent["link_preview_options"] == {"is_disabled": True}
+    assert re.match(r"🔎 \d+ results for <i>weapons Ukraine</i> \(\d+ ms\)", text)
+    assert "[1] " in text
+    assert "[2] " in text
+    assert "[3] " not in text  # page_size is 2
+    assert "<b>weapons</b>" in text or "<b>Weapons</b>" in text
+    assert '<a href="https://example.org/a/blinken?x=1&amp;y=2">' in text
+    assert "RFE/RL · 7 Apr 2022" in text
+    data = keyboard_data(sent)
+    assert [parse_button(d) for d in data[:2]] == [
+        OpenButton(1, parse_button(data[0]).passage_id, 0),  # type: ignore[union-attr]
+        OpenButton(1, parse_button(data[1]).passage_id, 0),  # type: ignore[union-attr]
+    ]
+    assert data[2:] == ["n", "p:1:1"]
+
+
+async def test_page_button_edits_the_list_to_the_next_page(bot: Bot, updates: Updates) -> None:
+    """Pressing ▶ edits the same message to show results 3 and 4 with a ◀ back."""
+    await bot.send(updates.message("weapons"))
+    await bot.send(updates.button("p:1:1"))
+    edit = bot.api.calls_to("editMessageText")[-1].params
+    assert "[3] " in edit["text"]
+    assert "[1] " not in edit["text"]
+    assert html_problems(edit["text"]) == []
+    assert keyboard_data(edit)[-3:] == ["p:1:0", "n", "p:1:2"]
+    assert bot.api.calls_to("answerCallbackQuery")[-1].params.get("text") is None
+
+
+async def test_open_button_shows_whole_passage_with_neighbours(bot: Bot, updates: Updates) -> None:
+    """Opening a middle passage shows its text in bold matches and prev/back/next buttons."""
+    await bot.send(updates.message("artillery shells"))
+    engine = services_in(bot.app.bot_data).engine
+    result = engine.search("artillery shells", k=6)
+    middle = next(h for h in result.hits if 0 < h.passage.ordinal < h.article.passages - 1)
+    await bot.send(updates.button(OpenButton(1, middle.passage.id, 0).data()))
+    edit = bot.api.calls_to("editMessageText")[-1].params
+    assert html_problems(edit["text"]) == []
+    assert "<b>artillery</b>" in edit["text"]
+    assert f"Passage {middle.passage.ordinal + 1} of 5" in edit["text"]
+    assert "Aid report &lt;draft&gt; &amp; notes" in edit["text"]
+    pid = middle.passage.id
+    assert keyboard_data(edit) == [f"o:1:{pid - 1}:0", "p:1:0", f"o:1:{pid + 1}:0"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["p:999:0", f"o:1:{10**9}:0", "zzz", "p:1", "p:-1:0", "o:1:2:3:4", "p:١:0", ""],
+    ids=["unknown-query", "unknown-passage", "garbage", "short", "negative", "long", "arabic-digit",
+         "empty"],
+)  # fmt: skip
+async def test_stale_or_malformed_button_gets_a_polite_notice(
+    bot: Bot, updates: Updates, data: str
+) -> None:
+    """A button that points at nothing is answered with a notice, and nothing is edited."""
+    await bot.send(updates.message("weapons"))  # stores query 1
+    await bot.send(updates.button(data))
+    answer = bot.api.calls_to("answerCallbackQuery")[-1].params
+    assert "expired" in answer["text"]
+    assert bot.api.calls_to("editMessageText") == []
+
+
+async def test_double_press_is_not_an_error(bot: Bot, updates: Updates) -> None:
+    """Telegram's "message is not modified" on a repeated press is swallowed, not apologised."""
+    await bot.send(updates.message("weapons"))
+    bot.api.fail_next("editMessageText", "Bad Request: message is not modified")
+    await bot.send(updates.button("p:1:0"))
+    assert bot.api.calls_to("answerCallbackQuery")[-1].params.get("text") is None
+    assert not any("went wrong" in text for text in bot.texts())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/search", esc(SEARCH_USAGE)),
+        ("/search   ", esc(SEARCH_USAGE)),
+        ("/search the of and", "only very common words"),
+        ("x" * 501, "the limit is 500"),
+        ("?!", "Type a few words"),
+        ("zebra quantum", "No briefing matches <i>zebra quantum</i>"),
+        ("/latest many", esc(LATEST_USAGE)),
+        ("/latest 0", esc(LATEST_USAGE)),
+        ("/frobnicate", "I don't know that command"),
+        ("/stats", "I don't know that command"),
+    ],
+    ids=["empty-search", "blank-search", "stopwords", "too-long", "no-words", "no-hits",
+         "latest-word", "latest-zero", "unknown", "stats-non-admin"],
+)  # fmt: skip
+async def test_bad_input_gets_help_not_a_search(
+    bot: Bot, updates: Updates, text: str, expected: str
+) -> None:
+    """Each kind of unusable input gets one short, valid explanation."""
+    await bot.send(updates.message(text))
+    replies = bot.api.calls_to("sendMessage")
+    assert len(replies) == 1
+    assert expected in replies[0].params["text"]
+    assert html_problems(replies[0].params["text"]) == []
+    assert "reply_markup" not in replies[0].params
+
+
+async def test_huge_text_is_not_searched(bot: Bot, updates: Updates) -> None:
+    """A message over max_query_chars is explained and never stored as a query."""
+    await bot.send(updates.message("weapons " * 100))
+    state = services_in(bot.app.bot_data).state
+    assert state.query(1) is None
+    assert "limit is 500" in bot.texts()[-1]
+
+
+async def test_start_offers_an_example_from_the_briefings(bot: Bot, updates: Updates) -> None:
+    """/start welcomes and suggests a question made from the newest headline."""
+    await bot.send(updates.message("/start"))
+    text = bot.texts()[-1]
+    assert "For example: <i>Aid report draft notes</i>" in text
+    assert html_problems(text) == []
+
+
+@pytest.mark.parametrize(
+    ("user_id", "sees_stats"), [(501, False), (900, True)], ids=["user", "admin"]
+)
+async def test_help_lists_the_registry_and_hides_admin_commands(
+    bot: Bot, updates: Updates, user_id: int, sees_stats: bool
+) -> None:
+    """/help shows every public command from the registry; /stats only for admins."""
+    await bot.send(updates.message("/help", user_id=user_id))
+    text = bot.texts()[-1]
+    for command in COMMANDS:
+        assert (f"/{command.name}" in text) == (not command.admin or sees_stats)
+    assert html_problems(text) == []
+
+
+async def test_stats_for_admin(bot: Bot, updates: Updates) -> None:
+    """/stats reports corpus size, questions answered and answer times to an admin."""
+    await bot.send(updates.message("weapons", user_id=900))
+    await bot.send(updates.message("/stats", user_id=900))
+    text = bot.texts()[-1]
+    assert "Articles: 4" in text
+    assert "Questions answered: 1" in text
+    assert re.search(r"p50 / p95: \d+ ms / \d+ ms", text)
+
+
+async def test_latest_lists_newest_first_and_pages(bot: Bot, updates: Updates) -> None:
+    """/latest 3 shows the two newest (page_size 2) with a pager to the third."""
+    await bot.send(updates.message("/latest 3"))
+    sent = bot.api.calls_to("sendMessage")[-1].params
+    text = sent["text"]
+    assert html_problems(text) == []
+    assert text.index("Aid report") < text.index("Blinken")
+    assert "(1–2 of 3)" in text
+    assert "9 Apr 2022" in text
+    assert keyboard_data(sent) == ["n", "l:3:1"]
+    await bot.send(updates.button("l:3:1"))
+    edit = bot.api.calls_to("editMessageText")[-1].params["text"]
+    assert "3. Harvest weather · 1 Apr 2022" in edit
+
+
+async def test_start_set_my_commands_for_users_and_admins(bot: Bot) -> None:
+    """post_init publishes the public menu, and the full one in each admin's chat."""
+    assert bot.app.post_init is not None
+    await bot.app.post_init(bot.app)
+    calls = bot.api.calls_to("setMyCommands")
+    public = [c["command"] for c in calls[0].params["commands"]]
+    assert public == [c.name for c in COMMANDS if not c.admin]
+    assert calls[1].params["scope"] == {"type": "chat", "chat_id": 900}
+    assert "stats" in [c["command"] for c in calls[1].params["commands"]]
+
+
+async def test_edited_question_edits_its_answer(bot: Bot, updates: Updates) -> None:
+    """Editing a question edits the bot's answer in place instead of sending another."""
+    await bot.send(updates.message("zebra", message_id=50))
+    answer_id = 10_001
+    await bot.send(updates.message("weapons", message_id=50, edited=True))
+    assert len(bot.api.calls_to("sendMessage")) == 1
+    edit = bot.api.calls_to("editMessageText")[-1].params
+    assert edit["message_id"] == answer_id
+    assert "[1] " in edit["text"]
+
+
+async def test_edit_of_a_deleted_answer_sends_a_new_one(bot: Bot, updates: Updates) -> None:
+    """If the old answer cannot be edited any more, the edited question gets a fresh reply."""
+    await bot.send(updates.message("zebra", message_id=51))
+    bot.api.fail_next("editMessageText", "Bad Request: message to edit not found")
+    await bot.send(updates.message("weapons", message_id=51, edited=True))
+    assert len(bot.api.calls_to("sendMessage")) == 2
+    assert "[1] " in bot.texts()[-1]
