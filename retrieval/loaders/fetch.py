@@ -51,7 +51,11 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         headers: HTTPMessage,
         newurl: str,
     ) -> urllib.request.Request | None:
-        _check_scheme(newurl, what=f"{req.full_url} redirects to {newurl}")
+        try:
+            _check_scheme(newurl, what=f"{req.full_url} redirects to {newurl}")
+        except SourceError:
+            fp.close()  # urllib closes it only when the redirect goes ahead
+            raise
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
