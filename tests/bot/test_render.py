@@ -1,0 +1,170 @@
+"""HTML rendering: escaping first, highlights second, and never over Telegram's limit."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from html_check import html_problems
+
+from bot import render
+from retrieval.models import ArticleInfo, Hit, Passage, SearchResult, Span
+
+HOSTILE = {
+    "script": "<script>alert('x')</script> weapons",
+    "amp-entity": "AT&amp;T sold weapons &lt;b&gt;",
+    "a-less-than-b": "a<b and weapons>c",
+    "emoji": "🇺🇦 weapons 👩‍👩‍👧 arrive 🚀",
+    "rtl": "‏שלום weapons مرحبا بالعالم",
+    "tags": "<b>weapons</b></i><a href='x'>",
+    "quotes": "\"weapons\" 'for' `Ukraine`",
+}
+
+
+def spans_of(text: str, word: str) -> tuple[Span, ...]:
+    return tuple(Span(m.start(), m.end()) for m in re.finditer(re.escape(word), text))
+
+
+def visible_text(markup: str) -> str:
+    """What a reader sees: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+@pytest.mark.parametrize("text", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_highlight_escapes_then_bolds(text: str) -> None:
+    """Hostile text renders as valid HTML that shows exactly the original, word in bold."""
+    out = render.highlight(text, spans_of(text, "weapons"))
+    assert html_problems(out) == []
+    assert visible_text(out) == text
+    assert "<b>weapons</b>" in out
+
+
+def test_highlight_inside_an_escaped_entity() -> None:
+    """A highlight over part of "&amp;" in the text bolds the escaped characters, not a tag."""
+    text = "AT&amp;T"
+    out = render.highlight(text, (Span(2, 5), Span(6, 7)))
+    assert out == "AT<b>&amp;am</b>p<b>;</b>T"
+    assert html_problems(out) == []
+    assert visible_text(out) == text
+
+
+@pytest.mark.parametrize(
+    ("spans", "expected"),
+    [
+        ((Span(0, 3), Span(2, 5)), "<b>abcde</b>fg"),
+        ((Span(4, 5), Span(0, 1)), "<b>a</b>bcd<b>e</b>fg"),
+        ((Span(5, 99), Span(-3, 1)), "<b>a</b>bcde<b>fg</b>"),
+        ((Span(3, 3),), "abcdefg"),
+    ],
+    ids=["overlapping", "unsorted", "out-of-range", "empty"],
+)
+def test_highlight_cleans_spans(spans: tuple[Span, ...], expected: str) -> None:
+    """Overlapping, unsorted or out-of-range spans never produce nested or broken tags."""
+    assert render.highlight("abcdefg", spans) == expected
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        (datetime(2022, 4, 7, 23, 30, tzinfo=UTC), "7 Apr 2022"),
+        (datetime(2021, 12, 25, tzinfo=timezone(timedelta(hours=-5))), "25 Dec 2021"),
+        (None, "date unknown"),
+    ],
+    ids=["utc", "offset", "unknown"],
+)
+def test_format_date(date: datetime | None, expected: str) -> None:
+    """Dates read "7 Apr 2022" whatever the locale; a missing one says so."""
+    assert render.format_date(date) == expected
+
+
+def info(**changes: object) -> ArticleInfo:
+    base = {"id": "a1", "title": "Title", "date": None, "url": None, "source": None, "passages": 1}
+    return ArticleInfo(**{**base, **changes})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("article", "expected"),
+    [
+        (info(url="https://x.org/?a=1&b=\"2\""),
+         '<a href="https://x.org/?a=1&amp;b=&quot;2&quot;">Title</a> · date unknown'),
+        (info(url="javascript:alert(1)", source="<Wire>"), "Title · &lt;Wire&gt; · date unknown"),
+        (info(url="https://x.org/" + "a" * 2000), "Title · date unknown"),
+        (info(title="   "), "Untitled · date unknown"),
+    ],
+    ids=["escaped-url", "no-script-links", "overlong-url", "blank-title"],
+)  # fmt: skip
+def test_citation(article: ArticleInfo, expected: str) -> None:
+    """Only sane http(s) links become anchors; every part is escaped."""
+    assert render.citation(article) == expected
+
+
+def hit(rank: int, excerpt: str, *, title: str = "T", url: str | None = None) -> Hit:
+    passage = Passage(rank, "a1", 0, Span(0, len(excerpt)), excerpt)
+    return Hit(rank, 1.0, info(title=title, url=url), passage, excerpt, Span(0, len(excerpt)),
+               spans_of(excerpt, "weapons"))  # fmt: skip
+
+
+@pytest.mark.parametrize("page_size", [1, 3, 10, 40], ids=lambda n: f"page-{n}")
+def test_results_page_always_fits(page_size: int) -> None:
+    """Huge excerpts, titles and links are shortened until the page is one valid message."""
+    monster = ("weapons & <tanks> 🚀 " * 600).strip()
+    hits = tuple(
+        hit(n, monster, title="<T>" * 200, url="https://x.org/" + "é" * 900)
+        for n in range(1, page_size + 1)
+    )
+    text = render.results_page(SearchResult("weapons", hits, ("weapon",), 0.0123), 0, page_size)
+    assert html_problems(text) == []
+    assert text.startswith(f"🔎 {page_size} result")
+    assert "[1] " in text
+
+
+def test_results_page_shows_its_slice_with_header() -> None:
+    """Page 2 of size 2 shows ranks 3 and 4 and the search time in milliseconds."""
+    hits = tuple(hit(n, f"weapons number {n}") for n in range(1, 6))
+    text = render.results_page(SearchResult("weapons?", hits, (), 0.0123), 1, 2)
+    assert text.splitlines()[0] == "🔎 5 results for <i>weapons?</i> (12 ms)"
+    assert re.findall(r"^\[(\d)\]", text, flags=re.M) == ["3", "4"]
+    assert "[3] <b>weapons</b> number 3\nT · date unknown" in text
+
+
+def test_ten_thousand_character_passage_is_cut_cleanly() -> None:
+    """A 10,000-character passage is cut at a word, ends with "…", and keeps its bold words."""
+    text = " ".join(["weapons&arms", "<i>", "🇺🇦", "שלום"] * 1000)[:10_000]
+    passage = Passage(5, "a1", 2, Span(0, len(text)), text)
+    out = render.passage_view(info(passages=4), passage, spans_of(text, "weapons"))
+    assert html_problems(out) == []
+    assert render.utf16_len(out) > 3500  # cut near the limit, not far below it
+    assert out.endswith("…")
+    assert "Passage 3 of 4" in out
+    assert out.count("<b>weapons</b>") > 50
+    shown = visible_text(out.split("\n\n", 1)[1])
+    assert text.startswith(shown.removesuffix("…"))
+
+
+def test_cut_never_leaves_a_highlight_past_the_end() -> None:
+    """Spans beyond the cut are dropped and one that straddles it is clipped."""
+    kept, spans = render.cut("alpha beta gamma delta", (Span(6, 10), Span(11, 22)), 14)
+    assert kept == "alpha beta…"
+    assert spans == [Span(6, 10)]
+
+
+def test_latest_page_numbers_and_escapes() -> None:
+    """Listing entries are numbered from the page's first position and escaped."""
+    articles = [info(title="A & B", date=datetime(2022, 4, 9, tzinfo=UTC)), info(title="<C>")]
+    text = render.latest_page(articles, 2, 9)
+    assert html_problems(text) == []
+    assert "(3–4 of 9)" in text
+    assert "3. A &amp; B · 9 Apr 2022" in text
+    assert "4. &lt;C&gt; · date unknown" in text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [(5, "5 s"), (125, "2 min 5 s"), (7500, "2 h 5 min"), (3 * 86400 + 7200, "3 d 2 h")],
+    ids=["seconds", "minutes", "hours", "days"],
+)
+def test_format_duration(seconds: float, expected: str) -> None:
+    """Uptime shows the two largest units."""
+    assert render.format_duration(seconds) == expected
