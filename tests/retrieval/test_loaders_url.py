@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -218,3 +220,13 @@ def test_non_http_url_is_refused_before_any_connection(url: str) -> None:
     """Only http and https URLs with a host are fetched."""
     with pytest.raises(SourceError, match="only http:// and https:// URLs can be loaded"):
         fetch(url)
+
+
+@pytest.mark.slow
+def test_loaders_do_not_import_the_bots_http_client() -> None:
+    """Fetching uses the standard library only: importing the loaders never loads httpx."""
+    code = "import sys, retrieval.loaders; print('httpx' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False"
