@@ -1,0 +1,73 @@
+"""Briefing retrieval: load news articles, store them, and search them with cited excerpts.
+
+A pure, synchronous library: no Telegram, no event loop, no config files. Five lines::
+
+    from retrieval import Article, Engine
+
+    engine = Engine.open()  # in memory; pass a path to keep the store on disk
+    engine.ingest([Article(title="Aid talks", text="Ministers discussed weapons for Ukraine.")])
+    for hit in engine.search("weapon deliveries").hits:
+        print(hit.rank, hit.excerpt, hit.article.title)
+"""
+
+from retrieval.bm25 import BM25Params, Index
+from retrieval.engine import MAX_QUERY_CHARS, Engine, EngineStats
+from retrieval.errors import (
+    BriefbotError,
+    EmptyQueryError,
+    QueryError,
+    QueryTooLongError,
+    SourceError,
+    StopwordsOnlyError,
+    StoreError,
+)
+from retrieval.loaders import (
+    load_feed,
+    load_jsonl,
+    load_location,
+    load_path,
+    load_text,
+    load_url,
+)
+from retrieval.models import (
+    Article,
+    ArticleInfo,
+    Hit,
+    IngestSummary,
+    LoadReport,
+    Passage,
+    SearchResult,
+    Skipped,
+    Span,
+)
+from retrieval.text import Analyzer
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "Analyzer",
+    "Article",
+    "ArticleInfo",
+    "BM25Params",
+    "BriefbotError",
+    "EmptyQueryError",
+    "Engine",
+    "EngineStats",
+    "Hit",
+    "Index",
+    "IngestSummary",
+    "LoadReport",
+    "Passage",
+    "QueryError",
+    "QueryTooLongError",
+    "SearchResult",
+    "Skipped",
+    "SourceError",
+    "StopwordsOnlyError",
+    "StoreError",
+    "load_feed",
+    "load_jsonl",
+    "load_location",
+    "load_path",
+    "load_text",
+    "load_url",
+]
