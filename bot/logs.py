@@ -17,6 +17,9 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "[token]"
 # These log every request URL at INFO, and the URL contains the token.
 NOISY_LOGGERS = ("httpx", "httpcore")
+# At DEBUG these dump whole updates and Bot API parameters, i.e. users' messages and replies
+# quoting them; they stay at INFO unless the operator opted in with log_questions.
+CHATTY_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Application")
 
 
 class TokenRedactingFilter(logging.Filter):
@@ -64,7 +67,10 @@ def install_redaction(token: str, logger: logging.Logger | None = None) -> Token
 
 
 def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
-    """Log to ``stream`` (stderr by default) at ``settings.log_level`` with the token masked."""
+    """Log to ``stream`` (stderr by default) at ``settings.log_level`` with the token masked.
+
+    Users' messages reach the log only with ``settings.log_questions``.
+    """
     level = logging.getLevelName(settings.log_level.upper())
     if not isinstance(level, int):
         raise ConfigError(
@@ -78,4 +84,6 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
     root.setLevel(level)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if settings.log_questions else logging.INFO)
     install_redaction(settings.token, root)

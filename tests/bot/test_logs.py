@@ -1,0 +1,140 @@
+"""Logging: the token never appears, answers get one line each, questions stay private."""
+
+from __future__ import annotations
+
+import io
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from bot_harness import start_bot
+from telegram_fakes import TOKEN, FakeBotApi, Updates
+
+from bot.logs import (
+    CHATTY_LOGGERS,
+    MASK,
+    NOISY_LOGGERS,
+    TokenRedactingFilter,
+    configure_logging,
+)
+from bot.settings import ConfigError, Settings
+from retrieval.engine import Engine
+from retrieval.models import SearchResult
+
+SECRET = TOKEN.partition(":")[2]
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Undo what configure_logging does to the root logger and the HTTP loggers."""
+    root = logging.getLogger()
+    names = ("", *NOISY_LOGGERS, *CHATTY_LOGGERS)
+    levels = {name: logging.getLogger(name).level for name in names}
+    handlers = list(root.handlers)
+    filters = {handler: list(handler.filters) for handler in handlers}
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler, kept in filters.items():
+        handler.filters = kept
+
+
+def record(msg: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:
+    exc_info = (type(exc), exc, exc.__traceback__) if exc else None
+    return logging.LogRecord("x", logging.ERROR, __file__, 1, msg, args, exc_info)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: record(f"calling https://host/bot{TOKEN}/getMe"),
+        lambda: record("calling %s", f"https://host/bot{TOKEN}/getMe"),
+        lambda: record("secret only: %s", SECRET),
+        lambda: record("failed", exc=RuntimeError(f"GET /bot{TOKEN}/getUpdates")),
+    ],
+    ids=["message", "args", "secret-half", "traceback"],
+)
+def test_filter_masks_token_everywhere(make: object) -> None:
+    """Message, arguments, the secret half on its own and traceback text are all masked."""
+    item = make()  # type: ignore[operator]
+    TokenRedactingFilter(TOKEN).filter(item)
+    formatted = logging.Formatter().format(item)
+    assert TOKEN not in formatted
+    assert SECRET not in formatted
+    assert MASK in formatted
+
+
+def test_configure_logging_rejects_unknown_level(restore_logging: None) -> None:
+    """A misspelt level is a configuration error naming the key, not a traceback."""
+    with pytest.raises(ConfigError, match=r"\[logging\] level"):
+        configure_logging(Settings(log_level="LOUD"))
+
+
+async def test_debug_logs_of_a_conversation_hold_no_token(
+    restore_logging: None,
+    settings: Settings,
+    engine: Engine,
+    updates: Updates,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """At DEBUG, start-up, answers and a failure quoting the token log nothing secret."""
+    configure_logging(replace(settings, log_level="DEBUG"))
+    logging.getLogger("httpx").info("HTTP Request: POST https://host/bot%s/getMe", TOKEN)
+    real_search = engine.search
+
+    def search(query: str, k: int = 10) -> SearchResult:
+        if query == "explode":
+            raise ConnectionError(f"POST https://host/bot{TOKEN}/sendMessage failed")
+        return real_search(query, k)
+
+    monkeypatch.setattr(engine, "search", search)
+    async for bot in start_bot(settings, engine, FakeBotApi()):
+        await bot.send(updates.message("weapons"))
+        await bot.send(updates.message("explode"))
+        await bot.send(updates.button("p:1:1"))
+    text = caplog.text + "".join(str(r.exc_text) for r in caplog.records)
+    assert TOKEN not in text
+    assert SECRET not in text
+    assert f"POST https://host/bot{MASK}/sendMessage failed" in text
+    assert "HTTP Request" not in text  # httpx is held at WARNING
+    assert any(r.levelno == logging.DEBUG for r in caplog.records)
+    answered = [r.getMessage() for r in caplog.records if r.getMessage().startswith("answered")]
+    assert answered[0].startswith("answered question in private chat: ")
+    assert answered[1].startswith("answered PageButton in private chat: 6 results, ")
+    assert "weapons" not in caplog.text  # log_questions is off: no update or reply dumps
+
+
+async def test_questions_are_logged_only_when_asked_for(
+    settings: Settings, engine: Engine, updates: Updates, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With log_questions on, the answer line carries the question."""
+    caplog.set_level(logging.INFO, logger="bot.handlers")
+    async for bot in start_bot(replace(settings, log_questions=True), engine, FakeBotApi()):
+        await bot.send(updates.message("weapons"))
+    assert "(question: 'weapons')" in caplog.text
+
+
+def test_stream_handler_when_none_configured() -> None:
+    """Run as a program (no handlers yet), logs go to the given stream in the set format."""
+    code = (
+        "import io, logging\n"
+        "from bot.logs import configure_logging\n"
+        "from bot.settings import Settings\n"
+        f"token = {TOKEN!r}\n"
+        "stream = io.StringIO()\n"
+        "configure_logging(Settings(token=token, log_level='debug'), stream)\n"
+        "logging.getLogger('bot').debug('url /bot%s/getMe', token)\n"
+        "print(stream.getvalue(), end='')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out.endswith(f"DEBUG bot: url /bot{MASK}/getMe\n")
+    assert io.StringIO(out).read().count("\n") == 1
