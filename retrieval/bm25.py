@@ -14,10 +14,10 @@ Global doc ids are ``0..n_docs-1`` in insertion order across segments.
 
 from __future__ import annotations
 
-from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Literal
 
@@ -69,21 +69,22 @@ def _encode(
 ) -> tuple[dict[str, int], Int32s, Int32s]:
     """Term ids of every token laid end to end, each document's length, the grown vocabulary.
 
-    A ``defaultdict`` whose factory is its own ``len`` hands out the next id at C speed.
+    One ``np.fromiter`` over a ``defaultdict`` whose factory is its own ``len`` (the next
+    free id) keeps the per-token work in C; this loop is most of the build time.
     """
     table: defaultdict[str, int] = defaultdict(None, vocabulary)
     table.default_factory = table.__len__
-    lookup = table.__getitem__
-    flat = array("i")
-    lengths = array("i")
-    for tokens in token_lists:
-        if isinstance(tokens, str):
-            raise TypeError("each document must be a sequence of tokens, not a string")
-        before = len(flat)
-        flat.extend(map(lookup, tokens))
-        lengths.append(len(flat) - before)
-    terms = np.frombuffer(flat, dtype=np.intc).astype(np.int32, copy=False)
-    return dict(table), terms, np.frombuffer(lengths, dtype=np.intc).astype(np.int32, copy=False)
+    lengths: list[int] = []
+
+    def documents() -> Iterator[Sequence[str]]:
+        for tokens in token_lists:
+            if isinstance(tokens, str):
+                raise TypeError("each document must be a sequence of tokens, not a string")
+            lengths.append(len(tokens))
+            yield tokens
+
+    flat = np.fromiter(map(table.__getitem__, chain.from_iterable(documents())), dtype=np.int32)
+    return dict(table), flat, np.array(lengths, dtype=np.int32)
 
 
 def _idf(params: BM25Params, df: Int64s, n_docs: int) -> Floats:
@@ -168,7 +169,7 @@ class Index:
         k1, b = self.params.k1, self.params.b
         segments = [*self._segments, build_segment(flat, lengths, k1=k1, b=b, avgdl=avgdl)]
         while len(segments) >= 2 and segments[-2].n_docs < MERGE_RATIO * segments[-1].n_docs:
-            merged = merge_segments(segments[-2:], k1=k1, b=b, avgdl=avgdl)
+            merged = merge_segments(segments[-2:], avgdl=avgdl)
             segments[-2:] = [merged]
         return Index(self.params, terms, segments)
 

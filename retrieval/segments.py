@@ -102,36 +102,77 @@ def _smallest_count_dtype(max_tf: int) -> type[np.unsignedinteger]:
     return np.uint64
 
 
+# Documents per block when building: a block's sort keys (~30 MB) stay small enough that
+# numpy reuses the same memory block after block instead of faulting in fresh pages.
+BLOCK_DOCS = 1 << 16
+
+
 def build_segment(
     flat_terms: Int32s, doc_len: Int32s, *, k1: float, b: float, avgdl: float
 ) -> Segment:
     """Build a segment from each document's term ids laid end to end.
 
-    One sort over ``term << 32 | doc`` groups postings by term with ascending docs, and runs
-    of equal keys are the term frequencies: no Python loop touches individual tokens.
+    Blocks of documents are sorted on ``term << 32 | doc`` (grouping postings by term with
+    ascending docs; runs of equal keys are term frequencies), then stitched together with
+    :func:`merge_segments`. No Python loop touches individual tokens.
     """
-    n_docs = doc_len.shape[0]
-    doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), doc_len.astype(np.int64))
-    keys = (flat_terms.astype(np.int64) << 32) | doc_of
-    del doc_of
-    keys.sort()
-    return _from_sorted_keys(keys, doc_len, k1=k1, b=b, avgdl=avgdl)
+    ends = np.cumsum(doc_len, dtype=np.int64)
+    blocks = []
+    for first in range(0, max(doc_len.shape[0], 1), BLOCK_DOCS):
+        last = min(first + BLOCK_DOCS, doc_len.shape[0])
+        lengths = doc_len[first:last]
+        start = int(ends[first - 1]) if first else 0
+        stop = int(ends[last - 1]) if last else 0
+        keys = flat_terms[start:stop].astype(np.int64)
+        keys <<= 32
+        keys |= np.repeat(np.arange(last - first, dtype=np.int64), lengths)
+        keys.sort()
+        blocks.append(_from_sorted_keys(keys, lengths, k1=k1, b=b, avgdl=avgdl))
+    return blocks[0] if len(blocks) == 1 else merge_segments(blocks, avgdl=avgdl)
 
 
-def merge_segments(parts: list[Segment], *, k1: float, b: float, avgdl: float) -> Segment:
-    """One segment holding ``parts`` in order; local doc ids are shifted to stay contiguous."""
-    keys_list = []
+def merge_segments(parts: list[Segment], *, avgdl: float) -> Segment:
+    """One segment holding ``parts`` in order; local doc ids are shifted to stay contiguous.
+
+    A counting merge, linear in postings: each term's postings are the parts' postings for
+    that term laid one after another, and parts are in doc order, so docs stay ascending.
+    Bounds are the parts' bounds lifted to ``avgdl`` (exact when every part was built
+    at ``avgdl``, as in :func:`build_segment`; slightly loose otherwise, never too low).
+    """
+    terms = np.unique(np.concatenate([part.terms for part in parts]))
+    slots = [np.searchsorted(terms, part.terms) for part in parts]
+    df = np.zeros(terms.shape[0], dtype=np.int64)
+    bound = np.zeros(terms.shape[0], dtype=np.float64)
+    for part, slot in zip(parts, slots, strict=True):
+        df[slot] += part.document_frequencies()
+        lifted = part.max_tf_part * bound_factor(part.built_avgdl, avgdl)
+        bound[slot] = np.maximum(bound[slot], lifted)
+    offsets = np.zeros(terms.shape[0] + 1, dtype=np.int64)
+    np.cumsum(df, out=offsets[1:])
+    docs = np.empty(int(offsets[-1]), dtype=np.int32)
+    tf_dtype = np.result_type(*(part.tfs.dtype for part in parts))
+    tfs = np.empty(int(offsets[-1]), dtype=tf_dtype)
+    cursor = offsets[:-1].copy()
     base = 0
-    for part in parts:
-        terms = np.repeat(part.terms.astype(np.int64), np.diff(part.offsets))
-        docs = part.docs.astype(np.int64) + base
-        # Rebuild one key per occurrence run: repeat by tf so tf survives the regrouping.
-        keys_list.append(np.repeat((terms << 32) | docs, part.tfs.astype(np.int64)))
+    for part, slot in zip(parts, slots, strict=True):
+        counts = part.document_frequencies()
+        # Destination of each posting: where its term's run continues, plus its rank in it.
+        shift = np.repeat(cursor[slot] - part.offsets[:-1], counts)
+        where = shift + np.arange(part.docs.shape[0], dtype=np.int64)
+        docs[where] = part.docs + np.int32(base)
+        tfs[where] = part.tfs
+        cursor[slot] += counts
         base += part.n_docs
-    keys = np.concatenate(keys_list) if keys_list else np.zeros(0, dtype=np.int64)
-    keys.sort()
     doc_len = np.concatenate([part.doc_len for part in parts]).astype(np.int32)
-    return _from_sorted_keys(keys, doc_len, k1=k1, b=b, avgdl=avgdl)
+    return Segment(
+        doc_len=doc_len,
+        terms=terms.astype(np.int32),
+        offsets=offsets,
+        docs=docs,
+        tfs=tfs,
+        max_tf_part=bound,
+        built_avgdl=float(avgdl),
+    )
 
 
 def _from_sorted_keys(

@@ -1,0 +1,122 @@
+"""Pruned top-k against exhaustive scoring: same ids, same scores, same tie order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retrieval.bm25 import BM25Params, Index
+from retrieval.topk import select_top_k
+
+OKAPI = BM25Params(scorer="okapi")
+LUCENE = BM25Params(scorer="lucene")
+
+
+def exhaustive_top_k(index: Index, query: list[str], k: int) -> tuple[list[int], list[float]]:
+    """The reference ranking: every passage scored, sorted by (-score, id), score > 0 only."""
+    scores = index.scores(query)
+    ranked = sorted((-s, i) for i, s in enumerate(scores.tolist()) if s > 0)[:k]
+    return [i for _, i in ranked], [-s for s, _ in ranked]
+
+
+def assert_same_top_k(index: Index, query: list[str], k: int) -> None:
+    """top_k equals the exhaustive ranking in ids (exactly) and scores (1e-9)."""
+    ids, scores = index.top_k(query, k)
+    want_ids, want_scores = exhaustive_top_k(index, query, k)
+    assert ids.dtype == np.int64
+    assert scores.dtype == np.float64
+    assert ids.tolist() == want_ids
+    np.testing.assert_allclose(scores, want_scores, rtol=0, atol=1e-9)
+
+
+def test_ties_break_on_the_lower_passage_id() -> None:
+    """Identical passages tie, and the one added first ranks first."""
+    corpus = [["x", "y"], ["z"], ["x", "y"], ["x", "y"], ["q"]]
+    ids, scores = Index.build(corpus, LUCENE).top_k(["x"], 2)
+    assert ids.tolist() == [0, 2]
+    assert scores[0] == scores[1]
+
+
+def test_zero_scores_are_not_results() -> None:
+    """Passages without any query term are never returned, however large k is."""
+    index = Index.build([["a"], ["b"], ["c"]], LUCENE)
+    assert index.top_k(["a"], 10)[0].tolist() == [0]
+    assert index.top_k(["nope"], 10)[0].tolist() == []
+    assert index.top_k(["a"], 0)[0].tolist() == []
+
+
+def test_okapi_negative_floor_falls_back_to_exhaustive_ranking() -> None:
+    """When every idf is negative, okapi scores go below zero and nothing is returned."""
+    corpus = [["p", "q"], ["q", "p"], ["p", "q", "p"]]
+    index = Index.build(corpus, OKAPI)
+    assert (index.scores(["p"]) < 0).all()
+    assert_same_top_k(index, ["p", "q"], 3)
+
+
+def test_select_top_k_orders_by_score_then_id() -> None:
+    """select_top_k drops non-positive scores and orders by (-score, id)."""
+    ids = np.array([5, 3, 9, 1, 7], dtype=np.int64)
+    scores = np.array([1.0, 2.0, 1.0, 0.0, 1.0])
+    got_ids, got_scores = select_top_k(ids, scores, 3)
+    assert got_ids.tolist() == [3, 5, 7]
+    assert got_scores.tolist() == [2.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("k", [1, 3, 10, 50], ids=["k1", "k3", "k10", "k50"])
+def test_pruned_top_k_on_a_larger_skewed_corpus(k: int) -> None:
+    """A 3000-passage Zipf-like corpus built in several segments ranks like exhaustive scoring."""
+    rng = np.random.default_rng(7)
+    weights = 1.0 / np.arange(1, 401)
+    weights /= weights.sum()
+    corpus = [
+        [f"t{w}" for w in rng.choice(400, size=int(rng.integers(0, 30)), p=weights)]
+        for _ in range(3000)
+    ]
+    index = Index.build(corpus[:1700], LUCENE).add(corpus[1700:2600]).add(corpus[2600:])
+    assert index.segment_count > 1
+    for _ in range(25):
+        query = [f"t{w}" for w in rng.choice(400, size=int(rng.integers(1, 7)))]
+        assert_same_top_k(index, query, k)
+
+
+# Few terms and short passages make equal scores (ties) common, which is the point.
+VOCAB = st.sampled_from(list("abcde"))
+CORPORA = st.lists(st.lists(VOCAB, max_size=6), min_size=1, max_size=40)
+QUERIES = st.lists(st.sampled_from([*"abcde", "zz"]), min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    corpus=CORPORA,
+    query=QUERIES,
+    k=st.integers(1, 45),
+    scorer=st.sampled_from(["okapi", "lucene"]),
+)
+def test_hypothesis_top_k_equals_exhaustive(
+    corpus: list[list[str]], query: list[str], k: int, scorer: str
+) -> None:
+    """On generated corpora full of ties, top_k equals the exhaustive ranking."""
+    index = Index.build(corpus, BM25Params(scorer=scorer))  # type: ignore[arg-type]
+    assert_same_top_k(index, query, k)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    corpus=CORPORA,
+    cuts=st.lists(st.integers(0, 40), max_size=4),
+    query=QUERIES,
+    k=st.integers(1, 12),
+)
+def test_hypothesis_top_k_across_segments_equals_exhaustive(
+    corpus: list[list[str]], cuts: list[int], query: list[str], k: int
+) -> None:
+    """An index grown by several add() calls still ranks exactly like exhaustive scoring."""
+    index = Index.empty(LUCENE)
+    start = 0
+    for cut in sorted(cuts):
+        index = index.add(corpus[start:cut])
+        start = max(start, cut)
+    index = index.add(corpus[start:])
+    assert_same_top_k(index, query, k)
