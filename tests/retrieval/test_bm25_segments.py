@@ -1,0 +1,125 @@
+"""Immutable snapshots: add() equals a fresh build, old snapshots stay put, merges stay few."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retrieval import segments
+from retrieval.bm25 import BM25Params, Index
+
+OKAPI = BM25Params(scorer="okapi")
+LUCENE = BM25Params(scorer="lucene")
+CORPUS = [["a", "b"], ["b", "c", "c"], [], ["d"], ["a", "d", "e"], ["e", "e"], ["b"]]
+QUERIES = [["a"], ["b", "e"], ["c", "c", "d"], ["zz", "a", "e"]]
+
+
+@pytest.mark.parametrize("params", [OKAPI, LUCENE], ids=["okapi", "lucene"])
+@pytest.mark.parametrize("cut", [0, 1, 3, 6, 7], ids=lambda c: f"cut{c}")
+def test_add_equals_build_over_everything(params: BM25Params, cut: int) -> None:
+    """Building part, then adding the rest, scores like building all at once."""
+    whole = Index.build(CORPUS, params)
+    grown = Index.build(CORPUS[:cut], params).add(CORPUS[cut:])
+    assert grown.n_docs == whole.n_docs
+    for query in QUERIES:
+        np.testing.assert_allclose(grown.scores(query), whole.scores(query), rtol=0, atol=1e-12)
+        assert grown.top_k(query, 3)[0].tolist() == whole.top_k(query, 3)[0].tolist()
+
+
+def test_old_snapshot_is_unchanged_by_add() -> None:
+    """add() returns a new snapshot; the old one keeps its size, vocabulary and scores."""
+    old = Index.build(CORPUS[:3], LUCENE)
+    before = old.scores(["b"])
+    new = old.add([["b", "zebra"], ["zebra"]])
+    assert old.n_docs == 3
+    assert new.n_docs == 5
+    assert old.idf("zebra") == 0.0
+    assert new.idf("zebra") > 0
+    np.testing.assert_array_equal(old.scores(["b"]), before)
+    assert old.vocabulary_size == 3
+    assert new.vocabulary_size == 4
+
+
+def test_global_ids_follow_insertion_order() -> None:
+    """Passage ids run 0..N-1 in the order passages were added, across segments."""
+    index = Index.empty(LUCENE)
+    for i in range(9):
+        index = index.add([[f"only{i}"]])
+    for i in range(9):
+        assert index.top_k([f"only{i}"], 1)[0].tolist() == [i]
+
+
+def test_segment_count_stays_logarithmic() -> None:
+    """Adding 200 single passages leaves at most log2(200)+1 segments."""
+    index = Index.empty(LUCENE)
+    for i in range(200):
+        index = index.add([["word", f"w{i % 17}"]])
+    assert index.segment_count <= math.log2(200) + 1
+    np.testing.assert_allclose(
+        index.scores(["w3", "word"]),
+        Index.build([["word", f"w{i % 17}"] for i in range(200)], LUCENE).scores(["w3", "word"]),
+        rtol=0,
+        atol=1e-12,
+    )
+
+
+def test_add_of_nothing_returns_the_same_snapshot() -> None:
+    """Adding no passages is a no-op."""
+    index = Index.build(CORPUS, LUCENE)
+    assert index.add([]) is index
+
+
+def test_strings_are_refused_as_documents() -> None:
+    """A bare string is a mistake (it would index characters), so it is refused."""
+    with pytest.raises(TypeError, match="sequence of tokens"):
+        Index.build(["not tokenized"], LUCENE)  # type: ignore[list-item]
+
+
+def test_blocked_build_equals_single_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building in many small blocks merged together gives the same postings as one block."""
+    rng = np.random.default_rng(3)
+    corpus = [[f"t{w}" for w in rng.integers(0, 30, int(rng.integers(0, 9)))] for _ in range(300)]
+    one_block = Index.build(corpus, OKAPI)
+    monkeypatch.setattr(segments, "BLOCK_DOCS", 7)
+    many_blocks = Index.build(corpus, OKAPI)
+    for query in (["t1"], ["t2", "t3", "t2"], ["t29", "t0"]):
+        np.testing.assert_array_equal(many_blocks.scores(query), one_block.scores(query))
+
+
+def test_count_matching_counts_passages_with_any_term() -> None:
+    """count_matching counts each passage holding at least one known term once."""
+    index = Index.build(CORPUS, OKAPI).add([["a", "zz"]])
+    assert index.count_matching(["a", "e", "nope"]) == 4
+    assert index.count_matching(["nope"]) == 0
+
+
+def test_nbytes_grows_with_the_index() -> None:
+    """nbytes reports a positive size that grows when passages are added."""
+    small = Index.build(CORPUS, LUCENE)
+    assert 0 < small.nbytes < small.add(CORPUS * 20).nbytes
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    corpus=st.lists(st.lists(st.sampled_from("abcdef"), max_size=7), min_size=1, max_size=30),
+    cuts=st.lists(st.integers(0, 30), max_size=5),
+    query=st.lists(st.sampled_from("abcdefz"), min_size=1, max_size=4),
+    scorer=st.sampled_from(["okapi", "lucene"]),
+)
+def test_hypothesis_adds_equal_a_fresh_build(
+    corpus: list[list[str]], cuts: list[int], query: list[str], scorer: str
+) -> None:
+    """Any sequence of add() calls scores like one build over all passages."""
+    params = BM25Params(scorer=scorer)  # type: ignore[arg-type]
+    index = Index.empty(params)
+    start = 0
+    for cut in sorted(cuts):
+        index = index.add(corpus[start:cut])
+        start = max(start, cut)
+    index = index.add(corpus[start:])
+    whole = Index.build(corpus, params)
+    np.testing.assert_allclose(index.scores(query), whole.scores(query), rtol=0, atol=1e-12)
