@@ -31,7 +31,7 @@ from telegram.request import BaseRequest
 from bot import commands
 from bot.browse import on_button
 from bot.context import SERVICES_KEY, BriefContext, Services, services_in
-from bot.handlers import gate, on_error, on_text, send_answer
+from bot.handlers import gate, logs_answer, on_error, on_text, send_answer
 from bot.settings import Settings
 from retrieval.engine import Engine
 
@@ -60,6 +60,7 @@ async def post_shutdown(app: BriefApp) -> None:
     services_in(app.bot_data).state.close()
 
 
+@logs_answer("unknown command")
 async def unknown_command(update: Update, context: BriefContext) -> None:
     """Point to /help instead of staying silent about a typo."""
     await send_answer(update, context, UNKNOWN_COMMAND)

@@ -7,18 +7,22 @@ Telegram's input field), ``/help`` and the README test, so none of them can drif
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+import time
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import BotCommand, Update
 
 from bot import render
 from bot.browse import show_latest
 from bot.context import BriefContext
-from bot.handlers import answer_question, command_argument, send_answer
-
-Callback = Callable[[Update, BriefContext], Coroutine[Any, Any, None]]
+from bot.handlers import (
+    Callback,
+    answer_question,
+    command_argument,
+    log_answer,
+    logs_answer,
+    send_answer,
+)
 
 SEARCH_USAGE = (
     "Usage: /search <words>, e.g. /search weapons for Ukraine. Or just send me a question."
@@ -42,12 +46,21 @@ class Command:
         return f"/{self.name} {self.args}".rstrip()
 
 
+async def usage(update: Update, context: BriefContext, text: str) -> None:
+    """Explain how a command is used."""
+    started = time.perf_counter()
+    await send_answer(update, context, render.usage(text))
+    log_answer(update, context.services, "usage", started, 0)
+
+
+@logs_answer("start")
 async def start(update: Update, context: BriefContext) -> None:
     """Welcome the user with an example question drawn from the loaded briefings."""
     example = await asyncio.to_thread(context.services.engine.example_query)
     await send_answer(update, context, render.welcome(example))
 
 
+@logs_answer("help")
 async def help_command(update: Update, context: BriefContext) -> None:
     """List every command this user may use, straight from the registry."""
     user = update.effective_user
@@ -63,7 +76,7 @@ async def search(update: Update, context: BriefContext) -> None:
         return
     query = command_argument(message)
     if not query:
-        await send_answer(update, context, render.usage(SEARCH_USAGE))
+        await usage(update, context, SEARCH_USAGE)
         return
     await answer_question(update, context, query)
 
@@ -79,9 +92,10 @@ async def latest(update: Update, context: BriefContext) -> None:
     elif argument.isascii() and argument.isdigit() and int(argument) > 0:
         await show_latest(update, context, int(argument))
     else:
-        await send_answer(update, context, render.usage(LATEST_USAGE))
+        await usage(update, context, LATEST_USAGE)
 
 
+@logs_answer("stats")
 async def stats(update: Update, context: BriefContext) -> None:
     """Operator numbers: corpus size, questions answered, answer times, uptime."""
     services = context.services

@@ -7,9 +7,12 @@ loop through ``asyncio.to_thread``: one slow query never stalls the other chats.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
@@ -59,6 +62,9 @@ def command_argument(message: Message) -> str:
     return text.strip()
 
 
+Callback = Callable[[Update, BriefContext], Coroutine[Any, Any, None]]
+
+
 def log_answer(update: Update, services: Services, what: str, started: float, count: int) -> None:
     """One line per answered update: what, chat type, result count and latency."""
     chat = update.effective_chat
@@ -70,6 +76,21 @@ def log_answer(update: Update, services: Services, what: str, started: float, co
         line += " (question: %r)"
         args += (message.text,)
     log.info(line, *args)
+
+
+def logs_answer(what: str) -> Callable[[Callback], Callback]:
+    """Give a handler that answers without searching its one log line too."""
+
+    def wrap(callback: Callback) -> Callback:
+        @functools.wraps(callback)
+        async def logged(update: Update, context: BriefContext) -> None:
+            started = time.perf_counter()
+            await callback(update, context)
+            log_answer(update, context.services, what, started, 0)
+
+        return logged
+
+    return wrap
 
 
 async def send_answer(
@@ -141,7 +162,7 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
         result, qid = await asyncio.to_thread(search_and_remember, services, query)
     except QueryError as error:
         await send_answer(update, context, render.usage(str(error)))
-        log_answer(update, services, "refused question", started, 0)
+        log_answer(update, services, "unsearchable question", started, 0)
         return
     text, markup = results_view(result, qid, 0, services.settings.page_size)
     await send_answer(update, context, text, markup)

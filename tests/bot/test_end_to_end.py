@@ -1,0 +1,136 @@
+"""`briefbot run` as a real process against a fake Bot API served over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from html_check import html_problems
+from telegram_fakes import TOKEN, Call, FakeBotApi, Updates, sent_messages, serve_bot_api
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+SECRET = TOKEN.partition(":")[2]
+
+pytestmark = pytest.mark.slow
+
+
+class Conversation:
+    """Pushes updates to the fake API and waits for the bot's reaction."""
+
+    def __init__(self, api: FakeBotApi, log: Path) -> None:
+        self.api = api
+        self.log = log
+        self.updates = Updates()
+        self.exit_code: int | None = None
+
+    def say(self, update: dict[str, Any], method: str = "sendMessage") -> Call:
+        """Send one update and return the next call of ``method`` it causes."""
+        count = len(self.api.calls_to(method))
+        self.api.push(update)
+        return self.api.wait_for(method, count + 1)[-1]
+
+
+def child_env(base_url: str, tmp_path: Path, config: Path) -> dict[str, str]:
+    """The environment of `briefbot run`: ours, minus anything that could reach elsewhere."""
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BRIEFBOT_") and "proxy" not in k.lower()
+    }
+    return keep | {
+        "BRIEFBOT_TOKEN": TOKEN,
+        "BRIEFBOT_BASE_URL": base_url,
+        "BRIEFBOT_DB": str(tmp_path / "briefbot.sqlite3"),
+        "BRIEFBOT_CONFIG": str(config),
+        "BRIEFBOT_LOG_LEVEL": "DEBUG",
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+
+
+@contextmanager
+def briefbot_run(tmp_path: Path) -> Iterator[Conversation]:
+    """Run `briefbot run` polling a fake API until the block ends, then stop it with SIGTERM."""
+    api = FakeBotApi()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f"[search]\nresults = 6\npage_size = 2\n\n[[sources]]\nlocation = {str(SEEDS)!r}\n",
+        encoding="utf-8",
+    )
+    chat = Conversation(api, tmp_path / "stderr.log")
+    with serve_bot_api(api) as base_url, chat.log.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=ROOT,
+            env=child_env(base_url, tmp_path, config),
+            stdout=log,
+            stderr=log,
+        )
+        try:
+            api.wait_for("setMyCommands", 1, timeout=90)
+            api.wait_for("getUpdates", 1)
+            yield chat
+        finally:
+            process.send_signal(signal.SIGTERM)
+            chat.exit_code = process.wait(timeout=30)
+
+
+def test_conversation_over_http(tmp_path: Path) -> None:
+    """A whole conversation works over HTTP, every reply is valid HTML, and no log has the token."""
+    with briefbot_run(tmp_path) as chat:
+        converse(chat)
+    logged = chat.log.read_text()
+    assert chat.exit_code == 0, logged
+    for call in sent_messages(chat.api):
+        assert html_problems(call.params["text"]) == [], call.params["text"]
+        assert call.params["parse_mode"] == "HTML"
+    for what in ("start", "question", "PageButton", "OpenButton", "latest", "usage"):
+        assert f"answered {what} in private chat" in logged
+    assert TOKEN not in logged
+    assert SECRET not in logged
+
+
+def converse(chat: Conversation) -> None:
+    """Search, page, open, list, edit, and every kind of bad input, checking each reaction."""
+    build = chat.updates
+
+    welcome = chat.say(build.message("/start"))
+    assert "For example: <i>Blinken Reaffirms Commitment Send</i>" in welcome.params["text"]
+
+    question = build.message("Blinken weapons")
+    answer = chat.say(question)
+    assert chat.api.calls_to("sendChatAction")[-1].params["action"] == "typing"
+    assert "[1] " in answer.params["text"]
+    keyboard = answer.params["reply_markup"]["inline_keyboard"]
+    page_two = keyboard[-1][-1]["callback_data"]
+    assert re.fullmatch(r"p:\d+:1", page_two)
+
+    paged = chat.say(build.button(page_two), "editMessageText")
+    assert "[3] " in paged.params["text"]
+    open_third = paged.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    opened = chat.say(build.button(open_third), "editMessageText")
+    assert "Passage " in opened.params["text"]
+    assert chat.api.wait_for("answerCallbackQuery", 2)[-1].params.get("text") is None
+
+    latest = chat.say(build.message("/latest"))
+    assert "Blinken Reaffirms" in latest.params["text"]
+
+    edited = build.message("Bucha atrocities", message_id=question["message"]["message_id"],
+                           edited=True)  # fmt: skip
+    edit = chat.say(edited, "editMessageText")
+    assert edit.params["message_id"] == 10_002  # the answer to the original question
+    assert "<b>Bucha</b>" in edit.params["text"]
+
+    assert "very common words" in chat.say(build.message("the of and")).params["text"]
+    assert "Usage: /search" in chat.say(build.message("/search")).params["text"]
+    assert "the limit is 500" in chat.say(build.message("weapons " * 700)).params["text"]
+    stale = chat.say(build.button("p:999:0"), "answerCallbackQuery")
+    assert "expired" in stale.params["text"]
