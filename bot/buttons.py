@@ -119,10 +119,10 @@ def passage_keyboard(
     """
     row = []
     if passage.ordinal > 0:
-        row.append(_button("◀ Previous", OpenButton(qid, passage.id - 1, page)))
+        row.append(_button("‹ Previous", OpenButton(qid, passage.id - 1, page)))
     row.append(_button("Back to results", PageButton(qid, page)))
     if passage.ordinal < article.passages - 1:
-        row.append(_button("Next ▶", OpenButton(qid, passage.id + 1, page)))
+        row.append(_button("Next ›", OpenButton(qid, passage.id + 1, page)))
     return InlineKeyboardMarkup([row])
 
 
