@@ -111,13 +111,19 @@ class Analyzer:
             return []
         cache = self._learn(match.group() for match in matches)
         starts, ends = _offset_map(text, normalised)
+        marks = not text.isascii()
         pairs: list[tuple[str, Span]] = []
         for match in matches:
             stem = cache[match.group()]
             if not stem:
                 continue
             if starts is None or ends is None:
-                span = Span(match.start(), match.end())
+                end = match.end()
+                # Take trailing combining marks along ("0\u0300"), as the mapped path
+                # does, so a highlight never splits a character from its accents.
+                while marks and end < len(text) and unicodedata.combining(text[end]):
+                    end += 1
+                span = Span(match.start(), end)
             else:
                 span = Span(starts[match.start()], ends[match.end() - 1])
             pairs.append((stem, span))

@@ -251,3 +251,20 @@ def test_term_spans_last_resort_spreads_offsets(
     assert [term for term, _ in pairs] == english.terms(text)
     assert all(0 <= span.start < span.end <= len(text) for _, span in pairs)
     assert [span.start for _, span in pairs] == sorted(span.start for _, span in pairs)
+
+
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=80), any_text))
+@settings(max_examples=300, deadline=None)
+def test_identity_fast_path_matches_mapped_path(text: str) -> None:
+    """Spans from the identity shortcut agree with those the character map gives.
+
+    Appending " ﬁ" changes the text under NFKC, forcing the mapped path, while
+    leaving every earlier term as it was. The map may start a span earlier, at
+    the base of a combining mark that casefolds to a letter (":\u0345" -> ":ι").
+    """
+    analyzer = Analyzer("english")
+    fast = analyzer.term_spans(text)
+    mapped = analyzer.term_spans(text + " ﬁ")[:-1]
+    assert [term for term, _ in mapped] == [term for term, _ in fast]
+    for (_, quick), (_, slow) in zip(fast, mapped, strict=True):
+        assert slow.start <= quick.start < quick.end == slow.end
