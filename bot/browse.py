@@ -48,9 +48,8 @@ def page_view(services: Services, button: PageButton) -> tuple[View, int] | None
         result = services.engine.search(query, k=services.settings.results)
     except QueryError:
         return None  # the engine's rules changed since the query was stored
-    return results_view(result, button.qid, button.page, services.settings.page_size), len(
-        result.hits
-    )
+    view = results_view(result, button.qid, button.page, services.settings.page_size)
+    return view, len(result.hits)
 
 
 def passage_view(services: Services, button: OpenButton) -> tuple[View, int] | None:
