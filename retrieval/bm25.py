@@ -14,20 +14,18 @@ Global doc ids are ``0..n_docs-1`` in insertion order across segments.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from itertools import chain
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from retrieval.bm25_files import read_index, write_index
+from retrieval.bm25_terms import encode, idf_table
 from retrieval.errors import StoreError
 from retrieval.segments import (
     Floats,
-    Int32s,
     Int64s,
     Segment,
     build_segment,
@@ -64,46 +62,6 @@ class BM25Params:
             raise ValueError(f"need k1 >= 0 and 0 <= b <= 1, got k1={self.k1}, b={self.b}")
 
 
-def _encode(
-    token_lists: Iterable[Sequence[str]], vocabulary: dict[str, int]
-) -> tuple[dict[str, int], Int32s, Int32s]:
-    """Term ids of every token laid end to end, each document's length, the grown vocabulary.
-
-    One ``np.fromiter`` over a ``defaultdict`` whose factory is its own ``len`` (the next
-    free id) keeps the per-token work in C; this loop is most of the build time.
-    """
-    table: defaultdict[str, int] = defaultdict(None, vocabulary)
-    table.default_factory = table.__len__
-    lengths: list[int] = []
-
-    def documents() -> Iterator[Sequence[str]]:
-        for tokens in token_lists:
-            if isinstance(tokens, str):
-                raise TypeError("each document must be a sequence of tokens, not a string")
-            lengths.append(len(tokens))
-            yield tokens
-
-    flat = np.fromiter(map(table.__getitem__, chain.from_iterable(documents())), dtype=np.int32)
-    return dict(table), flat, np.array(lengths, dtype=np.int32)
-
-
-def _idf(params: BM25Params, df: Int64s, n_docs: int) -> Floats:
-    """idf per vocabulary id; 0.0 for ids no document of this snapshot contains."""
-    idf = np.zeros(df.shape[0], dtype=np.float64)
-    seen = df > 0
-    n = df[seen].astype(np.float64)
-    if params.scorer == "lucene":
-        idf[seen] = np.log(1 + (n_docs - n + 0.5) / (n + 0.5))
-        return idf
-    raw = np.log(n_docs - n + 0.5) - np.log(n + 0.5)
-    if raw.shape[0]:
-        # rank_bm25 floors negative idf at epsilon times the mean over the whole vocabulary.
-        floor = params.epsilon * (float(raw.sum()) / raw.shape[0])
-        raw[raw < 0] = floor
-    idf[seen] = raw
-    return idf
-
-
 class Index:
     """An immutable BM25 snapshot made of segments; see the module docstring."""
 
@@ -137,7 +95,7 @@ class Index:
         for segment in self._segments:
             df[segment.terms] += segment.document_frequencies()
         self._df = df
-        self._idf = _idf(params, df, self.n_docs)
+        self._idf = idf_table(params.scorer, params.epsilon, df, self.n_docs)
         self._norms = tuple(
             doc_norms(segment.doc_len, params.k1, params.b, self._avgdl)
             for segment in self._segments
@@ -161,7 +119,7 @@ class Index:
 
     def add(self, token_lists: Iterable[Sequence[str]]) -> Index:
         """A new snapshot with ``token_lists`` appended; this one stays valid and unchanged."""
-        terms, flat, lengths = _encode(token_lists, self._terms)
+        terms, flat, lengths = encode(token_lists, self._terms)
         if lengths.shape[0] == 0:
             return self
         n_docs = self.n_docs + lengths.shape[0]

@@ -67,7 +67,7 @@ def test_load_of_a_missing_directory_raises_store_error(tmp_path: Path) -> None:
         Index.load(tmp_path / "nothing")
 
 
-def edit_manifest(change: Callable[[dict[str, object]], None]) -> Callable[[Path], None]:
+def edit_manifest(change: Callable[[dict[str, object]], object]) -> Callable[[Path], None]:
     """A corruption that rewrites the manifest through ``change``."""
 
     def corrupt(directory: Path) -> None:

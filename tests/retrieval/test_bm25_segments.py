@@ -76,7 +76,7 @@ def test_add_of_nothing_returns_the_same_snapshot() -> None:
 def test_strings_are_refused_as_documents() -> None:
     """A bare string is a mistake (it would index characters), so it is refused."""
     with pytest.raises(TypeError, match="sequence of tokens"):
-        Index.build(["not tokenized"], LUCENE)  # type: ignore[list-item]
+        Index.build(["not tokenized"], LUCENE)
 
 
 def test_blocked_build_equals_single_block(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,55 @@
+"""Term ids and term weights for the BM25 index: the two per-term tables it keeps.
+
+Tokens become dense integer ids here (the only per-token Python work in a build), and
+document frequencies become idf values under either scorer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
+
+import numpy as np
+
+from retrieval.segments import Floats, Int32s, Int64s
+
+
+def encode(
+    token_lists: Iterable[Sequence[str]], vocabulary: dict[str, int]
+) -> tuple[dict[str, int], Int32s, Int32s]:
+    """Term ids of every token laid end to end, each document's length, the grown vocabulary.
+
+    One ``np.fromiter`` over a ``defaultdict`` whose factory is its own ``len`` (the next
+    free id) keeps the per-token work in C; this loop is most of the build time.
+    """
+    table: defaultdict[str, int] = defaultdict(None, vocabulary)
+    table.default_factory = table.__len__
+    lengths: list[int] = []
+
+    def documents() -> Iterator[Sequence[str]]:
+        for tokens in token_lists:
+            if isinstance(tokens, str):
+                raise TypeError("each document must be a sequence of tokens, not a string")
+            lengths.append(len(tokens))
+            yield tokens
+
+    flat = np.fromiter(map(table.__getitem__, chain.from_iterable(documents())), dtype=np.int32)
+    return dict(table), flat, np.array(lengths, dtype=np.int32)
+
+
+def idf_table(scorer: str, epsilon: float, df: Int64s, n_docs: int) -> Floats:
+    """idf per vocabulary id; 0.0 for ids no document of this snapshot contains."""
+    idf = np.zeros(df.shape[0], dtype=np.float64)
+    seen = df > 0
+    n = df[seen].astype(np.float64)
+    if scorer == "lucene":
+        idf[seen] = np.log(1 + (n_docs - n + 0.5) / (n + 0.5))
+        return idf
+    raw = np.log(n_docs - n + 0.5) - np.log(n + 0.5)
+    if raw.shape[0]:
+        # rank_bm25 floors negative idf at epsilon times the mean over the whole vocabulary.
+        floor = epsilon * (float(raw.sum()) / raw.shape[0])
+        raw[raw < 0] = floor
+    idf[seen] = raw
+    return idf
