@@ -65,30 +65,41 @@ def write_index(
         }
         (staging / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
         _swap_in(staging, directory)
-    except OSError as error:
+    except (OSError, StoreError) as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(error, StoreError):
+            raise
         raise StoreError(f"cannot save the search index to {directory}: {error}") from error
 
 
 def _swap_in(staging: Path, directory: Path) -> None:
     """Move ``staging`` to ``directory``; an existing index is renamed away first, then removed.
 
-    POSIX cannot rename a directory over a non-empty one, so there is a short window where
-    only ``directory.old`` exists; :func:`read_index` does not look there, and the next save
-    cleans it up, so the worst case after a crash is a missing index (rebuilt), never a mix.
+    POSIX cannot rename a directory over a non-empty one, so for a moment only
+    ``<directory>.old`` holds the index; :func:`read_index` falls back to it, so a crash at
+    any point leaves a whole index (old or new) that loads.
     """
-    retired = directory.with_name(directory.name + ".old")
-    if retired.exists():
-        shutil.rmtree(retired)
+    retired = _retired(directory)
     if directory.exists():
+        if any(directory.iterdir()) and not (directory / MANIFEST).is_file():
+            raise StoreError(f"{directory} exists and is not a search index; not replacing it")
+        if retired.exists():
+            shutil.rmtree(retired)
         os.replace(directory, retired)
     os.replace(staging, directory)
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def _retired(directory: Path) -> Path:
+    """Where the previous index waits while a new one is moved into place."""
+    return directory.with_name(directory.name + ".old")
+
+
 def read_index(directory: Path) -> tuple[dict[str, Any], list[str], list[Segment]]:
     """The params, vocabulary and segments saved in ``directory``; StoreError if unusable."""
     directory = Path(directory)
+    if not (directory / MANIFEST).exists() and (_retired(directory) / MANIFEST).exists():
+        directory = _retired(directory)  # a save was interrupted between its two renames
     try:
         manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:

@@ -54,6 +54,23 @@ def test_save_replaces_an_older_index_and_leaves_no_temporaries(tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir()] == ["index"]
 
 
+def test_save_refuses_to_replace_a_directory_that_is_not_an_index(tmp_path: Path) -> None:
+    """Saving over a non-empty directory without a manifest raises and deletes nothing."""
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "notes.txt").write_text("keep me")
+    with pytest.raises(StoreError, match="not a search index"):
+        Index.build(CORPUS, LUCENE).save(tmp_path / "index")
+    assert (tmp_path / "index" / "notes.txt").read_text() == "keep me"
+    assert [p.name for p in tmp_path.iterdir()] == ["index"]
+
+
+def test_load_falls_back_to_an_index_left_mid_swap(tmp_path: Path) -> None:
+    """If a save stopped between its renames, the retired index still loads."""
+    Index.build(CORPUS, LUCENE).save(tmp_path / "index")
+    (tmp_path / "index").rename(tmp_path / "index.old")
+    assert Index.load(tmp_path / "index").n_docs == len(CORPUS)
+
+
 def test_load_refuses_other_params(tmp_path: Path) -> None:
     """Loading with params different from the saved ones raises StoreError."""
     Index.build(CORPUS, LUCENE).save(tmp_path / "index")
