@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 from bot import buttons, render
 from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton
 from bot.context import BriefContext, Services
-from bot.handlers import log_answer, results_view, send_answer
+from bot.handlers import log_answer, results_view, search_page, send_answer
 from retrieval.errors import QueryError
 from retrieval.highlight import highlight_spans
 
@@ -45,11 +45,10 @@ def page_view(services: Services, button: PageButton) -> tuple[View, int] | None
     if query is None:
         return None
     try:
-        result = services.engine.search(query, k=services.settings.results)
+        result = search_page(services, query, button.page)
     except QueryError:
         return None  # the engine's rules changed since the query was stored
-    view = results_view(result, button.qid, button.page, services.settings.page_size)
-    return view, len(result.hits)
+    return results_view(result, button.qid, services.settings.page_size), result.total
 
 
 def passage_view(services: Services, button: OpenButton) -> tuple[View, int] | None:

@@ -168,9 +168,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     configure_logging(settings)
     engine = open_engine(settings)
-    summary = ingest_sources(engine, [s.location for s in settings.sources])
-    print(describe(summary), file=sys.stderr)
-    run_bot(settings, engine)
+    try:
+        summary = ingest_sources(engine, [s.location for s in settings.sources])
+        print(describe(summary), file=sys.stderr)
+        run_bot(settings, engine)
+    finally:
+        engine.close()
     return 0
 
 

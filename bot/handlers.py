@@ -121,27 +121,34 @@ async def send_answer(
     await asyncio.to_thread(state.link_answer, message.chat_id, message.message_id, sent.message_id)
 
 
+def search_page(services: Services, query: str, page: int) -> SearchResult:
+    """Rank the results and cite only page ``page`` (clamped into range), in a thread."""
+    size, results = services.settings.page_size, services.settings.results
+    page = max(page, 0)
+    result = services.engine.search(query, results, offset=page * size, limit=size)
+    if result.total and not result.hits:  # a page past the end: show the last one
+        last = (result.total - 1) // size
+        result = services.engine.search(query, results, offset=last * size, limit=size)
+    return result
+
+
 def search_and_remember(services: Services, query: str) -> tuple[SearchResult, int]:
     """Search, and store the query so the result buttons can run it again (in a thread)."""
-    result = services.engine.search(query, k=services.settings.results)
+    result = search_page(services, query, 0)
     qid = services.state.remember_query(query) if result.hits else 0
     return result, qid
 
 
 def results_view(
-    result: SearchResult, qid: int, page: int, page_size: int
+    result: SearchResult, qid: int, page_size: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and buttons for one page of results (``page`` is clamped into range)."""
+    """The text and buttons for the page of results ``result`` holds."""
     if not result.hits:
         return render.no_results(result.query), None
-    pages = math.ceil(len(result.hits) / page_size)
-    page = min(max(page, 0), pages - 1)
-    shown = result.hits[page * page_size : (page + 1) * page_size]
-    ranked = [(hit.rank, hit.passage.id) for hit in shown]
-    return (
-        render.results_page(result, page, page_size),
-        buttons.results_keyboard(qid, page, pages, ranked),
-    )
+    pages = math.ceil(result.total / page_size)
+    page = result.offset // page_size
+    ranked = [(hit.rank, hit.passage.id) for hit in result.hits]
+    return render.results_page(result), buttons.results_keyboard(qid, page, pages, ranked)
 
 
 async def answer_question(update: Update, context: BriefContext, query: str) -> None:
@@ -164,10 +171,10 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
         await send_answer(update, context, render.usage(str(error)))
         log_answer(update, services, "unsearchable question", started, 0)
         return
-    text, markup = results_view(result, qid, 0, services.settings.page_size)
+    text, markup = results_view(result, qid, services.settings.page_size)
     await send_answer(update, context, text, markup)
     services.stats.record(time.perf_counter() - started)
-    log_answer(update, services, "question", started, len(result.hits))
+    log_answer(update, services, "question", started, result.total)
 
 
 async def on_text(update: Update, context: BriefContext) -> None:

@@ -134,7 +134,7 @@ def format_seconds(seconds: float) -> str:
 
 def results_header(result: SearchResult) -> str:
     """``12 results for <i>query</i> (8 ms)``."""
-    count = len(result.hits)
+    count = result.total
     noun = "result" if count == 1 else "results"
     query = short(result.query, QUERY_CHARS)
     return f"🔎 {count} {noun} for <i>{query}</i> ({format_seconds(result.seconds)})"
@@ -146,13 +146,13 @@ def hit_block(hit: Hit, excerpt_chars: int, *, linked: bool) -> str:
     return f"[{hit.rank}] {excerpt}\n{citation(hit.article, linked=linked)}"
 
 
-def results_page(result: SearchResult, page: int, page_size: int) -> str:
+def results_page(result: SearchResult) -> str:
     """One page of numbered, cited excerpts under a header.
 
     Excerpts are shortened step by step until the page fits; links go last, and if even bare
     blocks are too many for one message, the page ends with the blocks that fit.
     """
-    hits = result.hits[page * page_size : (page + 1) * page_size]
+    hits = result.hits
     head = results_header(result)
     blocks: list[str] = []
     for excerpt_chars, linked in ((EXCERPT_CHARS, True), (250, True), (100, True), (60, False)):

@@ -62,6 +62,7 @@ __all__ = [
     "SearchResult",
     "Skipped",
     "SourceError",
+    "Span",
     "StopwordsOnlyError",
     "StoreError",
     "load_feed",

@@ -27,7 +27,7 @@ from retrieval.errors import (
     QueryTooLongError,
     StopwordsOnlyError,
 )
-from retrieval.highlight import best_sentence, highlight_spans
+from retrieval.highlight import excerpt
 from retrieval.models import (
     Article,
     ArticleInfo,
@@ -178,7 +178,10 @@ class Engine:
         size = max(1, len(texts) // (self.workers * 8))
         parts = [texts[i : i + size] for i in range(0, len(texts), size)]
         language = [self.analyzer.language] * len(parts)
-        with ProcessPoolExecutor(self.workers, mp_context=get_context("forkserver")) as pool:
+        # fork is cheap and safe while this is the only thread; with others running (the bot
+        # ingests from a worker thread) a forked child could inherit a held lock.
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        with ProcessPoolExecutor(self.workers, mp_context=get_context(method)) as pool:
             return [item for part in pool.map(_prepare, parts, language) for item in part]
 
     def ingest(
@@ -248,34 +251,40 @@ class Engine:
             raise StopwordsOnlyError(text)
         return terms
 
-    def search(self, query: str, k: int = 10) -> SearchResult:
-        """Return up to ``k`` cited hits, best first, one passage per article before any second.
+    def search(
+        self, query: str, k: int = 10, *, offset: int = 0, limit: int | None = None
+    ) -> SearchResult:
+        """Rank the best ``k`` passages, one per article before any second; cite a page of them.
 
-        Ties in score go to the lower passage id, i.e. the earlier ingested passage.
+        Ranking is cheap and exact; citing (best sentence, highlights) costs most, so only the
+        hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the lower
+        passage id, i.e. the earlier ingested passage.
         """
         started = time.perf_counter()
         terms = self.query_terms(query)
         snapshot = self._snapshot
         ranked = _diversify(snapshot, terms, k)
-        passages = self.store.passages([pid for pid, _ in ranked])
+        stop = len(ranked) if limit is None else offset + limit
+        page = ranked[offset:stop]
+        passages = self.store.passages([pid for pid, _ in page])
         articles = self.store.articles(list({p.article_id for p in passages}))
         weights = {term: snapshot.index.idf(term) for term in set(terms)}
         hits = []
-        for rank, (passage, (_, score)) in enumerate(zip(passages, ranked, strict=True), 1):
-            span = best_sentence(passage.text, weights, self.analyzer, weights)
-            excerpt = span.slice(passage.text)
+        for rank, (passage, (_, score)) in enumerate(zip(passages, page, strict=True), offset + 1):
+            span, highlights = excerpt(passage.text, weights, self.analyzer, weights)
             hits.append(
                 Hit(
                     rank=rank,
                     score=score,
                     article=articles[passage.article_id],
                     passage=passage,
-                    excerpt=excerpt,
+                    excerpt=span.slice(passage.text),
                     excerpt_span=span,
-                    highlights=highlight_spans(excerpt, weights, self.analyzer),
+                    highlights=highlights,
                 )
             )
-        return SearchResult(query, tuple(hits), tuple(terms), time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        return SearchResult(query, tuple(hits), len(ranked), offset, tuple(terms), seconds)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""

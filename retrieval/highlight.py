@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from retrieval.models import Span
-from retrieval.sentences import split_sentences
+from retrieval.sentences import paragraph_sentences, paragraph_spans
 from retrieval.text import Analyzer
 
 
@@ -30,28 +30,63 @@ def best_sentence(
     match at all gives the first sentence. A sentence longer than ``max_chars``
     is narrowed to a window cut at word boundaries holding the most matches.
     """
+    return excerpt(text, query_terms, analyzer, weights, max_chars=max_chars)[0]
+
+
+def excerpt(
+    text: str,
+    query_terms: Collection[str],
+    analyzer: Analyzer,
+    weights: Mapping[str, float] | None = None,
+    *,
+    max_chars: int = 320,
+) -> tuple[Span, tuple[Span, ...]]:
+    """Return ``best_sentence`` and the highlight spans inside it, analysing ``text`` once.
+
+    The highlights are relative to the excerpt, exactly as ``highlight_spans`` on the
+    excerpt's text would find them, without a second pass of the analyzer.
+    """
     if max_chars < 1:
         raise ValueError(f"max_chars must be at least 1, got {max_chars}")
-    sentences = split_sentences(text)
-    if not sentences:
-        return Span(0, 0)
     matches = _matches(text, query_terms, analyzer)
-    best, best_score = 0, -1.0
+    chosen = _choose(text, matches, weights)
+    if chosen.end - chosen.start > max_chars:
+        inside = [span for _, span in matches if chosen.start <= span.start < chosen.end]
+        chosen = _window(text, chosen, inside, max_chars)
+    shifted = [
+        (term, Span(span.start - chosen.start, span.end - chosen.start))
+        for term, span in matches
+        if chosen.start <= span.start and span.end <= chosen.end
+    ]
+    return chosen, _united(shifted)
+
+
+def _choose(
+    text: str, matches: list[tuple[str, Span]], weights: Mapping[str, float] | None
+) -> Span:
+    """The best-scoring sentence; only paragraphs holding a match are split into sentences."""
+    paragraphs = paragraph_spans(text)
+    if not paragraphs:
+        return Span(0, 0)
+    if not matches:
+        return paragraph_sentences(text, paragraphs[0])[0]
+    best, best_score = Span(0, 0), -1.0
     position = 0
-    for index, sentence in enumerate(sentences):
-        found: set[str] = set()
-        while position < len(matches) and matches[position][1].start < sentence.end:
-            if matches[position][1].start >= sentence.start:
-                found.add(matches[position][0])
-            position += 1
-        score = sum(1.0 if weights is None else weights.get(term, 1.0) for term in found)
-        if score > best_score:
-            best, best_score = index, score
-    chosen = sentences[best]
-    if chosen.end - chosen.start <= max_chars:
-        return chosen
-    inside = [span for _, span in matches if chosen.start <= span.start < chosen.end]
-    return _window(text, chosen, inside, max_chars)
+    for paragraph in paragraphs:
+        if position >= len(matches):
+            break
+        if matches[position][1].start >= paragraph.end:
+            continue
+        for sentence in paragraph_sentences(text, paragraph):
+            found: set[str] = set()
+            while position < len(matches) and matches[position][1].start < sentence.end:
+                if matches[position][1].start >= sentence.start:
+                    found.add(matches[position][0])
+                position += 1
+            score = sum(1.0 if weights is None else weights.get(term, 1.0) for term in found)
+            if score > best_score:
+                best, best_score = sentence, score
+    return best
 
 
 def highlight_spans(
@@ -62,8 +97,13 @@ def highlight_spans(
     Each word keeps its own span (neighbours are not joined across spaces);
     spans that overlap, which only odd normalisations produce, are united.
     """
+    return _united(_matches(text, query_terms, analyzer))
+
+
+def _united(matches: list[tuple[str, Span]]) -> tuple[Span, ...]:
+    """The spans of sorted matches, overlapping ones united."""
     spans: list[Span] = []
-    for _, span in _matches(text, query_terms, analyzer):
+    for _, span in matches:
         if spans and span.start < spans[-1].end:
             spans[-1] = Span(spans[-1].start, max(spans[-1].end, span.end))
         else:

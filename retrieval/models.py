@@ -115,9 +115,15 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """The hits for one query plus what a reply header needs."""
+    """One page of hits for a query plus what a reply header needs.
+
+    ``total`` counts every ranked result; ``hits`` are those from ``offset`` on, each
+    keeping its overall ``rank``.
+    """
 
     query: str
     hits: tuple[Hit, ...]
+    total: int
+    offset: int = 0
     terms: tuple[str, ...] = ()
     seconds: float = 0.0

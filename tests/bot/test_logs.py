@@ -89,10 +89,10 @@ async def test_debug_logs_of_a_conversation_hold_no_token(
     logging.getLogger("httpx").info("HTTP Request: POST https://host/bot%s/getMe", TOKEN)
     real_search = engine.search
 
-    def search(query: str, k: int = 10) -> SearchResult:
+    def search(query: str, k: int = 10, **page: int) -> SearchResult:
         if query == "explode":
             raise ConnectionError(f"POST https://host/bot{TOKEN}/sendMessage failed")
-        return real_search(query, k)
+        return real_search(query, k, **page)
 
     monkeypatch.setattr(engine, "search", search)
     async for bot in start_bot(settings, engine, FakeBotApi()):

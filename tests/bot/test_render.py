@@ -114,16 +114,17 @@ def test_results_page_always_fits(page_size: int) -> None:
         hit(n, monster, title="<T>" * 200, url="https://x.org/" + "é" * 900)
         for n in range(1, page_size + 1)
     )
-    text = render.results_page(SearchResult("weapons", hits, ("weapon",), 0.0123), 0, page_size)
+    result = SearchResult("weapons", hits, page_size, 0, ("weapon",), 0.0123)
+    text = render.results_page(result)
     assert html_problems(text) == []
     assert text.startswith(f"🔎 {page_size} result")
     assert "[1] " in text
 
 
-def test_results_page_shows_its_slice_with_header() -> None:
-    """Page 2 of size 2 shows ranks 3 and 4 and the search time in milliseconds."""
-    hits = tuple(hit(n, f"weapons number {n}") for n in range(1, 6))
-    text = render.results_page(SearchResult("weapons?", hits, (), 0.0123), 1, 2)
+def test_results_page_shows_its_page_with_header() -> None:
+    """Page 2 of size 2 shows ranks 3 and 4, the overall count and the search time."""
+    hits = tuple(hit(n, f"weapons number {n}") for n in range(3, 5))
+    text = render.results_page(SearchResult("weapons?", hits, 5, 2, (), 0.0123))
     assert text.splitlines()[0] == "🔎 5 results for <i>weapons?</i> (12 ms)"
     assert re.findall(r"^\[(\d)\]", text, flags=re.M) == ["3", "4"]
     assert "[3] <b>weapons</b> number 3\nT · date unknown" in text

@@ -24,10 +24,10 @@ async def test_failing_handler_is_logged_apologised_and_next_update_served(
     """An exception in a handler is logged, the user gets an apology, and serving goes on."""
     real_search = bot.services.engine.search
 
-    def search(query: str, k: int = 10) -> SearchResult:
+    def search(query: str, k: int = 10, **page: int) -> SearchResult:
         if query == "explode":
             raise RuntimeError("index on fire")
-        return real_search(query, k)
+        return real_search(query, k, **page)
 
     monkeypatch.setattr(bot.services.engine, "search", search)
     await bot.send(updates.message("explode"))
@@ -61,10 +61,10 @@ async def test_slow_search_does_not_stall_other_chats(
     release = threading.Event()
     real_search = bot.services.engine.search
 
-    def search(query: str, k: int = 10) -> SearchResult:
+    def search(query: str, k: int = 10, **page: int) -> SearchResult:
         if query == "slow weapons":
             release.wait(10)
-        return real_search(query, k)
+        return real_search(query, k, **page)
 
     monkeypatch.setattr(bot.services.engine, "search", search)
     app = bot.app

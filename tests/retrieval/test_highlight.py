@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.highlight import best_sentence, highlight_spans
+from retrieval.highlight import best_sentence, excerpt, highlight_spans
 from retrieval.models import Span
 from retrieval.sentences import split_sentences
 from retrieval.text import Analyzer
@@ -21,6 +21,12 @@ PASSAGE = (
     "NATO discussed weapons deliveries and the timeline for Ukraine. "
     "The talks ended late."
 )
+
+
+SAMPLE_WORDS = [
+    "Weapons", "weapon", "Ukraine's", "U.S.", "Dr.", "said.", "talks", "the", "of", "\n\n",
+    "«Kyiv»", "Café", "ﬁnal", "🚀", "aid.", "Mr.", "“Quote.”", "NATO", "arms", "and",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +195,18 @@ def test_excerpt_and_highlights_are_valid_spans(text: str, query: str, max_chars
     for highlight in highlights:
         assert previous_end <= highlight.start < highlight.end <= len(excerpt)
         previous_end = highlight.end
+
+
+@given(
+    st.lists(st.sampled_from(SAMPLE_WORDS), min_size=1, max_size=80).map(" ".join),
+    st.lists(st.sampled_from(SAMPLE_WORDS), min_size=1, max_size=4).map(" ".join),
+    st.integers(min_value=20, max_value=400),
+)
+@settings(max_examples=200, deadline=None)
+def test_one_pass_excerpt_equals_separate_passes(text: str, query: str, max_chars: int) -> None:
+    """excerpt() gives best_sentence's span and the highlights a fresh pass over it finds."""
+    analyzer = Analyzer("english")
+    terms = set(analyzer.terms(query))
+    span, highlights = excerpt(text, terms, analyzer, max_chars=max_chars)
+    assert span == best_sentence(text, terms, analyzer, max_chars=max_chars)
+    assert highlights == highlight_spans(span.slice(text), terms, analyzer)
