@@ -53,7 +53,7 @@ class Settings:
     log_level: str = "INFO"
     alert_window: float = 60.0
     alert_cap_per_hour: int = 10
-    alert_min_score: float = 5.0
+    alert_min_match: float = 0.3
 
     def __repr__(self) -> str:
         """Show every setting but the token, so a settings dump never leaks it."""
@@ -82,7 +82,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("logging", "level"): "log_level",
     ("alerts", "window"): "alert_window",
     ("alerts", "cap_per_hour"): "alert_cap_per_hour",
-    ("alerts", "min_score"): "alert_min_score",
+    ("alerts", "min_match"): "alert_min_match",
 }
 
 ENV_KEYS: dict[str, str] = {

@@ -219,7 +219,9 @@ class Engine:
             self._snapshot = _Snapshot(index, owners, old.articles + len(batch))
             if tokens and persist:
                 self._save(index)
-        return IngestSummary(tuple(added), duplicates, tuple(skipped), len(tokens))
+        return IngestSummary(
+            tuple(added), duplicates, tuple(skipped), len(tokens), old.index.n_docs
+        )
 
     def _new_articles(
         self, articles: Sequence[Article]
@@ -266,11 +268,22 @@ class Engine:
         ranked = _diversify(snapshot, terms, k)
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
-        passages = self.store.passages([pid for pid, _ in page])
+        hits = self._cite(snapshot, terms, page, offset + 1)
+        seconds = time.perf_counter() - started
+        return SearchResult(query, tuple(hits), len(ranked), offset, tuple(terms), seconds)
+
+    def _cite(
+        self, snapshot: _Snapshot, terms: Sequence[str], ranked: Sequence[tuple[int, float]],
+        first_rank: int,
+    ) -> list[Hit]:  # fmt: skip
+        """Turn ranked passage ids into hits with their best sentence and highlights."""
+        passages = self.store.passages([pid for pid, _ in ranked])
         articles = self.store.articles(list({p.article_id for p in passages}))
         weights = {term: snapshot.index.idf(term) for term in set(terms)}
         hits = []
-        for rank, (passage, (_, score)) in enumerate(zip(passages, page, strict=True), offset + 1):
+        for rank, (passage, (_, score)) in enumerate(
+            zip(passages, ranked, strict=True), first_rank
+        ):
             span, highlights = excerpt(passage.text, weights, self.analyzer, weights)
             hits.append(
                 Hit(
@@ -283,8 +296,31 @@ class Engine:
                     highlights=highlights,
                 )
             )
-        seconds = time.perf_counter() - started
-        return SearchResult(query, tuple(hits), len(ranked), offset, tuple(terms), seconds)
+        return hits
+
+    def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
+        """Passages with id >= ``since`` that match a saved query well enough to alert on.
+
+        ``min_match`` is a fraction of the highest score the query's words could reach in
+        any passage (every word present, saturated): 0.3 roughly means "most of the words,
+        or the rare ones". Only the best passage of each article is returned, best first.
+        Uses the query analysis and scores of ``search``.
+        """
+        terms = self.query_terms(query)
+        snapshot = self._snapshot
+        index = snapshot.index
+        if since >= index.n_docs:
+            return []
+        scores = index.scores(terms)[since:]
+        ceiling = sum(index.idf(term) for term in terms) * (index.params.k1 + 1)
+        floor = max(min_match * ceiling, np.finfo(np.float64).tiny)
+        found = np.flatnonzero(scores >= floor)
+        order = found[np.lexsort((found, -scores[found]))]
+        best: dict[int, tuple[int, float]] = {}
+        for local in order.tolist():
+            owner = int(snapshot.owners[since + local])
+            best.setdefault(owner, (since + local, float(scores[local])))
+        return self._cite(snapshot, terms, list(best.values()), 1)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""

@@ -88,12 +88,16 @@ class LoadReport:
 
 @dataclass(frozen=True, slots=True)
 class IngestSummary:
-    """The outcome of storing one batch: counts plus every skip reason."""
+    """The outcome of storing one batch: counts plus every skip reason.
+
+    The new passages have the ids ``first_passage .. first_passage + passages - 1``.
+    """
 
     added: tuple[ArticleInfo, ...] = ()
     duplicates: int = 0
     skipped: tuple[Skipped, ...] = ()
     passages: int = 0
+    first_passage: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,3 +274,25 @@ def test_import_is_documented_in_five_lines() -> None:
     assert code.count("\n") <= 6
     exec(compile(code, "<doc>", "exec"), {})  # noqa: S102 - running our own documented example
     assert re.search(r"Engine\.open", code)
+
+
+def test_watch_hits_score_only_new_passages_above_the_threshold() -> None:
+    """A saved query matches new passages only, best passage per article, above min_match."""
+    engine = Engine.open()
+    engine.ingest([article("Old", "Grain exports from Odesa resumed.", url="https://x.test/old")])
+    summary = engine.ingest(
+        [
+            article("New", "Grain ships left Odesa.\n\nMore grain news from Odesa port.",
+                    url="https://x.test/new"),
+            article("Other", "Parliament debated the budget.", url="https://x.test/other"),
+            article("Weak", "A grain of truth.", url="https://x.test/weak"),
+        ]
+    )  # fmt: skip
+    assert summary.first_passage == 1
+    strict = engine.watch_hits("grain Odesa", summary.first_passage, 0.3)
+    assert [hit.article.title for hit in strict] == ["New"]
+    assert strict[0].passage.id >= summary.first_passage
+    assert {s.slice(strict[0].excerpt) for s in strict[0].highlights} >= {"Odesa"}
+    loose = engine.watch_hits("grain Odesa", summary.first_passage, 0.01)
+    assert [hit.article.title for hit in loose] == ["New", "Weak"]
+    assert engine.watch_hits("grain Odesa", engine.stats().passages, 0.01) == []
