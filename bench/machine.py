@@ -84,6 +84,19 @@ def rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def cpu_seconds() -> float:
+    """Return user+system CPU time of this process and its reaped children.
+
+    On a shared machine wall time also counts waiting for a core; CPU time
+    says what the work itself cost.
+    """
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
 @dataclass(frozen=True, slots=True)
 class Latency:
     """Per-query wall times summarised in milliseconds."""

@@ -16,7 +16,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,10 +23,17 @@ from typing import Any
 import numpy as np
 
 from bench.corpus import TokenCorpus, queries, synthetic
+from bench.engines import (
+    Built,
+    build_bm25s,
+    build_csc,
+    build_ours,
+    build_rank_bm25,
+    build_tantivy,
+)
 from bench.machine import fmt, latency, machine_report, markdown_table, rss_bytes
 
 ENGINES = ("ours-lucene", "ours-okapi", "numpy-csc", "rank_bm25", "bm25s", "tantivy")
-K = 10
 EXACT_SAMPLE = 200
 ANCHORS = [  # The issue's figures at 1M passages on a 2-core machine, quoted for the README.
     ("rank_bm25 BM25Okapi", "–", "2300", "–", "–"),
@@ -45,141 +51,17 @@ MODULES = {  # imported before the RSS baseline so memory counts the index, not 
 }
 TARGETS_1M = {"p50_ms": 2.0, "p99_ms": 15.0, "build_s": 15.0, "memory_mb": 500.0}
 
-Search = Callable[[list[str]], object]
-
 
 def slow_sample(size: int) -> int:
     """Return how many queries an exhaustive pure-Python engine gets at this corpus size."""
     return 200 if size <= 10_000 else 50 if size <= 100_000 else 20
 
 
-def exhaustive_top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Return the reference top-k: order by (-score, id), positive scores only."""
-    order = np.lexsort((np.arange(scores.size), -scores))
-    return order[scores[order] > 0][:k]
-
-
-def build_ours(lists: list[list[str]], scorer: str) -> tuple[Search, dict[str, Any]]:
-    """Build our index and check its pruned top-k against the exhaustive scores."""
-    from retrieval.bm25 import BM25Params, Index
-
-    index = Index.build(lists, BM25Params(scorer=scorer))  # type: ignore[arg-type]
-
-    def check(sample: Sequence[list[str]]) -> dict[str, Any]:
-        bad = 0
-        for query in sample:
-            ids, scores = index.top_k(query, K)
-            full = index.scores(query)
-            want = exhaustive_top(full, K)
-            same_ids = np.array_equal(np.asarray(ids), want)
-            if not (same_ids and np.array_equal(np.asarray(scores), full[want])):
-                bad += 1
-        return {"exact": f"{bad}/{len(sample)} mismatches", "nbytes_mb": index.nbytes / 2**20}
-
-    return (lambda query: index.top_k(query, K)), {"check": check}
-
-
-def build_csc(lists: list[list[str]]) -> tuple[Search, dict[str, Any]]:
-    """Build a Lucene-BM25 score matrix in CSC form; a query sums only its terms' columns."""
-    from scipy import sparse
-
-    vocab: dict[str, int] = {}
-    rows = np.repeat(np.arange(len(lists)), [len(tokens) for tokens in lists])
-    cols = np.fromiter(
-        (vocab.setdefault(t, len(vocab)) for tokens in lists for t in tokens), np.int64, rows.size
-    )
-    tf = sparse.csc_matrix((np.ones(rows.size), (rows, cols)), shape=(len(lists), len(vocab)))
-    tf.sum_duplicates()
-    n, k1, b = len(lists), 1.5, 0.75
-    lengths = np.bincount(rows, minlength=n).astype(np.float64)
-    norm = k1 * (1 - b + b * lengths / max(lengths.mean(), 1e-9))
-    df = np.diff(tf.indptr)
-    idf = np.log1p((n - df + 0.5) / (df + 0.5))
-    col_of = np.repeat(np.arange(len(vocab)), df)
-    data = idf[col_of] * tf.data * (k1 + 1) / (tf.data + norm[tf.indices])
-    indptr, indices = tf.indptr, tf.indices
-
-    def search(query: list[str]) -> np.ndarray:
-        acc = np.zeros(n)
-        for term in query:
-            col = vocab.get(term)
-            if col is not None:
-                lo, hi = indptr[col], indptr[col + 1]
-                acc[indices[lo:hi]] += data[lo:hi]
-        top = np.argpartition(-acc, K)[:K] if n > K else np.arange(n)
-        return top[np.lexsort((top, -acc[top]))]
-
-    return search, {}
-
-
-def build_rank_bm25(lists: list[list[str]]) -> tuple[Search, dict[str, Any]]:
-    """Build rank_bm25's BM25Okapi and, up to 100k passages, check our okapi scores against it."""
-    from rank_bm25 import BM25Okapi
-
-    model = BM25Okapi(lists)
-
-    def search(query: list[str]) -> np.ndarray:
-        scores = model.get_scores(query)
-        return np.argpartition(-scores, K)[:K] if scores.size > K else np.arange(scores.size)
-
-    def check(sample: Sequence[list[str]]) -> dict[str, Any]:
-        if len(lists) > 100_000:
-            return {"exact": "reference (parity checked up to 100k)"}
-        from retrieval.bm25 import BM25Params, Index
-
-        ours = Index.build(lists, BM25Params(scorer="okapi"))
-        worst = max(
-            float(np.max(np.abs(ours.scores(q) - model.get_scores(q)), initial=0.0)) for q in sample
-        )
-        verdict = "ok" if worst <= 1e-9 else "FAIL"
-        return {"exact": f"okapi parity {verdict}: max abs diff {worst:.1e} ({len(sample)} q)"}
-
-    return search, {"check": check}
-
-
-def build_bm25s(lists: list[list[str]]) -> tuple[Search, dict[str, Any]]:
-    """Build bm25s (method "lucene", numpy backend) from the same token lists."""
-    import bm25s
-
-    model = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
-    model.index(lists, show_progress=False)
-
-    def search(query: list[str]) -> object:
-        return model.retrieve([query], k=K, show_progress=False, n_threads=1)
-
-    return search, {}
-
-
-def build_tantivy(lists: list[list[str]]) -> tuple[Search, dict[str, Any]]:
-    """Index the tokens joined by spaces under a whitespace tokenizer, one writer thread."""
-    import tantivy
-
-    schema = tantivy.SchemaBuilder()
-    schema.add_text_field("body", stored=False, tokenizer_name="ws", index_option="freq")
-    folder = tempfile.mkdtemp(prefix="bench-tantivy-")
-    index = tantivy.Index(schema.build(), path=folder)
-    index.register_tokenizer(
-        "ws", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-    )
-    writer = index.writer(heap_size=500_000_000, num_threads=1)
-    for tokens in lists:
-        writer.add_document(tantivy.Document(body=" ".join(tokens)))
-    writer.commit()
-    writer.wait_merging_threads()
-    index.reload()
-    searcher = index.searcher()
-
-    def search(query: list[str]) -> object:
-        return searcher.search(index.parse_query(" ".join(query), ["body"]), K).hits
-
-    return search, {"folder": folder}
-
-
 def run_worker(engine: str, size: int, n_queries: int) -> dict[str, Any]:
     """Build one engine on the cached corpus, time its queries and return one table row."""
     lists = synthetic(size).token_lists()
     sample = queries(n_queries)
-    builders: dict[str, Callable[[], tuple[Search, dict[str, Any]]]] = {
+    builders: dict[str, Callable[[], Built]] = {
         "ours-lucene": lambda: build_ours(lists, "lucene"),
         "ours-okapi": lambda: build_ours(lists, "okapi"),
         "numpy-csc": lambda: build_csc(lists),

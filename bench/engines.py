@@ -1,0 +1,142 @@
+"""The engines bench.search times, each built from the same token lists and answering top-10.
+
+One builder per engine returns a search callable plus optional extras: a
+``check`` that compares against a reference, a ``folder`` to delete after.
+Each builder imports its library itself so a child process pays only for the
+engine it runs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+K = 10
+
+Search = Callable[[list[str]], object]
+Built = tuple[Search, dict[str, Any]]
+
+
+def exhaustive_top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Return the reference top-k: order by (-score, id), positive scores only."""
+    order = np.lexsort((np.arange(scores.size), -scores))
+    return order[scores[order] > 0][:k]
+
+
+def build_ours(lists: list[list[str]], scorer: str) -> Built:
+    """Build our index and check its pruned top-k against the exhaustive scores."""
+    from retrieval.bm25 import BM25Params, Index
+
+    index = Index.build(lists, BM25Params(scorer=scorer))  # type: ignore[arg-type]
+
+    def check(sample: Sequence[list[str]]) -> dict[str, Any]:
+        bad = 0
+        for query in sample:
+            ids, scores = index.top_k(query, K)
+            full = index.scores(query)
+            want = exhaustive_top(full, K)
+            same_ids = np.array_equal(np.asarray(ids), want)
+            if not (same_ids and np.array_equal(np.asarray(scores), full[want])):
+                bad += 1
+        return {"exact": f"{bad}/{len(sample)} mismatches", "nbytes_mb": index.nbytes / 2**20}
+
+    return (lambda query: index.top_k(query, K)), {"check": check}
+
+
+def build_csc(lists: list[list[str]]) -> Built:
+    """Build a Lucene-BM25 score matrix in CSC form; a query sums only its terms' columns."""
+    from scipy import sparse
+
+    vocab: dict[str, int] = {}
+    rows = np.repeat(np.arange(len(lists)), [len(tokens) for tokens in lists])
+    cols = np.fromiter(
+        (vocab.setdefault(t, len(vocab)) for tokens in lists for t in tokens), np.int64, rows.size
+    )
+    tf = sparse.csc_matrix((np.ones(rows.size), (rows, cols)), shape=(len(lists), len(vocab)))
+    tf.sum_duplicates()
+    n, k1, b = len(lists), 1.5, 0.75
+    lengths = np.bincount(rows, minlength=n).astype(np.float64)
+    norm = k1 * (1 - b + b * lengths / max(lengths.mean(), 1e-9))
+    df = np.diff(tf.indptr)
+    idf = np.log1p((n - df + 0.5) / (df + 0.5))
+    col_of = np.repeat(np.arange(len(vocab)), df)
+    data = idf[col_of] * tf.data * (k1 + 1) / (tf.data + norm[tf.indices])
+    indptr, indices = tf.indptr, tf.indices
+
+    def search(query: list[str]) -> np.ndarray:
+        acc = np.zeros(n)
+        for term in query:
+            col = vocab.get(term)
+            if col is not None:
+                lo, hi = indptr[col], indptr[col + 1]
+                acc[indices[lo:hi]] += data[lo:hi]
+        top = np.argpartition(-acc, K)[:K] if n > K else np.arange(n)
+        return top[np.lexsort((top, -acc[top]))]
+
+    return search, {}
+
+
+def build_rank_bm25(lists: list[list[str]]) -> Built:
+    """Build rank_bm25's BM25Okapi and, up to 100k passages, check our okapi scores against it."""
+    from rank_bm25 import BM25Okapi
+
+    model = BM25Okapi(lists)
+
+    def search(query: list[str]) -> np.ndarray:
+        scores = model.get_scores(query)
+        return np.argpartition(-scores, K)[:K] if scores.size > K else np.arange(scores.size)
+
+    def check(sample: Sequence[list[str]]) -> dict[str, Any]:
+        if len(lists) > 100_000:
+            return {"exact": "reference (parity checked up to 100k)"}
+        from retrieval.bm25 import BM25Params, Index
+
+        ours = Index.build(lists, BM25Params(scorer="okapi"))
+        worst = max(
+            float(np.max(np.abs(ours.scores(q) - model.get_scores(q)), initial=0.0)) for q in sample
+        )
+        verdict = "ok" if worst <= 1e-9 else "FAIL"
+        return {"exact": f"okapi parity {verdict}: max abs diff {worst:.1e} ({len(sample)} q)"}
+
+    return search, {"check": check}
+
+
+def build_bm25s(lists: list[list[str]]) -> Built:
+    """Build bm25s (method "lucene", numpy backend) from the same token lists."""
+    import bm25s
+
+    model = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
+    model.index(lists, show_progress=False)
+
+    def search(query: list[str]) -> object:
+        return model.retrieve([query], k=K, show_progress=False, n_threads=1)
+
+    return search, {}
+
+
+def build_tantivy(lists: list[list[str]]) -> Built:
+    """Index the tokens joined by spaces under a whitespace tokenizer, one writer thread."""
+    import tantivy
+
+    schema = tantivy.SchemaBuilder()
+    schema.add_text_field("body", stored=False, tokenizer_name="ws", index_option="freq")
+    folder = tempfile.mkdtemp(prefix="bench-tantivy-")
+    index = tantivy.Index(schema.build(), path=folder)
+    index.register_tokenizer(
+        "ws", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+    )
+    writer = index.writer(heap_size=500_000_000, num_threads=1)
+    for tokens in lists:
+        writer.add_document(tantivy.Document(body=" ".join(tokens)))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+    searcher = index.searcher()
+
+    def search(query: list[str]) -> object:
+        return searcher.search(index.parse_query(" ".join(query), ["body"]), K).hits
+
+    return search, {"folder": folder}
