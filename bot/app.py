@@ -84,7 +84,9 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.flood_rate, max_retries=FLOOD_RETRIES)
+        )
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -164,14 +164,17 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
         if verdict.tell:
             await message.reply_text(render.retry_later(verdict.retry_after))
         return
-    await message.reply_chat_action(ChatAction.TYPING)
+    # The typing indicator goes out while the search runs, not before it: one round trip less.
+    typing = asyncio.create_task(message.reply_chat_action(ChatAction.TYPING))
     try:
         result, qid = await asyncio.to_thread(search_and_remember, services, query)
     except QueryError as error:
+        await typing
         await send_answer(update, context, render.usage(str(error)))
         log_answer(update, services, "unsearchable question", started, 0)
         return
     text, markup = results_view(result, qid, services.settings.page_size)
+    await typing
     await send_answer(update, context, text, markup)
     services.stats.record(time.perf_counter() - started)
     log_answer(update, services, "question", started, result.total)

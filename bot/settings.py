@@ -49,6 +49,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     rate_limit: int = 20
     rate_window: float = 60.0
+    flood_rate: float = 30.0
     log_questions: bool = False
     log_level: str = "INFO"
     alert_window: float = 60.0
@@ -78,6 +79,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("access", "admin_ids"): "admin_ids",
     ("limits", "rate_limit"): "rate_limit",
     ("limits", "rate_window"): "rate_window",
+    ("limits", "flood_rate"): "flood_rate",
     ("logging", "log_questions"): "log_questions",
     ("logging", "level"): "log_level",
     ("alerts", "window"): "alert_window",
