@@ -28,6 +28,18 @@ def _date(info: ArticleInfo) -> str:
     return f"{info.date:%-d %b %Y}" if info.date else "date unknown"
 
 
+def _size(count: int) -> str:
+    """Bytes in the largest unit that keeps the number at or above 1."""
+    if count < 1000:
+        return f"{count} B"
+    value = float(count)
+    for unit in ("kB", "MB", "GB"):
+        value /= 1000
+        if value < 1000 or unit == "GB":
+            break
+    return f"{value:,.1f} {unit}"
+
+
 def open_engine(settings: Settings) -> Engine:
     """Open the store named by the settings with the configured analysis and scorer."""
     return Engine.open(
@@ -153,8 +165,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     print(f"articles    {stats.articles:,}")
     print(f"passages    {stats.passages:,}")
     print(f"vocabulary  {stats.vocabulary:,} terms")
-    print(f"store size  {stats.store_bytes / 1e6:,.1f} MB")
-    print(f"index size  {stats.index_bytes / 1e6:,.1f} MB in memory")
+    print(f"store size  {_size(stats.store_bytes)}")
+    print(f"index size  {_size(stats.index_bytes)} in memory")
     return 0
 
 

@@ -180,11 +180,14 @@ class Store:
             return self._count("passages")
 
     def size_bytes(self) -> int:
-        """Bytes the database occupies (pages in use, WAL included once checkpointed)."""
-        with self._lock:
-            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
-            size = self._db.execute("PRAGMA page_size").fetchone()[0]
-        return int(pages) * int(size)
+        """Bytes the database occupies on disk, its write-ahead log included."""
+        if self.path == ":memory:":
+            with self._lock:
+                pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+                size = self._db.execute("PRAGMA page_size").fetchone()[0]
+            return int(pages) * int(size)
+        files = (Path(self.path), Path(f"{self.path}-wal"))
+        return sum(path.stat().st_size for path in files if path.exists())
 
     def passages(self, ids: Sequence[int]) -> list[Passage]:
         """Fetch passages by id, in the order asked; unknown ids are left out."""
