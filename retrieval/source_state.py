@@ -1,0 +1,194 @@
+"""What Briefbot remembers about each live source, in the same SQLite file as the articles.
+
+Kept apart from ``Store``: the store owns articles and passages, this owns polling state
+(validators for conditional requests, counters, the last error, the files a folder held),
+and how a folder is stamped, so "unchanged" means the same thing when saved and compared.
+It has its own connection, so a poll's bookkeeping never waits on the store's lock, and its
+own tables, created if missing, so an older store gains them on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.errors import StoreError
+from retrieval.loaders.formats import kind_for_name
+from retrieval.models import LoadReport, Skipped
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sources (
+    location TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    last_poll REAL,
+    last_success REAL,
+    added_last INTEGER NOT NULL DEFAULT 0,
+    added_total INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    next_poll REAL
+);
+CREATE TABLE IF NOT EXISTS source_files (
+    location TEXT NOT NULL,
+    path TEXT NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    PRIMARY KEY (location, path)
+);
+"""
+
+_COLUMNS = (
+    "location, etag, last_modified, last_poll, last_success, added_last, added_total, "
+    "failures, last_error, next_poll"
+)
+
+FileStamp = tuple[int, int]
+"""``(mtime_ns, size)`` of a file: when both are unchanged the file is not read again."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One source's stored state; times are Unix seconds from the tracker's clock."""
+
+    location: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_poll: float | None = None
+    last_success: float | None = None
+    added_last: int = 0
+    added_total: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    next_poll: float | None = None
+
+
+def stamp(path: Path) -> FileStamp:
+    """The ``(mtime_ns, size)`` of ``path``; raises ``OSError`` if it cannot be stat'ed."""
+    info = path.stat()
+    return info.st_mtime_ns, info.st_size
+
+
+def scan_folder(root: Path) -> tuple[dict[str, FileStamp], LoadReport]:
+    """Stamp every loadable file under ``root``, with the rules of the folder loader.
+
+    Hidden files and folders and unknown suffixes are left out; a folder or file that cannot
+    be listed or stat'ed is reported as skipped.
+    """
+    problems: list[Skipped] = []
+
+    def unreadable(error: OSError) -> None:
+        name = str(error.filename or root)
+        problems.append(Skipped(name, "", f"cannot read folder: {error.strerror or error}"))
+
+    found: dict[str, FileStamp] = {}
+    for folder, subfolders, files in os.walk(root, onerror=unreadable):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        for name in files:
+            if name.startswith(".") or kind_for_name(name) is None:
+                continue
+            path = Path(folder, name)
+            try:
+                found[str(path)] = stamp(path)
+            except OSError as error:
+                problems.append(Skipped(str(path), "", f"cannot read the file: {error.strerror}"))
+    return found, LoadReport(skipped=tuple(problems))
+
+
+class SourceState:
+    """The ``sources`` and ``source_files`` tables behind a lock, safe across threads."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            # The store may be mid-transaction on its own connection: wait, do not fail.
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as error:
+            raise StoreError(f"cannot open the source state at {path}: {error}") from None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the connection; the state is unusable afterwards."""
+        with self._lock:
+            self._db.close()
+
+    def row(self, location: str) -> SourceRow:
+        """The stored state of ``location``, or a fresh row if it was never polled."""
+        with self._lock:
+            found = self._db.execute(
+                f"SELECT {_COLUMNS} FROM sources WHERE location = ?", (location,)
+            ).fetchone()
+        return SourceRow(*found) if found else SourceRow(location)
+
+    def rows(self) -> list[SourceRow]:
+        """Every known source, in the order they were first polled."""
+        with self._lock:
+            found = self._db.execute(f"SELECT {_COLUMNS} FROM sources ORDER BY rowid").fetchall()
+        return [SourceRow(*values) for values in found]
+
+    def save(self, row: SourceRow) -> None:
+        """Insert or replace one source's state."""
+        values = (
+            row.location, row.etag, row.last_modified, row.last_poll, row.last_success,
+            row.added_last, row.added_total, row.failures, row.last_error, row.next_poll,
+        )  # fmt: skip
+        with self._lock, self._write():
+            # UPSERT keeps the rowid, so status() keeps first-poll order.
+            self._db.execute(
+                f"INSERT INTO sources ({_COLUMNS}) VALUES ({', '.join('?' * len(values))}) "
+                "ON CONFLICT (location) DO UPDATE SET etag = excluded.etag, "
+                "last_modified = excluded.last_modified, last_poll = excluded.last_poll, "
+                "last_success = excluded.last_success, added_last = excluded.added_last, "
+                "added_total = excluded.added_total, failures = excluded.failures, "
+                "last_error = excluded.last_error, next_poll = excluded.next_poll",
+                values,
+            )
+
+    def files(self, location: str) -> dict[str, FileStamp]:
+        """The files ``location`` held at its last scan, with their stamps."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT path, mtime_ns, size FROM source_files WHERE location = ?", (location,)
+            ).fetchall()
+        return {str(path): (int(mtime), int(size)) for path, mtime, size in found}
+
+    def update_files(self, location: str, seen: dict[str, FileStamp], gone: list[str]) -> None:
+        """Record the stamps of files just read and forget files that disappeared."""
+        with self._lock, self._write():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO source_files VALUES (?, ?, ?, ?)",
+                [(location, path, mtime, size) for path, (mtime, size) in seen.items()],
+            )
+            self._db.executemany(
+                "DELETE FROM source_files WHERE location = ? AND path = ?",
+                [(location, path) for path in gone],
+            )
+
+    def forget(self, location: str) -> None:
+        """Drop everything known about ``location``; its articles stay stored."""
+        with self._lock, self._write():
+            self._db.execute("DELETE FROM sources WHERE location = ?", (location,))
+            self._db.execute("DELETE FROM source_files WHERE location = ?", (location,))
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One immediate transaction, rolled back on any error; SQLite errors become StoreError."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot write the source state at {self.path}: {error}") from None

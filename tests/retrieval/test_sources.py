@@ -1,0 +1,399 @@
+"""Live sources against a changing feed on 127.0.0.1 and a folder in tmp_path; a fake clock."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from retrieval import Engine
+from retrieval.errors import SourceError
+from retrieval.sources import MAX_RETRY, SourceTracker, backoff, plain_reason
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY")
+MODIFIED = formatdate(1_700_000_000, usegmt=True)
+TIMEOUT = 0.5
+MAX_BYTES = 20_000
+
+
+def _rss(entries: list[tuple[str, str, str]]) -> bytes:
+    items = "".join(
+        f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
+        f"<description>{escape(text)}</description></item>"
+        for title, link, text in entries
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Test wire</title>{items}</channel></rss>"
+    ).encode()
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:12] + '"'
+
+
+class FeedServer(ThreadingHTTPServer):
+    """A feed whose entries tests change between polls, and which fails on demand."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _FeedHandler)
+        self.entries: list[tuple[str, str, str]] = []
+        self.mode = "ok"
+        self.requests: list[dict[str, str]] = []
+        self.answers: list[int] = []
+        self.release = threading.Event()
+
+    def url(self, path: str = "/feed") -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+
+class _FeedHandler(BaseHTTPRequestHandler):
+    server: FeedServer
+
+    def do_GET(self) -> None:
+        self.server.requests.append(dict(self.headers))
+        mode = "ok" if self.path.startswith("/good") else self.server.mode
+        if mode == "slow":
+            self.server.release.wait(TIMEOUT * 4)
+            return self._send(200, _rss([]))
+        if mode == "500":
+            return self._send(500, b"boom", "text/plain")
+        if mode == "html":
+            return self._send(200, b"<!DOCTYPE html><html><body>Hi</body></html>", "text/html")
+        if mode == "big":
+            return self._send(200, b"<rss>" + b" " * (MAX_BYTES * 2))
+        if mode == "malformed":
+            return self._send(200, b'<?xml version="1.0"?><notafeed><x>')
+        body = _rss(self.server.entries)
+        etag = _etag(body)
+        if self.headers.get("If-None-Match") == etag:
+            return self._send(304, b"", None, ETag=etag)
+        return self._send(200, body, ETag=etag, **{"Last-Modified": MODIFIED})
+
+    def _send(
+        self, status: int, body: bytes, kind: str | None = "application/rss+xml", **headers: str
+    ) -> None:
+        self.server.answers.append(status)
+        self.send_response(status)
+        if kind:
+            self.send_header("Content-Type", kind)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test output clean."""
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
+    """A feed server on loopback for one test."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    httpd = FeedServer()
+    httpd.entries = [
+        ("Grain corridor reopens", "https://wire.example/grain", "Ships carrying grain left."),
+        ("Drone strike on depot", "https://wire.example/depot", "A fuel depot burned overnight."),
+    ]
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield httpd
+    httpd.release.set()
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(5)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock for poll times and backoff."""
+    return FakeClock()
+
+
+@pytest.fixture
+def tracker(clock: FakeClock) -> Iterator[SourceTracker]:
+    """A tracker on an in-memory engine with short limits."""
+    engine = Engine.open()
+    tracker = SourceTracker(engine, timeout=TIMEOUT, max_bytes=MAX_BYTES, clock=clock)
+    yield tracker
+    tracker.close()
+    engine.close()
+
+
+def _titles(tracker: SourceTracker, query: str) -> list[str]:
+    return [hit.article.title for hit in tracker.engine.search(query).hits]
+
+
+def test_new_entries_are_searchable_right_after_a_poll(
+    server: FeedServer, tracker: SourceTracker
+) -> None:
+    """Each poll ingests the entries the feed gained since the last one."""
+    first = tracker.poll(server.url(), every=900)
+    assert first.summary is not None
+    assert len(first.summary.added) == 2
+    assert (first.error, first.not_modified, first.next_delay) == (None, False, 900)
+    assert _titles(tracker, "grain ships") == ["Grain corridor reopens"]
+    server.entries.append(("Ceasefire talks", "https://wire.example/talks", "Envoys met."))
+    second = tracker.poll(server.url(), every=900)
+    assert second.summary is not None
+    assert [a.title for a in second.summary.added] == ["Ceasefire talks"]
+    assert second.summary.duplicates == 2
+    assert _titles(tracker, "envoys") == ["Ceasefire talks"]
+    assert tracker.status()[0].added_total == 3
+
+
+def test_unchanged_feed_costs_one_304(server: FeedServer, tracker: SourceTracker) -> None:
+    """The second poll sends the ETag, gets a 304 and ingests nothing."""
+    tracker.poll(server.url(), every=60)
+    before = tracker.engine.count_articles()
+    again = tracker.poll(server.url(), every=60)
+    assert (again.not_modified, again.summary, again.error) == (True, None, None)
+    assert server.answers == [200, 304]
+    assert server.requests[1]["If-None-Match"] == _etag(_rss(server.entries))
+    assert server.requests[1]["If-Modified-Since"] == MODIFIED
+    assert "If-None-Match" not in server.requests[0]
+    assert tracker.engine.count_articles() == before == 2
+    assert tracker.status()[0].added_last == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("500", "the server answered HTTP 500 Internal Server Error"),
+        ("slow", f"timed out after {TIMEOUT:g} s"),
+        ("html", "not an RSS or Atom feed (looks like HTML)"),
+        ("big", f"over the {MAX_BYTES:,} limit"),
+        ("malformed", "not an RSS or Atom feed (XML error:"),
+    ],
+    ids=["server-error", "timeout", "html-page", "oversized", "malformed-xml"],
+)
+def test_failure_is_recorded_with_reason_and_nothing_is_lost(
+    server: FeedServer, tracker: SourceTracker, clock: FakeClock, mode: str, reason: str
+) -> None:
+    """A failing poll records a plain reason and a backoff; stored articles stay searchable."""
+    tracker.poll(server.url(), every=30)
+    server.mode = mode
+    clock.now += 30
+    result = tracker.poll(server.url(), every=30)
+    assert result.summary is None
+    assert not result.not_modified
+    assert result.error is not None
+    assert reason in result.error
+    assert not result.error.startswith(server.url())
+    assert result.next_delay == 60  # never retried sooner than a minute
+    (row,) = tracker.status()
+    assert (row.failures, row.last_error, row.added_last) == (1, result.error, 0)
+    assert row.last_poll == datetime.fromtimestamp(clock.now, UTC)
+    assert row.last_success == datetime.fromtimestamp(clock.now - 30, UTC)
+    assert row.next_poll == datetime.fromtimestamp(clock.now + 60, UTC)
+    assert tracker.engine.count_articles() == 2
+    assert _titles(tracker, "fuel depot") == ["Drone strike on depot"]
+
+
+def test_failures_back_off_and_a_success_resets(
+    server: FeedServer, tracker: SourceTracker, clock: FakeClock
+) -> None:
+    """Consecutive failures double the delay; the next success goes back to the interval."""
+    server.mode = "500"
+    delays = []
+    for _ in range(4):
+        delays.append(tracker.poll(server.url(), every=120).next_delay)
+        clock.now += delays[-1]
+    assert delays == [120, 240, 480, 960]
+    assert tracker.status()[0].failures == 4
+    server.mode = "ok"
+    healed = tracker.poll(server.url(), every=120)
+    assert (healed.error, healed.next_delay) == (None, 120)
+    (row,) = tracker.status()
+    assert (row.failures, row.last_error, row.added_total) == (0, None, 2)
+
+
+@pytest.mark.parametrize(
+    ("every", "failures", "delay"),
+    [
+        (900, 0, 900),
+        (0, 0, 0),
+        (0, 1, 60),
+        (10, 3, 240),
+        (900, 2, 1800),
+        (900, 30, MAX_RETRY),
+        (86400, 1, MAX_RETRY),
+    ],
+    ids=["healthy", "start-only", "start-only-failed", "short-interval", "doubles", "cap", "long"],
+)
+def test_backoff_schedule(every: float, failures: int, delay: float) -> None:
+    """min(max(every, 60) * 2**(n-1), 6 h) after n failures, else the interval itself."""
+    assert backoff(every, failures) == delay
+
+
+def test_a_failing_source_does_not_stop_another(server: FeedServer, tracker: SourceTracker) -> None:
+    """A broken source is recorded and the next source still polls and ingests."""
+    server.mode = "500"
+    bad = tracker.poll(server.url("/broken"), every=60)
+    good = tracker.poll(server.url("/good"), every=60)
+    assert bad.error is not None
+    assert good.error is None
+    assert good.summary is not None
+    assert len(good.summary.added) == 2
+    rows = {row.location: row for row in tracker.status()}
+    assert rows[server.url("/broken")].failures == 1
+    assert rows[server.url("/good")].last_error is None
+
+
+def test_republished_entry_with_tracking_parameters_adds_nothing(
+    server: FeedServer, tracker: SourceTracker
+) -> None:
+    """The same link with ?utm_source=x is a duplicate, not a new article."""
+    tracker.poll(server.url())
+    title, link, text = server.entries[0]
+    server.entries[0] = (title + " (updated)", link + "?utm_source=x", text)
+    result = tracker.poll(server.url())
+    assert result.summary is not None
+    assert (result.summary.added, result.summary.duplicates) == ((), 2)
+    assert tracker.engine.count_articles() == 2
+
+
+def test_same_article_from_a_file_and_a_feed_is_stored_once(
+    server: FeedServer, tracker: SourceTracker, tmp_path: Path
+) -> None:
+    """An entry already ingested from a saved feed file is a duplicate when the feed serves it."""
+    (tmp_path / "saved.xml").write_bytes(_rss(server.entries[:1]))
+    from_file = tracker.poll(str(tmp_path))
+    assert from_file.summary is not None
+    assert len(from_file.summary.added) == 1
+    from_feed = tracker.poll(server.url())
+    assert from_feed.summary is not None
+    assert (len(from_feed.summary.added), from_feed.summary.duplicates) == (1, 1)
+
+
+def _write(path: Path, title: str, body: str) -> None:
+    path.write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+
+
+def test_folder_picks_up_new_and_changed_files_only(tracker: SourceTracker, tmp_path: Path) -> None:
+    """New and changed files are read; an unchanged (mtime_ns, size) file is not read again."""
+    folder = tmp_path / "briefs"
+    folder.mkdir()
+    _write(folder / "a.txt", "Harbour closed", "The harbour closed after shelling.")
+    _write(folder / "b.txt", "Bridge repaired", "Engineers repaired the bridge.")
+    (folder / ".hidden.txt").write_text("Secret\n\nNever loaded.", encoding="utf-8")
+    first = tracker.poll(str(folder), every=300)
+    assert first.summary is not None
+    assert len(first.summary.added) == 2
+    assert tracker.poll(str(folder), every=300).not_modified
+    # Same size and restored mtime: the tracker must not notice, proving it does not re-read.
+    stamp = (folder / "a.txt").stat()
+    _write(folder / "a.txt", "Harbour opened", "The harbour opened after shelling.")
+    os.utime(folder / "a.txt", ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    _write(folder / "b.txt", "Bridge repaired again", "Engineers repaired the bridge twice.")
+    _write(folder / "c.txt", "Power restored", "Power came back to the city.")
+    third = tracker.poll(str(folder), every=300)
+    assert third.summary is not None
+    assert sorted(a.title for a in third.summary.added) == [
+        "Bridge repaired again",
+        "Power restored",
+    ]
+    assert _titles(tracker, "harbour opened") == ["Harbour closed"]
+    assert _titles(tracker, "secret") == []
+    assert tracker.status()[0].added_total == 4
+
+
+def test_single_file_source_is_read_once_until_it_changes(
+    tracker: SourceTracker, tmp_path: Path
+) -> None:
+    """A file source is skipped while unchanged and re-read when it changes."""
+    path = tmp_path / "note.md"
+    _write(path, "Convoy arrives", "Aid convoy arrived.")
+    assert tracker.poll(str(path)).summary is not None
+    assert tracker.poll(str(path)).not_modified
+    _write(path, "Convoy leaves", "The aid convoy left at dawn.")
+    again = tracker.poll(str(path))
+    assert again.summary is not None
+    assert len(again.summary.added) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("missing", "no such file or folder"), ("notes.pdf", "unsupported file type")],
+    ids=["missing", "unknown-type"],
+)
+def test_unreadable_path_is_recorded(
+    tracker: SourceTracker, tmp_path: Path, name: str, reason: str
+) -> None:
+    """A missing or unsupported path is a recorded failure, not an exception."""
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    result = tracker.poll(str(tmp_path / name))
+    assert result.error is not None
+    assert result.error.startswith(reason)
+    assert tracker.status()[0].failures == 1
+
+
+def test_state_survives_reopening(server: FeedServer, clock: FakeClock, tmp_path: Path) -> None:
+    """Counters and validators are kept in the store's file: a restart polls with the ETag."""
+    db = tmp_path / "store.sqlite3"
+    engine = Engine.open(db)
+    tracker = SourceTracker(engine, timeout=TIMEOUT, clock=clock)
+    tracker.poll(server.url(), every=600)
+    tracker.close()
+    engine.close()
+    engine = Engine.open(db)
+    tracker = SourceTracker(engine, timeout=TIMEOUT, clock=clock)
+    try:
+        (row,) = tracker.status()
+        assert (row.location, row.added_total, row.failures) == (server.url(), 2, 0)
+        assert row.next_poll == datetime.fromtimestamp(clock.now + 600, UTC)
+        assert tracker.poll(server.url(), every=600).not_modified
+        assert server.answers == [200, 304]
+        assert engine.count_articles() == 2
+    finally:
+        tracker.close()
+        engine.close()
+
+
+def test_forget_drops_state_but_keeps_articles(server: FeedServer, tracker: SourceTracker) -> None:
+    """Forgetting a source empties its status row; what it added stays searchable."""
+    tracker.poll(server.url())
+    tracker.forget(server.url())
+    assert tracker.status() == []
+    assert _titles(tracker, "grain") == ["Grain corridor reopens"]
+    assert tracker.poll(server.url()).summary is not None  # no ETag left: a full request
+    assert server.answers == [200, 200]
+
+
+@pytest.mark.parametrize(
+    ("location", "error", "reason"),
+    [
+        ("http://x/f", SourceError("http://x/f: timed out after 20 s"), "timed out after 20 s"),
+        ("http://x/f", SourceError("http://x/f is not an RSS"), "not an RSS"),
+        ("briefs/a", SourceError("cannot read briefs/a: denied"), "cannot read briefs/a: denied"),
+        ("briefs/a", PermissionError(13, "Permission denied"), "cannot read it: Permission denied"),
+    ],
+    ids=["colon", "is", "other-message", "os-error"],
+)
+def test_plain_reason(location: str, error: BaseException, reason: str) -> None:
+    """The location is dropped from the front of a message; OS errors read as plain words."""
+    assert plain_reason(location, error) == reason
