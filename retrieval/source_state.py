@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from retrieval.errors import StoreError
@@ -53,6 +54,20 @@ FileStamp = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """One row of the status table that ``briefbot sources`` and /sources show."""
+
+    location: str
+    last_poll: datetime | None
+    last_success: datetime | None
+    added_last: int
+    added_total: int
+    failures: int
+    last_error: str | None
+    next_poll: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class SourceRow:
     """One source's stored state; times are Unix seconds from the tracker's clock."""
 
@@ -66,6 +81,23 @@ class SourceRow:
     failures: int = 0
     last_error: str | None = None
     next_poll: float | None = None
+
+    def status(self) -> SourceStatus:
+        """This row as the status record callers see, with times as UTC datetimes."""
+        return SourceStatus(
+            location=self.location,
+            last_poll=_moment(self.last_poll),
+            last_success=_moment(self.last_success),
+            added_last=self.added_last,
+            added_total=self.added_total,
+            failures=self.failures,
+            last_error=self.last_error,
+            next_poll=_moment(self.next_poll),
+        )
+
+
+def _moment(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
 def stamp(path: Path) -> FileStamp:

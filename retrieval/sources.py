@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,7 +23,27 @@ from retrieval.loaders.fetch import fetch
 from retrieval.loaders.folders import load_path
 from retrieval.loaders.formats import kind_for_name, kind_for_response, read_bytes
 from retrieval.models import IngestSummary, LoadReport, Skipped
-from retrieval.source_state import FileStamp, SourceRow, SourceState, scan_folder, stamp
+from retrieval.source_state import (
+    FileStamp,
+    SourceRow,
+    SourceState,
+    SourceStatus,
+    scan_folder,
+    stamp,
+)
+
+__all__ = [
+    "MAX_RETRY",
+    "MIN_RETRY",
+    "PollResult",
+    "SourceStatus",
+    "SourceTracker",
+    "ago_words",
+    "backoff",
+    "every_words",
+    "is_url",
+    "plain_reason",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +55,6 @@ MAX_RETRY = 6 * 3600.0
 """Longest wait after repeated failures: a source that comes back is picked up within hours."""
 
 _URL_PREFIXES = ("http://", "https://")
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """One row of the status table that ``briefbot sources`` and /sources show."""
-
-    location: str
-    last_poll: datetime | None
-    last_success: datetime | None
-    added_last: int
-    added_total: int
-    failures: int
-    last_error: str | None
-    next_poll: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +142,7 @@ class SourceTracker:
 
     def status(self) -> list[SourceStatus]:
         """Every source polled so far (or remembered from an earlier run)."""
-        return [_status(row) for row in self.state.rows()]
+        return [row.status() for row in self.state.rows()]
 
     def forget(self, location: str) -> None:
         """Drop the state of a source no longer configured; its articles stay searchable."""
@@ -238,18 +244,25 @@ def _os_reason(error: BaseException) -> str:
     return f"cannot read it: {error}"
 
 
-def _moment(seconds: float | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+def every_words(every: float) -> str:
+    """A poll interval in plain words: "every 15 min", "at start only"."""
+    if every <= 0:
+        return "at start only"
+    return f"every {_span(every)}"
 
 
-def _status(row: SourceRow) -> SourceStatus:
-    return SourceStatus(
-        location=row.location,
-        last_poll=_moment(row.last_poll),
-        last_success=_moment(row.last_success),
-        added_last=row.added_last,
-        added_total=row.added_total,
-        failures=row.failures,
-        last_error=row.last_error,
-        next_poll=_moment(row.next_poll),
-    )
+def ago_words(moment: datetime | None, now: datetime) -> str:
+    """How long ago ``moment`` was, in plain words: "3 min ago", "never"."""
+    if moment is None:
+        return "never"
+    seconds = (now - moment).total_seconds()
+    return "just now" if seconds < 1 else f"{_span(seconds)} ago"
+
+
+def _span(seconds: float) -> str:
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            count = round(seconds / size, 1)
+            number = f"{count:g}"
+            return f"{number} {unit}s" if unit == "day" and count != 1 else f"{number} {unit}"
+    return f"{seconds:.0f} s"
