@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import commands
+from bot import commands, live
 from bot.browse import on_button
 from bot.context import SERVICES_KEY, BriefContext, Services, services_in
 from bot.handlers import gate, logs_answer, on_error, on_text, send_answer
@@ -52,12 +52,15 @@ async def post_init(app: BriefApp) -> None:
         await app.bot.set_my_commands(
             commands.bot_commands(admin=True), scope=BotCommandScopeChat(admin_id)
         )
+    # Polls and alert sends start only once the bot can send: after initialize(), on the queue.
+    live.start(app)
     log.info("serving as @%s", app.bot.username)
 
 
 async def post_shutdown(app: BriefApp) -> None:
     """Close the bot's tables; the engine belongs to whoever opened it."""
     services_in(app.bot_data).state.close()
+    live.live_in(app.bot_data).close()
 
 
 @logs_answer("unknown command")
@@ -99,6 +102,7 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     app: BriefApp = builder.build()
     app.bot_data[SERVICES_KEY] = Services.create(settings, engine)
+    live.install(app, settings, engine)
 
     # Group -1 runs before every other group, so nobody off the allowlist reaches a handler.
     app.add_handler(TypeHandler(Update, gate), group=-1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from telegram import BotCommand, Update
 
-from bot import render
+from bot import admin, render
 from bot.browse import show_latest
 from bot.context import BriefContext
 from bot.handlers import (
@@ -109,7 +109,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "", "this list of commands", help_command),
     Command("search", "<words>", "search the briefings (or just send a question)", search),
     Command("latest", "[n]", "the newest briefings, newest first", latest),
+    Command("watch", "<words>", "get new briefings that match these words", admin.watch),
+    Command("watches", "", "this chat's watches, with their ids", admin.watches),
+    Command("unwatch", "<id>", "stop one of this chat's watches", admin.unwatch),
+    Command("forgetme", "", "delete your watches and alerts", admin.forgetme),
     Command("stats", "", "operator statistics: corpus, answers, timings, uptime", stats, True),
+    Command("ingest", "<url>", "fetch a feed or article now and report", admin.ingest, True),
+    Command("sources", "", "each source's last poll, items added, last error", admin.sources, True),
 )
 
 

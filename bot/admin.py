@@ -1,0 +1,144 @@
+"""Commands for watches (/watch, /watches, /unwatch, /forgetme) and operators (/ingest, /sources).
+
+Parse, call a synchronous table or the engine in a thread, render, send: like every handler.
+Who may run the operator commands is decided where they are registered (``bot.app``), so a
+non-admin gets exactly the unknown-command reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from telegram import Update
+
+from bot import render_alerts
+from bot.context import BriefContext
+from bot.handlers import command_argument, logs_answer, send_answer
+from bot.live import after_ingest, live_in
+from bot.render import usage
+from retrieval.errors import QueryError, SourceError
+from retrieval.loaders import load_url
+from retrieval.models import IngestSummary
+
+WATCH_USAGE = (
+    "Usage: /watch <words>, e.g. /watch grain exports. I will send you new briefings that match."
+)
+UNWATCH_USAGE = "Usage: /unwatch <id>, e.g. /unwatch 3. /watches lists the ids."
+INGEST_USAGE = "Usage: /ingest <http(s) URL of a feed or an article>."
+# Enough for real interests; a chat that wants more is probably pasting a word list.
+MAX_WATCHES = 20
+TOO_MANY = (
+    f"This chat already has {MAX_WATCHES} watches, the most I keep. "
+    "Stop one with /unwatch <id> first."
+)
+
+
+def _ids(update: Update) -> tuple[int, int] | None:
+    """(chat id, user id) of the update; None for updates without both."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return None
+    return chat.id, user.id
+
+
+@logs_answer("watch")
+async def watch(update: Update, context: BriefContext) -> None:
+    """Save a search for this chat, after checking it is one the engine can run."""
+    ids, message = _ids(update), update.effective_message
+    if ids is None or message is None:
+        return
+    query = " ".join(command_argument(message).split())
+    if not query:
+        await send_answer(update, context, usage(WATCH_USAGE))
+        return
+    try:
+        await asyncio.to_thread(context.services.engine.query_terms, query)
+    except QueryError as error:
+        await send_answer(update, context, usage(f"{error}\n{WATCH_USAGE}"))
+        return
+    store = live_in(context.bot_data).watches
+    existing = await asyncio.to_thread(store.watches, ids[0])
+    if len(existing) >= MAX_WATCHES and query not in {w.query for w in existing}:
+        await send_answer(update, context, usage(TOO_MANY))
+        return
+    saved, new = await asyncio.to_thread(store.add_watch, ids[0], ids[1], query)
+    await send_answer(update, context, render_alerts.watch_saved(saved, new=new))
+
+
+@logs_answer("watches")
+async def watches(update: Update, context: BriefContext) -> None:
+    """List this chat's watches with the ids /unwatch takes."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    found = await asyncio.to_thread(live_in(context.bot_data).watches.watches, chat.id)
+    await send_answer(update, context, render_alerts.watch_list(found))
+
+
+@logs_answer("unwatch")
+async def unwatch(update: Update, context: BriefContext) -> None:
+    """Stop one of this chat's watches; another chat's id is refused like an unknown one."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or message is None:
+        return
+    argument = command_argument(message).lstrip("#")
+    if not (argument.isascii() and argument.isdigit()):
+        await send_answer(update, context, usage(UNWATCH_USAGE))
+        return
+    watch_id = int(argument)
+    store = live_in(context.bot_data).watches
+    removed = await asyncio.to_thread(store.remove_watch, chat.id, watch_id)
+    await send_answer(update, context, render_alerts.unwatched(watch_id, removed=removed))
+
+
+@logs_answer("forgetme")
+async def forgetme(update: Update, context: BriefContext) -> None:
+    """Delete the user's watches, pending alerts and alert history, and say what went."""
+    ids = _ids(update)
+    if ids is None:
+        return
+    chat_id, user_id = ids
+    forgotten = await asyncio.to_thread(live_in(context.bot_data).watches.forget, user_id, chat_id)
+    await send_answer(update, context, render_alerts.forgot(forgotten))
+
+
+def _ingest_now(context: BriefContext, url: str) -> tuple[IngestSummary | None, str | None]:
+    """Fetch ``url`` and ingest it (in a thread): through the tracker if it is a configured
+    source, so its validators and status stay right; else a one-off download."""
+    services, live = context.services, live_in(context.bot_data)
+    every = {s.location: s.every for s in services.settings.sources}
+    if url in every:
+        result = live.tracker.poll(url, every[url])
+        return result.summary, result.error
+    try:
+        report = load_url(url, timeout=live.tracker.timeout, max_bytes=live.tracker.max_bytes)
+    except SourceError as error:
+        return None, str(error)
+    return services.engine.ingest(report), None
+
+
+@logs_answer("ingest")
+async def ingest(update: Update, context: BriefContext) -> None:
+    """Admins: fetch a feed or article now, report what was added and skipped, then alert."""
+    message = update.effective_message
+    if message is None:
+        return
+    url = command_argument(message)
+    if not url.lower().startswith(("http://", "https://")) or len(url.split()) != 1:
+        # Only URLs: a path typed in Telegram must never read the server's files.
+        await send_answer(update, context, usage(INGEST_USAGE))
+        return
+    summary, error = await asyncio.to_thread(_ingest_now, context, url)
+    await send_answer(update, context, render_alerts.ingest_result(url, summary, error))
+    if summary is not None and summary.added:
+        await after_ingest(context.application, summary)
+
+
+@logs_answer("sources")
+async def sources(update: Update, context: BriefContext) -> None:
+    """Admins: each source's last poll, items added and last error, in plain words."""
+    statuses = await asyncio.to_thread(live_in(context.bot_data).tracker.status)
+    configured = context.services.settings.sources
+    now = datetime.fromtimestamp(live_in(context.bot_data).clock(), UTC)
+    await send_answer(update, context, render_alerts.sources_text(configured, statuses, now))

@@ -1,0 +1,105 @@
+"""Watch alerts: match newly ingested passages, then send each chat one message per batch.
+
+Matching is synchronous (engine and sqlite) and runs in a worker thread; sending is async and
+goes through the application's bot, so Telegram's flood limits are respected by the app's
+``AIORateLimiter``. Scheduling (when to send) is ``bot.live``'s job; this module only decides
+whether the hourly cap allows a send now and does it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden
+
+from bot import render_alerts
+from bot.watches import HOUR, WatchStore
+from retrieval.engine import Engine
+from retrieval.errors import QueryError
+from retrieval.models import Hit, IngestSummary
+
+log = logging.getLogger(__name__)
+
+# Telegram's answers when a chat can never receive messages again: stop alerting it.
+GONE = (
+    "chat not found",
+    "bot was blocked",
+    "bot was kicked",
+    "user is deactivated",
+    "group chat was deleted",
+)
+
+
+def match_new(
+    engine: Engine, store: WatchStore, summary: IngestSummary, min_match: float, now: float
+) -> list[int]:
+    """Queue an alert for each watch the new passages match; return the chats with new alerts.
+
+    Each distinct query is scored once however many chats watch it. A chat gets at most one
+    alert per article, whichever of its watches matched first (the table enforces it).
+    """
+    if summary.passages == 0:
+        return []
+    chats: set[int] = set()
+    found: dict[str, list[Hit]] = {}
+    for watch in store.watches():
+        if watch.query not in found:
+            try:
+                found[watch.query] = engine.watch_hits(
+                    watch.query, since=summary.first_passage, min_match=min_match
+                )
+            except QueryError:
+                # Saved under other analysis settings (e.g. another language): skip, don't fail.
+                found[watch.query] = []
+        if found[watch.query] and store.queue(watch, found[watch.query], now):
+            chats.add(watch.chat_id)
+    return sorted(chats)
+
+
+def cap_delay(sends: Sequence[float], cap: int, now: float) -> float:
+    """Seconds until a chat that got messages at ``sends`` may get one more (0: now).
+
+    At most ``cap`` messages in any hour; a cap of 0 means no cap. ``sends`` is sorted.
+    """
+    recent = [sent for sent in sends if sent > now - HOUR]
+    if cap <= 0 or len(recent) < cap:
+        return 0.0
+    return recent[len(recent) - cap] + HOUR - now
+
+
+async def send_pending(
+    bot: Bot, store: WatchStore, chat_id: int, cap: int, now: float
+) -> float | None:
+    """Send the chat's pending alerts as one message if the cap allows.
+
+    Returns the seconds after which to try again (over the cap, or alerts left that did not fit
+    in one message), or None when nothing is left to send. Alerts are claimed before sending,
+    so a crash can lose one batch but never repeat it; a failed send releases them again.
+    """
+    pending = await asyncio.to_thread(store.pending, chat_id)
+    if not pending:
+        return None
+    sends = await asyncio.to_thread(store.sends_since, chat_id, now - HOUR)
+    wait = cap_delay(sends, cap, now)
+    if wait > 0:
+        return wait
+    text, shown = render_alerts.alerts_message(pending)
+    ids = [alert.article.id for alert in pending[:shown]]
+    await asyncio.to_thread(store.claim, chat_id, ids, now)
+    try:
+        await bot.send_message(chat_id, text)
+    except (Forbidden, BadRequest) as error:
+        if isinstance(error, Forbidden) or any(g in error.message.lower() for g in GONE):
+            log.info("chat %s cannot receive alerts (%s): dropping its watches", chat_id, error)
+            await asyncio.to_thread(store.drop_chat, chat_id)
+            return None
+        await asyncio.to_thread(store.release, chat_id, ids, now)
+        raise
+    except BaseException:
+        await asyncio.to_thread(store.release, chat_id, ids, now)
+        raise
+    log.info("sent %d alerts to chat %s", shown, chat_id)
+    return 0.0 if shown < len(pending) else None

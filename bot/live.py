@@ -1,0 +1,170 @@
+"""The running bot's background work: source polls and alert sends on the application's JobQueue.
+
+Each source with ``every > 0`` has one ``run_once`` job that polls it in a worker thread and
+reschedules itself with the tracker's ``next_delay``, so a failing source backs off on its own and
+can never stop the others. New passages go through ``after_ingest``, the one entry point shared
+by scheduled polls and /ingest: it queues alerts and schedules one send per chat after
+``alert_window`` seconds, which is what batches several matches into one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, JobQueue
+
+from bot import alerts
+from bot.context import services_in
+from bot.settings import Settings, Source
+from bot.watches import WatchStore
+from retrieval.engine import Engine
+from retrieval.models import IngestSummary
+from retrieval.sources import SourceTracker
+
+log = logging.getLogger(__name__)
+
+LIVE_KEY = "briefbot.live"
+# A send that failed for a passing reason (network, flood control after retries) is retried.
+RETRY_SEND = 60.0
+
+AnyApp = Application[Any, Any, Any, Any, Any, JobQueue[Any]]
+AnyContext = CallbackContext[Any, Any, Any, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """What background work needs besides the engine: watch tables, source tracker, clock."""
+
+    watches: WatchStore
+    tracker: SourceTracker
+    clock: Callable[[], float]
+
+    def close(self) -> None:
+        """Close both tables' connections."""
+        self.watches.close()
+        self.tracker.close()
+
+
+def install(
+    app: AnyApp,
+    settings: Settings,
+    engine: Engine,
+    *,
+    tracker: SourceTracker | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Live:
+    """Open the watch tables and a source tracker beside the engine and keep them in bot_data."""
+    live = Live(
+        watches=WatchStore(settings.db_path),
+        tracker=tracker or SourceTracker(engine, clock=clock),
+        clock=clock,
+    )
+    app.bot_data[LIVE_KEY] = live
+    return live
+
+
+def live_in(bot_data: Mapping[Any, Any]) -> Live:
+    """The ``Live`` record ``install`` stored."""
+    live = bot_data.get(LIVE_KEY)
+    if not isinstance(live, Live):
+        raise RuntimeError("bot.live.install() did not run: no live services in bot_data")
+    return live
+
+
+def _jobs(app: AnyApp) -> JobQueue[Any]:
+    if app.job_queue is None:  # only when PTB was installed without its job-queue extra
+        raise RuntimeError("the bot needs python-telegram-bot[job-queue] for polls and alerts")
+    return app.job_queue
+
+
+def start(app: AnyApp) -> None:
+    """Schedule every repeating source and any alerts a previous run left pending."""
+    settings = services_in(app.bot_data).settings
+    for source in settings.sources:
+        if source.every > 0:
+            # The first poll comes one interval after start: the CLI just ingested everything.
+            _jobs(app).run_once(poll_job, source.every, data=source, name=f"poll {source.location}")
+    for chat_id in live_in(app.bot_data).watches.chats_with_pending():
+        schedule_send(app, chat_id, settings.alert_window)
+
+
+async def poll_source(app: AnyApp, source: Source) -> float:
+    """Poll one source now, alert on what it added; return the delay until the next poll."""
+    live = live_in(app.bot_data)
+    try:
+        result = await asyncio.to_thread(live.tracker.poll, source.location, source.every)
+    except Exception:
+        # StoreError and the like: log it, keep this source scheduled, keep the others going.
+        log.exception("polling %s failed", source.location)
+        return max(source.every, RETRY_SEND)
+    if result.summary is not None and result.summary.added:
+        log.info("%s: added %d briefings", source.location, len(result.summary.added))
+        await after_ingest(app, result.summary)
+    return result.next_delay if result.next_delay > 0 else source.every
+
+
+async def poll_job(context: AnyContext) -> None:
+    """Job callback: poll ``job.data`` and schedule the next poll of the same source."""
+    job = context.job
+    if job is None or not isinstance(job.data, Source):
+        return
+    delay = await poll_source(context.application, job.data)
+    _jobs(context.application).run_once(poll_job, delay, data=job.data, name=job.name)
+
+
+async def after_ingest(app: AnyApp, summary: IngestSummary) -> list[int]:
+    """Queue alerts for what ``summary`` added and schedule the sends; return alerted chats."""
+    services, live = services_in(app.bot_data), live_in(app.bot_data)
+    chats = await asyncio.to_thread(
+        alerts.match_new,
+        services.engine,
+        live.watches,
+        summary,
+        services.settings.alert_min_match,
+        live.clock(),
+    )
+    for chat_id in chats:
+        schedule_send(app, chat_id, services.settings.alert_window)
+    return chats
+
+
+def send_job_name(chat_id: int) -> str:
+    """The one pending send job of a chat; a second match in the window joins it."""
+    return f"alerts {chat_id}"
+
+
+def schedule_send(app: AnyApp, chat_id: int, delay: float) -> None:
+    """Send the chat's alerts after ``delay`` seconds unless a send is already scheduled."""
+    name = send_job_name(chat_id)
+    if any(not job.removed for job in _jobs(app).get_jobs_by_name(name)):
+        return
+    _jobs(app).run_once(send_job, max(delay, 0.0), chat_id=chat_id, name=name)
+
+
+async def send_alerts(app: AnyApp, chat_id: int) -> float | None:
+    """Send the chat's pending alerts if its hourly cap allows; return when to try again."""
+    settings, live = services_in(app.bot_data).settings, live_in(app.bot_data)
+    try:
+        return await alerts.send_pending(
+            app.bot, live.watches, chat_id, settings.alert_cap_per_hour, live.clock()
+        )
+    except Exception:
+        log.exception("sending alerts to chat %s failed; retrying later", chat_id)
+        return RETRY_SEND
+
+
+async def send_job(context: AnyContext) -> None:
+    """Job callback: send ``job.chat_id``'s alerts; reschedule while some must wait."""
+    job = context.job
+    if job is None or job.chat_id is None:
+        return
+    app = context.application
+    delay = await send_alerts(app, job.chat_id)
+    if delay is not None:
+        # This job is still running under the same name: schedule past the name check.
+        _jobs(app).run_once(send_job, delay, chat_id=job.chat_id, name=job.name)

@@ -1,0 +1,149 @@
+"""HTML for alerts, watch lists, /sources and /ingest: ``bot.render``'s rules, split off for size.
+
+Same rules as ``bot.render``: escape every plain segment, then wrap highlights; cut text before
+escaping; never exceed one message. Lists that could grow past a message end with "… and N
+more" instead of being cut mid-tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.render import QUERY_CHARS, citation, cut, fits, format_duration, highlight, short
+from bot.settings import Source
+from bot.watches import Alert, Forgotten, Watch
+from retrieval.models import IngestSummary
+from retrieval.sources import SourceStatus
+
+ALERT_EXCERPT_CHARS = 300
+ERROR_CHARS = 300
+LOCATION_CHARS = 200
+SKIP_LINES = 10
+
+
+def _join_fitting(head: str, blocks: Sequence[str], more: str) -> tuple[str, int]:
+    """``head`` plus as many ``blocks`` as fit in one message; ``more`` names the rest."""
+    text, shown = head, 0
+    for block in blocks:
+        tail = more.format(len(blocks) - shown - 1) if shown + 1 < len(blocks) else ""
+        if not fits(f"{text}\n\n{block}{tail}"):
+            break
+        text, shown = f"{text}\n\n{block}", shown + 1
+    if shown < len(blocks):
+        text += more.format(len(blocks) - shown)
+    return text, shown
+
+
+def alert_block(alert: Alert) -> str:
+    """The watched query, the matching sentence with its words in bold, then the citation."""
+    excerpt = highlight(*cut(alert.excerpt, alert.highlights, ALERT_EXCERPT_CHARS))
+    query = short(alert.query, QUERY_CHARS)
+    return f"🔔 <i>{query}</i>\n{excerpt}\n{citation(alert.article)}"
+
+
+def alerts_message(alerts: Sequence[Alert]) -> tuple[str, int]:
+    """One message for a batch of alerts, and how many of them it holds (the rest wait)."""
+    noun = "briefing matches" if len(alerts) == 1 else "briefings match"
+    head = f"<b>{len(alerts)} new {noun} your watches</b>"
+    blocks = [alert_block(alert) for alert in alerts]
+    text, shown = _join_fitting(head, blocks, "")
+    if shown == 0:  # cannot happen with the caps above, but never send an empty batch
+        text, shown = f"{head}\n\n{short(alerts[0].excerpt, 100)}", 1
+    return text, shown
+
+
+def watch_saved(watch: Watch, *, new: bool) -> str:
+    """Confirm /watch, with the id /unwatch needs."""
+    query = short(watch.query, QUERY_CHARS)
+    first = "Watching" if new else "Already watching"
+    return (
+        f"👀 {first} <i>{query}</i> (#{watch.id}).\n"
+        "I will send new briefings that match. /watches lists your watches; "
+        f"/unwatch {watch.id} stops this one."
+    )
+
+
+def watch_list(watches: Sequence[Watch]) -> str:
+    """What /watches shows: every watch of the chat with its id."""
+    if not watches:
+        return "No watches here yet. Start one with /watch <i>words</i>, e.g. /watch grain exports."
+    lines = [f"#{watch.id} <i>{short(watch.query, QUERY_CHARS)}</i>" for watch in watches]
+    head = "<b>Watches in this chat</b>\nStop one with /unwatch <i>id</i>."
+    return _join_fitting(head, lines, "\n\n… and {} more")[0]
+
+
+def unwatched(watch_id: int, *, removed: bool) -> str:
+    """Confirm /unwatch, or say politely that this chat has no such watch."""
+    if removed:
+        return f"Stopped watch #{watch_id}."
+    return f"This chat has no watch #{watch_id}. /watches lists the ones it has."
+
+
+def forgot(forgotten: Forgotten) -> str:
+    """What /forgetme says it deleted."""
+    watches = "watch" if forgotten.watches == 1 else "watches"
+    alerts = "alert" if forgotten.alerts == 1 else "alerts"
+    return (
+        f"Done: I deleted your {forgotten.watches} {watches} and {forgotten.alerts} stored "
+        f"{alerts}, and forgot when I last sent you alerts. Your past questions were never "
+        "stored with your name."
+    )
+
+
+def _ago(moment: datetime | None, now: datetime) -> str:
+    return "never" if moment is None else f"{format_duration((now - moment).total_seconds())} ago"
+
+
+def _every(every: float | None) -> str:
+    if every is None:
+        return "not configured"
+    return "at start only" if every <= 0 else f"every {format_duration(every)}"
+
+
+def source_block(
+    location: str, every: float | None, status: SourceStatus | None, now: datetime
+) -> str:
+    """One source: where, how often, last poll, items added, and how it is doing."""
+    head = f"<b>{short(location, LOCATION_CHARS)}</b> ({_every(every)})"
+    if status is None:
+        return f"{head}\nnot polled yet"
+    state = "ok" if status.last_error is None else f"⚠️ {short(status.last_error, ERROR_CHARS)}"
+    if status.failures:
+        state += f" ({status.failures} failed polls in a row)"
+    return (
+        f"{head}\nlast poll {_ago(status.last_poll, now)}, added {status.added_last} "
+        f"(total {status.added_total})\n{state}"
+    )
+
+
+def sources_text(
+    configured: Sequence[Source], statuses: Sequence[SourceStatus], now: datetime
+) -> str:
+    """What /sources shows: configured sources first, then any other source polled before."""
+    by_location = {status.location: status for status in statuses}
+    blocks = [
+        source_block(s.location, s.every, by_location.pop(s.location, None), now)
+        for s in configured
+    ]
+    blocks += [source_block(loc, None, status, now) for loc, status in by_location.items()]
+    if not blocks:
+        return "No sources are configured."
+    return _join_fitting("<b>Sources</b>", blocks, "\n\n… and {} more")[0]
+
+
+def ingest_result(location: str, summary: IngestSummary | None, error: str | None) -> str:
+    """What /ingest answers: counts, every skip reason (the first few), or what went wrong."""
+    where = short(location, LOCATION_CHARS)
+    if error is not None:
+        return f"Could not ingest {where}: {short(error, ERROR_CHARS)}"
+    if summary is None:
+        return f"{where} has not changed since the last poll: nothing to add."
+    lines = [
+        f"Ingested {where}: added {len(summary.added)} briefings ({summary.passages} passages), "
+        f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
+    ]
+    lines += [f"• skipped {short(str(item), ERROR_CHARS)}" for item in summary.skipped[:SKIP_LINES]]
+    if len(summary.skipped) > SKIP_LINES:
+        lines.append(f"… and {len(summary.skipped) - SKIP_LINES} more skipped")
+    return "\n".join(lines)

@@ -1,0 +1,140 @@
+"""The watch and alert tables, the hourly cap rule, and alert rendering, without Telegram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from html_check import html_problems
+
+from bot.alerts import cap_delay, match_new
+from bot.render import fits
+from bot.render_alerts import alerts_message, watch_list
+from bot.watches import HOUR, Alert, Watch, WatchStore
+from retrieval.engine import Engine
+from retrieval.models import Article, ArticleInfo, Span
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> WatchStore:
+    """A watch store in a file, so reopening it is a restart."""
+    return WatchStore(tmp_path / "bot.sqlite3")
+
+
+def test_watches_belong_to_their_chat(store: WatchStore) -> None:
+    """A chat lists and removes only its own watches; saving a query twice keeps one watch."""
+    mine, new = store.add_watch(1, 1, "grain exports")
+    again, new_again = store.add_watch(1, 1, "grain exports")
+    theirs, _ = store.add_watch(2, 2, "grain exports")
+    assert (new, new_again, again.id) == (True, False, mine.id)
+    assert [w.id for w in store.watches(1)] == [mine.id]
+    assert store.remove_watch(1, theirs.id) is False
+    assert [w.id for w in store.watches(2)] == [theirs.id]
+    assert store.remove_watch(1, mine.id) is True
+    assert store.watches(1) == []
+    store.close()
+
+
+def test_one_alert_per_chat_and_article_across_watches_and_restarts(
+    store: WatchStore, tmp_path: Path
+) -> None:
+    """Two watches matching one article queue one alert, and a reopened store still knows it."""
+    engine = Engine.open(":memory:")
+    summary = engine.ingest([Article("Grain deal", "Grain exports resume from Odesa ports.")])
+    first, _ = store.add_watch(1, 1, "grain exports")
+    store.add_watch(1, 1, "Odesa ports")
+    assert match_new(engine, store, summary, 0.1, now=10.0) == [1]
+    assert len(store.pending(1)) == 1
+    store.close()
+    reopened = WatchStore(tmp_path / "bot.sqlite3")
+    assert match_new(engine, reopened, summary, 0.1, now=20.0) == []
+    [alert] = reopened.pending(1)
+    assert (alert.watch_id, alert.article.title, alert.found) == (first.id, "Grain deal", 10.0)
+    assert alert.highlights
+    reopened.claim(1, [alert.article.id], now=30.0)
+    assert reopened.pending(1) == []
+    assert match_new(engine, reopened, summary, 0.1, now=40.0) == []
+    reopened.close()
+    engine.close()
+
+
+def test_release_puts_alerts_back_and_uncounts_the_message(store: WatchStore) -> None:
+    """A failed send releases its alerts and does not count against the cap."""
+    engine = Engine.open(":memory:")
+    summary = engine.ingest([Article("Grain deal", "Grain exports resume.")])
+    store.add_watch(5, 5, "grain")
+    match_new(engine, store, summary, 0.1, now=1.0)
+    article_id = store.pending(5)[0].article.id
+    store.claim(5, [article_id], now=2.0)
+    assert store.sends_since(5, 0.0) == [2.0]
+    store.release(5, [article_id], now=2.0)
+    assert store.sends_since(5, 0.0) == []
+    assert len(store.pending(5)) == 1
+    assert store.chats_with_pending() == [5]
+    store.close()
+    engine.close()
+
+
+def test_forget_removes_the_users_watches_and_alerts_only(store: WatchStore) -> None:
+    """/forgetme's table work: the user's watches, pending alerts and send times go; others stay."""
+    engine = Engine.open(":memory:")
+    summary = engine.ingest([Article("Grain deal", "Grain exports resume.")])
+    store.add_watch(7, 7, "grain")
+    store.add_watch(-100, 7, "exports")
+    store.add_watch(-100, 8, "grain")
+    match_new(engine, store, summary, 0.1, now=1.0)
+    store.claim(7, [store.pending(7)[0].article.id], now=2.0)
+    forgotten = store.forget(7, 7)
+    assert forgotten.watches == 2
+    assert store.watches(7) == []
+    assert [w.user_id for w in store.watches(-100)] == [8]
+    assert store.sends_since(7, 0.0) == []
+    # The group's alert was queued by user 7's watch (the first to match), so it goes too.
+    assert store.pending(-100) == []
+    assert forgotten.alerts == 2
+    store.close()
+    engine.close()
+
+
+@pytest.mark.parametrize(
+    ("sends", "cap", "expected"),
+    [
+        ([], 3, 0.0),
+        ([100.0, 200.0], 3, 0.0),
+        ([100.0, 200.0, 300.0], 3, 100.0 + HOUR - 1000.0),
+        ([100.0, 200.0, 300.0], 2, 200.0 + HOUR - 1000.0),
+        ([100.0, 200.0, 300.0], 0, 0.0),
+        ([1000.0 - HOUR, 900.0], 1, 900.0 + HOUR - 1000.0),
+        ([1000.0 - HOUR - 1, 1000.0 - HOUR], 1, 0.0),
+    ],
+    ids=["none", "under", "at-cap", "over-cap", "no-cap", "one-old-one-new", "all-old"],
+)
+def test_cap_delay(sends: list[float], cap: int, expected: float) -> None:
+    """The wait is until the oldest of the last ``cap`` sends is an hour old; 0 lifts the cap."""
+    assert cap_delay(sends, cap, now=1000.0) == pytest.approx(expected)
+
+
+def _alert(n: int, text: str) -> Alert:
+    article = ArticleInfo(
+        f"a{n}", f"<b>Title</b> & {n} " * 20, None, "https://x.example/?a=1&b=2", "Src"
+    )
+    return Alert(1, 1, "grain <exports>", article, text, (Span(0, 5),), 0.0)
+
+
+def test_alert_batches_fit_one_message_and_escape_everything() -> None:
+    """A huge batch renders as valid HTML under the limit, holding as many alerts as fit."""
+    alerts = [_alert(n, "Grain <script>& " + "word " * 400) for n in range(40)]
+    text, shown = alerts_message(alerts)
+    assert 1 <= shown < 40
+    assert fits(text)
+    assert html_problems(text) == []
+    assert "&lt;script&gt;" in text
+    assert "<i>grain &lt;exports&gt;</i>" in text
+
+
+def test_watch_list_is_valid_html_with_ids() -> None:
+    """/watches shows each id and escaped query."""
+    text = watch_list([Watch(3, 1, 1, "a <b> & c"), Watch(9, 1, 1, "grain")])
+    assert html_problems(text) == []
+    assert "#3 <i>a &lt;b&gt; &amp; c</i>" in text
+    assert "#9" in text
