@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +20,8 @@ from bot.settings import Settings, check_token, load_settings
 from retrieval import Engine, Hit, IngestSummary, LoadReport, load_location
 from retrieval.errors import BriefbotError, SourceError
 from retrieval.models import ArticleInfo, Skipped
+from retrieval.source_state import SourceState
+from retrieval.sources import SourceStatus, ago_words, every_words
 
 BATCH_ARTICLES = 2000
 """Articles per store transaction: big enough to be fast, small enough to show progress."""
@@ -170,6 +173,38 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    state = SourceState(str(settings.db_path))  # the status alone: no need to load the index
+    try:
+        known = {row.location: row.status() for row in state.rows()}
+    finally:
+        state.close()
+    every = {source.location: source.every for source in settings.sources}
+    now = datetime.now(UTC)
+    for location in [*every, *(other for other in known if other not in every)]:
+        row = known.get(location, SourceStatus(location, None, None, 0, 0, 0, None, None))
+        if args.json:
+            stamp = {"last_poll": row.last_poll, "last_success": row.last_success,
+                     "next_poll": row.next_poll}  # fmt: skip
+            print(json.dumps({
+                "location": location, "configured": location in every,
+                "every": every.get(location), "added_last": row.added_last,
+                "added_total": row.added_total, "failures": row.failures,
+                "last_error": row.last_error,
+                **{name: t.isoformat() if t else None for name, t in stamp.items()},
+            }, ensure_ascii=False))  # fmt: skip
+            continue
+        how_often = every_words(every[location]) if location in every else "not in config.toml"
+        health = {0: "ok", 1: "failed"}.get(row.failures, f"failed {row.failures} times in a row")
+        if row.last_error:
+            health += f": {row.last_error}"
+        elif row.last_poll is None:
+            health = "not polled yet"
+        print(f"{location}\n    {how_often} · last poll {ago_words(row.last_poll, now)} · "
+              f"added {row.added_last} (total {row.added_total}) · {health}")  # fmt: skip
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     problem = check_token(settings.token)
     if problem:
@@ -229,6 +264,14 @@ def build_parser() -> argparse.ArgumentParser:
         "stats", help="show store and index sizes", description="Show store and index sizes."
     )
     stats.set_defaults(run=cmd_stats)
+
+    sources = commands.add_parser(
+        "sources", help="show how each live source is doing",
+        description="For each configured source (and any other polled before): how often it "
+        "is polled, when it was last polled, how many articles it added, and its last error.",
+    )  # fmt: skip
+    sources.add_argument("--json", action="store_true", help="one JSON object per source")
+    sources.set_defaults(run=cmd_sources)
 
     run = commands.add_parser(
         "run", help="run the Telegram bot",

@@ -260,9 +260,10 @@ def ago_words(moment: datetime | None, now: datetime) -> str:
 
 
 def _span(seconds: float) -> str:
-    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+    # Whole minutes and seconds; hours and days to a tenth ("1.5 h").
+    for unit, size, digits in (("day", 86400, 1), ("h", 3600, 1), ("min", 60, 0)):
         if seconds >= size:
-            count = round(seconds / size, 1)
+            count = round(seconds / size, digits)
             number = f"{count:g}"
             return f"{number} {unit}s" if unit == "day" and count != 1 else f"{number} {unit}"
     return f"{seconds:.0f} s"
