@@ -165,8 +165,9 @@ class WatchStore:
         return cursor.rowcount == 1
 
     def forget(self, user_id: int, chat_id: int) -> Forgotten:
-        """Delete ``user_id``'s watches everywhere, their pending alerts, and, for the user's
-        private chat ``chat_id == user_id``, its alert history and send times too."""
+        """Delete ``user_id``'s watches everywhere and their pending alerts; in the user's
+        private chat (``chat_id == user_id``) also its alert history, send times and the
+        links from questions to answers."""
         with self._lock, self._db:
             ids = [
                 row[0]
@@ -184,6 +185,11 @@ class WatchStore:
                     "DELETE FROM bot_alerts WHERE chat_id = ?", (chat_id,)
                 ).rowcount
                 self._db.execute("DELETE FROM bot_alert_messages WHERE chat_id = ?", (chat_id,))
+                # bot.state's question -> answer links of this chat (only there in a file db).
+                if self._db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bot_answers'"
+                ).fetchone():
+                    self._db.execute("DELETE FROM bot_answers WHERE chat_id = ?", (chat_id,))
         return Forgotten(len(ids), alerts)
 
     # -- alerts -----------------------------------------------------------------------------

@@ -165,12 +165,15 @@ async def test_a_restart_loses_no_watch_and_repeats_no_alert(
 async def test_forgetme_removes_watches_and_pending_alerts(
     watcher: Bot, updates: Updates, engine: Engine
 ) -> None:
-    """/forgetme says what it deleted; afterwards /watches is empty and nothing is sent."""
+    """/forgetme says what it deleted: watches, pending alerts, answer links; nothing is sent."""
     await watcher.send(updates.message("/watch grain"))
     await watcher.send(updates.message("/watch Odesa"))
     await after_ingest(watcher.app, ingest(engine, GRAIN))
+    answers = watcher.services.state
+    assert await asyncio.to_thread(answers.answer_for, 501, 1) is not None
     await watcher.send(updates.message("/forgetme"))
     assert "deleted your 2 watches and 1 stored alert" in last_text(watcher)
+    assert await asyncio.to_thread(answers.answer_for, 501, 1) is None
     await watcher.send(updates.message("/watches"))
     assert "No watches here yet" in last_text(watcher)
     count = len(watcher.texts())

@@ -20,7 +20,7 @@ from live_harness import (
 )
 from telegram_fakes import FakeBotApi, Updates
 
-from bot import live as live_module
+from bot.app import post_init
 from bot.live import poll_source, send_alerts
 from bot.settings import Settings, Source
 from retrieval.engine import Engine
@@ -163,9 +163,9 @@ async def test_poll_jobs_repeat_on_the_running_queue_despite_a_broken_source(
         feed_settings, sources=tuple(replace(s, every=0.2) for s in feed_settings.sources)
     )
     async with live_bot(quick, engine, api, Clock()) as bot:
+        await post_init(bot.app)  # as run_polling does: schedule, then start the queue
         await bot.app.start()
         try:
-            live_module.start(bot.app)
             await asyncio.to_thread(wait_until, lambda: server.answers.count(304) >= 2, 10.0)
         finally:
             await bot.app.stop()
