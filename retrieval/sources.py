@@ -10,6 +10,7 @@ broken source cannot stop the others; articles already stored are never touched.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -101,6 +102,10 @@ class SourceTracker:
         self.clock = clock
         # Same file as the articles, own connection; ":memory:" gets a private database.
         self.state = SourceState(engine.store.path)
+        # One poll per location at a time (a scheduled poll and an admin's may meet); different
+        # locations poll in parallel, so one slow feed never holds up the rest.
+        self._polling: dict[str, threading.Lock] = {}
+        self._polling_guard = threading.Lock()
 
     def close(self) -> None:
         """Close the state connection (the engine stays open)."""
@@ -113,6 +118,12 @@ class SourceTracker:
         and returned as ``error``; store failures (``StoreError``) still raise, because no
         later poll can fix them.
         """
+        with self._polling_guard:
+            lock = self._polling.setdefault(location, threading.Lock())
+        with lock:
+            return self._poll(location, every)
+
+    def _poll(self, location: str, every: float) -> PollResult:
         now = self.clock()
         row = self.state.row(location)
         try:

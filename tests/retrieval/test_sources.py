@@ -427,3 +427,21 @@ def test_ago_words(seconds: float | None, words: str) -> None:
     now = datetime(2024, 5, 1, 12, tzinfo=UTC)
     moment = None if seconds is None else now - timedelta(seconds=seconds)
     assert ago_words(moment, now) == words
+
+
+def test_concurrent_polls_of_one_source_take_turns(
+    server: FeedServer, tracker: SourceTracker
+) -> None:
+    """Two polls of the same feed at once run one after the other: one fetch, one 304."""
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(tracker.poll(server.url(), every=60)))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert server.answers == [200, 304]
+    assert sorted(result.not_modified for result in results) == [False, True]
+    assert tracker.status()[0].added_total == 2
