@@ -43,6 +43,10 @@ class BotState:
         # check_same_thread=False: calls arrive from asyncio.to_thread workers; the lock
         # serialises them.
         self._db = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
+        # The store puts this file in WAL mode, where NORMAL skips the fsync on each commit yet
+        # never corrupts the file; a power cut may forget the last links, a crash loses none.
+        # With FULL, two fsyncs per answer (~4 ms each here) under the lock capped it at ~125/s.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.Lock()
         with self._lock, self._db:
             self._db.executescript(SCHEMA)
