@@ -301,8 +301,12 @@ async def phase(api: FakeTelegram, bot_pid: int, log: Path, chats: int, seconds:
     )
 
 
-def start_bot(store: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """Start ``briefbot run`` on ``store`` against the fake API; its log goes to ``log``."""
+def start_bot(store: Path, port: int, log: Path, profile: Path | None) -> subprocess.Popen[bytes]:
+    """Start ``briefbot run`` on ``store`` against the fake API; its log goes to ``log``.
+
+    With ``profile`` the bot runs under cProfile (event-loop thread only: searches run in
+    worker threads and show up as time spent waiting on them).
+    """
     config = CACHE / "bot-bench.toml"
     config.write_text(CONFIG)
     env = os.environ | {
@@ -311,6 +315,8 @@ def start_bot(store: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
         "BRIEFBOT_DB": str(store),
     }
     argv = [sys.executable, "-m", "bot.cli", "--config", str(config), "run"]
+    if profile is not None:
+        argv[1:1] = ["-m", "cProfile", "-o", str(profile)]
     root = Path(__file__).resolve().parents[1]
     with log.open("wb") as out:
         return subprocess.Popen(argv, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -367,7 +373,7 @@ async def run(args: argparse.Namespace) -> None:
     port = server.sockets[0].getsockname()[1]
     log = CACHE / "bot-run.log"
     started = time.perf_counter()
-    bot = start_bot(fresh_copy(store), port, log)
+    bot = start_bot(fresh_copy(store), port, log, args.profile)
     try:
         await asyncio.wait_for(api.ready.wait(), 120)
         ready = time.perf_counter() - started
@@ -411,6 +417,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--floor-seconds", type=float, default=10.0, help="1-chat window")
     parser.add_argument("--warmup", type=float, default=3.0, help="unreported warm-up seconds")
     parser.add_argument("--passages", type=int, default=100_000, help="store size")
+    parser.add_argument("--profile", type=Path, help="run the bot under cProfile into this file")
     parser.add_argument("--quick", action="store_true", help="smoke run: 10k passages, 5 s")
     args = parser.parse_args(argv)
     if args.quick:
