@@ -16,7 +16,8 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden
 
 from bot import render_alerts
-from bot.watches import HOUR, WatchStore
+from bot.alert_queue import HOUR
+from bot.watches import WatchStore
 from retrieval.engine import Engine
 from retrieval.errors import QueryError
 from retrieval.models import Hit, IngestSummary
@@ -54,7 +55,9 @@ def match_new(
             except QueryError:
                 # Saved under other analysis settings (e.g. another language): skip, don't fail.
                 found[watch.query] = []
-        if found[watch.query] and store.queue(watch, found[watch.query], now):
+        if found[watch.query] and store.alerts.queue(
+            watch.chat_id, watch.id, watch.query, found[watch.query], now
+        ):
             chats.add(watch.chat_id)
     return sorted(chats)
 
@@ -79,16 +82,16 @@ async def send_pending(
     in one message), or None when nothing is left to send. Alerts are claimed before sending,
     so a crash can lose one batch but never repeat it; a failed send releases them again.
     """
-    pending = await asyncio.to_thread(store.pending, chat_id)
+    pending = await asyncio.to_thread(store.alerts.pending, chat_id)
     if not pending:
         return None
-    sends = await asyncio.to_thread(store.sends_since, chat_id, now - HOUR)
+    sends = await asyncio.to_thread(store.alerts.sends_since, chat_id, now - HOUR)
     wait = cap_delay(sends, cap, now)
     if wait > 0:
         return wait
     text, shown = render_alerts.alerts_message(pending)
     ids = [alert.article.id for alert in pending[:shown]]
-    await asyncio.to_thread(store.claim, chat_id, ids, now)
+    await asyncio.to_thread(store.alerts.claim, chat_id, ids, now)
     try:
         await bot.send_message(chat_id, text)
     except (Forbidden, BadRequest) as error:
@@ -96,10 +99,10 @@ async def send_pending(
             log.info("chat %s cannot receive alerts (%s): dropping its watches", chat_id, error)
             await asyncio.to_thread(store.drop_chat, chat_id)
             return None
-        await asyncio.to_thread(store.release, chat_id, ids, now)
+        await asyncio.to_thread(store.alerts.release, chat_id, ids, now)
         raise
     except BaseException:
-        await asyncio.to_thread(store.release, chat_id, ids, now)
+        await asyncio.to_thread(store.alerts.release, chat_id, ids, now)
         raise
     log.info("sent %d alerts to chat %s", shown, chat_id)
     return 0.0 if shown < len(pending) else None

@@ -89,7 +89,7 @@ def start(app: AnyApp) -> None:
         if source.every > 0:
             # The first poll comes one interval after start: the CLI just ingested everything.
             _jobs(app).run_once(poll_job, source.every, data=source, name=f"poll {source.location}")
-    for chat_id in live_in(app.bot_data).watches.chats_with_pending():
+    for chat_id in live_in(app.bot_data).watches.alerts.chats_with_pending():
         schedule_send(app, chat_id, settings.alert_window)
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.alert_queue import Alert
 from bot.render import QUERY_CHARS, citation, cut, fits, format_duration, highlight, short
 from bot.settings import Source
-from bot.watches import Alert, Forgotten, Watch
+from bot.watches import Forgotten, Watch
 from retrieval.models import IngestSummary
 from retrieval.sources import SourceStatus
 

@@ -4,27 +4,22 @@ Three tables, all prefixed ``bot_`` like ``bot.state``'s:
 
 - ``bot_watches``: one row per saved query, owned by a chat (and the user who saved it).
 - ``bot_alerts``: one row per (chat, article) a watch matched, ``sent`` NULL while pending.
-  ``UNIQUE(chat_id, article_id)`` is what makes "the same briefing never alerts a chat twice"
-  hold across restarts and across several watches of one chat.
 - ``bot_alert_messages``: when each alert message went out, for the per-chat hourly cap.
 
+The last two are worked by ``bot.alert_queue`` (``WatchStore.alerts``) on the same connection.
 Every method is synchronous and serialised by one lock; the bot calls them through
-``asyncio.to_thread``. Times are plain epoch seconds passed in by the caller, so tests can use a
-fake clock.
+``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
-from retrieval.models import ArticleInfo, Hit, Span
+from bot.alert_queue import AlertQueue
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bot_watches (
@@ -53,8 +48,6 @@ CREATE TABLE IF NOT EXISTS bot_alert_messages (
     sent REAL NOT NULL
 );
 """
-# Only the last hour of sends matters for the cap; older rows are pruned as new ones arrive.
-HOUR = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,45 +61,11 @@ class Watch:
 
 
 @dataclass(frozen=True, slots=True)
-class Alert:
-    """One matched briefing waiting for (or already given) its alert message."""
-
-    chat_id: int
-    watch_id: int
-    query: str
-    article: ArticleInfo
-    excerpt: str
-    highlights: tuple[Span, ...]
-    found: float
-
-
-@dataclass(frozen=True, slots=True)
 class Forgotten:
     """How much /forgetme deleted."""
 
     watches: int
     alerts: int
-
-
-def _article_json(article: ArticleInfo) -> str:
-    return json.dumps(
-        {
-            "id": article.id,
-            "title": article.title,
-            "date": article.date.isoformat() if article.date else None,
-            "url": article.url,
-            "source": article.source,
-            "passages": article.passages,
-        }
-    )
-
-
-def _article_from(text: str) -> ArticleInfo:
-    data = json.loads(text)
-    date = datetime.fromisoformat(data["date"]) if data["date"] else None
-    return ArticleInfo(
-        data["id"], data["title"], date, data["url"], data["source"], data["passages"]
-    )
 
 
 class WatchStore:
@@ -121,6 +80,7 @@ class WatchStore:
         self._lock = threading.Lock()
         with self._lock, self._db:
             self._db.executescript(SCHEMA)
+        self.alerts = AlertQueue(self._db, self._lock)
 
     # -- watches ----------------------------------------------------------------------------
 
@@ -191,93 +151,6 @@ class WatchStore:
                 ).fetchone():
                     self._db.execute("DELETE FROM bot_answers WHERE chat_id = ?", (chat_id,))
         return Forgotten(len(ids), alerts)
-
-    # -- alerts -----------------------------------------------------------------------------
-
-    def queue(self, watch: Watch, hits: Iterable[Hit], now: float) -> int:
-        """Queue an alert per hit unless the chat already had one for that article."""
-        rows = [
-            (
-                watch.chat_id,
-                hit.article.id,
-                watch.id,
-                watch.query,
-                _article_json(hit.article),
-                hit.excerpt,
-                json.dumps([[s.start, s.end] for s in hit.highlights]),
-                now,
-            )
-            for hit in hits
-        ]
-        with self._lock, self._db:
-            before = self._db.total_changes
-            self._db.executemany(
-                "INSERT OR IGNORE INTO bot_alerts "
-                "(chat_id, article_id, watch_id, query, article, excerpt, highlights, found) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            return self._db.total_changes - before
-
-    def pending(self, chat_id: int) -> list[Alert]:
-        """The chat's alerts not sent yet, in the order they were found."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT watch_id, query, article, excerpt, highlights, found FROM bot_alerts "
-                "WHERE chat_id = ? AND sent IS NULL ORDER BY found, rowid",
-                (chat_id,),
-            ).fetchall()
-        return [
-            Alert(
-                chat_id,
-                int(r[0]),
-                str(r[1]),
-                _article_from(r[2]),
-                str(r[3]),
-                tuple(Span(s, e) for s, e in json.loads(r[4])),
-                float(r[5]),
-            )
-            for r in rows
-        ]
-
-    def chats_with_pending(self) -> list[int]:
-        """Every chat that has alerts waiting (after a restart, their sends are rescheduled)."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT DISTINCT chat_id FROM bot_alerts WHERE sent IS NULL ORDER BY chat_id"
-            ).fetchall()
-        return [int(r[0]) for r in rows]
-
-    def sends_since(self, chat_id: int, since: float) -> list[float]:
-        """When alert messages went to ``chat_id`` at or after ``since``, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT sent FROM bot_alert_messages WHERE chat_id = ? AND sent >= ? ORDER BY sent",
-                (chat_id, since),
-            ).fetchall()
-        return [float(r[0]) for r in rows]
-
-    def claim(self, chat_id: int, article_ids: Sequence[str], now: float) -> None:
-        """Mark alerts sent and count one message, before sending: a crash mid-send may lose
-        an alert but can never repeat one."""
-        with self._lock, self._db:
-            self._db.executemany(
-                "UPDATE bot_alerts SET sent = ? WHERE chat_id = ? AND article_id = ?",
-                [(now, chat_id, article_id) for article_id in article_ids],
-            )
-            self._db.execute("DELETE FROM bot_alert_messages WHERE sent < ?", (now - HOUR,))
-            self._db.execute("INSERT INTO bot_alert_messages VALUES (?, ?)", (chat_id, now))
-
-    def release(self, chat_id: int, article_ids: Sequence[str], now: float) -> None:
-        """Undo ``claim`` after a send that failed, so the alerts are tried again."""
-        with self._lock, self._db:
-            self._db.executemany(
-                "UPDATE bot_alerts SET sent = NULL WHERE chat_id = ? AND article_id = ?",
-                [(chat_id, article_id) for article_id in article_ids],
-            )
-            self._db.execute(
-                "DELETE FROM bot_alert_messages WHERE chat_id = ? AND sent = ?", (chat_id, now)
-            )
 
     def drop_chat(self, chat_id: int) -> None:
         """Forget a chat that blocked the bot or was deleted: its watches and pending alerts."""

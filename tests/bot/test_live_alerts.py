@@ -131,7 +131,7 @@ async def test_hourly_cap_keeps_matches_pending_until_the_hour_allows(
         delays.append(await send_alerts(watcher.app, 501))
         clock.now += 60
     assert delays == [None, None, pytest.approx(3600 - 120)]
-    assert len(live(watcher).watches.pending(501)) == 1
+    assert len(live(watcher).watches.alerts.pending(501)) == 1
     clock.now += 3600 - 120
     assert await send_alerts(watcher.app, 501) is None
     alerts = [call for call in watcher.api.calls_to("sendMessage") if "🔔" in call.params["text"]]
@@ -201,7 +201,7 @@ async def test_blocked_chat_loses_its_watches_instead_of_retrying(
     watcher.api.fail_next("sendMessage", "Forbidden: bot was blocked by the user")
     assert await send_alerts(watcher.app, 501) is None
     assert live(watcher).watches.watches() == []
-    assert live(watcher).watches.pending(501) == []
+    assert live(watcher).watches.alerts.pending(501) == []
 
 
 async def test_send_jobs_on_the_running_queue_batch_within_the_window(

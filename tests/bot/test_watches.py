@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from html_check import html_problems
 
+from bot.alert_queue import HOUR, Alert
 from bot.alerts import cap_delay, match_new
 from bot.render import fits
 from bot.render_alerts import alerts_message, watch_list
-from bot.watches import HOUR, Alert, Watch, WatchStore
+from bot.watches import Watch, WatchStore
 from retrieval.engine import Engine
 from retrieval.models import Article, ArticleInfo, Span
 
@@ -44,15 +45,15 @@ def test_one_alert_per_chat_and_article_across_watches_and_restarts(
     first, _ = store.add_watch(1, 1, "grain exports")
     store.add_watch(1, 1, "Odesa ports")
     assert match_new(engine, store, summary, 0.1, now=10.0) == [1]
-    assert len(store.pending(1)) == 1
+    assert len(store.alerts.pending(1)) == 1
     store.close()
     reopened = WatchStore(tmp_path / "bot.sqlite3")
     assert match_new(engine, reopened, summary, 0.1, now=20.0) == []
-    [alert] = reopened.pending(1)
+    [alert] = reopened.alerts.pending(1)
     assert (alert.watch_id, alert.article.title, alert.found) == (first.id, "Grain deal", 10.0)
     assert alert.highlights
-    reopened.claim(1, [alert.article.id], now=30.0)
-    assert reopened.pending(1) == []
+    reopened.alerts.claim(1, [alert.article.id], now=30.0)
+    assert reopened.alerts.pending(1) == []
     assert match_new(engine, reopened, summary, 0.1, now=40.0) == []
     reopened.close()
     engine.close()
@@ -64,13 +65,13 @@ def test_release_puts_alerts_back_and_uncounts_the_message(store: WatchStore) ->
     summary = engine.ingest([Article("Grain deal", "Grain exports resume.")])
     store.add_watch(5, 5, "grain")
     match_new(engine, store, summary, 0.1, now=1.0)
-    article_id = store.pending(5)[0].article.id
-    store.claim(5, [article_id], now=2.0)
-    assert store.sends_since(5, 0.0) == [2.0]
-    store.release(5, [article_id], now=2.0)
-    assert store.sends_since(5, 0.0) == []
-    assert len(store.pending(5)) == 1
-    assert store.chats_with_pending() == [5]
+    article_id = store.alerts.pending(5)[0].article.id
+    store.alerts.claim(5, [article_id], now=2.0)
+    assert store.alerts.sends_since(5, 0.0) == [2.0]
+    store.alerts.release(5, [article_id], now=2.0)
+    assert store.alerts.sends_since(5, 0.0) == []
+    assert len(store.alerts.pending(5)) == 1
+    assert store.alerts.chats_with_pending() == [5]
     store.close()
     engine.close()
 
@@ -83,14 +84,14 @@ def test_forget_removes_the_users_watches_and_alerts_only(store: WatchStore) -> 
     store.add_watch(-100, 7, "exports")
     store.add_watch(-100, 8, "grain")
     match_new(engine, store, summary, 0.1, now=1.0)
-    store.claim(7, [store.pending(7)[0].article.id], now=2.0)
+    store.alerts.claim(7, [store.alerts.pending(7)[0].article.id], now=2.0)
     forgotten = store.forget(7, 7)
     assert forgotten.watches == 2
     assert store.watches(7) == []
     assert [w.user_id for w in store.watches(-100)] == [8]
-    assert store.sends_since(7, 0.0) == []
+    assert store.alerts.sends_since(7, 0.0) == []
     # The group's alert was queued by user 7's watch (the first to match), so it goes too.
-    assert store.pending(-100) == []
+    assert store.alerts.pending(-100) == []
     assert forgotten.alerts == 2
     store.close()
     engine.close()

@@ -1,0 +1,153 @@
+"""The alert queue: matched briefings per chat, pending until sent, and when messages went.
+
+Lives in ``bot.watches``' tables and shares its connection and lock (``WatchStore.alerts``);
+split off so each module stays small. ``UNIQUE(chat_id, article_id)`` on ``bot_alerts`` is what
+makes "the same briefing never alerts a chat twice" hold across restarts and across several
+watches of one chat. Times are epoch seconds passed in by the caller (tests use a fake clock).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from retrieval.models import ArticleInfo, Hit, Span
+
+# Only the last hour of sends matters for the cap; older rows are pruned as new ones arrive.
+HOUR = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One matched briefing waiting for (or already given) its alert message."""
+
+    chat_id: int
+    watch_id: int
+    query: str
+    article: ArticleInfo
+    excerpt: str
+    highlights: tuple[Span, ...]
+    found: float
+
+
+def _article_json(article: ArticleInfo) -> str:
+    """The citation as JSON: a pending alert renders after a restart without asking the engine."""
+    return json.dumps(
+        {
+            "id": article.id,
+            "title": article.title,
+            "date": article.date.isoformat() if article.date else None,
+            "url": article.url,
+            "source": article.source,
+            "passages": article.passages,
+        }
+    )
+
+
+def _article_from(text: str) -> ArticleInfo:
+    """The citation ``_article_json`` stored."""
+    data = json.loads(text)
+    date = datetime.fromisoformat(data["date"]) if data["date"] else None
+    return ArticleInfo(
+        data["id"], data["title"], date, data["url"], data["source"], data["passages"]
+    )
+
+
+class AlertQueue:
+    """Pending and sent alerts and alert send times, on a connection ``WatchStore`` owns."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
+        self._db = db
+        self._lock = lock
+
+    def queue(
+        self, chat_id: int, watch_id: int, query: str, hits: Iterable[Hit], now: float
+    ) -> int:
+        """Queue an alert per hit unless the chat already had one for that article; return
+        how many were new."""
+        rows = [
+            (
+                chat_id,
+                hit.article.id,
+                watch_id,
+                query,
+                _article_json(hit.article),
+                hit.excerpt,
+                json.dumps([[s.start, s.end] for s in hit.highlights]),
+                now,
+            )
+            for hit in hits
+        ]
+        with self._lock, self._db:
+            before = self._db.total_changes
+            self._db.executemany(
+                "INSERT OR IGNORE INTO bot_alerts "
+                "(chat_id, article_id, watch_id, query, article, excerpt, highlights, found) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            return self._db.total_changes - before
+
+    def pending(self, chat_id: int) -> list[Alert]:
+        """The chat's alerts not sent yet, in the order they were found."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT watch_id, query, article, excerpt, highlights, found FROM bot_alerts "
+                "WHERE chat_id = ? AND sent IS NULL ORDER BY found, rowid",
+                (chat_id,),
+            ).fetchall()
+        return [
+            Alert(
+                chat_id,
+                int(r[0]),
+                str(r[1]),
+                _article_from(r[2]),
+                str(r[3]),
+                tuple(Span(s, e) for s, e in json.loads(r[4])),
+                float(r[5]),
+            )
+            for r in rows
+        ]
+
+    def chats_with_pending(self) -> list[int]:
+        """Every chat that has alerts waiting (after a restart, their sends are rescheduled)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT chat_id FROM bot_alerts WHERE sent IS NULL ORDER BY chat_id"
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def sends_since(self, chat_id: int, since: float) -> list[float]:
+        """When alert messages went to ``chat_id`` at or after ``since``, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT sent FROM bot_alert_messages WHERE chat_id = ? AND sent >= ? ORDER BY sent",
+                (chat_id, since),
+            ).fetchall()
+        return [float(r[0]) for r in rows]
+
+    def claim(self, chat_id: int, article_ids: Sequence[str], now: float) -> None:
+        """Mark alerts sent and count one message, before sending: a crash mid-send may lose
+        an alert but can never repeat one."""
+        with self._lock, self._db:
+            self._db.executemany(
+                "UPDATE bot_alerts SET sent = ? WHERE chat_id = ? AND article_id = ?",
+                [(now, chat_id, article_id) for article_id in article_ids],
+            )
+            self._db.execute("DELETE FROM bot_alert_messages WHERE sent < ?", (now - HOUR,))
+            self._db.execute("INSERT INTO bot_alert_messages VALUES (?, ?)", (chat_id, now))
+
+    def release(self, chat_id: int, article_ids: Sequence[str], now: float) -> None:
+        """Undo ``claim`` after a send that failed, so the alerts are tried again."""
+        with self._lock, self._db:
+            self._db.executemany(
+                "UPDATE bot_alerts SET sent = NULL WHERE chat_id = ? AND article_id = ?",
+                [(chat_id, article_id) for article_id in article_ids],
+            )
+            self._db.execute(
+                "DELETE FROM bot_alert_messages WHERE chat_id = ? AND sent = ?", (chat_id, now)
+            )
