@@ -16,12 +16,12 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from bot.settings import Settings, check_token, load_settings
+from bot.settings import Settings, Source, check_token, load_settings
 from retrieval import Engine, Hit, IngestSummary, LoadReport, load_location
 from retrieval.errors import BriefbotError, SourceError
 from retrieval.models import ArticleInfo, Skipped
 from retrieval.source_state import SourceState
-from retrieval.sources import SourceStatus, ago_words, every_words
+from retrieval.sources import SourceStatus, SourceTracker, ago_words, every_words
 
 BATCH_ARTICLES = 2000
 """Articles per store transaction: big enough to be fast, small enough to show progress."""
@@ -216,12 +216,31 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings)
     engine = open_engine(settings)
     try:
-        summary = ingest_sources(engine, [s.location for s in settings.sources])
-        print(describe(summary), file=sys.stderr)
+        for line in poll_sources(engine, settings.sources):
+            print(line, file=sys.stderr)
         run_bot(settings, engine)
     finally:
         engine.close()
     return 0
+
+
+def poll_sources(engine: Engine, sources: Sequence[Source]) -> list[str]:
+    """Poll every configured source once through the tracker, so /sources shows this start
+    and the first scheduled poll can be a cheap conditional request."""
+    tracker = SourceTracker(engine)
+    lines = []
+    try:
+        for source in sources:
+            result = tracker.poll(source.location, source.every)
+            if result.error:
+                lines.append(f"{source.location}: {result.error}")
+            elif result.not_modified or result.summary is None:
+                lines.append(f"{source.location}: unchanged")
+            else:
+                lines.append(f"{source.location}: {describe(result.summary)}")
+    finally:
+        tracker.close()
+    return lines
 
 
 def build_parser() -> argparse.ArgumentParser:
