@@ -229,7 +229,11 @@ class Index:
     # -- persistence -----------------------------------------------------------------------
 
     def save(self, directory: Path) -> None:
-        """Write this snapshot to ``directory`` atomically (see :mod:`retrieval.bm25_files`)."""
+        """Write this snapshot to ``directory``: only segments not yet there, then the manifest.
+
+        Cheap after a small :meth:`add` (see :mod:`retrieval.bm25_files`); a crash at any
+        point leaves the previous or the new snapshot loadable.
+        """
         write_index(Path(directory), asdict(self.params), list(self._terms), self._segments)
 
     @classmethod

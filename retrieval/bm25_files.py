@@ -1,18 +1,32 @@
-"""Saving and loading BM25 segments: plain ``.npy`` arrays plus a small JSON manifest.
+"""Saving and loading BM25 segments: one folder of ``.npy`` arrays per segment, one manifest.
+
+Layout of an index directory::
+
+    manifest.json          params, vocabulary, and the segments in order (by name)
+    seg-0123456789abcdef/  doc_len.npy terms.npy offsets.npy docs.npy tfs.npy max_tf_part.npy
+
+Segments never change and their names are given at birth, so a save writes only the
+segment folders not already on disk (a live bot adding a small batch writes a small
+folder, not the whole index), then replaces the manifest atomically (temporary file,
+fsync, ``os.replace``), and only then removes the folders no manifest names any more. A
+crash at any point leaves the old manifest with all its folders, or the new one with all
+of its own: either loads. Each folder is written under a temporary name and renamed into
+place once complete, so a folder with a segment's name is always whole. One writer per
+directory at a time (the engine saves under its write lock).
 
 Nothing here unpickles: arrays load with ``allow_pickle=False`` and the vocabulary is a
-JSON list, so a tampered directory can fail to load but cannot run code. Saving writes a
-sibling temporary directory and renames it into place, so a crash leaves either the old
-index or the new one, never half of one. Every array is checked against the manifest
-(dtype, shape, offsets) before it is trusted.
+JSON list, so a tampered directory can fail to load but cannot run code. Segment names
+from the manifest must match ``seg-`` plus 16 hex digits, so they cannot point elsewhere.
+Every array is checked against the manifest (dtype, shape, offsets) before it is trusted.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +36,11 @@ from retrieval.errors import StoreError
 from retrieval.segments import Segment
 
 FORMAT = "briefbot-bm25"
-VERSION = 1
+VERSION = 2
 MANIFEST = "manifest.json"
+SEGMENT_NAME = re.compile(r"seg-[0-9a-f]{16}")
+_VERSION_1_FILE = re.compile(r"seg[0-9]+_[a-z_]+\.npy")  # flat layout, removed on first save
+_TEMPORARY = ".tmp-"
 _FIELDS = ("doc_len", "terms", "offsets", "docs", "tfs", "max_tf_part")
 _DTYPES = {
     "doc_len": ("int32",),
@@ -38,68 +55,111 @@ _DTYPES = {
 def write_index(
     directory: Path, params: dict[str, Any], vocabulary: list[str], segments: tuple[Segment, ...]
 ) -> None:
-    """Write ``segments`` and the manifest to ``directory``, replacing it atomically."""
+    """Write the segments ``directory`` lacks, swap in the new manifest, drop unlisted ones."""
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        described = []
-        for number, segment in enumerate(segments):
-            for field in _FIELDS:
-                np.save(staging / f"seg{number}_{field}.npy", getattr(segment, field))
-            described.append(
-                {
-                    "n_docs": segment.n_docs,
-                    "postings": int(segment.docs.shape[0]),
-                    "terms": int(segment.terms.shape[0]),
-                    "built_avgdl": segment.built_avgdl,
-                }
-            )
+        _claim(directory)
+        for segment in segments:
+            if not (directory / segment.name).is_dir():
+                _write_segment(directory, segment)
         manifest = {
             "format": FORMAT,
             "version": VERSION,
             "params": params,
             "n_docs": sum(segment.n_docs for segment in segments),
-            "segments": described,
+            "segments": [_describe(segment) for segment in segments],
             "vocabulary": vocabulary,
         }
-        (staging / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-        _swap_in(staging, directory)
-    except (OSError, StoreError) as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(error, StoreError):
-            raise
+        _replace_file(directory / MANIFEST, json.dumps(manifest).encode("utf-8"))
+        _remove_unlisted(directory, {segment.name for segment in segments})
+    except OSError as error:
         raise StoreError(f"cannot save the search index to {directory}: {error}") from error
 
 
-def _swap_in(staging: Path, directory: Path) -> None:
-    """Move ``staging`` to ``directory``; an existing index is renamed away first, then removed.
-
-    POSIX cannot rename a directory over a non-empty one, so for a moment only
-    ``<directory>.old`` holds the index; :func:`read_index` falls back to it, so a crash at
-    any point leaves a whole index (old or new) that loads.
-    """
-    retired = _retired(directory)
-    if directory.exists():
-        if any(directory.iterdir()) and not (directory / MANIFEST).is_file():
-            raise StoreError(f"{directory} exists and is not a search index; not replacing it")
-        if retired.exists():
-            shutil.rmtree(retired)
-        os.replace(directory, retired)
-    os.replace(staging, directory)
-    shutil.rmtree(retired, ignore_errors=True)
+def _claim(directory: Path) -> None:
+    """Create ``directory``, or check that it holds only what a save of ours could leave."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if (directory / MANIFEST).is_file():
+        return
+    # A first save that crashed before its manifest leaves segment folders and temporaries.
+    ours = all(_is_ours(entry.name) for entry in directory.iterdir())
+    if not ours:
+        raise StoreError(f"{directory} exists and is not a search index; not replacing it")
 
 
-def _retired(directory: Path) -> Path:
-    """Where the previous index waits while a new one is moved into place."""
-    return directory.with_name(directory.name + ".old")
+def _is_ours(name: str) -> bool:
+    """Whether a directory entry is a segment folder or a temporary this module writes."""
+    if SEGMENT_NAME.fullmatch(name) or _VERSION_1_FILE.fullmatch(name):
+        return True
+    return name.startswith(_TEMPORARY)
+
+
+def _describe(segment: Segment) -> dict[str, Any]:
+    """The manifest entry that names a segment and lets loading cross-check its arrays."""
+    return {
+        "name": segment.name,
+        "n_docs": segment.n_docs,
+        "postings": int(segment.docs.shape[0]),
+        "terms": int(segment.terms.shape[0]),
+        "built_avgdl": segment.built_avgdl,
+    }
+
+
+def _write_segment(directory: Path, segment: Segment) -> None:
+    """Write one segment's arrays to a temporary folder, then rename it to the segment's name."""
+    staging = directory / f"{_TEMPORARY}{segment.name}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        for field in _FIELDS:
+            with open(staging / f"{field}.npy", "wb") as handle:
+                np.save(handle, getattr(segment, field), allow_pickle=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+        _fsync_directory(staging)
+        os.replace(staging, directory / segment.name)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Atomically make ``path`` hold ``data``: a reader sees the old file or the new one."""
+    temporary = path.with_name(f"{_TEMPORARY}{path.name}-{secrets.token_hex(4)}")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make renames inside ``directory`` durable, so a power cut cannot undo them."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _remove_unlisted(directory: Path, listed: set[str]) -> None:
+    """Delete segment folders and temporaries the manifest in place no longer names."""
+    for entry in directory.iterdir():
+        if entry.name in listed or not _is_ours(entry.name):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def read_index(directory: Path) -> tuple[dict[str, Any], list[str], list[Segment]]:
     """The params, vocabulary and segments saved in ``directory``; StoreError if unusable."""
     directory = Path(directory)
-    if not (directory / MANIFEST).exists() and (_retired(directory) / MANIFEST).exists():
-        directory = _retired(directory)  # a save was interrupted between its two renames
     try:
         manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -116,9 +176,12 @@ def read_index(directory: Path) -> tuple[dict[str, Any], list[str], list[Segment
     try:
         params = dict(manifest["params"])
         vocabulary = list(manifest["vocabulary"])
-        described = list(manifest["segments"])
-        segments = [_read_segment(directory, i, dict(d)) for i, d in enumerate(described)]
+        described = [dict(d) for d in manifest["segments"]]
         n_docs = int(manifest["n_docs"])
+        names = [str(d["name"]) for d in described]
+        if not all(SEGMENT_NAME.fullmatch(name) for name in names) or len(set(names)) < len(names):
+            raise ValueError("segment names must be distinct and look like seg-<16 hex>")
+        segments = [_read_segment(directory / d["name"], d) for d in described]
     except (KeyError, TypeError, ValueError) as error:
         raise StoreError(
             f"the search index manifest in {directory} is malformed: {error}"
@@ -133,17 +196,18 @@ def read_index(directory: Path) -> tuple[dict[str, Any], list[str], list[Segment
     return params, vocabulary, segments
 
 
-def _read_segment(directory: Path, number: int, described: dict[str, Any]) -> Segment:
+def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:
     """Load and cross-check one segment's arrays."""
     arrays = {}
     for field in _FIELDS:
-        path = directory / f"seg{number}_{field}.npy"
+        path = folder / f"{field}.npy"
+        where = f"{folder.name}/{path.name}"
         try:
             array = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as error:
-            raise StoreError(f"cannot read {path.name} of the search index: {error}") from error
+            raise StoreError(f"cannot read {where} of the search index: {error}") from error
         if array.ndim != 1 or array.dtype.name not in _DTYPES[field]:
-            raise StoreError(f"{path.name} of the search index has the wrong type or shape")
+            raise StoreError(f"{where} of the search index has the wrong type or shape")
         arrays[field] = array
     n_terms, n_postings = int(described["terms"]), int(described["postings"])
     offsets = arrays["offsets"]
@@ -164,8 +228,8 @@ def _read_segment(directory: Path, number: int, described: dict[str, Any]) -> Se
         and _docs_ascending(arrays["docs"], offsets)
     )
     if not consistent:
-        raise StoreError(f"segment {number} of the search index does not match its manifest")
-    return Segment(built_avgdl=float(described["built_avgdl"]), **arrays)
+        raise StoreError(f"segment {folder.name} of the search index does not match its manifest")
+    return Segment(built_avgdl=float(described["built_avgdl"]), name=folder.name, **arrays)
 
 
 def _docs_ascending(docs: np.ndarray, offsets: np.ndarray) -> bool:

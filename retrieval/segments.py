@@ -13,7 +13,8 @@ length the segment was built with. Pruned search needs such upper bounds; see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,11 @@ Int32s = npt.NDArray[np.int32]
 Int64s = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Counts = npt.NDArray[np.unsignedinteger]
+
+
+def new_segment_name() -> str:
+    """A fresh random segment name, safe as a directory name: ``seg-`` and 16 hex digits."""
+    return f"seg-{secrets.token_hex(8)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +41,9 @@ class Segment:
     tfs: Counts
     max_tf_part: Floats
     built_avgdl: float
+    # A segment never changes, so a name given at birth identifies its contents for good:
+    # saving writes each name once and later saves skip it (see retrieval.bm25_files).
+    name: str = field(default_factory=new_segment_name, compare=False)
 
     @property
     def n_docs(self) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,13 +65,6 @@ def test_save_refuses_to_replace_a_directory_that_is_not_an_index(tmp_path: Path
     assert [p.name for p in tmp_path.iterdir()] == ["index"]
 
 
-def test_load_falls_back_to_an_index_left_mid_swap(tmp_path: Path) -> None:
-    """If a save stopped between its renames, the retired index still loads."""
-    Index.build(CORPUS, LUCENE).save(tmp_path / "index")
-    (tmp_path / "index").rename(tmp_path / "index.old")
-    assert Index.load(tmp_path / "index").n_docs == len(CORPUS)
-
-
 def test_load_refuses_other_params(tmp_path: Path) -> None:
     """Loading with params different from the saved ones raises StoreError."""
     Index.build(CORPUS, LUCENE).save(tmp_path / "index")
@@ -96,29 +90,42 @@ def edit_manifest(change: Callable[[dict[str, object]], object]) -> Callable[[Pa
     return corrupt
 
 
+def first_segment(directory: Path) -> Path:
+    """The folder of the first segment the manifest lists."""
+    manifest = json.loads((directory / "manifest.json").read_text())
+    return directory / str(manifest["segments"][0]["name"])
+
+
 def replace_array(name: str, array: np.ndarray) -> Callable[[Path], None]:
-    """A corruption that overwrites one saved array."""
+    """A corruption that overwrites one array of the first segment."""
 
     def corrupt(directory: Path) -> None:
-        np.save(directory / name, array)
+        np.save(first_segment(directory) / name, array)
 
     return corrupt
 
 
 def write_text(name: str, text: str) -> Callable[[Path], None]:
-    """A corruption that overwrites a file with text."""
+    """A corruption that overwrites a file with text (``seg/`` means the first segment's)."""
 
     def corrupt(directory: Path) -> None:
-        (directory / name).write_text(text)
+        folder = first_segment(directory) if name.startswith("seg/") else directory
+        (folder / name.removeprefix("seg/")).write_text(text)
 
     return corrupt
 
 
 def swap_first_postings(directory: Path) -> None:
     """A corruption that keeps every count right but puts a term's doc ids out of order."""
-    docs = np.load(directory / "seg0_docs.npy")
+    path = first_segment(directory) / "docs.npy"
+    docs = np.load(path)
     docs[[0, 1]] = docs[[1, 0]]
-    np.save(directory / "seg0_docs.npy", docs)
+    np.save(path, docs)
+
+
+def rename_segment(name: object) -> Callable[[Path], None]:
+    """A corruption that makes the manifest name the first segment ``name``."""
+    return edit_manifest(lambda m: m["segments"][0].update(name=name))  # type: ignore[index]
 
 
 CORRUPTIONS = {
@@ -130,12 +137,15 @@ CORRUPTIONS = {
     "vocabulary-not-strings": (edit_manifest(lambda m: m.update(vocabulary=[1, 2])), "vocabulary"),
     "vocabulary-too-short": (edit_manifest(lambda m: m.update(vocabulary=["a"])), "does not list"),
     "wrong-passage-count": (edit_manifest(lambda m: m.update(n_docs=99)), "99 passages"),
-    "array-missing": (lambda d: (d / "seg0_docs.npy").unlink(), "seg0_docs"),
-    "array-not-npy": (write_text("seg0_docs.npy", "garbage"), "seg0_docs"),
-    "array-pickled": (replace_array("seg0_docs.npy", np.array([{}], dtype=object)), "seg0_docs"),
-    "array-wrong-dtype": (replace_array("seg0_tfs.npy", np.zeros(3, np.float32)), "wrong type"),
-    "array-truncated": (replace_array("seg0_docs.npy", np.zeros(1, np.int32)), "does not match"),
+    "array-missing": (lambda d: (first_segment(d) / "docs.npy").unlink(), "docs.npy"),
+    "array-not-npy": (write_text("seg/docs.npy", "garbage"), "docs.npy"),
+    "array-pickled": (replace_array("docs.npy", np.array([{}], dtype=object)), "docs.npy"),
+    "array-wrong-dtype": (replace_array("tfs.npy", np.zeros(3, np.float32)), "wrong type"),
+    "array-truncated": (replace_array("docs.npy", np.zeros(1, np.int32)), "does not match"),
     "docs-out-of-order": (swap_first_postings, "does not match"),
+    "segment-path-escapes": (rename_segment("../../etc"), "malformed"),
+    "segment-name-not-text": (rename_segment(7), "malformed"),
+    "segment-folder-missing": (rename_segment("seg-0000000000000000"), "seg-0{16}/"),
 }
 
 
@@ -149,3 +159,107 @@ def test_load_refuses_corrupted_files(
     corrupt(tmp_path / "index")
     with pytest.raises(StoreError, match=message):
         Index.load(tmp_path / "index")
+
+
+def segment_folders(directory: Path) -> set[str]:
+    """Names of the segment folders in an index directory."""
+    return {p.name for p in directory.iterdir() if p.is_dir()}
+
+
+def test_save_writes_only_segments_not_already_on_disk(tmp_path: Path) -> None:
+    """Re-saving after an add leaves untouched segment files alone and adds the new folder."""
+    first = Index.build([["a"] * 3] * 8, LUCENE)  # 8 docs; an add of 1 does not merge into it
+    first.save(tmp_path / "index")
+    (old,) = segment_folders(tmp_path / "index")
+    stamp = (tmp_path / "index" / old / "docs.npy").stat().st_mtime_ns
+    second = first.add([["b"]])
+    assert second.segment_count == 2
+    second.save(tmp_path / "index")
+    assert old in segment_folders(tmp_path / "index")
+    assert len(segment_folders(tmp_path / "index")) == 2
+    assert (tmp_path / "index" / old / "docs.npy").stat().st_mtime_ns == stamp
+    np.testing.assert_array_equal(
+        Index.load(tmp_path / "index").scores(["b"]), second.scores(["b"])
+    )
+
+
+def test_a_loaded_index_resaves_without_rewriting_its_segments(tmp_path: Path) -> None:
+    """Loaded segments keep their names, so saving a loaded index back writes no folder."""
+    grown_index(LUCENE).save(tmp_path / "index")
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "index").rglob("*.npy")}
+    Index.load(tmp_path / "index").save(tmp_path / "index")
+    after = {p: p.stat().st_mtime_ns for p in (tmp_path / "index").rglob("*.npy")}
+    assert after == before
+
+
+def test_merged_away_segments_are_removed_after_the_manifest_swap(tmp_path: Path) -> None:
+    """Folders of segments a merge replaced are gone once the new manifest is in place."""
+    first = Index.build(CORPUS[:2], LUCENE)
+    first.save(tmp_path / "index")
+    merged = first.add(CORPUS[2:])  # larger than the first segment: the two merge
+    assert merged.segment_count == 1
+    merged.save(tmp_path / "index")
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert segment_folders(tmp_path / "index") == {s["name"] for s in manifest["segments"]}
+    assert sorted(p.name for p in (tmp_path / "index").iterdir() if p.is_file()) == [
+        "manifest.json"
+    ]
+
+
+def fail_on_manifest_replace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the manifest's ``os.replace`` raise, as if the process died just before it."""
+    real = os.replace
+
+    def replace(source: str | Path, target: str | Path) -> None:
+        if Path(target).name == "manifest.json":
+            raise OSError("simulated crash before the manifest swap")
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_previous_segments_stay_valid_until_the_manifest_swap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save that dies before its manifest swap leaves the old index loadable and whole."""
+    first = Index.build(CORPUS[:2], LUCENE)
+    first.save(tmp_path / "index")
+    old_folders = segment_folders(tmp_path / "index")
+    fail_on_manifest_replace(monkeypatch)
+    with pytest.raises(StoreError, match="simulated crash"):
+        first.add(CORPUS[2:]).save(tmp_path / "index")  # merges: the old segment is retired
+    assert old_folders < segment_folders(tmp_path / "index")
+    loaded = Index.load(tmp_path / "index")
+    assert loaded.n_docs == 2
+    np.testing.assert_array_equal(loaded.scores(["b"]), first.scores(["b"]))
+    monkeypatch.undo()
+    first.add(CORPUS[2:]).save(tmp_path / "index")  # the next save tidies the orphan up
+    assert Index.load(tmp_path / "index").n_docs == len(CORPUS)
+    assert len(segment_folders(tmp_path / "index")) == 1
+
+
+def test_a_first_save_that_crashed_does_not_block_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Segment folders with no manifest yet are recognised as ours and replaced, not refused."""
+    fail_on_manifest_replace(monkeypatch)
+    with pytest.raises(StoreError):
+        Index.build(CORPUS, LUCENE).save(tmp_path / "index")
+    with pytest.raises(StoreError, match="manifest"):
+        Index.load(tmp_path / "index")
+    monkeypatch.undo()
+    Index.build(CORPUS[:3], LUCENE).save(tmp_path / "index")
+    assert Index.load(tmp_path / "index").n_docs == 3
+    assert len(segment_folders(tmp_path / "index")) == 1
+
+
+def test_a_half_written_segment_folder_is_never_trusted(tmp_path: Path) -> None:
+    """A temporary folder left by a crash mid-segment is ignored by load and removed by save."""
+    index = grown_index(LUCENE)
+    index.save(tmp_path / "index")
+    junk = tmp_path / "index" / ".tmp-seg-0000000000000000-dead"
+    junk.mkdir()
+    (junk / "docs.npy").write_text("half")
+    assert Index.load(tmp_path / "index").n_docs == index.n_docs
+    index.add([["z"]]).save(tmp_path / "index")
+    assert not junk.exists()

@@ -167,7 +167,7 @@ def test_restart_keeps_data_and_index(tmp_path: Path) -> None:
     reopened = Engine.open(db)
     assert [(h.passage.id, h.score) for h in reopened.search("Bucha atrocities").hits] == before
     reopened.close()
-    for path in (tmp_path / "b.sqlite3.index").iterdir():
+    for path in (tmp_path / "b.sqlite3.index").rglob("*.*"):
         path.write_bytes(b"garbage")
     rebuilt = Engine.open(db)
     assert [(h.passage.id, h.score) for h in rebuilt.search("Bucha atrocities").hits] == before
