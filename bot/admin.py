@@ -129,7 +129,7 @@ async def ingest(update: Update, context: BriefContext) -> None:
         # Only URLs: a path typed in Telegram must never read the server's files.
         await send_answer(update, context, usage(INGEST_USAGE))
         return
-    summary, error = await asyncio.to_thread(_ingest_now, context, url)
+    summary, error = await live_in(context.bot_data).run(_ingest_now, context, url)
     await send_answer(update, context, render_alerts.ingest_result(url, summary, error))
     if summary is not None and summary.added:
         await after_ingest(context.application, summary)

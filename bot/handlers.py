@@ -28,6 +28,8 @@ from retrieval.models import SearchResult
 log = logging.getLogger(__name__)
 
 REFUSAL = "Sorry, this bot is private. Ask its operator for access."
+# Seconds a search may take before the chat is shown "typing…".
+TYPING_AFTER = 0.3
 
 
 def addressed_text(message: Message, bot_id: int, username: str) -> str | None:
@@ -164,17 +166,19 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
         if verdict.tell:
             await message.reply_text(render.retry_later(verdict.retry_after))
         return
-    # The typing indicator goes out while the search runs, not before it: one round trip less.
-    typing = asyncio.create_task(message.reply_chat_action(ChatAction.TYPING))
+    searching = asyncio.ensure_future(asyncio.to_thread(search_and_remember, services, query))
+    # Most answers arrive before a typing indicator could even show; sending one anyway would
+    # double the Bot API calls, which count against Telegram's flood limits.
+    done, _ = await asyncio.wait({searching}, timeout=TYPING_AFTER)
+    if not done:
+        await message.reply_chat_action(ChatAction.TYPING)
     try:
-        result, qid = await asyncio.to_thread(search_and_remember, services, query)
+        result, qid = await searching
     except QueryError as error:
-        await typing
         await send_answer(update, context, render.usage(str(error)))
         log_answer(update, services, "unsearchable question", started, 0)
         return
     text, markup = results_view(result, qid, services.settings.page_size)
-    await typing
     await send_answer(update, context, text, markup)
     services.stats.record(time.perf_counter() - started)
     log_answer(update, services, "question", started, result.total)

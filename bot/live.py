@@ -13,8 +13,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from telegram.ext import Application, CallbackContext, JobQueue
 
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 LIVE_KEY = "briefbot.live"
 # A send that failed for a passing reason (network, flood control after retries) is retried.
 RETRY_SEND = 60.0
+# Polls wait on the network; two let one slow feed run beside everything else.
+BACKGROUND_THREADS = 2
+T = TypeVar("T")
 
 AnyApp = Application[Any, Any, Any, Any, Any, JobQueue[Any]]
 AnyContext = CallbackContext[Any, Any, Any, Any]
@@ -38,14 +42,26 @@ AnyContext = CallbackContext[Any, Any, Any, Any]
 
 @dataclass(frozen=True, slots=True)
 class Live:
-    """What background work needs besides the engine: watch tables, source tracker, clock."""
+    """What background work needs besides the engine: watch tables, source tracker, clock.
+
+    Polls and ingests run on threads of their own: a feed that takes its full timeout to
+    answer must never hold up the threads that answer questions.
+    """
 
     watches: WatchStore
     tracker: SourceTracker
     clock: Callable[[], float]
+    background: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(BACKGROUND_THREADS, "briefbot-live")
+    )
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a slow call (poll, ingest, alert matching) on the background threads."""
+        return await asyncio.get_running_loop().run_in_executor(self.background, function, *args)
 
     def close(self) -> None:
-        """Close both tables' connections."""
+        """Stop the background threads and close both tables' connections."""
+        self.background.shutdown(wait=False, cancel_futures=True)
         self.watches.close()
         self.tracker.close()
 
@@ -97,7 +113,7 @@ async def poll_source(app: AnyApp, source: Source) -> float:
     """Poll one source now, alert on what it added; return the delay until the next poll."""
     live = live_in(app.bot_data)
     try:
-        result = await asyncio.to_thread(live.tracker.poll, source.location, source.every)
+        result = await live.run(live.tracker.poll, source.location, source.every)
     except Exception:
         # StoreError and the like: log it, keep this source scheduled, keep the others going.
         log.exception("polling %s failed", source.location)
@@ -120,7 +136,7 @@ async def poll_job(context: AnyContext) -> None:
 async def after_ingest(app: AnyApp, summary: IngestSummary) -> list[int]:
     """Queue alerts for what ``summary`` added and schedule the sends; return alerted chats."""
     services, live = services_in(app.bot_data), live_in(app.bot_data)
-    chats = await asyncio.to_thread(
+    chats = await live.run(
         alerts.match_new,
         services.engine,
         live.watches,

@@ -10,6 +10,7 @@ import pytest
 from bot_harness import Bot, start_bot
 from telegram_fakes import BOT, FakeBotApi, Updates
 
+from bot import handlers
 from bot.handlers import REFUSAL
 from bot.settings import Settings
 from retrieval.engine import Engine
@@ -54,8 +55,11 @@ async def test_group_answers_only_when_addressed(
         assert replies[0].params["reply_parameters"]["message_id"] == 1
 
 
-async def test_forum_topic_replies_stay_in_the_topic(bot: Bot, updates: Updates) -> None:
+async def test_forum_topic_replies_stay_in_the_topic(
+    bot: Bot, updates: Updates, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Typing and the answer go to the topic the question was asked in."""
+    monkeypatch.setattr(handlers, "TYPING_AFTER", 0.0)
     await bot.send(
         updates.message("/search weapons", chat_id=GROUP, chat_type="supergroup", thread_id=42)
     )
@@ -110,7 +114,7 @@ async def test_rate_limit_tells_once_when_to_retry(
         texts = bot.texts()
         assert [("[1] " in t) for t in texts] == [True, True, False]
         assert texts[2].startswith("You are asking faster than I can keep up. Try again in ")
-        assert len(api.calls_to("sendChatAction")) == 2
+        assert len(api.calls_to("sendMessage")) == 3
         # Another user is not affected.
         await bot.send(updates.message("weapons", user_id=503))
         assert "[1] " in bot.texts()[-1]

@@ -9,6 +9,7 @@ from bot_harness import Bot
 from html_check import html_problems
 from telegram_fakes import Updates
 
+from bot import handlers
 from bot.buttons import OpenButton, parse_button
 from bot.commands import COMMANDS, LATEST_USAGE, SEARCH_USAGE
 from bot.context import services_in
@@ -22,10 +23,18 @@ def keyboard_data(params: dict[str, object]) -> list[str]:
     return [button["callback_data"] for row in markup["inline_keyboard"] for button in row]
 
 
+async def test_quick_answer_needs_no_typing_indicator(bot: Bot, updates: Updates) -> None:
+    """An answer ready before TYPING_AFTER goes out alone: one Bot API call, not two."""
+    await bot.send(updates.message("weapons Ukraine"))
+    assert bot.api.calls_to("sendChatAction") == []
+    assert "[1] " in bot.texts()[-1]
+
+
 async def test_free_text_question_gets_typing_then_cited_excerpts(
-    bot: Bot, updates: Updates
+    bot: Bot, updates: Updates, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A private question shows typing, then numbered excerpts with bold words and citations."""
+    """A slow question shows typing, then numbered excerpts with bold words and citations."""
+    monkeypatch.setattr(handlers, "TYPING_AFTER", 0.0)
     await bot.send(updates.message("weapons Ukraine"))
     assert [c.method for c in bot.api.calls][-2:] == ["sendChatAction", "sendMessage"]
     assert bot.api.calls_to("sendChatAction")[0].params["action"] == "typing"
