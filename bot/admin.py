@@ -100,6 +100,7 @@ async def forgetme(update: Update, context: BriefContext) -> None:
         return
     chat_id, user_id = ids
     forgotten = await asyncio.to_thread(live_in(context.bot_data).watches.forget, user_id, chat_id)
+    context.services.guard.forget(user_id)
     await send_answer(update, context, render_alerts.forgot(forgotten))
 
 

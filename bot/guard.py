@@ -83,3 +83,8 @@ class Guard:
             return RateVerdict(allowed=False, retry_after=retry_after)
         self._told.add(user_id)
         return RateVerdict(allowed=False, tell=True, retry_after=retry_after)
+
+    def forget(self, user_id: int) -> None:
+        """Drop what the rate limiter remembers of ``user_id`` (for /forgetme)."""
+        self._asked.pop(user_id, None)
+        self._told.discard(user_id)

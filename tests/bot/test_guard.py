@@ -63,3 +63,12 @@ def test_zero_limit_means_unlimited() -> None:
     """rate_limit = 0 switches limiting off."""
     guard = Guard((), 0, 60.0, Clock())
     assert all(guard.question(1).allowed for _ in range(1000))
+
+
+def test_forget_clears_the_users_rate_memory() -> None:
+    """After forget (used by /forgetme) a limited user starts with an empty window."""
+    guard = Guard((), 1, 60.0, Clock())
+    assert guard.question(1).allowed
+    assert not guard.question(1).allowed
+    guard.forget(1)
+    assert guard.question(1).allowed
