@@ -12,35 +12,28 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
 
 from tqdm import tqdm
 
+from bot.render import format_date
 from bot.settings import Settings, Source, check_token, load_settings
-from retrieval import Engine, Hit, IngestSummary, LoadReport, load_location
+from bot.terminal import (
+    describe,
+    hit_json,
+    info_json,
+    print_hit,
+    size_words,
+    source_json,
+    source_line,
+)
+from retrieval import Engine, IngestSummary, LoadReport, load_location
 from retrieval.errors import BriefbotError, SourceError
 from retrieval.models import ArticleInfo, Skipped
 from retrieval.source_state import SourceState
-from retrieval.sources import SourceStatus, SourceTracker, ago_words, every_words
+from retrieval.sources import SourceStatus, SourceTracker
 
 BATCH_ARTICLES = 2000
 """Articles per store transaction: big enough to be fast, small enough to show progress."""
-
-
-def _date(info: ArticleInfo) -> str:
-    return f"{info.date:%-d %b %Y}" if info.date else "date unknown"
-
-
-def _size(count: int) -> str:
-    """Bytes in the largest unit that keeps the number at or above 1."""
-    if count < 1000:
-        return f"{count} B"
-    value = float(count)
-    for unit in ("kB", "MB", "GB"):
-        value /= 1000
-        if value < 1000 or unit == "GB":
-            break
-    return f"{value:,.1f} {unit}"
 
 
 def open_engine(settings: Settings) -> Engine:
@@ -80,56 +73,6 @@ def ingest_sources(
     return IngestSummary(tuple(added), duplicates, report.skipped, passages)
 
 
-def describe(summary: IngestSummary) -> str:
-    """A short, plain summary of an ingest for people and logs."""
-    lines = [
-        f"Added {len(summary.added)} articles ({summary.passages} passages), "
-        f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
-    ]
-    lines += [f"  skipped {item}" for item in summary.skipped]
-    return "\n".join(lines)
-
-
-def print_hit(hit: Hit, out: TextIO, *, bold: bool) -> None:
-    """Print one cited excerpt: the sentence with query words marked, then its source."""
-    on, off = ("\033[1m", "\033[0m") if bold else ("**", "**")
-    text, parts, cursor = hit.excerpt, [], 0
-    for span in hit.highlights:
-        parts += [text[cursor : span.start], on, span.slice(text), off]
-        cursor = span.end
-    parts.append(text[cursor:])
-    a = hit.article
-    cite = " · ".join(x for x in (a.title, a.source, _date(a)) if x)
-    print(f"[{hit.rank}] {''.join(parts)}\n    {cite}", file=out)
-    if a.url:
-        print(f"    {a.url}", file=out)
-
-
-def hit_json(hit: Hit) -> dict[str, object]:
-    """One hit as the JSON object ``search --json`` prints."""
-    a = hit.article
-    return {
-        "rank": hit.rank,
-        "article_id": a.id,
-        "title": a.title,
-        "date": a.date.isoformat() if a.date else None,
-        "url": a.url,
-        "source": a.source,
-        "passage_id": hit.passage.id,
-        "score": hit.score,
-        "excerpt": hit.excerpt,
-        "excerpt_span": [hit.excerpt_span.start, hit.excerpt_span.end],
-        "highlights": [[s.start, s.end] for s in hit.highlights],
-    }
-
-
-def info_json(info: ArticleInfo) -> dict[str, object]:
-    """One article as the JSON object ``latest --json`` prints."""
-    date = info.date.isoformat() if info.date else None
-    return {"id": info.id, "title": info.title, "date": date, "url": info.url,
-            "source": info.source, "passages": info.passages}  # fmt: skip
-
-
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_engine(settings)
     summary = ingest_sources(engine, args.locations, show_progress=sys.stderr.isatty())
@@ -157,7 +100,7 @@ def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(info_json(info), ensure_ascii=False))
         else:
-            cite = " · ".join(x for x in (info.source, _date(info)) if x)
+            cite = " · ".join(x for x in (info.source, format_date(info.date)) if x)
             print(f"{info.title}\n    {cite}" + (f"\n    {info.url}" if info.url else ""))
     return 0
 
@@ -168,8 +111,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     print(f"articles    {stats.articles:,}")
     print(f"passages    {stats.passages:,}")
     print(f"vocabulary  {stats.vocabulary:,} terms")
-    print(f"store size  {_size(stats.store_bytes)}")
-    print(f"index size  {_size(stats.index_bytes)} in memory")
+    print(f"store size  {size_words(stats.store_bytes)}")
+    print(f"index size  {size_words(stats.index_bytes)} in memory")
     return 0
 
 
@@ -184,24 +127,9 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     for location in [*every, *(other for other in known if other not in every)]:
         row = known.get(location, SourceStatus(location, None, None, 0, 0, 0, None, None))
         if args.json:
-            stamp = {"last_poll": row.last_poll, "last_success": row.last_success,
-                     "next_poll": row.next_poll}  # fmt: skip
-            print(json.dumps({
-                "location": location, "configured": location in every,
-                "every": every.get(location), "added_last": row.added_last,
-                "added_total": row.added_total, "failures": row.failures,
-                "last_error": row.last_error,
-                **{name: t.isoformat() if t else None for name, t in stamp.items()},
-            }, ensure_ascii=False))  # fmt: skip
-            continue
-        how_often = every_words(every[location]) if location in every else "not in config.toml"
-        health = {0: "ok", 1: "failed"}.get(row.failures, f"failed {row.failures} times in a row")
-        if row.last_error:
-            health += f": {row.last_error}"
-        elif row.last_poll is None:
-            health = "not polled yet"
-        print(f"{location}\n    {how_often} · last poll {ago_words(row.last_poll, now)} · "
-              f"added {row.added_last} (total {row.added_total}) · {health}")  # fmt: skip
+            print(json.dumps(source_json(row, every.get(location)), ensure_ascii=False))
+        else:
+            print(source_line(row, every.get(location), now))
     return 0
 
 
