@@ -49,7 +49,14 @@ MODULES = {  # imported before the RSS baseline so memory counts the index, not 
     "bm25s": "bm25s",
     "tantivy": "tantivy",
 }
-TARGETS_1M = {"p50_ms": 2.0, "p99_ms": 15.0, "build_s": 15.0, "memory_mb": 500.0}
+# memory_mb is RSS growth during the build; nbytes_mb is what the index says it holds.
+TARGETS_1M = {
+    "p50_ms": 2.0,
+    "p99_ms": 15.0,
+    "build_s": 15.0,
+    "memory_mb": 500.0,
+    "nbytes_mb": 500.0,
+}
 
 
 def slow_sample(size: int) -> int:
