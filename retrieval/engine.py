@@ -12,15 +12,12 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.bm25 import BM25Params, Index
-from retrieval.chunking import chunk
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
@@ -37,8 +34,8 @@ from retrieval.models import (
     Passage,
     SearchResult,
     Skipped,
-    Span,
 )
+from retrieval.pipeline import analyze, prepare
 from retrieval.store import NewArticle, Store, article_id, dedup_key
 from retrieval.text import Analyzer
 
@@ -46,9 +43,6 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 """Longer messages are not questions; searching them would be slow and useless."""
-
-PARALLEL_MIN_CHARS = 4_000_000
-"""Below this much text, starting worker processes costs more than it saves."""
 
 WORD = re.compile(r"[^\W_]")
 
@@ -71,22 +65,6 @@ class _Snapshot:
     index: Index
     owners: np.ndarray
     articles: int
-
-
-_worker_analyzer: Analyzer | None = None
-
-
-def _prepare(texts: Sequence[str], language: str) -> list[tuple[list[Span], list[list[str]]]]:
-    """Chunk and analyze articles; module-level so worker processes can run it."""
-    global _worker_analyzer  # one analyzer, and so one stem cache, per worker process
-    if _worker_analyzer is None or _worker_analyzer.language != language:
-        _worker_analyzer = Analyzer(language)
-    analyzer = _worker_analyzer
-    prepared = []
-    for text in texts:
-        spans = chunk(text)
-        prepared.append((spans, [analyzer.terms(s.slice(text)) for s in spans]))
-    return prepared
 
 
 class Engine:
@@ -154,9 +132,8 @@ class Engine:
                 index = None
         index = index or Index.empty(self.params)
         if index.n_docs < stored:
-            analyze = self.analyzer.terms
-            tail = [analyze(text) for _, text in self.store.passage_texts(index.n_docs)]
-            index = index.add(tail)
+            texts = [text for _, text in self.store.passage_texts(index.n_docs)]
+            index = index.add(analyze(texts, self.analyzer, self.workers))
             self._save(index)
         counts = self.store.passage_counts()
         owners = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
@@ -170,19 +147,6 @@ class Engine:
         """Write the current index beside the store so the next start need not rebuild it."""
         with self._write_lock:
             self._save(self._snapshot.index)
-
-    def _prepare_all(self, texts: list[str]) -> list[tuple[list[Span], list[list[str]]]]:
-        """Chunk and analyze, across processes when the batch is big enough to pay for them."""
-        if self.workers < 2 or sum(map(len, texts)) < PARALLEL_MIN_CHARS:
-            return _prepare(texts, self.analyzer.language)
-        size = max(1, len(texts) // (self.workers * 8))
-        parts = [texts[i : i + size] for i in range(0, len(texts), size)]
-        language = [self.analyzer.language] * len(parts)
-        # fork is cheap and safe while this is the only thread; with others running (the bot
-        # ingests from a worker thread) a forked child could inherit a held lock.
-        method = "fork" if threading.active_count() == 1 else "forkserver"
-        with ProcessPoolExecutor(self.workers, mp_context=get_context(method)) as pool:
-            return [item for part in pool.map(_prepare, parts, language) for item in part]
 
     def ingest(
         self,
@@ -202,7 +166,8 @@ class Engine:
             fresh, duplicates = self._new_articles(report.articles)
             batch: list[NewArticle] = []
             tokens: list[list[str]] = []
-            prepared = self._prepare_all([article.text for article, _, _ in fresh])
+            texts = [article.text for article, _, _ in fresh]
+            prepared = prepare(texts, self.analyzer, self.workers)
             for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
                 if not any(terms):
                     where = article.url or article.id or article.title[:60]
