@@ -12,6 +12,7 @@ before. An excerpt that is a little long is harmless; one cut mid-sentence is no
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
@@ -46,6 +47,20 @@ def _tokenizer() -> PunktSentenceTokenizer:
 
 
 _PUNKT = _tokenizer()
+# Punkt only breaks after ".", "?" or "!" that has more text after it.
+_MAY_BREAK = re.compile(r"[.?!]\s*\S")
+
+
+@lru_cache(maxsize=8192)
+def punkt_spans(piece: str) -> tuple[tuple[int, int], ...]:
+    """Punkt's sentence spans of one paragraph (quotes already straightened).
+
+    Cached, because the same passages are cited again and again, and skipped where Punkt
+    could not split at all: together they are most of the cost of citing a search hit.
+    """
+    if not _MAY_BREAK.search(piece):
+        return ((0, len(piece)),) if piece.strip() else ()
+    return tuple(_PUNKT.span_tokenize(piece))
 
 
 def trim(text: str, start: int, end: int) -> Span | None:
@@ -82,7 +97,7 @@ def paragraph_sentences(text: str, paragraph: Span) -> list[Span]:
     piece = paragraph.slice(text).translate(_QUOTES)
     offset = paragraph.start
     sentences: list[Span] = []
-    for start, end in _PUNKT.span_tokenize(piece):
+    for start, end in punkt_spans(piece):
         span = trim(text, offset + start, offset + end)
         if span is None:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.models import Span
-from retrieval.sentences import ABBREVIATIONS, paragraph_spans, split_sentences
+from retrieval.sentences import (
+    _PUNKT,
+    ABBREVIATIONS,
+    paragraph_spans,
+    punkt_spans,
+    split_sentences,
+    trim,
+)
 
 SEEDS = sorted((Path(__file__).parents[2] / "seeds").glob("*.txt"))
 
@@ -172,3 +180,14 @@ def test_sentences_cover_text(text: str) -> None:
     check_sentences(text, spans)
     for span in spans:
         assert "\n\n" not in span.slice(text).replace(" ", "")
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .?!\"'”)\n,é")), max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_punkt_shortcut_and_cache_change_nothing(piece: str) -> None:
+    """Skipping Punkt where it cannot split, and caching it, give Punkt's own sentences."""
+
+    def trimmed(spans: Iterable[tuple[int, int]]) -> list[Span | None]:
+        return [trim(piece, start, end) for start, end in spans]
+
+    assert trimmed(punkt_spans(piece)) == trimmed(_PUNKT.span_tokenize(piece))
