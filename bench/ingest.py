@@ -24,7 +24,8 @@ from pathlib import Path
 from bench.corpus import SOURCES, read_jsonl
 from bench.machine import CACHE, cpu_seconds, machine_report, markdown_table, need_eval
 
-BATCH = 2_000
+BATCH = 10_000
+"""Articles per ``ingest`` call: 10-25 MB, enough for the engine to use its worker processes."""
 NAIVE_MAX_MB = 20.0
 RESTART_QUERY = "interest rates bank"
 
