@@ -132,8 +132,8 @@ class Engine:
                 index = None
         index = index or Index.empty(self.params)
         if index.n_docs < stored:
-            texts = [text for _, text in self.store.passage_texts(index.n_docs)]
-            index = index.add(analyze(texts, self.analyzer, self.workers))
+            rows = [(title, text) for _, title, text in self.store.passage_texts(index.n_docs)]
+            index = index.add(analyze(rows, self.analyzer, self.workers))
             self._save(index)
         counts = self.store.passage_counts()
         owners = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
@@ -166,7 +166,7 @@ class Engine:
             fresh, duplicates = self._new_articles(report.articles)
             batch: list[NewArticle] = []
             tokens: list[list[str]] = []
-            texts = [article.text for article, _, _ in fresh]
+            texts = [(article.title, article.text) for article, _, _ in fresh]
             prepared = prepare(texts, self.analyzer, self.workers)
             for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
                 if not any(terms):

@@ -232,12 +232,13 @@ class Store:
             rows = self._db.execute("SELECT passages FROM articles ORDER BY seq").fetchall()
         return [r[0] for r in rows]
 
-    def passage_texts(self, start: int = 0, batch: int = 2000) -> Iterator[tuple[int, str]]:
-        """Yield ``(passage id, text)`` from ``start`` on, in id order, for rebuilding an index."""
+    def passage_texts(self, start: int = 0, batch: int = 2000) -> Iterator[tuple[int, str, str]]:
+        """Yield ``(passage id, article title, text)`` from ``start`` on, in id order."""
         while True:
             with self._lock:
                 rows = self._db.execute(
-                    "SELECT p.id, substr(a.text, p.start + 1, p.end - p.start) FROM passages p"
+                    "SELECT p.id, a.title, substr(a.text, p.start + 1, p.end - p.start)"
+                    " FROM passages p"
                     " JOIN articles a ON a.seq = p.article_seq WHERE p.id >= ?"
                     " ORDER BY p.id LIMIT ?",
                     (start, batch),

@@ -12,26 +12,45 @@ from retrieval.text import Analyzer
 SEED = (Path(__file__).resolve().parents[2] / "seeds").glob("*.txt")
 
 
+Pair = tuple[str, str]
+
+
 @pytest.fixture
-def texts() -> list[str]:
+def articles() -> list[Pair]:
     """The seed bodies plus variations, enough for several worker slices."""
     bodies = [path.read_text(encoding="utf-8").split("---\n", 2)[-1] for path in SEED]
-    return [f"{body}\n\nUpdate {i}: Kyiv said talks go on." for i in range(12) for body in bodies]
+    return [
+        (f"Talks, day {i}", f"{body}\n\nUpdate {i}: Kyiv said talks go on.")
+        for i in range(12)
+        for body in bodies
+    ]
 
 
-def test_parallel_prepare_equals_local(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_passage_carries_its_title_terms(articles: list[Pair]) -> None:
+    """Each passage is indexed with its article's title terms first, then its own."""
+    analyzer = Analyzer("english")
+    (title, text), (spans, terms) = articles[0], pipeline.prepare(articles[:1], analyzer, 1)[0]
+    assert len(spans) == len(terms) > 1
+    for span, passage_terms in zip(spans, terms, strict=True):
+        assert passage_terms == analyzer.terms(title) + analyzer.terms(span.slice(text))
+
+
+def test_parallel_prepare_equals_local(
+    articles: list[Pair], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Spread over two processes, prepare gives the same spans and terms, in order."""
     analyzer = Analyzer("english")
-    local = pipeline.prepare(texts, analyzer, workers=1)
+    local = pipeline.prepare(articles, analyzer, workers=1)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_CHARS", 1)
-    assert pipeline.prepare(texts, analyzer, workers=2) == local
-    assert local[0][1][0] == analyzer.terms(local[0][0][0].slice(texts[0]))
+    assert pipeline.prepare(articles, analyzer, workers=2) == local
 
 
-def test_parallel_analyze_equals_local(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_analyze_equals_local(
+    articles: list[Pair], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Re-analysing stored passages in worker processes matches analysing them here."""
     analyzer = Analyzer("english")
-    local = pipeline.analyze(texts, analyzer, workers=2)
+    local = pipeline.analyze(articles, analyzer, workers=2)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_CHARS", 1)
-    assert pipeline.analyze(texts, analyzer, workers=2) == local
-    assert local == [analyzer.terms(text) for text in texts]
+    assert pipeline.analyze(articles, analyzer, workers=2) == local
+    assert local == [analyzer.terms(title) + analyzer.terms(text) for title, text in articles]
