@@ -35,7 +35,7 @@ from retrieval.models import (
     SearchResult,
     Skipped,
 )
-from retrieval.pipeline import analyze, prepare
+from retrieval.pipeline import Pipeline
 from retrieval.store import NewArticle, Store, article_id, dedup_key
 from retrieval.text import Analyzer
 
@@ -85,7 +85,7 @@ class Engine:
         self.params = params
         self.max_query_chars = max_query_chars
         self.index_dir = index_dir
-        self.workers = workers
+        self.pipeline = Pipeline(analyzer, workers)
         self._write_lock = threading.Lock()
         self._snapshot = self._restore()
 
@@ -113,7 +113,8 @@ class Engine:
         )
 
     def close(self) -> None:
-        """Release the store."""
+        """Stop ingest worker processes and release the store."""
+        self.pipeline.close()
         self.store.close()
 
     # -- building ---------------------------------------------------------------------------
@@ -133,7 +134,7 @@ class Engine:
         index = index or Index.empty(self.params)
         if index.n_docs < stored:
             rows = [(title, text) for _, title, text in self.store.passage_texts(index.n_docs)]
-            index = index.add(analyze(rows, self.analyzer, self.workers))
+            index = index.add(self.pipeline.analyze(rows))
             self._save(index)
         counts = self.store.passage_counts()
         owners = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
@@ -167,7 +168,7 @@ class Engine:
             batch: list[NewArticle] = []
             tokens: list[list[str]] = []
             texts = [(article.title, article.text) for article, _, _ in fresh]
-            prepared = prepare(texts, self.analyzer, self.workers)
+            prepared = self.pipeline.prepare(texts)
             for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
                 if not any(terms):
                     where = article.url or article.id or article.title[:60]

@@ -75,40 +75,52 @@ def _analyze_part(passages: Sequence[tuple[str, str]], language: str) -> list[st
     return [" ".join(terms) for terms in analyze_texts(passages, _analyzer(language))]
 
 
-def prepare(
-    articles: Sequence[tuple[str, str]], analyzer: Analyzer, workers: int
-) -> list[Prepared]:
-    """``prepare_texts``, spread over ``workers`` processes when the batch is big enough."""
-    if not _worth_spreading(articles, workers):
-        return prepare_texts(articles, analyzer)
-    return [_unpack(item) for item in _spread(_prepare_part, articles, analyzer, workers)]
+class Pipeline:
+    """Chunks and analyzes batches, in worker processes when a batch is big enough.
 
+    The worker pool lives as long as the pipeline, so each worker's stem cache stays warm
+    from one batch to the next; forked workers even start with this process's cache.
+    """
 
-def analyze(
-    passages: Sequence[tuple[str, str]], analyzer: Analyzer, workers: int
-) -> list[list[str]]:
-    """``analyze_texts``, spread over ``workers`` processes when the batch is big enough."""
-    if not _worth_spreading(passages, workers):
-        return analyze_texts(passages, analyzer)
-    return [terms.split() for terms in _spread(_analyze_part, passages, analyzer, workers)]
+    def __init__(self, analyzer: Analyzer, workers: int) -> None:
+        self.analyzer = analyzer
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
 
+    def prepare(self, articles: Sequence[tuple[str, str]]) -> list[Prepared]:
+        """``prepare_texts``, spread over the workers when the batch is big enough."""
+        if not self._worth_spreading(articles):
+            return prepare_texts(articles, self.analyzer)
+        return [_unpack(item) for item in self._spread(_prepare_part, articles)]
 
-def _worth_spreading(items: Sequence[tuple[str, str]], workers: int) -> bool:
-    return workers >= 2 and sum(len(text) for _, text in items) >= PARALLEL_MIN_CHARS
+    def analyze(self, passages: Sequence[tuple[str, str]]) -> list[list[str]]:
+        """``analyze_texts``, spread over the workers when the batch is big enough."""
+        if not self._worth_spreading(passages):
+            return analyze_texts(passages, self.analyzer)
+        return [terms.split() for terms in self._spread(_analyze_part, passages)]
 
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
-def _spread(
-    part: Callable[[Sequence[tuple[str, str]], str], list[T]],
-    items: Sequence[tuple[str, str]],
-    analyzer: Analyzer,
-    workers: int,
-) -> list[T]:
-    """Run ``part`` on slices of ``items`` in worker processes; results in input order."""
-    size = max(1, len(items) // (workers * 8))
-    parts = [items[i : i + size] for i in range(0, len(items), size)]
-    languages = [analyzer.language] * len(parts)
-    # fork is cheap and safe while this is the only thread; with others running (the bot
-    # ingests from a worker thread) a forked child could inherit a held lock.
-    method = "fork" if threading.active_count() == 1 else "forkserver"
-    with ProcessPoolExecutor(workers, mp_context=get_context(method)) as pool:
-        return [item for result in pool.map(part, parts, languages) for item in result]
+    def _worth_spreading(self, items: Sequence[tuple[str, str]]) -> bool:
+        return self.workers >= 2 and sum(len(text) for _, text in items) >= PARALLEL_MIN_CHARS
+
+    def _spread(
+        self,
+        part: Callable[[Sequence[tuple[str, str]], str], list[T]],
+        items: Sequence[tuple[str, str]],
+    ) -> list[T]:
+        """Run ``part`` on slices of ``items`` in the worker processes; results in order."""
+        if self._pool is None:
+            _analyzers[self.analyzer.language] = self.analyzer  # inherited by forked workers
+            # fork is cheap and safe while this is the only thread; with others running (the
+            # bot ingests from a worker thread) a forked child could inherit a held lock.
+            method = "fork" if threading.active_count() == 1 else "forkserver"
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context(method))
+        size = max(1, len(items) // (self.workers * 8))
+        parts = [items[i : i + size] for i in range(0, len(items), size)]
+        languages = [self.analyzer.language] * len(parts)
+        return [item for result in self._pool.map(part, parts, languages) for item in result]

@@ -29,7 +29,10 @@ def articles() -> list[Pair]:
 def test_every_passage_carries_its_title_terms(articles: list[Pair]) -> None:
     """Each passage is indexed with its article's title terms first, then its own."""
     analyzer = Analyzer("english")
-    (title, text), (spans, terms) = articles[0], pipeline.prepare(articles[:1], analyzer, 1)[0]
+    (title, text), (spans, terms) = (
+        articles[0],
+        pipeline.Pipeline(analyzer, 1).prepare(articles[:1])[0],
+    )
     assert len(spans) == len(terms) > 1
     for span, passage_terms in zip(spans, terms, strict=True):
         assert passage_terms == analyzer.terms(title) + analyzer.terms(span.slice(text))
@@ -40,9 +43,12 @@ def test_parallel_prepare_equals_local(
 ) -> None:
     """Spread over two processes, prepare gives the same spans and terms, in order."""
     analyzer = Analyzer("english")
-    local = pipeline.prepare(articles, analyzer, workers=1)
+    local = pipeline.Pipeline(analyzer, workers=1).prepare(articles)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_CHARS", 1)
-    assert pipeline.prepare(articles, analyzer, workers=2) == local
+    spread = pipeline.Pipeline(analyzer, workers=2)
+    assert spread.prepare(articles) == local
+    assert spread.prepare(articles[3:]) == local[3:]  # the same warm workers, a second batch
+    spread.close()
 
 
 def test_parallel_analyze_equals_local(
@@ -50,7 +56,9 @@ def test_parallel_analyze_equals_local(
 ) -> None:
     """Re-analysing stored passages in worker processes matches analysing them here."""
     analyzer = Analyzer("english")
-    local = pipeline.analyze(articles, analyzer, workers=2)
+    local = pipeline.Pipeline(analyzer, workers=2).analyze(articles)
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_CHARS", 1)
-    assert pipeline.analyze(articles, analyzer, workers=2) == local
+    spread = pipeline.Pipeline(analyzer, workers=2)
+    assert spread.analyze(articles) == local
+    spread.close()
     assert local == [analyzer.terms(title) + analyzer.terms(text) for title, text in articles]
