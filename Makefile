@@ -25,9 +25,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Speed and quality figures for the README (needs ../shared/eval; about 45 minutes in all).
 bench: $(STAMP)
 	$(BIN)/python -m bench.search
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.bot
+	$(BIN)/python -m bench.quality
 
 # Installs without dev extras into a throwaway venv and checks the command starts.
 smoke:
