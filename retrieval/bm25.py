@@ -33,7 +33,7 @@ from retrieval.segments import (
     merge_segments,
     tf_part,
 )
-from retrieval.topk import QueryTerms, kth_score, search_segment, select_top_k
+from retrieval.topk import QueryTerms, kth_score, search_segment, select_top_k, warm_up
 
 Scorer = Literal["okapi", "lucene"]
 
@@ -100,6 +100,8 @@ class Index:
             doc_norms(segment.doc_len, params.k1, params.b, self._avgdl)
             for segment in self._segments
         )
+        for dtype in {segment.tfs.dtype for segment in self._segments}:
+            warm_up(dtype)
 
     # -- construction ----------------------------------------------------------------------
 
