@@ -23,6 +23,7 @@ from retrieval.errors import (
     EmptyQueryError,
     QueryTooLongError,
     StopwordsOnlyError,
+    StoreError,
 )
 from retrieval.highlight import excerpt
 from retrieval.models import (
@@ -141,8 +142,13 @@ class Engine:
         return _Snapshot(index, owners, len(counts))
 
     def _save(self, index: Index) -> None:
-        if self.index_dir is not None:
+        """Save the index; a failure only costs a rebuild of the tail at the next start."""
+        if self.index_dir is None:
+            return
+        try:
             index.save(self.index_dir)
+        except (OSError, StoreError) as error:
+            log.warning("could not save the index to %s: %s", self.index_dir, error)
 
     def save_index(self) -> None:
         """Write the current index beside the store so the next start need not rebuild it."""

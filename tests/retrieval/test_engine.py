@@ -296,3 +296,25 @@ def test_watch_hits_score_only_new_passages_above_the_threshold() -> None:
     loose = engine.watch_hits("grain Odesa", summary.first_passage, 0.01)
     assert [hit.article.title for hit in loose] == ["New", "Weak"]
     assert engine.watch_hits("grain Odesa", engine.stats().passages, 0.01) == []
+
+
+def test_index_save_failure_keeps_the_stored_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If the index cannot be saved, the batch stays stored and searchable; a reopen re-indexes."""
+    from retrieval.bm25 import Index
+
+    db = tmp_path / "b.sqlite3"
+    engine = Engine.open(db)
+
+    def full_disk(self: Index, directory: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Index, "save", full_disk)
+    summary = engine.ingest([article("Saved", "Tidal energy story.", url="https://x.test/t")])
+    assert len(summary.added) == 1
+    assert "could not save the index" in caplog.text
+    assert [h.article.title for h in engine.search("tidal").hits] == ["Saved"]
+    engine.close()
+    monkeypatch.undo()
+    assert [h.article.title for h in Engine.open(db).search("tidal").hits] == ["Saved"]
