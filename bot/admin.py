@@ -62,7 +62,8 @@ async def watch(update: Update, context: BriefContext) -> None:
     if len(existing) >= MAX_WATCHES and query not in {w.query for w in existing}:
         await send_answer(update, context, usage(TOO_MANY))
         return
-    saved, new = await asyncio.to_thread(store.add_watch, ids[0], ids[1], query)
+    topic = message.message_thread_id if message.is_topic_message else None
+    saved, new = await asyncio.to_thread(store.add_watch, ids[0], ids[1], query, topic)
     await send_answer(update, context, render_alerts.watch_saved(saved, new=new))
 
 

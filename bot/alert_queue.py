@@ -32,6 +32,7 @@ class Alert:
     excerpt: str
     highlights: tuple[Span, ...]
     found: float
+    thread_id: int | None = None
 
 
 def _article_json(article: ArticleInfo) -> str:
@@ -96,8 +97,9 @@ class AlertQueue:
         """The chat's alerts not sent yet, in the order they were found."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT watch_id, query, article, excerpt, highlights, found FROM bot_alerts "
-                "WHERE chat_id = ? AND sent IS NULL ORDER BY found, rowid",
+                "SELECT a.watch_id, a.query, a.article, a.excerpt, a.highlights, a.found,"
+                " w.thread_id FROM bot_alerts a LEFT JOIN bot_watches w ON w.id = a.watch_id"
+                " WHERE a.chat_id = ? AND a.sent IS NULL ORDER BY a.found, a.rowid",
                 (chat_id,),
             ).fetchall()
         return [
@@ -109,6 +111,7 @@ class AlertQueue:
                 str(r[3]),
                 tuple(Span(s, e) for s, e in json.loads(r[4])),
                 float(r[5]),
+                None if r[6] is None else int(r[6]),
             )
             for r in rows
         ]

@@ -89,11 +89,13 @@ async def send_pending(
     wait = cap_delay(sends, cap, now)
     if wait > 0:
         return wait
-    text, shown = render_alerts.alerts_message(pending)
-    ids = [alert.article.id for alert in pending[:shown]]
+    # One message per forum topic: the alerts of watches set in the first alert's topic.
+    topic = [alert for alert in pending if alert.thread_id == pending[0].thread_id]
+    text, shown = render_alerts.alerts_message(topic)
+    ids = [alert.article.id for alert in topic[:shown]]
     await asyncio.to_thread(store.alerts.claim, chat_id, ids, now)
     try:
-        await bot.send_message(chat_id, text)
+        await bot.send_message(chat_id, text, message_thread_id=pending[0].thread_id)
     except (Forbidden, BadRequest) as error:
         if isinstance(error, Forbidden) or any(g in error.message.lower() for g in GONE):
             log.info("chat %s cannot receive alerts (%s): dropping its watches", chat_id, error)

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS bot_watches (
     user_id INTEGER NOT NULL,
     query TEXT NOT NULL,
     created REAL NOT NULL,
+    thread_id INTEGER,
     UNIQUE (chat_id, query)
 );
 CREATE TABLE IF NOT EXISTS bot_alerts (
@@ -58,6 +59,7 @@ class Watch:
     chat_id: int
     user_id: int
     query: str
+    thread_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,33 +86,37 @@ class WatchStore:
 
     # -- watches ----------------------------------------------------------------------------
 
-    def add_watch(self, chat_id: int, user_id: int, query: str) -> tuple[Watch, bool]:
+    def add_watch(
+        self, chat_id: int, user_id: int, query: str, thread_id: int | None = None
+    ) -> tuple[Watch, bool]:
         """Save ``query`` for ``chat_id``; return the watch and whether it is new.
 
         Saving the same query twice in a chat returns the existing watch instead of a copy.
+        ``thread_id`` is the forum topic the watch was set in: its alerts go there.
         """
         with self._lock, self._db:
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO bot_watches (chat_id, user_id, query, created) "
-                "VALUES (?, ?, ?, ?)",
-                (chat_id, user_id, query, time.time()),
+                "INSERT OR IGNORE INTO bot_watches (chat_id, user_id, query, created, thread_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (chat_id, user_id, query, time.time(), thread_id),
             )
             row = self._db.execute(
-                "SELECT id, user_id FROM bot_watches WHERE chat_id = ? AND query = ?",
+                "SELECT id, user_id, thread_id FROM bot_watches WHERE chat_id = ? AND query = ?",
                 (chat_id, query),
             ).fetchone()
-        return Watch(int(row[0]), chat_id, int(row[1]), query), cursor.rowcount == 1
+        watch = Watch(int(row[0]), chat_id, int(row[1]), query, row[2])
+        return watch, cursor.rowcount == 1
 
     def watches(self, chat_id: int | None = None) -> list[Watch]:
         """The watches of ``chat_id`` (every chat's when None), oldest first."""
-        sql = "SELECT id, chat_id, user_id, query FROM bot_watches"
+        sql = "SELECT id, chat_id, user_id, query, thread_id FROM bot_watches"
         args: tuple[int, ...] = ()
         if chat_id is not None:
             sql += " WHERE chat_id = ?"
             args = (chat_id,)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY id", args).fetchall()
-        return [Watch(int(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows]
+        return [Watch(int(r[0]), int(r[1]), int(r[2]), str(r[3]), r[4]) for r in rows]
 
     def remove_watch(self, chat_id: int, watch_id: int) -> bool:
         """Delete watch ``watch_id`` if it belongs to ``chat_id``; pending alerts go with it."""

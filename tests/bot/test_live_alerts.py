@@ -224,3 +224,22 @@ async def test_send_jobs_on_the_running_queue_batch_within_the_window(
     ]
     assert len(alerts) == 1
     assert "2 new briefings" in alerts[0]
+
+
+async def test_alerts_go_to_the_forum_topic_the_watch_was_set_in(
+    watcher: Bot, updates: Updates, engine: Engine
+) -> None:
+    """A watch set in a forum topic alerts in that topic; one set elsewhere, in the main chat."""
+    group = -100123
+    await watcher.send(
+        updates.message("/watch grain", chat_id=group, chat_type="supergroup", thread_id=42)
+    )
+    await watcher.send(updates.message("/watch depot", chat_id=group, chat_type="supergroup"))
+    assert await after_ingest(watcher.app, ingest(engine, GRAIN, DRONES)) == [group]
+    assert await send_alerts(watcher.app, group) == 0.0  # the other topic's message is next
+    assert await send_alerts(watcher.app, group) is None
+    first, second = watcher.api.calls_to("sendMessage")[-2:]
+    assert first.params["message_thread_id"] == 42
+    assert "Grain corridor reopens" in first.params["text"]
+    assert "message_thread_id" not in second.params
+    assert "Drone strike on depot" in second.params["text"]
