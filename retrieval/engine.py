@@ -124,7 +124,11 @@ class Engine:
         """Load the saved index if it matches the store, then index any passages it lacks."""
         stored = self.store.count_passages()
         index: Index | None = None
-        if self.index_dir is not None and self.index_dir.exists():
+        language = self.store.setting("language")
+        if language not in (None, self.analyzer.language):
+            log.warning("rebuilding the index: its terms are %s, now %s", language,
+                        self.analyzer.language)  # fmt: skip
+        elif self.index_dir is not None and self.index_dir.exists():
             try:
                 index = Index.load(self.index_dir, self.params)
             except BriefbotError as error:
@@ -133,6 +137,7 @@ class Engine:
                 log.warning("rebuilding the index: it has more passages than the store")
                 index = None
         index = index or Index.empty(self.params)
+        self.store.set_setting("language", self.analyzer.language)
         if index.n_docs < stored:
             rows = [(title, text) for _, title, text in self.store.passage_texts(index.n_docs)]
             index = index.add(self.pipeline.analyze(rows))

@@ -113,6 +113,17 @@ class Store:
                 f"{self.path} has schema {row[0]}; this Briefbot reads {SCHEMA_VERSION}"
             )
 
+    def setting(self, key: str) -> str | None:
+        """A value the store keeps about itself (e.g. the language its index was built in)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Remember ``value`` under ``key`` in the store."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def close(self) -> None:
         """Close the connection; the store is unusable afterwards."""
         with self._lock:

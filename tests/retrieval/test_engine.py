@@ -318,3 +318,18 @@ def test_index_save_failure_keeps_the_stored_batch(
     engine.close()
     monkeypatch.undo()
     assert [h.article.title for h in Engine.open(db).search("tidal").hits] == ["Saved"]
+
+
+def test_changing_the_language_rebuilds_the_index(tmp_path: Path) -> None:
+    """A store reopened with another language is re-analysed, not searched with stale stems."""
+    db = tmp_path / "b.sqlite3"
+    english = Engine.open(db, language="english")
+    english.ingest(
+        [article("Zeitung", "Die Regierungen verhandelten lange.", url="https://x.test/z")]
+    )
+    english.close()
+    german = Engine.open(db, language="german")
+    assert german.analyzer.terms("Regierung") == german.analyzer.terms("Regierungen")
+    assert [h.article.title for h in german.search("Regierung").hits] == ["Zeitung"]
+    german.close()
+    assert Engine.open(db, language="english").search("Regierung").hits == ()
