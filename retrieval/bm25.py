@@ -33,7 +33,14 @@ from retrieval.segments import (
     merge_segments,
     tf_part,
 )
-from retrieval.topk import QueryTerms, kth_score, search_segment, select_top_k, warm_up
+from retrieval.topk import (
+    QueryTerms,
+    compact_lengths,
+    kth_score,
+    search_segment,
+    select_top_k,
+    warm_up,
+)
 
 Scorer = Literal["okapi", "lucene"]
 
@@ -70,7 +77,8 @@ class Index:
         "_bases",
         "_df",
         "_idf",
-        "_norms",
+        "_lengths",
+        "_norm_table",
         "_segments",
         "_terms",
         "_tokens",
@@ -96,12 +104,12 @@ class Index:
             df[segment.terms] += segment.document_frequencies()
         self._df = df
         self._idf = idf_table(params.scorer, params.epsilon, df, self.n_docs)
-        self._norms = tuple(
-            doc_norms(segment.doc_len, params.k1, params.b, self._avgdl)
-            for segment in self._segments
-        )
-        for dtype in {segment.tfs.dtype for segment in self._segments}:
-            warm_up(dtype)
+        # A norm depends only on the document length: one small table, looked up by length.
+        self._lengths = tuple(compact_lengths(segment.doc_len) for segment in self._segments)
+        longest = max((int(lengths.max(initial=0)) for lengths in self._lengths), default=0)
+        self._norm_table = doc_norms(np.arange(longest + 1), params.k1, params.b, self._avgdl)
+        for segment, lengths in zip(self._segments, self._lengths, strict=True):
+            warm_up(segment.tfs.dtype, lengths.dtype)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -149,7 +157,8 @@ class Index:
     def nbytes(self) -> int:
         """Approximate memory held by the arrays (the vocabulary dict is not counted)."""
         arrays = sum(segment.nbytes for segment in self._segments)
-        derived = sum(norm.nbytes for norm in self._norms) + self._df.nbytes + self._idf.nbytes
+        derived = sum(lengths.nbytes for lengths in self._lengths) + self._norm_table.nbytes
+        derived += self._df.nbytes + self._idf.nbytes
         return int(arrays + derived)
 
     def idf(self, term: str) -> float:
@@ -178,11 +187,14 @@ class Index:
         terms = self._query(query)
         k1 = self.params.k1
         for term_id, weight in zip(terms.ids.tolist(), terms.weights.tolist(), strict=True):
-            for segment, norms, base in zip(self._segments, self._norms, self._bases, strict=False):
+            for segment, lengths, base in zip(
+                self._segments, self._lengths, self._bases, strict=False
+            ):
                 slot = int(segment.slots(np.array([term_id], dtype=np.int64))[0])
                 if slot >= 0:
                     docs, tfs = segment.postings(slot)
-                    out[base + docs] += weight * tf_part(tfs, norms[docs], k1)
+                    norms = self._norm_table[lengths[docs]]
+                    out[base + docs] += weight * tf_part(tfs, norms, k1)
         return out
 
     def top_k(self, query: Sequence[str], k: int) -> tuple[Int64s, Floats]:
@@ -206,10 +218,10 @@ class Index:
             local, found = search_segment(
                 self._segments[i],
                 terms,
-                self._norms[i],
+                self._lengths[i],
+                self._norm_table,
                 k=k,
                 k1=self.params.k1,
-                avgdl=self._avgdl,
                 threshold=kth_score(scores, k),
             )
             ids, scores = select_top_k(
