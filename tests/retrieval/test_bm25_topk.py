@@ -1,4 +1,4 @@
-"""Pruned top-k against exhaustive scoring: same ids, same scores, same tie order."""
+"""Compiled top-k against exhaustive scoring: same ids, same scores, same tie order."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retrieval import topk
 from retrieval.bm25 import BM25Params, Index
 from retrieval.topk import select_top_k
 
@@ -120,3 +121,73 @@ def test_hypothesis_top_k_across_segments_equals_exhaustive(
         start = max(start, cut)
     index = index.add(corpus[start:])
     assert_same_top_k(index, query, k)
+
+
+WINDOW = topk._WINDOW
+
+
+@pytest.mark.parametrize(
+    "positions",
+    [
+        [WINDOW - 1, WINDOW, 2 * WINDOW - 1, 2 * WINDOW],
+        [0, WINDOW + 7, 2 * WINDOW + 1],
+        [2 * WINDOW + 3, 5, WINDOW - 2],
+    ],
+    ids=["window-edges", "one-per-window", "late-first"],
+)
+def test_equal_scores_across_window_boundaries_keep_the_lowest_ids(positions: list[int]) -> None:
+    """Identical best passages in different sweep windows rank by id, the rest follow."""
+    corpus = [["filler", f"f{i % 50}"] for i in range(2 * WINDOW + 10)]
+    for position in positions:
+        corpus[position] = ["x", "y"]
+    index = Index.build(corpus, LUCENE)
+    for k in (1, 2, len(positions), len(positions) + 3):
+        assert_same_top_k(index, ["x", "y", "filler"], k)
+    assert index.top_k(["x"], 2)[0].tolist() == sorted(positions)[:2]
+
+
+def test_k_larger_than_the_matches_returns_every_match() -> None:
+    """With k above the number of matching passages, all of them come back, ordered."""
+    corpus = [["a", "b"] if i % 997 == 0 else ["c"] for i in range(3 * WINDOW)]
+    index = Index.build(corpus, LUCENE)
+    ids, _ = index.top_k(["a"], 50)
+    assert ids.tolist() == list(range(0, 3 * WINDOW, 997))
+    assert_same_top_k(index, ["a", "c"], 3 * WINDOW + 5)
+
+
+def test_segments_built_at_different_average_lengths_rank_exactly() -> None:
+    """Segments of short, then long, then mixed passages still rank like exhaustive scoring."""
+    rng = np.random.default_rng(11)
+
+    def passages(n: int, low: int, high: int) -> list[list[str]]:
+        return [
+            [f"t{w}" for w in rng.integers(0, 60, int(rng.integers(low, high)))] for _ in range(n)
+        ]
+
+    index = Index.build(passages(6000, 1, 6), LUCENE).add(passages(900, 40, 90))
+    index = index.add(passages(300, 1, 120))
+    assert index.segment_count == 3
+    for query in (["t1"], ["t2", "t3", "t2"], ["t59", "t0", "t7", "t8"], ["t4", "zz"]):
+        for k in (1, 10, 100):
+            assert_same_top_k(index, query, k)
+
+
+@pytest.mark.parametrize(
+    ("length", "dtype"),
+    [(200, np.uint8), (300, np.uint16), (70_000, np.uint32)],
+    ids=["byte", "short", "int"],
+)
+def test_long_passages_use_wider_length_lookups(length: int, dtype: type) -> None:
+    """Lengths past a byte or a short widen the lookup type and scores stay exact."""
+    corpus = [["a"] * length, ["a", "b"], ["b"] * 3, ["a", "a", "c"]]
+    assert topk.compact_lengths(np.array([len(d) for d in corpus], np.int32)).dtype == dtype
+    index = Index.build(corpus, OKAPI)
+    for query in (["a"], ["a", "b", "c"]):
+        assert_same_top_k(index, query, 4)
+
+
+def test_building_an_index_compiles_the_sweep_for_its_dtypes() -> None:
+    """After build the kernel has machine code for the index's dtypes: no slow first query."""
+    Index.build([["a", "b"] * 150, ["a"]], LUCENE)  # tfs fit a byte, lengths need a short
+    compiled = [str(signature) for signature in topk._kernel.signatures]
+    assert any("Array(uint8" in found and "Array(uint16" in found for found in compiled)
