@@ -200,19 +200,16 @@ class Index:
     def top_k(self, query: Sequence[str], k: int) -> tuple[Int64s, Floats]:
         """The ``k`` best passages as (ids int64, scores float64), exact.
 
-        Ordered by ``(-score, id)``; a score ``<= 0`` is never returned. Queries whose
-        weights are all positive use pruned search; otherwise (okapi with a negative floor)
-        every posting is scored.
+        Ordered by ``(-score, id)``; a score ``<= 0`` is never returned. Every posting of
+        the query is scored (see :mod:`retrieval.topk`), so negative okapi weights need no
+        special path.
         """
         terms = self._query(query)
         if k <= 0 or terms.ids.shape[0] == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        if (terms.weights < 0).any():
-            everything = self.scores(query)
-            return select_top_k(np.arange(self.n_docs, dtype=np.int64), everything, k)
         ids = np.zeros(0, dtype=np.int64)
         scores = np.zeros(0, dtype=np.float64)
-        # Largest segment first: it sets a high threshold that prunes the small ones.
+        # Largest segment first: its k-th score keeps most of the small ones' out of the heap.
         order = sorted(range(len(self._segments)), key=lambda i: -self._segments[i].n_docs)
         for i in order:
             local, found = search_segment(

@@ -7,8 +7,10 @@ new arrays, so a reader holding an older snapshot keeps a consistent view.
 
 Besides postings, each segment stores one number per term: the largest tf part
 ``tf*(k1+1)/(tf+norm)`` over the term's postings, measured at the average document
-length the segment was built with. Pruned search needs such upper bounds; see
-:func:`bound_factor` for why they stay valid when the average later changes.
+length the segment was built with, an upper bound for pruned search; see
+:func:`bound_factor` for why it stays valid when the average later changes. The
+current top-k sweep (:mod:`retrieval.topk`) scores every query posting and does not
+read it; it stays in the saved format so indexes on disk keep loading.
 """
 
 from __future__ import annotations
