@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-
-# The suite runs in importlib mode, which puts no test folder on sys.path; the bot tests share
-# their fakes as plain modules of this folder.
-sys.path.insert(0, str(Path(__file__).parent))
-
 from bot_harness import ARTICLES, Bot, start_bot
 from telegram_fakes import TOKEN, FakeBotApi, Updates
 

@@ -8,16 +8,9 @@ from dataclasses import replace
 
 import pytest
 from bot_harness import Bot
+from feed_server import FeedServer, feed_server
 from html_check import html_problems
-from live_harness import (
-    PROXY_VARIABLES,
-    Clock,
-    FeedServer,
-    feed_server,
-    live,
-    live_bot,
-    wait_until,
-)
+from live_harness import PROXY_VARIABLES, Clock, live, live_bot, wait_until
 from telegram_fakes import FakeBotApi, Updates
 
 from bot.app import post_init

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
+from feed_server import MODIFIED, FeedServer, etag_of, feed_server, rss
 
 from retrieval import Engine
 from retrieval.errors import SourceError
@@ -27,83 +23,8 @@ from retrieval.sources import (
 )
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY")
-MODIFIED = formatdate(1_700_000_000, usegmt=True)
 TIMEOUT = 0.5
 MAX_BYTES = 20_000
-
-
-def _rss(entries: list[tuple[str, str, str]]) -> bytes:
-    items = "".join(
-        f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
-        f"<description>{escape(text)}</description></item>"
-        for title, link, text in entries
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-        f"<title>Test wire</title>{items}</channel></rss>"
-    ).encode()
-
-
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:12] + '"'
-
-
-class FeedServer(ThreadingHTTPServer):
-    """A feed whose entries tests change between polls, and which fails on demand."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _FeedHandler)
-        self.entries: list[tuple[str, str, str]] = []
-        self.mode = "ok"
-        self.requests: list[dict[str, str]] = []
-        self.answers: list[int] = []
-        self.release = threading.Event()
-
-    def url(self, path: str = "/feed") -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-
-class _FeedHandler(BaseHTTPRequestHandler):
-    server: FeedServer
-
-    def do_GET(self) -> None:
-        self.server.requests.append(dict(self.headers))
-        mode = "ok" if self.path.startswith("/good") else self.server.mode
-        if mode == "slow":
-            self.server.release.wait(TIMEOUT * 4)
-            return self._send(200, _rss([]))
-        if mode == "500":
-            return self._send(500, b"boom", "text/plain")
-        if mode == "html":
-            return self._send(200, b"<!DOCTYPE html><html><body>Hi</body></html>", "text/html")
-        if mode == "big":
-            return self._send(200, b"<rss>" + b" " * (MAX_BYTES * 2))
-        if mode == "malformed":
-            return self._send(200, b'<?xml version="1.0"?><notafeed><x>')
-        body = _rss(self.server.entries)
-        etag = _etag(body)
-        if self.headers.get("If-None-Match") == etag:
-            return self._send(304, b"", None, ETag=etag)
-        return self._send(200, body, ETag=etag, **{"Last-Modified": MODIFIED})
-
-    def _send(
-        self, status: int, body: bytes, kind: str | None = "application/rss+xml", **headers: str
-    ) -> None:
-        self.server.answers.append(status)
-        self.send_response(status)
-        if kind:
-            self.send_header("Content-Type", kind)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep test output clean."""
 
 
 class FakeClock:
@@ -121,18 +42,18 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
     """A feed server on loopback for one test."""
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    httpd = FeedServer()
-    httpd.entries = [
-        ("Grain corridor reopens", "https://wire.example/grain", "Ships carrying grain left."),
-        ("Drone strike on depot", "https://wire.example/depot", "A fuel depot burned overnight."),
-    ]
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield httpd
-    httpd.release.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(5)
+    with feed_server() as httpd:
+        httpd.slow_seconds = TIMEOUT * 4
+        httpd.big_bytes = MAX_BYTES * 2
+        httpd.entries = [
+            ("Grain corridor reopens", "https://wire.example/grain", "Ships carrying grain left."),
+            (
+                "Drone strike on depot",
+                "https://wire.example/depot",
+                "A fuel depot burned overnight.",
+            ),
+        ]
+        yield httpd
 
 
 @pytest.fixture
@@ -180,7 +101,7 @@ def test_unchanged_feed_costs_one_304(server: FeedServer, tracker: SourceTracker
     again = tracker.poll(server.url(), every=60)
     assert (again.not_modified, again.summary, again.error) == (True, None, None)
     assert server.answers == [200, 304]
-    assert server.requests[1]["If-None-Match"] == _etag(_rss(server.entries))
+    assert server.requests[1]["If-None-Match"] == etag_of(rss(server.entries))
     assert server.requests[1]["If-Modified-Since"] == MODIFIED
     assert "If-None-Match" not in server.requests[0]
     assert tracker.engine.count_articles() == before == 2
@@ -288,7 +209,7 @@ def test_same_article_from_a_file_and_a_feed_is_stored_once(
     server: FeedServer, tracker: SourceTracker, tmp_path: Path
 ) -> None:
     """An entry already ingested from a saved feed file is a duplicate when the feed serves it."""
-    (tmp_path / "saved.xml").write_bytes(_rss(server.entries[:1]))
+    (tmp_path / "saved.xml").write_bytes(rss(server.entries[:1]))
     from_file = tracker.poll(str(tmp_path))
     assert from_file.summary is not None
     assert len(from_file.summary.added) == 1
