@@ -132,12 +132,9 @@ class Index:
         terms, flat, lengths = encode(token_lists, self._terms)
         if lengths.shape[0] == 0:
             return self
-        n_docs = self.n_docs + lengths.shape[0]
-        avgdl = (self._tokens + int(flat.shape[0])) / n_docs
-        k1, b = self.params.k1, self.params.b
-        segments = [*self._segments, build_segment(flat, lengths, k1=k1, b=b, avgdl=avgdl)]
+        segments = [*self._segments, build_segment(flat, lengths)]
         while len(segments) >= 2 and segments[-2].n_docs < MERGE_RATIO * segments[-1].n_docs:
-            merged = merge_segments(segments[-2:], avgdl=avgdl)
+            merged = merge_segments(segments[-2:])
             segments[-2:] = [merged]
         return Index(self.params, terms, segments)
 

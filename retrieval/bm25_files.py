@@ -3,7 +3,7 @@
 Layout of an index directory::
 
     manifest.json          params, vocabulary, and the segments in order (by name)
-    seg-0123456789abcdef/  doc_len.npy terms.npy offsets.npy docs.npy tfs.npy max_tf_part.npy
+    seg-0123456789abcdef/  doc_len.npy terms.npy offsets.npy docs.npy tfs.npy
 
 Segments never change and their names are given at birth, so a save writes only the
 segment folders not already on disk (a live bot adding a small batch writes a small
@@ -41,14 +41,13 @@ MANIFEST = "manifest.json"
 SEGMENT_NAME = re.compile(r"seg-[0-9a-f]{16}")
 _VERSION_1_FILE = re.compile(r"seg[0-9]+_[a-z_]+\.npy")  # flat layout, removed on first save
 _TEMPORARY = ".tmp-"
-_FIELDS = ("doc_len", "terms", "offsets", "docs", "tfs", "max_tf_part")
+_FIELDS = ("doc_len", "terms", "offsets", "docs", "tfs")
 _DTYPES = {
     "doc_len": ("int32",),
     "terms": ("int32",),
     "offsets": ("int64",),
     "docs": ("int32",),
     "tfs": ("uint8", "uint16", "uint32", "uint64"),
-    "max_tf_part": ("float64",),
 }
 
 
@@ -101,7 +100,6 @@ def _describe(segment: Segment) -> dict[str, Any]:
         "n_docs": segment.n_docs,
         "postings": int(segment.docs.shape[0]),
         "terms": int(segment.terms.shape[0]),
-        "built_avgdl": segment.built_avgdl,
     }
 
 
@@ -214,7 +212,6 @@ def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:
     consistent = (
         arrays["doc_len"].shape[0] == int(described["n_docs"])
         and arrays["terms"].shape[0] == n_terms
-        and arrays["max_tf_part"].shape[0] == n_terms
         and offsets.shape[0] == n_terms + 1
         and arrays["docs"].shape[0] == n_postings
         and arrays["tfs"].shape[0] == n_postings
@@ -229,7 +226,7 @@ def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:
     )
     if not consistent:
         raise StoreError(f"segment {folder.name} of the search index does not match its manifest")
-    return Segment(built_avgdl=float(described["built_avgdl"]), name=folder.name, **arrays)
+    return Segment(name=folder.name, **arrays)
 
 
 def _docs_ascending(docs: np.ndarray, offsets: np.ndarray) -> bool:

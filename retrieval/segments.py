@@ -5,12 +5,9 @@ contains, the ascending local doc ids and the term frequencies. Segments never
 change after they are built; live updates add new segments and merge old ones into
 new arrays, so a reader holding an older snapshot keeps a consistent view.
 
-Besides postings, each segment stores one number per term: the largest tf part
-``tf*(k1+1)/(tf+norm)`` over the term's postings, measured at the average document
-length the segment was built with, an upper bound for pruned search; see
-:func:`bound_factor` for why it stays valid when the average later changes. The
-current top-k sweep (:mod:`retrieval.topk`) scores every query posting and does not
-read it; it stays in the saved format so indexes on disk keep loading.
+Segments hold no scores: BM25 depends on the whole index's document count and average
+length, which every update changes, so scores are computed at query time from tf and
+document length (see :mod:`retrieval.topk`).
 """
 
 from __future__ import annotations
@@ -41,8 +38,6 @@ class Segment:
     offsets: Int64s
     docs: Int32s
     tfs: Counts
-    max_tf_part: Floats
-    built_avgdl: float
     # A segment never changes, so a name given at birth identifies its contents for good:
     # saving writes each name once and later saves skip it (see retrieval.bm25_files).
     name: str = field(default_factory=new_segment_name, compare=False)
@@ -55,7 +50,7 @@ class Segment:
     @property
     def nbytes(self) -> int:
         """Bytes held by this segment's arrays."""
-        arrays = (self.doc_len, self.terms, self.offsets, self.docs, self.tfs, self.max_tf_part)
+        arrays = (self.doc_len, self.terms, self.offsets, self.docs, self.tfs)
         return sum(int(a.nbytes) for a in arrays)
 
     def postings(self, slot: int) -> tuple[Int32s, Counts]:
@@ -92,19 +87,6 @@ def tf_part(tfs: Counts, norms: Floats, k1: float) -> Floats:
     return tf * (k1 + 1) / (tf + norms)
 
 
-def bound_factor(built_avgdl: float, avgdl: float) -> float:
-    """How much a segment's stored upper bounds must grow to stay valid at ``avgdl``.
-
-    ``norm = k1(1-b) + k1*b*dl/avgdl``. When the average grows from ``A0`` to ``A``, every
-    norm shrinks by at most the ratio ``A0/A``, so ``tf/(tf+r*norm) <= tf/(r*tf+r*norm)``
-    bounds the new tf part by the old one divided by ``r``. A smaller average only raises
-    norms, which lowers tf parts, so the old bound still holds as is.
-    """
-    if built_avgdl <= 0 or avgdl <= built_avgdl:
-        return 1.0
-    return avgdl / built_avgdl
-
-
 def _smallest_count_dtype(max_tf: int) -> type[np.unsignedinteger]:
     """Store term frequencies in one byte when they fit: most postings have tf 1 or 2."""
     for dtype in (np.uint8, np.uint16, np.uint32):
@@ -118,9 +100,7 @@ def _smallest_count_dtype(max_tf: int) -> type[np.unsignedinteger]:
 BLOCK_DOCS = 1 << 16
 
 
-def build_segment(
-    flat_terms: Int32s, doc_len: Int32s, *, k1: float, b: float, avgdl: float
-) -> Segment:
+def build_segment(flat_terms: Int32s, doc_len: Int32s) -> Segment:
     """Build a segment from each document's term ids laid end to end.
 
     Blocks of documents are sorted on ``term << 32 | doc`` (grouping postings by term with
@@ -138,26 +118,21 @@ def build_segment(
         keys <<= 32
         keys |= np.repeat(np.arange(last - first, dtype=np.int64), lengths)
         keys.sort()
-        blocks.append(_from_sorted_keys(keys, lengths, k1=k1, b=b, avgdl=avgdl))
-    return blocks[0] if len(blocks) == 1 else merge_segments(blocks, avgdl=avgdl)
+        blocks.append(_from_sorted_keys(keys, lengths))
+    return blocks[0] if len(blocks) == 1 else merge_segments(blocks)
 
 
-def merge_segments(parts: list[Segment], *, avgdl: float) -> Segment:
+def merge_segments(parts: list[Segment]) -> Segment:
     """One segment holding ``parts`` in order; local doc ids are shifted to stay contiguous.
 
     A counting merge, linear in postings: each term's postings are the parts' postings for
     that term laid one after another, and parts are in doc order, so docs stay ascending.
-    Bounds are the parts' bounds lifted to ``avgdl`` (exact when every part was built
-    at ``avgdl``, as in :func:`build_segment`; slightly loose otherwise, never too low).
     """
     terms = np.unique(np.concatenate([part.terms for part in parts]))
     slots = [np.searchsorted(terms, part.terms) for part in parts]
     df = np.zeros(terms.shape[0], dtype=np.int64)
-    bound = np.zeros(terms.shape[0], dtype=np.float64)
     for part, slot in zip(parts, slots, strict=True):
         df[slot] += part.document_frequencies()
-        lifted = part.max_tf_part * bound_factor(part.built_avgdl, avgdl)
-        bound[slot] = np.maximum(bound[slot], lifted)
     offsets = np.zeros(terms.shape[0] + 1, dtype=np.int64)
     np.cumsum(df, out=offsets[1:])
     docs = np.empty(int(offsets[-1]), dtype=np.int32)
@@ -181,15 +156,11 @@ def merge_segments(parts: list[Segment], *, avgdl: float) -> Segment:
         offsets=offsets,
         docs=docs,
         tfs=tfs,
-        max_tf_part=bound,
-        built_avgdl=float(avgdl),
     )
 
 
-def _from_sorted_keys(
-    keys: Int64s, doc_len: Int32s, *, k1: float, b: float, avgdl: float
-) -> Segment:
-    """Turn sorted ``term << 32 | doc`` keys (one per token) into postings and bounds."""
+def _from_sorted_keys(keys: Int64s, doc_len: Int32s) -> Segment:
+    """Turn sorted ``term << 32 | doc`` keys (one per token) into postings."""
     if keys.shape[0] == 0:
         return Segment(
             doc_len=doc_len,
@@ -197,8 +168,6 @@ def _from_sorted_keys(
             offsets=np.zeros(1, dtype=np.int64),
             docs=np.zeros(0, dtype=np.int32),
             tfs=np.zeros(0, dtype=np.uint8),
-            max_tf_part=np.zeros(0, dtype=np.float64),
-            built_avgdl=float(avgdl),
         )
     new_run = np.empty(keys.shape[0], dtype=bool)
     new_run[0] = True
@@ -218,14 +187,4 @@ def _from_sorted_keys(
     terms = term_of[firsts]
     offsets = np.append(firsts, term_of.shape[0]).astype(np.int64)
     tfs = tf_counts.astype(_smallest_count_dtype(int(tf_counts.max())))
-    norms = doc_norms(doc_len, k1, b, avgdl)
-    max_tf_part = np.maximum.reduceat(tf_part(tfs, norms[docs], k1), firsts)
-    return Segment(
-        doc_len=doc_len,
-        terms=terms,
-        offsets=offsets,
-        docs=docs,
-        tfs=tfs,
-        max_tf_part=max_tf_part,
-        built_avgdl=float(avgdl),
-    )
+    return Segment(doc_len=doc_len, terms=terms, offsets=offsets, docs=docs, tfs=tfs)
