@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -158,6 +159,7 @@ class FakeTelegram:
         self.ready = asyncio.Event()
         self.drained = asyncio.Event()
         self.asking = False
+        self.idle: collections.deque[int] | None = None  # paced mode: chats free to ask
         self.methods: dict[str, int] = {}
         self.reset()
 
@@ -204,7 +206,9 @@ class FakeTelegram:
         else:
             self.answers.append((now, now - self.handed[update_id]))
             self.with_results += "reply_markup" in params
-            if self.asking:
+            if self.idle is not None:
+                self.idle.append(chat_id)
+            elif self.asking:
                 self.ask(chat_id)
         chat = {"id": chat_id, "type": "private", "first_name": "Reader"}
         n = next(self.count)
@@ -301,6 +305,51 @@ async def phase(api: FakeTelegram, bot_pid: int, log: Path, chats: int, seconds:
     )
 
 
+async def paced(
+    api: FakeTelegram, bot_pid: int, log: Path, chats: int, seconds: float, rate: float
+) -> Phase:
+    """Offer ``rate`` questions/s spread over ``chats`` chats, like people who ask and read.
+
+    A chat asks again only once its previous question is answered; when every chat is still
+    waiting, the question is not asked (``asked`` then falls short of ``rate * seconds``).
+    Unlike the closed loop, latency here is not ``chats / throughput`` by construction.
+    """
+    _, log_at = handler_times(log, 0)
+    api.reset()
+    api.idle = collections.deque(range(FIRST_CHAT, FIRST_CHAT + chats))
+    bot_cpu, bench_cpu = proc_cpu(bot_pid), time.process_time()
+    start = next_at = time.perf_counter()
+    end = start + seconds
+    while next_at < end:
+        await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        if api.idle:
+            api.ask(api.idle.popleft())
+        next_at += 1.0 / rate
+    bot_cpu, bench_cpu = proc_cpu(bot_pid) - bot_cpu, time.process_time() - bench_cpu
+    if api.open:
+        api.drained.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(api.drained.wait(), DRAIN_SECONDS)
+    lost = len(api.open)
+    api.open.clear()
+    api.idle = None
+    await asyncio.sleep(0.5)
+    handler_ms, _ = handler_times(log, log_at)
+    return Phase(
+        chats=chats,
+        seconds=end - start,
+        asked=api.asked,
+        answered_in_window=sum(1 for at, _ in api.answers if at <= end),
+        latencies=tuple(latency for _, latency in api.answers),
+        with_results=api.with_results,
+        lost=lost,
+        stray=api.stray,
+        bot_cpu=bot_cpu,
+        bench_cpu=bench_cpu,
+        handler_ms=handler_ms,
+    )
+
+
 def start_bot(store: Path, port: int, log: Path, profile: Path | None) -> subprocess.Popen[bytes]:
     """Start ``briefbot run`` on ``store`` against the fake API; its log goes to ``log``.
 
@@ -381,6 +430,10 @@ async def run(args: argparse.Namespace) -> None:
         await phase(api, bot.pid, log, args.chats, args.warmup)  # warm caches; not reported
         floor = await phase(api, bot.pid, log, 1, args.floor_seconds)
         loaded = await phase(api, bot.pid, log, args.chats, args.seconds)
+        offered = [
+            (rate, await paced(api, bot.pid, log, args.chats, args.paced_seconds, rate))
+            for rate in args.rates
+        ]
     finally:
         bot.send_signal(signal.SIGTERM)
         try:
@@ -393,9 +446,20 @@ async def run(args: argparse.Namespace) -> None:
     headers = ("run", "chats", "window s", "answered", "answered/s", "p50 ms", "p95 ms",
                "p99 ms", "max ms", "lost", "handler p50 / p99 ms", "bot CPU ms/answer",
                "bot cores busy", "fake API CPU ms/answer", "with results")  # fmt: skip
-    rows = [row("latency floor", floor), row(f"{args.chats} concurrent chats", loaded)]
+    rows = [row("latency floor", floor), row(f"{args.chats} chats, closed loop", loaded)]
+    rows += [
+        row(f"{args.chats} chats offering {rate:g}/s ({p.asked / p.seconds:.0f}/s asked)", p)
+        for rate, p in offered
+    ]
     print(markdown_table(headers, rows))
-    print(f"\nTargets at {args.chats} chats ({TARGETS}): {verdict(loaded)}.\n")
+    print(f"\nTargets at {args.chats} chats ({TARGETS}), closed loop: {verdict(loaded)}.")
+    for rate, p in offered:
+        print(f"Offering {rate:g}/s: {verdict(p)}.")
+    print(
+        "\nClosed loop: each chat asks again the moment it is answered, so latency is "
+        "chats / throughput by construction and the row measures capacity. Offered rows: "
+        "questions arrive at a fixed rate, a chat asking again only once answered.\n"
+    )
     calls = ", ".join(f"{name} {n:,}" for name, n in sorted(api.methods.items()))
     print(
         f"Store: {held:,} passages ({store.name}); bot ready {ready:.1f} s after start; "
@@ -420,11 +484,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--floor-seconds", type=float, default=10.0, help="1-chat window")
     parser.add_argument("--warmup", type=float, default=3.0, help="unreported warm-up seconds")
     parser.add_argument("--passages", type=int, default=100_000, help="store size")
+    parser.add_argument(
+        "--rates",
+        type=lambda v: [float(x) for x in v.split(",")],
+        default=[100.0, 200.0],
+        help="offered questions/s for the paced runs (default 100,200)",
+    )
+    parser.add_argument("--paced-seconds", type=float, default=15.0, help="paced window length")
     parser.add_argument("--profile", type=Path, help="run the bot under cProfile into this file")
     parser.add_argument("--quick", action="store_true", help="smoke run: 10k passages, 5 s")
     args = parser.parse_args(argv)
     if args.quick:
         args.passages, args.seconds, args.floor_seconds, args.warmup = 10_000, 5.0, 3.0, 1.0
+        args.paced_seconds = 5.0
     asyncio.run(run(args))
 
 
