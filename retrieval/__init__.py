@@ -11,7 +11,7 @@ A pure, synchronous library: no Telegram, no event loop, no config files. Five l
 """
 
 from retrieval.bm25 import BM25Params, Index
-from retrieval.engine import MAX_QUERY_CHARS, Engine, EngineStats
+from retrieval.engine import MAX_QUERY_CHARS, Engine
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
@@ -32,6 +32,7 @@ from retrieval.loaders import (
 from retrieval.models import (
     Article,
     ArticleInfo,
+    EngineStats,
     Hit,
     IngestSummary,
     LoadReport,

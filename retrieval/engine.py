@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +25,10 @@ from retrieval.errors import (
     StopwordsOnlyError,
     StoreError,
 )
-from retrieval.highlight import excerpt
 from retrieval.models import (
     Article,
     ArticleInfo,
+    EngineStats,
     Hit,
     IngestSummary,
     LoadReport,
@@ -37,7 +37,8 @@ from retrieval.models import (
     Skipped,
 )
 from retrieval.pipeline import Pipeline
-from retrieval.store import NewArticle, Store, article_id, dedup_key
+from retrieval.ranking import cite, diversify
+from retrieval.store import NewArticle, Store
 from retrieval.text import Analyzer
 
 log = logging.getLogger(__name__)
@@ -46,17 +47,6 @@ MAX_QUERY_CHARS = 500
 """Longer messages are not questions; searching them would be slow and useless."""
 
 WORD = re.compile(r"[^\W_]")
-
-
-@dataclass(frozen=True, slots=True)
-class EngineStats:
-    """Sizes an operator wants to see."""
-
-    articles: int
-    passages: int
-    vocabulary: int
-    store_bytes: int
-    index_bytes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +165,7 @@ class Engine:
         report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
         skipped = list(report.skipped)
         with self._write_lock:
-            fresh, duplicates = self._new_articles(report.articles)
+            fresh, duplicates = self.store.unseen(report.articles)
             batch: list[NewArticle] = []
             tokens: list[list[str]] = []
             texts = [(article.title, article.text) for article, _, _ in fresh]
@@ -199,22 +189,6 @@ class Engine:
         return IngestSummary(
             tuple(added), duplicates, tuple(skipped), len(tokens), old.index.n_docs
         )
-
-    def _new_articles(
-        self, articles: Sequence[Article]
-    ) -> tuple[list[tuple[Article, str, str]], int]:
-        """Drop articles already stored or repeated within the batch; count them."""
-        keyed = [(a, dedup_key(a)) for a in articles]
-        known = self.store.existing_keys([k for _, k in keyed] + [a.id for a in articles if a.id])
-        fresh, duplicates = [], 0
-        for article, key in keyed:
-            id_ = article_id(article, key)
-            if key in known or id_ in known:
-                duplicates += 1
-                continue
-            known.update((key, id_))
-            fresh.append((article, key, id_))
-        return fresh, duplicates
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -242,38 +216,12 @@ class Engine:
         started = time.perf_counter()
         terms = self.query_terms(query)
         snapshot = self._snapshot
-        ranked = _diversify(snapshot, terms, k)
+        ranked = diversify(snapshot.index, snapshot.owners, terms, k)
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
-        hits = self._cite(snapshot, terms, page, offset + 1)
+        hits = cite(self.store, self.analyzer, snapshot.index, terms, page, offset + 1)
         seconds = time.perf_counter() - started
         return SearchResult(query, tuple(hits), len(ranked), offset, tuple(terms), seconds)
-
-    def _cite(
-        self, snapshot: _Snapshot, terms: Sequence[str], ranked: Sequence[tuple[int, float]],
-        first_rank: int,
-    ) -> list[Hit]:  # fmt: skip
-        """Turn ranked passage ids into hits with their best sentence and highlights."""
-        passages = self.store.passages([pid for pid, _ in ranked])
-        articles = self.store.articles(list({p.article_id for p in passages}))
-        weights = {term: snapshot.index.idf(term) for term in set(terms)}
-        hits = []
-        for rank, (passage, (_, score)) in enumerate(
-            zip(passages, ranked, strict=True), first_rank
-        ):
-            span, highlights = excerpt(passage.text, weights, self.analyzer, weights)
-            hits.append(
-                Hit(
-                    rank=rank,
-                    score=score,
-                    article=articles[passage.article_id],
-                    passage=passage,
-                    excerpt=span.slice(passage.text),
-                    excerpt_span=span,
-                    highlights=highlights,
-                )
-            )
-        return hits
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
         """Passages with id >= ``since`` that match a saved query well enough to alert on.
@@ -297,7 +245,7 @@ class Engine:
         for local in order.tolist():
             owner = int(snapshot.owners[since + local])
             best.setdefault(owner, (since + local, float(scores[local])))
-        return self._cite(snapshot, terms, list(best.values()), 1)
+        return cite(self.store, self.analyzer, index, terms, list(best.values()), 1)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""
@@ -335,29 +283,3 @@ class Engine:
             store_bytes=self.store.size_bytes(),
             index_bytes=snapshot.index.nbytes,
         )
-
-
-def _diversify(snapshot: _Snapshot, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
-    """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
-
-    If the best ``m`` passages already span ``k`` articles, those articles' best passages are
-    the answer (any other article scores lower everywhere). Otherwise ``m`` grows until it
-    covers every matching passage, so a one-article collection still shows all its matches.
-    """
-    if k <= 0:
-        return []
-    m = k
-    while True:
-        ids, scores = snapshot.index.top_k(terms, m)
-        owners = snapshot.owners[ids]
-        if len(np.unique(owners)) >= k or len(ids) < m:
-            break
-        m *= 4
-    # Rank of each passage within its own article: 0 for the best, 1 for the second, ...
-    seen: dict[int, int] = {}
-    rounds = []
-    for owner in owners.tolist():
-        rounds.append(seen.get(owner, 0))
-        seen[owner] = rounds[-1] + 1
-    order = sorted(range(len(ids)), key=lambda i: (rounds[i], i))[:k]
-    return [(int(ids[i]), float(scores[i])) for i in order]

@@ -131,3 +131,14 @@ class SearchResult:
     offset: int = 0
     terms: tuple[str, ...] = ()
     seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStats:
+    """Sizes an operator wants to see."""
+
+    articles: int
+    passages: int
+    vocabulary: int
+    store_bytes: int
+    index_bytes: int

@@ -142,6 +142,23 @@ class Store:
                     found.update((key, id_))
         return found & set(wanted)
 
+    def unseen(self, articles: Sequence[Article]) -> tuple[list[tuple[Article, str, str]], int]:
+        """``(article, dedup key, id)`` of each article not stored yet, and how many were.
+
+        An article repeated within ``articles`` counts as already stored after its first copy.
+        """
+        keyed = [(a, dedup_key(a)) for a in articles]
+        known = self.existing_keys([k for _, k in keyed] + [a.id for a in articles if a.id])
+        fresh, duplicates = [], 0
+        for article, key in keyed:
+            id_ = article_id(article, key)
+            if key in known or id_ in known:
+                duplicates += 1
+                continue
+            known.update((key, id_))
+            fresh.append((article, key, id_))
+        return fresh, duplicates
+
     def add(self, batch: Sequence[NewArticle]) -> list[ArticleInfo]:
         """Store a batch in one transaction: all of it, or (on any error) none of it."""
         added_at = datetime.now(UTC).isoformat()

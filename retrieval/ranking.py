@@ -1,0 +1,82 @@
+"""From index scores to what a reader sees: one passage per article first, then citations.
+
+Both steps sit between the index (exact scores, ``retrieval.bm25``) and the reply: ranking
+by article so one long article cannot fill a page, and citing each hit with its best sentence
+and highlighted words, so every excerpt is a verbatim, checkable slice of a stored passage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.bm25 import Index
+from retrieval.highlight import excerpt
+from retrieval.models import Hit
+from retrieval.store import Store
+from retrieval.text import Analyzer
+
+
+def diversify(
+    index: Index, owners: npt.NDArray[np.int32], terms: Sequence[str], k: int
+) -> list[tuple[int, float]]:
+    """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
+
+    ``owners[p]`` is the article of passage ``p``. If the best ``m`` passages already span
+    ``k`` articles, those articles' best passages are the answer (any other article scores
+    lower everywhere). Otherwise ``m`` grows until it covers every matching passage, so a
+    one-article collection still shows all its matches. Ties keep the index's order:
+    higher score first, then the lower passage id.
+    """
+    if k <= 0:
+        return []
+    m = k
+    while True:
+        ids, scores = index.top_k(terms, m)
+        found = owners[ids]
+        if len(np.unique(found)) >= k or len(ids) < m:
+            break
+        m *= 4
+    # Rank of each passage within its own article: 0 for the best, 1 for the second, ...
+    seen: dict[int, int] = {}
+    rounds = []
+    for owner in found.tolist():
+        rounds.append(seen.get(owner, 0))
+        seen[owner] = rounds[-1] + 1
+    order = sorted(range(len(ids)), key=lambda i: (rounds[i], i))[:k]
+    return [(int(ids[i]), float(scores[i])) for i in order]
+
+
+def cite(
+    store: Store,
+    analyzer: Analyzer,
+    index: Index,
+    terms: Sequence[str],
+    ranked: Sequence[tuple[int, float]],
+    first_rank: int,
+) -> list[Hit]:
+    """Turn ranked ``(passage id, score)`` pairs into hits with best sentence and highlights.
+
+    Sentences are weighted by the idf of the query terms they hold, so the rare, telling
+    words of a question decide which sentence is quoted.
+    """
+    passages = store.passages([pid for pid, _ in ranked])
+    articles = store.articles(list({p.article_id for p in passages}))
+    weights = {term: index.idf(term) for term in set(terms)}
+    hits = []
+    for rank, (passage, (_, score)) in enumerate(zip(passages, ranked, strict=True), first_rank):
+        span, highlights = excerpt(passage.text, weights, analyzer, weights)
+        hits.append(
+            Hit(
+                rank=rank,
+                score=score,
+                article=articles[passage.article_id],
+                passage=passage,
+                excerpt=span.slice(passage.text),
+                excerpt_span=span,
+                highlights=highlights,
+            )
+        )
+    return hits
