@@ -280,14 +280,23 @@ async def phase(api: FakeTelegram, bot_pid: int, log: Path, chats: int, seconds:
         api.ask(chat_id)
     await asyncio.sleep(seconds)
     api.asking = False
+    return await finish(api, bot_pid, log, log_at, chats, start, (bot_cpu, bench_cpu))
+
+
+async def finish(
+    api: FakeTelegram, bot_pid: int, log: Path, log_at: int, chats: int, start: float,
+    cpu: tuple[float, float],
+) -> Phase:  # fmt: skip
+    """End a phase: wait for answers still due, count the lost ones, gather the figures."""
     end = time.perf_counter()
-    bot_cpu, bench_cpu = proc_cpu(bot_pid) - bot_cpu, time.process_time() - bench_cpu
+    bot_cpu, bench_cpu = proc_cpu(bot_pid) - cpu[0], time.process_time() - cpu[1]
     if api.open:
         api.drained.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(api.drained.wait(), DRAIN_SECONDS)
     lost = len(api.open)
     api.open.clear()
+    api.idle = None
     await asyncio.sleep(0.5)  # the bot logs its line just after the answer is sent
     handler_ms, _ = handler_times(log, log_at)
     return Phase(
@@ -325,29 +334,7 @@ async def paced(
         if api.idle:
             api.ask(api.idle.popleft())
         next_at += 1.0 / rate
-    bot_cpu, bench_cpu = proc_cpu(bot_pid) - bot_cpu, time.process_time() - bench_cpu
-    if api.open:
-        api.drained.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(api.drained.wait(), DRAIN_SECONDS)
-    lost = len(api.open)
-    api.open.clear()
-    api.idle = None
-    await asyncio.sleep(0.5)
-    handler_ms, _ = handler_times(log, log_at)
-    return Phase(
-        chats=chats,
-        seconds=end - start,
-        asked=api.asked,
-        answered_in_window=sum(1 for at, _ in api.answers if at <= end),
-        latencies=tuple(latency for _, latency in api.answers),
-        with_results=api.with_results,
-        lost=lost,
-        stray=api.stray,
-        bot_cpu=bot_cpu,
-        bench_cpu=bench_cpu,
-        handler_ms=handler_ms,
-    )
+    return await finish(api, bot_pid, log, log_at, chats, start, (bot_cpu, bench_cpu))
 
 
 def start_bot(store: Path, port: int, log: Path, profile: Path | None) -> subprocess.Popen[bytes]:
