@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/briefbot run
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck smoke
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -33,9 +33,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bot
 	$(BIN)/python -m bench.quality
 
-# Installs without dev extras into a throwaway venv and checks the command starts.
+# Installs without dev extras into a throwaway venv, outside the source tree's reach, and
+# checks the installed command ingests the seeds and answers (package data included).
 smoke:
-	rm -rf .smoke && $(PYTHON) -m venv .smoke && .smoke/bin/pip install --quiet . && .smoke/bin/briefbot --help >/dev/null && rm -rf .smoke
+	rm -rf .smoke && $(PYTHON) -m venv .smoke && .smoke/bin/pip install --quiet .
+	cd /tmp && $(CURDIR)/.smoke/bin/briefbot --db $(CURDIR)/.smoke/s.sqlite3 ingest $(CURDIR)/seeds >/dev/null
+	cd /tmp && $(CURDIR)/.smoke/bin/briefbot --db $(CURDIR)/.smoke/s.sqlite3 search weapons | grep -q "Blinken"
+	rm -rf .smoke build
 
 clean:
 	rm -rf $(VENV) .smoke build *.egg-info .pytest_cache .mypy_cache .ruff_cache
