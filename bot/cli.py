@@ -60,17 +60,19 @@ def ingest_sources(
     articles = report.articles
     added: list[ArticleInfo] = []
     duplicates = passages = 0
+    first: int | None = None
     with tqdm(total=len(articles), unit="article", disable=not show_progress, leave=False) as bar:
         for start in range(0, len(articles), BATCH_ARTICLES):
             batch = articles[start : start + BATCH_ARTICLES]
             last = start + BATCH_ARTICLES >= len(articles)
             summary = engine.ingest(batch, persist=last)
+            first = summary.first_passage if first is None else first
             added.extend(summary.added)
             duplicates += summary.duplicates
             passages += summary.passages
             report += LoadReport(skipped=summary.skipped)
             bar.update(len(batch))
-    return IngestSummary(tuple(added), duplicates, report.skipped, passages)
+    return IngestSummary(tuple(added), duplicates, report.skipped, passages, first or 0)
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
