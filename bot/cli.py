@@ -16,7 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.render import format_date
-from bot.settings import Settings, Source, check_token, load_settings
+from bot.settings import BOTFATHER_HELP, Settings, Source, check_token, load_settings
 from bot.terminal import (
     describe,
     hit_json,
@@ -140,7 +140,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    from bot.app import run_bot  # the Telegram stack loads only for the bot itself
+    # The Telegram stack loads only for the bot itself.
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import run_bot
     from bot.logs import configure_logging
 
     configure_logging(settings)
@@ -149,6 +152,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         for line in poll_sources(engine, settings.sources):
             print(line, file=sys.stderr)
         run_bot(settings, engine)
+    except InvalidToken:
+        print(f"Telegram rejected the token. {BOTFATHER_HELP}", file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        where = settings.base_url or "Telegram's Bot API"
+        print(f"briefbot: cannot reach {where}: {error.message}", file=sys.stderr)
+        return 2
     finally:
         engine.close()
     return 0

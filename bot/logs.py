@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from typing import IO
 
+from telegram.error import NetworkError
+
 from bot.settings import ConfigError, Settings
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -54,6 +56,24 @@ class TokenRedactingFilter(logging.Filter):
         return True
 
 
+class NetworkErrorsInOneLine(logging.Filter):
+    """Log a failed connection to the Bot API as one line, not a chained traceback.
+
+    An unreachable server is an operator's situation to fix, not a bug: python-telegram-bot
+    logs it with three nested tracebacks; the cause in one line says all there is.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Fold a ``NetworkError`` traceback into the message."""
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError):
+            record.msg = f"{record.getMessage()} ({error.message})"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def install_redaction(token: str, logger: logging.Logger | None = None) -> TokenRedactingFilter:
     """Add a redacting filter to every handler of ``logger`` (the root logger by default).
 
@@ -86,4 +106,6 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
         logging.getLogger(name).setLevel(logging.WARNING)
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.NOTSET if settings.log_questions else logging.INFO)
+    for each in root.handlers:
+        each.addFilter(NetworkErrorsInOneLine())  # before redaction, which then sees it all
     install_redaction(settings.token, root)

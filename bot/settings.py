@@ -215,13 +215,17 @@ def load_settings(
     return settings
 
 
+BOTFATHER_HELP = (
+    "Talk to @BotFather in Telegram, send /newbot (or /token for an existing bot), and copy the "
+    "token it gives you (it looks like 123456789:AAE...). Then run: "
+    "export BRIEFBOT_TOKEN='<token>' (or set [telegram] token in config.toml) and start "
+    "Briefbot again."
+)
+
+
 def check_token(token: str) -> str | None:
     """Return None if ``token`` looks like a Bot API token, else a paragraph on how to get one."""
     if TOKEN_PATTERN.match(token):
         return None
     problem = "No bot token is set." if not token else "The bot token is malformed."
-    return (
-        f"{problem} Talk to @BotFather in Telegram, send /newbot, and copy the token it gives you "
-        "(it looks like 123456789:AAE...). Then run: export BRIEFBOT_TOKEN='<token>' "
-        "(or set [telegram] token in config.toml) and start Briefbot again."
-    )
+    return f"{problem} {BOTFATHER_HELP}"

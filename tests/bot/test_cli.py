@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +126,23 @@ def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
             main(args)
         assert exit_.value.code == 0
         assert "usage: briefbot" in capsys.readouterr().out
+
+
+def test_run_with_unreachable_bot_api_says_so_in_one_line(env: Path, tmp_path: Path) -> None:
+    """A Bot API that cannot be reached ends `briefbot run` with one line and exit 2."""
+    config = tmp_path / "c.toml"
+    config.write_text("sources = []\n")
+    environment = {
+        **os.environ,
+        "BRIEFBOT_TOKEN": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        "BRIEFBOT_BASE_URL": "http://127.0.0.1:9/bot",  # the discard port: nothing listens
+        "BRIEFBOT_CONFIG": str(config),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "cannot reach http://127.0.0.1:9/bot" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in done.stderr

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 from bot_harness import start_bot
+from telegram.error import NetworkError
 from telegram_fakes import TOKEN, FakeBotApi, Updates
 
 from bot.logs import (
@@ -138,3 +139,20 @@ def test_stream_handler_when_none_configured() -> None:
     ).stdout
     assert out.endswith(f"DEBUG bot: url /bot{MASK}/getMe\n")
     assert io.StringIO(out).read().count("\n") == 1
+
+
+def test_network_errors_log_as_one_line() -> None:
+    """A Bot API connection failure is logged as its cause in one line, not three tracebacks."""
+    from bot.logs import NetworkErrorsInOneLine
+
+    try:
+        raise NetworkError("httpx.ConnectError: All connection attempts failed")
+    except NetworkError:
+        record = logging.LogRecord(
+            "telegram.ext", logging.ERROR, __file__, 1, "Bootstrap failed %s.", ("now",),
+            sys.exc_info(),
+        )  # fmt: skip
+    assert NetworkErrorsInOneLine().filter(record)
+    assert record.exc_info is None
+    text = logging.Formatter().format(record)
+    assert text == "Bootstrap failed now. (httpx.ConnectError: All connection attempts failed)"
