@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 REFUSAL = "Sorry, this bot is private. Ask its operator for access."
 # Seconds a search may take before the chat is shown "typing…".
 TYPING_AFTER = 0.3
+# Questions being searched at once above which no typing indicator is sent (see below).
+TYPING_MAX_IN_FLIGHT = 8
 
 
 def addressed_text(message: Message, bot_id: int, username: str) -> str | None:
@@ -167,17 +169,22 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
             await message.reply_text(render.retry_later(verdict.retry_after))
         return
     searching = asyncio.ensure_future(asyncio.to_thread(search_and_remember, services, query))
-    # Most answers arrive before a typing indicator could even show; sending one anyway would
-    # double the Bot API calls, which count against Telegram's flood limits.
-    done, _ = await asyncio.wait({searching}, timeout=TYPING_AFTER)
-    if not done:
-        await message.reply_chat_action(ChatAction.TYPING)
+    services.stats.in_flight += 1
     try:
+        # Most answers arrive before a typing indicator could even show; sending one anyway
+        # would double the Bot API calls, which count against Telegram's flood limits. When
+        # many questions queue, answers are slow because the bot is saturated, and typing
+        # indicators for all of them would only saturate it further: they are skipped then.
+        done, _ = await asyncio.wait({searching}, timeout=TYPING_AFTER)
+        if not done and services.stats.in_flight <= TYPING_MAX_IN_FLIGHT:
+            await message.reply_chat_action(ChatAction.TYPING)
         result, qid = await searching
     except QueryError as error:
         await send_answer(update, context, render.usage(str(error)))
         log_answer(update, services, "unsearchable question", started, 0)
         return
+    finally:
+        services.stats.in_flight -= 1
     text, markup = results_view(result, qid, services.settings.page_size)
     await send_answer(update, context, text, markup)
     services.stats.record(time.perf_counter() - started)

@@ -40,6 +40,8 @@ class Stats:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._started = clock()
+        # Questions being searched right now; changed only on the event loop, so no lock.
+        self.in_flight = 0
         self._answered = 0
         self._latencies: deque[float] = deque(maxlen=WINDOW)
         # Handlers run concurrently; deque appends are atomic but the pair of updates is not.

@@ -30,6 +30,18 @@ async def test_quick_answer_needs_no_typing_indicator(bot: Bot, updates: Updates
     assert "[1] " in bot.texts()[-1]
 
 
+async def test_saturated_bot_skips_typing_indicators(
+    bot: Bot, updates: Updates, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With many questions in flight, a slow answer comes without a typing indicator."""
+    monkeypatch.setattr(handlers, "TYPING_AFTER", 0.0)
+    bot.services.stats.in_flight = handlers.TYPING_MAX_IN_FLIGHT
+    await bot.send(updates.message("weapons Ukraine"))
+    assert bot.api.calls_to("sendChatAction") == []
+    assert "[1] " in bot.texts()[-1]
+    assert bot.services.stats.in_flight == handlers.TYPING_MAX_IN_FLIGHT
+
+
 async def test_free_text_question_gets_typing_then_cited_excerpts(
     bot: Bot, updates: Updates, monkeypatch: pytest.MonkeyPatch
 ) -> None:
