@@ -76,9 +76,8 @@ async def post_init(app: BriefApp) -> None:
 
 
 async def post_shutdown(app: BriefApp) -> None:
-    """Close the bot's tables and search process; the engine belongs to whoever opened it."""
+    """Close the bot's tables; the engine belongs to whoever opened it."""
     services_in(app.bot_data).state.close()
-    services_in(app.bot_data).searcher.close()
     live.live_in(app.bot_data).close()
 
 

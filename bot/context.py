@@ -14,7 +14,6 @@ from typing import Any
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.guard import Guard
-from bot.searcher import Searcher
 from bot.settings import Settings
 from bot.state import BotState
 from bot.stats import Stats
@@ -32,7 +31,6 @@ class Services:
     state: BotState
     guard: Guard
     stats: Stats
-    searcher: Searcher
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> Services:
@@ -43,7 +41,6 @@ class Services:
             state=BotState(settings.db_path),
             guard=Guard(settings.allowed_ids, settings.rate_limit, settings.rate_window),
             stats=Stats(),
-            searcher=Searcher(engine),
         )
 
     def is_admin(self, user_id: int | None) -> bool:

@@ -129,10 +129,10 @@ def search_page(services: Services, query: str, page: int) -> SearchResult:
     """Rank the results and cite only page ``page`` (clamped into range), in a thread."""
     size, results = services.settings.page_size, services.settings.results
     page = max(page, 0)
-    result = services.searcher.search(query, results, offset=page * size, limit=size)
+    result = services.engine.search(query, results, offset=page * size, limit=size)
     if result.total and not result.hits:  # a page past the end: show the last one
         last = (result.total - 1) // size
-        result = services.searcher.search(query, results, offset=last * size, limit=size)
+        result = services.engine.search(query, results, offset=last * size, limit=size)
     return result
 
 

@@ -145,22 +145,6 @@ class Engine:
         except (OSError, StoreError) as error:
             log.warning("could not save the index to %s: %s", self.index_dir, error)
 
-    def refresh(self) -> None:
-        """Index passages another process stored since this engine's snapshot.
-
-        Lets a second engine on the same store serve as a read replica: cheap when nothing is
-        new (one indexed lookup), exact otherwise (the same analysis and ``Index.add``).
-        """
-        if self.store.next_passage_id() <= self._snapshot.index.n_docs:
-            return
-        with self._write_lock:
-            index = self._snapshot.index
-            rows = [(title, text) for _, title, text in self.store.passage_texts(index.n_docs)]
-            index = index.add(self.pipeline.analyze(rows)) if rows else index
-            counts = self.store.passage_counts()
-            owners = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
-            self._snapshot = _Snapshot(index, owners[: index.n_docs], len(counts))
-
     def save_index(self) -> None:
         """Write the current index beside the store so the next start need not rebuild it."""
         with self._write_lock:

@@ -202,12 +202,6 @@ class Store:
         with self._lock:
             return self._count("articles")
 
-    def next_passage_id(self) -> int:
-        """The id the next stored passage will get, cheaply (no table scan)."""
-        with self._lock:
-            row = self._db.execute("SELECT max(id) FROM passages").fetchone()
-        return 0 if row[0] is None else int(row[0]) + 1
-
     def count_passages(self) -> int:
         """How many passages are stored (also the next passage id)."""
         with self._lock:

@@ -333,19 +333,3 @@ def test_changing_the_language_rebuilds_the_index(tmp_path: Path) -> None:
     assert [h.article.title for h in german.search("Regierung").hits] == ["Zeitung"]
     german.close()
     assert Engine.open(db, language="english").search("Regierung").hits == ()
-
-
-def test_refresh_makes_a_second_engine_a_read_replica(tmp_path: Path) -> None:
-    """An engine on the same store sees another engine's ingests after refresh(), exactly."""
-    db = tmp_path / "b.sqlite3"
-    writer = Engine.open(db)
-    writer.ingest([article("One", "Wind farms expand.", url="https://x.test/1")])
-    reader = Engine.open(db)
-    writer.ingest([article("Two", "Wind power records.", url="https://x.test/2")])
-    assert [h.article.title for h in reader.search("wind").hits] == ["One"]
-    reader.refresh()
-    got = [(h.passage.id, h.score, h.excerpt) for h in reader.search("wind").hits]
-    assert got == [(h.passage.id, h.score, h.excerpt) for h in writer.search("wind").hits]
-    assert reader.count_articles() == 2
-    reader.refresh()  # nothing new: a no-op
-    assert reader.stats().passages == writer.stats().passages
