@@ -11,16 +11,7 @@ from hypothesis import strategies as st
 from retrieval.chunking import chunk
 from retrieval.models import Span
 from retrieval.sentences import split_sentences
-
-SEEDS = sorted((Path(__file__).parents[2] / "seeds").glob("*.txt"))
-
-
-def seed_body(path: Path) -> str:
-    """Return a seed's article text without its ``---`` metadata header."""
-    raw = path.read_text(encoding="utf-8")
-    if raw.startswith("---"):
-        raw = raw.split("---", 2)[2]
-    return raw
+from seeds import SEEDS, check_cover, seed_body
 
 
 def sentence(words: int, tag: str = "w") -> str:
@@ -33,18 +24,12 @@ def check_passages(text: str, spans: list[Span], max_chars: int = 1200) -> None:
     sentences = split_sentences(text)
     starts = {s.start for s in sentences}
     ends = {s.end for s in sentences}
-    covered = [False] * len(text)
-    previous_end = 0
+    check_cover(text, spans)
     for span in spans:
-        assert previous_end <= span.start < span.end <= len(text)
         assert span.start in starts
         assert span.end in ends
         inside = [s for s in sentences if span.start <= s.start and s.end <= span.end]
         assert span.end - span.start <= max_chars or len(inside) == 1
-        for i in range(span.start, span.end):
-            covered[i] = True
-        previous_end = span.end
-    assert all(covered[i] or char.isspace() for i, char in enumerate(text))
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=[path.stem for path in SEEDS])

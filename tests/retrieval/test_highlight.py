@@ -12,8 +12,7 @@ from retrieval.highlight import best_sentence, excerpt, highlight_spans
 from retrieval.models import Span
 from retrieval.sentences import split_sentences
 from retrieval.text import Analyzer
-
-SEEDS = sorted((Path(__file__).parents[2] / "seeds").glob("*.txt"))
+from seeds import SEEDS, seed_body
 
 PASSAGE = (
     "Blinken met Kuleba in Brussels. "
@@ -33,14 +32,6 @@ SAMPLE_WORDS = [
 def english() -> Analyzer:
     """One English analyzer for the module."""
     return Analyzer("english")
-
-
-def seed_body(path: Path) -> str:
-    """Return a seed's article text without its ``---`` metadata header."""
-    raw = path.read_text(encoding="utf-8")
-    if raw.startswith("---"):
-        raw = raw.split("---", 2)[2]
-    return raw
 
 
 def reference_best(

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from retrieval import pipeline
 from retrieval.text import Analyzer
-
-SEED = (Path(__file__).resolve().parents[2] / "seeds").glob("*.txt")
-
+from seeds import SEEDS, seed_body
 
 Pair = tuple[str, str]
 
@@ -18,7 +14,7 @@ Pair = tuple[str, str]
 @pytest.fixture
 def articles() -> list[Pair]:
     """The seed bodies plus variations, enough for several worker slices."""
-    bodies = [path.read_text(encoding="utf-8").split("---\n", 2)[-1] for path in SEED]
+    bodies = [seed_body(path) for path in SEEDS]
     return [
         (f"Talks, day {i}", f"{body}\n\nUpdate {i}: Kyiv said talks go on.")
         for i in range(12)

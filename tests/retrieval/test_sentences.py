@@ -18,30 +18,7 @@ from retrieval.sentences import (
     split_sentences,
     trim,
 )
-
-SEEDS = sorted((Path(__file__).parents[2] / "seeds").glob("*.txt"))
-
-
-def seed_body(path: Path) -> str:
-    """Return a seed's article text without its ``---`` metadata header."""
-    raw = path.read_text(encoding="utf-8")
-    if raw.startswith("---"):
-        raw = raw.split("---", 2)[2]
-    return raw
-
-
-def check_sentences(text: str, spans: list[Span]) -> None:
-    """Assert spans are ordered, disjoint, trimmed, non-empty and cover every non-space char."""
-    covered = [False] * len(text)
-    previous_end = 0
-    for span in spans:
-        assert previous_end <= span.start < span.end <= len(text)
-        piece = span.slice(text)
-        assert piece == piece.strip()
-        for i in range(span.start, span.end):
-            covered[i] = True
-        previous_end = span.end
-    assert all(covered[i] or char.isspace() for i, char in enumerate(text))
+from seeds import SEEDS, check_cover, seed_body
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=[path.stem for path in SEEDS])
@@ -49,7 +26,7 @@ def test_seed_sentences_are_well_formed(path: Path) -> None:
     """Seed sentences cover the text, never start lowercase and never end on an abbreviation."""
     text = seed_body(path)
     spans = split_sentences(text)
-    check_sentences(text, spans)
+    check_cover(text, spans)
     for span in spans:
         piece = span.slice(text)
         assert not piece[0].islower()
@@ -150,7 +127,7 @@ def test_tricky_sentences(text: str, expected: list[str]) -> None:
     """Abbreviations, quotes, punctuation and paragraph breaks split as a reader would."""
     spans = split_sentences(text)
     assert [span.slice(text) for span in spans] == expected
-    check_sentences(text, spans)
+    check_cover(text, spans)
 
 
 def test_paragraph_spans_split_on_blank_lines_only() -> None:
@@ -177,7 +154,7 @@ sentence_like = st.lists(
 def test_sentences_cover_text(text: str) -> None:
     """For any text, sentences are ordered, disjoint, trimmed and cover all non-space chars."""
     spans = split_sentences(text)
-    check_sentences(text, spans)
+    check_cover(text, spans)
     for span in spans:
         assert "\n\n" not in span.slice(text).replace(" ", "")
 
