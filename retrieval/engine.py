@@ -3,10 +3,14 @@
 Readers never lock: a search takes the current ``_Snapshot`` (index plus passage owners) in one
 attribute read, and an ingest publishes a new snapshot only after its store transaction has
 committed, so every passage a search can return is already stored.
+
+Several processes may search one store: one opens it for writing (ingests, saves the index),
+the others open it ``read_only`` and ``refresh`` to index what the writer has stored since.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -70,8 +74,10 @@ class Engine:
         max_query_chars: int = MAX_QUERY_CHARS,
         index_dir: Path | None = None,
         workers: int = 2,
+        read_only: bool = False,
     ) -> None:
         self.store = store
+        self.read_only = read_only
         self.analyzer = analyzer
         self.params = params
         self.max_query_chars = max_query_chars
@@ -89,8 +95,13 @@ class Engine:
         scorer: str = "lucene",
         max_query_chars: int = MAX_QUERY_CHARS,
         workers: int = 2,
+        read_only: bool = False,
     ) -> Engine:
-        """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing."""
+        """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
+
+        A ``read_only`` engine never writes the index or ingests: it is for a process that
+        searches a store another process keeps, and it catches up with ``refresh``.
+        """
         store = Store(path)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
         params = BM25Params(scorer=scorer)  # type: ignore[arg-type]
@@ -101,6 +112,7 @@ class Engine:
             max_query_chars=max_query_chars,
             index_dir=index_dir,
             workers=workers,
+            read_only=read_only,
         )
 
     def close(self) -> None:
@@ -127,7 +139,8 @@ class Engine:
                 log.warning("rebuilding the index: it has more passages than the store")
                 index = None
         index = index or Index.empty(self.params)
-        self.store.set_setting("language", self.analyzer.language)
+        if not self.read_only:
+            self.store.set_setting("language", self.analyzer.language)
         if index.n_docs < stored:
             rows = [(title, text) for _, title, text in self.store.passage_texts(index.n_docs)]
             index = index.add(self.pipeline.analyze(rows))
@@ -138,7 +151,7 @@ class Engine:
 
     def _save(self, index: Index) -> None:
         """Save the index; a failure only costs a rebuild of the tail at the next start."""
-        if self.index_dir is None:
+        if self.index_dir is None or self.read_only:
             return
         try:
             index.save(self.index_dir)
@@ -162,6 +175,8 @@ class Engine:
         commits: a failure leaves both exactly as they were. With ``persist=False`` the index
         is saved later (``save_index``); a restart re-indexes whatever the saved index lacks.
         """
+        if self.read_only:
+            raise StoreError("this engine is read-only: ingest through the one that writes")
         report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
         skipped = list(report.skipped)
         with self._write_lock:
@@ -189,6 +204,24 @@ class Engine:
         return IngestSummary(
             tuple(added), duplicates, tuple(skipped), len(tokens), old.index.n_docs
         )
+
+    def refresh(self) -> int:
+        """Index the passages another process has stored since this engine looked; say how many.
+
+        That process writes each batch in one transaction, so the article counts read first
+        cover only whole batches: passages past their sum belong to a batch the next call sees.
+        """
+        with self._write_lock:
+            old = self._snapshot
+            counts = self.store.passage_counts()
+            new = sum(counts) - old.index.n_docs
+            if new <= 0:
+                return 0
+            rows = itertools.islice(self.store.passage_texts(old.index.n_docs), new)
+            index = old.index.add(self.pipeline.analyze([(title, text) for _, title, text in rows]))
+            owners = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+            self._snapshot = _Snapshot(index, owners, len(counts))
+        return new
 
     # -- reading ----------------------------------------------------------------------------
 
