@@ -60,6 +60,9 @@ flood_rate = 0
 
 [logging]
 level = "INFO"
+
+[telegram]
+workers = {workers}
 """
 
 
@@ -255,9 +258,16 @@ class FakeTelegram:
 
 
 def proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process ``pid``, all its threads included."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds (user + system) used so far by process ``pid`` and its worker processes."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # exited meanwhile
+            continue
+        if stat.parent.name == str(pid) or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def handler_times(log: Path, start: int) -> tuple[tuple[float, ...], int]:
@@ -337,14 +347,16 @@ async def paced(
     return await finish(api, bot_pid, log, log_at, chats, start, (bot_cpu, bench_cpu))
 
 
-def start_bot(store: Path, port: int, log: Path, profile: Path | None) -> subprocess.Popen[bytes]:
+def start_bot(
+    store: Path, port: int, log: Path, profile: Path | None, workers: int
+) -> subprocess.Popen[bytes]:
     """Start ``briefbot run`` on ``store`` against the fake API; its log goes to ``log``.
 
     With ``profile`` the bot runs under cProfile (event-loop thread only: searches run in
     worker threads and show up as time spent waiting on them).
     """
     config = CACHE / "bot-bench.toml"
-    config.write_text(CONFIG)
+    config.write_text(CONFIG.format(workers=workers))
     env = os.environ | {
         "BRIEFBOT_TOKEN": TOKEN,
         "BRIEFBOT_BASE_URL": f"http://127.0.0.1:{port}/bot",
@@ -410,7 +422,7 @@ async def run(args: argparse.Namespace) -> None:
     port = server.sockets[0].getsockname()[1]
     log = CACHE / "bot-run.log"
     started = time.perf_counter()
-    bot = start_bot(fresh_copy(store), port, log, args.profile)
+    bot = start_bot(fresh_copy(store), port, log, args.profile, args.workers)
     try:
         await asyncio.wait_for(api.ready.wait(), 120)
         ready = time.perf_counter() - started
@@ -478,6 +490,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="offered questions/s for the paced runs (default 100,200)",
     )
     parser.add_argument("--paced-seconds", type=float, default=15.0, help="paced window length")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="[telegram] workers (default 0: one per core)"
+    )
     parser.add_argument("--profile", type=Path, help="run the bot under cProfile into this file")
     parser.add_argument("--quick", action="store_true", help="smoke run: 10k passages, 5 s")
     args = parser.parse_args(argv)

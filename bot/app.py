@@ -2,7 +2,8 @@
 
 ``build_application`` is the only place the bot is wired: defaults, handlers (in one ordered
 block), the error handler, start-up and shutdown hooks. Tests call it with a recording request
-instead of the network; ``run_bot`` calls it with the real one and long-polls.
+instead of the network; ``run_bot`` calls it with the real one and long-polls, handing updates
+to worker processes when given a ``Pool``; each worker builds the same application.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ from bot import commands, live
 from bot.browse import on_button
 from bot.context import SERVICES_KEY, BriefContext, Services, services_in
 from bot.handlers import gate, logs_answer, on_error, on_text, send_answer
+from bot.pool import Pool, pool_in
 from bot.settings import Settings
+from bot.transport import AiohttpRequest
 from retrieval.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -54,17 +57,26 @@ WORKER_THREADS = 2
 # How often a busy worker thread yields the interpreter lock to the event loop (default 5 ms):
 # a shorter slice keeps replies flowing while a search computes.
 SWITCH_INTERVAL = 0.001
-# Open connections to the Bot API; httpx scans its pool on every request, so a pool much
-# larger than the requests actually in flight costs time on every call.
-CONNECTION_POOL = 8
+# Open connections to the Bot API for replies (the long poll has its own). A reply waits up to
+# a second for a free one, so the pool covers every answer that can be in flight at once.
+CONNECTION_POOL = 64
 
 
-async def post_init(app: BriefApp) -> None:
-    """Set up the worker threads, then publish the command menu (all commands for admins)."""
+def use_worker_threads() -> None:
+    """Give the running event loop the few worker threads searches and store calls run on."""
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="briefbot")
     )
     sys.setswitchinterval(SWITCH_INTERVAL)
+
+
+async def post_init(app: BriefApp) -> None:
+    """Set up the worker threads and processes, then publish the command menu."""
+    use_worker_threads()
+    pool = pool_in(app.bot_data)
+    if pool is not None:
+        await pool.start()
+    # Admins get every command in their own chats; everyone else the public ones.
     await app.bot.set_my_commands(commands.bot_commands(admin=False))
     for admin_id in sorted(services_in(app.bot_data).settings.admin_ids):
         await app.bot.set_my_commands(
@@ -75,10 +87,22 @@ async def post_init(app: BriefApp) -> None:
     log.info("serving as @%s", app.bot.username)
 
 
-async def post_shutdown(app: BriefApp) -> None:
+async def post_stop(app: BriefApp) -> None:
+    """Polling has stopped: let the worker processes finish what they hold."""
+    pool = pool_in(app.bot_data)
+    if pool is not None:
+        await pool.close()
+
+
+def close_services(app: BriefApp) -> None:
     """Close the bot's tables; the engine belongs to whoever opened it."""
     services_in(app.bot_data).state.close()
     live.live_in(app.bot_data).close()
+
+
+async def post_shutdown(app: BriefApp) -> None:
+    """Close the bot's tables once nothing can use them any more."""
+    close_services(app)
 
 
 @logs_answer("unknown command")
@@ -93,8 +117,12 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    pool: Pool | None = None,
 ) -> BriefApp:
-    """Wire the bot for ``settings`` around ``engine``; pass requests to replace the network."""
+    """Wire the bot for ``settings`` around ``engine``; pass requests to replace the network.
+
+    With ``pool``, updates that pass the access gate go to worker processes (``bot.pool``).
+    """
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -110,22 +138,22 @@ def build_application(
         )
         .concurrent_updates(True)
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
-    if request is not None:
-        builder = builder.request(request)
-    else:
-        builder = builder.connection_pool_size(CONNECTION_POOL)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    builder = builder.request(request or AiohttpRequest(CONNECTION_POOL))
+    builder = builder.get_updates_request(get_updates_request or AiohttpRequest(1))
     app: BriefApp = builder.build()
     app.bot_data[SERVICES_KEY] = Services.create(settings, engine)
     live.install(app, settings, engine)
 
-    # Group -1 runs before every other group, so nobody off the allowlist reaches a handler.
-    app.add_handler(TypeHandler(Update, gate), group=-1)
+    # Group -2 runs before every other group, so nobody off the allowlist reaches a handler
+    # (or a worker process: group -1 hands updates over to those).
+    app.add_handler(TypeHandler(Update, gate), group=-2)
+    if pool is not None:
+        pool.attach(app, group=-1)
     # Commands before free text: "/search x" must never be read as the question "/search x".
     # CommandHandler also sees edited messages, so an edited /search edits its answer.
     admins = filters.User(user_id=settings.admin_ids)
@@ -143,7 +171,7 @@ def build_application(
     return app
 
 
-def run_bot(settings: Settings, engine: Engine) -> None:
+def run_bot(settings: Settings, engine: Engine, pool: Pool | None = None) -> None:
     """Long-poll until Ctrl-C or SIGTERM, then shut down cleanly (run_polling handles both)."""
-    app = build_application(settings, engine)
+    app = build_application(settings, engine, pool=pool)
     app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])

@@ -36,13 +36,19 @@ BATCH_ARTICLES = 2000
 """Articles per store transaction: big enough to be fast, small enough to show progress."""
 
 
-def open_engine(settings: Settings) -> Engine:
-    """Open the store named by the settings with the configured analysis and scorer."""
+def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
+    """Open the store named by the settings with the configured analysis and scorer.
+
+    A read-only engine (a bot worker's) analyses in its own process: it only ever indexes the
+    few passages another process just ingested, and a worker may not start processes.
+    """
     return Engine.open(
         settings.db_path,
         language=settings.language,
         scorer=settings.scorer,
         max_query_chars=settings.max_query_chars,
+        workers=1 if read_only else 2,
+        read_only=read_only,
     )
 
 
@@ -145,13 +151,18 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     from bot.app import run_bot
     from bot.logs import configure_logging
+    from bot.pool import Pool, processes, share
+    from bot.worker import serve
 
     configure_logging(settings)
+    size = processes(settings)
+    if size > 1:
+        settings = share(settings, size)
     engine = open_engine(settings)
     try:
         for line in poll_sources(engine, settings.sources):
             print(line, file=sys.stderr)
-        run_bot(settings, engine)
+        run_bot(settings, engine, Pool(settings, size, serve) if size > 1 else None)
     except InvalidToken:
         print(f"Telegram rejected the token. {BOTFATHER_HELP}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ from telegram.ext import Application, CallbackContext, JobQueue
 
 from bot import alerts
 from bot.context import services_in
+from bot.pool import pool_in
 from bot.settings import Settings, Source
 from bot.watches import WatchStore
 from retrieval.engine import Engine
@@ -134,8 +135,12 @@ async def poll_job(context: AnyContext) -> None:
 
 
 async def after_ingest(app: AnyApp, summary: IngestSummary) -> list[int]:
-    """Queue alerts for what ``summary`` added and schedule the sends; return alerted chats."""
+    """Tell the worker processes, queue alerts for what ``summary`` added and schedule the
+    sends; return the alerted chats."""
     services, live = services_in(app.bot_data), live_in(app.bot_data)
+    pool = pool_in(app.bot_data)
+    if pool is not None:
+        pool.refresh()
     chats = await live.run(
         alerts.match_new,
         services.engine,

@@ -45,6 +45,7 @@ class Settings:
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
+    workers: int = 0
     allowed_ids: frozenset[int] = frozenset()
     admin_ids: frozenset[int] = frozenset()
     rate_limit: int = 20
@@ -75,6 +76,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "max_query_chars"): "max_query_chars",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
+    ("telegram", "workers"): "workers",
     ("access", "allowed_ids"): "allowed_ids",
     ("access", "admin_ids"): "admin_ids",
     ("limits", "rate_limit"): "rate_limit",
@@ -93,6 +95,7 @@ ENV_KEYS: dict[str, str] = {
     "BRIEFBOT_SCORER": "scorer",
     "BRIEFBOT_TOKEN": "token",
     "BRIEFBOT_BASE_URL": "base_url",
+    "BRIEFBOT_WORKERS": "workers",
     "BRIEFBOT_ALLOWED_IDS": "allowed_ids",
     "BRIEFBOT_ADMIN_IDS": "admin_ids",
     "BRIEFBOT_LOG_LEVEL": "log_level",

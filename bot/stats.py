@@ -1,6 +1,7 @@
-"""Answer counts and latencies for the operator's /stats, kept in memory for this process.
+"""Answer counts and latencies for the operator's /stats, kept in memory by the polling process.
 
-A bounded window of recent latencies is enough for p50/p95 and never grows with uptime.
+A bounded window of recent latencies is enough for p50/p95 and never grows with uptime. Worker
+processes (see ``bot.workers``) pass each answer time on through ``on_record``.
 """
 
 from __future__ import annotations
@@ -46,12 +47,16 @@ class Stats:
         self._latencies: deque[float] = deque(maxlen=WINDOW)
         # Handlers run concurrently; deque appends are atomic but the pair of updates is not.
         self._lock = threading.Lock()
+        # Also told each answer time: how a worker process reports its answers to the parent.
+        self.on_record: Callable[[float], None] | None = None
 
     def record(self, seconds: float) -> None:
         """Count one answered question that took ``seconds`` from update to reply."""
         with self._lock:
             self._answered += 1
             self._latencies.append(seconds)
+        if self.on_record is not None:
+            self.on_record(seconds)
 
     def snapshot(self) -> StatsSnapshot:
         """Return the counters now."""
