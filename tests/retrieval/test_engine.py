@@ -333,3 +333,49 @@ def test_changing_the_language_rebuilds_the_index(tmp_path: Path) -> None:
     assert [h.article.title for h in german.search("Regierung").hits] == ["Zeitung"]
     german.close()
     assert Engine.open(db, language="english").search("Regierung").hits == ()
+
+
+def test_read_only_engine_refreshes_what_the_writer_stored(tmp_path: Path) -> None:
+    """A second process's read-only engine finds new articles after refresh(), not before."""
+    db = tmp_path / "b.sqlite3"
+    writer = Engine.open(db)
+    writer.ingest([article("Grain deal", "Ships carrying grain left Odesa.", url="https://x/1")])
+    reader = Engine.open(db, read_only=True)
+    assert reader.search("grain").total == 1
+    strike = article("Port strike", "Dockers in Rotterdam stopped work.", url="https://x/2")
+    writer.ingest([strike, article("Grain prices", "Grain prices rose.", url="https://x/3")])
+    assert reader.search("grain").total == 1
+    assert reader.search("dockers rotterdam").total == 0
+    assert reader.refresh() == 2
+    assert reader.refresh() == 0
+    found = reader.search("dockers rotterdam")
+    assert [hit.article.title for hit in found.hits] == ["Port strike"]
+    assert {hit.article.title for hit in reader.search("grain").hits} == {
+        "Grain deal",
+        "Grain prices",
+    }
+    mine, theirs = reader.stats(), writer.stats()
+    assert (mine.articles, mine.passages, mine.vocabulary) == (
+        theirs.articles, theirs.passages, theirs.vocabulary,
+    )  # fmt: skip
+    reader.close()
+    writer.close()
+
+
+def test_read_only_engine_never_writes(tmp_path: Path) -> None:
+    """A read-only engine refuses to ingest and leaves the saved index as the writer left it."""
+    db = tmp_path / "b.sqlite3"
+    writer = Engine.open(db)
+    writer.ingest([article("Grain deal", "Ships carrying grain left Odesa.", url="https://x/1")])
+    writer.ingest(
+        [article("Port strike", "Dockers stopped work.", url="https://x/2")], persist=False
+    )
+    saved = {p: p.stat().st_mtime_ns for p in (tmp_path / "b.sqlite3.index").rglob("*")}
+    reader = Engine.open(db, read_only=True)
+    assert reader.search("dockers").total == 1  # the unsaved tail is indexed in memory
+    with pytest.raises(StoreError, match="read-only"):
+        reader.ingest([article("Zoo", "Zebras crossed the road.", url="https://x/3")])
+    reader.close()
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "b.sqlite3.index").rglob("*")} == saved
+    assert writer.search("zebras").total == 0
+    writer.close()
