@@ -86,10 +86,13 @@ def install_redaction(token: str, logger: logging.Logger | None = None) -> Token
     return redactor
 
 
-def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None:
+def configure_logging(
+    settings: Settings, stream: IO[str] | None = None, *, process: str = ""
+) -> None:
     """Log to ``stream`` (stderr by default) at ``settings.log_level`` with the token masked.
 
-    Users' messages reach the log only with ``settings.log_questions``.
+    Users' messages reach the log only with ``settings.log_questions``. ``process`` names a
+    worker process in each of its lines, which share the parent's stderr.
     """
     level = logging.getLevelName(settings.log_level.upper())
     if not isinstance(level, int):
@@ -99,7 +102,8 @@ def configure_logging(settings: Settings, stream: IO[str] | None = None) -> None
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(stream)
-        handler.setFormatter(logging.Formatter(FORMAT))
+        where = f"[{process}] " if process else ""
+        handler.setFormatter(logging.Formatter(FORMAT.replace("%(name)s", where + "%(name)s")))
         root.addHandler(handler)
     root.setLevel(level)
     for name in NOISY_LOGGERS:

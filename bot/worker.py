@@ -37,7 +37,7 @@ def serve(settings: Settings, number: int, link: socket.socket) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    configure_logging(settings)
+    configure_logging(settings, process=f"worker {number + 1}")
     engine = open_engine(settings, read_only=True)
     try:
         asyncio.run(answer(settings, engine, link))

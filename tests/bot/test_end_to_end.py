@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ class Conversation:
         self.log = log
         self.updates = Updates()
         self.exit_code: int | None = None
+        self.pid: int | None = None
 
     def say(self, update: dict[str, Any], method: str = "sendMessage") -> Call:
         """Send one update and return the next call of ``method`` it causes."""
@@ -57,12 +59,13 @@ def child_env(base_url: str, tmp_path: Path, config: Path) -> dict[str, str]:
 
 
 @contextmanager
-def briefbot_run(tmp_path: Path) -> Iterator[Conversation]:
+def briefbot_run(tmp_path: Path, more_config: str = "") -> Iterator[Conversation]:
     """Run `briefbot run` polling a fake API until the block ends, then stop it with SIGTERM."""
     api = FakeBotApi()
     config = tmp_path / "config.toml"
     config.write_text(
-        f"[search]\nresults = 6\npage_size = 2\n\n[[sources]]\nlocation = {str(SEEDS)!r}\n",
+        f"[search]\nresults = 6\npage_size = 2\n\n[[sources]]\nlocation = {str(SEEDS)!r}\n\n"
+        + more_config,
         encoding="utf-8",
     )
     chat = Conversation(api, tmp_path / "stderr.log")
@@ -74,6 +77,7 @@ def briefbot_run(tmp_path: Path) -> Iterator[Conversation]:
             stdout=log,
             stderr=log,
         )
+        chat.pid = process.pid
         try:
             api.wait_for("setMyCommands", 1, timeout=90)
             api.wait_for("getUpdates", 1)
@@ -133,3 +137,59 @@ def converse(chat: Conversation) -> None:
     assert "the limit is 500" in chat.say(build.message("weapons " * 700)).params["text"]
     stale = chat.say(build.button("p:999:0"), "answerCallbackQuery")
     assert "expired" in stale.params["text"]
+
+
+def wait_for_log(log: Path, text: str, count: int = 1, timeout: float = 60.0) -> None:
+    """Block until ``text`` appears ``count`` times in the bot's log."""
+    deadline = time.monotonic() + timeout
+    while log.read_text().count(text) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} not logged {count} times:\n{log.read_text()}")
+        time.sleep(0.05)
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The bot's worker processes (children started by multiprocessing's spawn)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if ppid == parent and b"spawn_main" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+WORKERS = "[telegram]\nworkers = 2\n\n[limits]\nflood_rate = 0\n"
+
+
+def test_conversation_through_worker_processes(tmp_path: Path) -> None:
+    """With two workers the conversation is the same; killed workers lose no question."""
+    with briefbot_run(tmp_path, WORKERS) as chat:
+        for number in (1, 2):
+            wait_for_log(chat.log, f"worker {number} of 2 is answering")
+        converse(chat)
+        assert chat.pid is not None
+        killed = worker_pids(chat.pid)
+        assert len(killed) == 2
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
+        wait_for_log(chat.log, "stopped (exit code -9)", 2)
+        answer = chat.say(chat.updates.message("Blinken weapons"))
+        assert "[1] " in answer.params["text"]
+        wait_for_log(chat.log, "of 2 is answering", 4)
+        assert not set(worker_pids(chat.pid)) & set(killed)
+        again = chat.say(chat.updates.message("/search Bucha"))
+        assert "<b>Bucha</b>" in again.params["text"]
+    logged = chat.log.read_text()
+    assert chat.exit_code == 0, logged
+    # User 501 asks everything, so worker 2 of 2 (501 % 2 = 1) answers it.
+    assert "[worker 2] bot.handlers: answered question in private chat" in logged
+    assert "[worker 1] bot.handlers: answered" not in logged
+    assert "unanswered" not in logged
+    for call in sent_messages(chat.api):
+        assert html_problems(call.params["text"]) == [], call.params["text"]
+    assert TOKEN not in logged
+    assert SECRET not in logged

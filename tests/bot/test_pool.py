@@ -110,9 +110,9 @@ async def test_updates_reach_their_worker_and_answers_count(
     async with running(settings, engine, api, pool_targets.echo, log) as (app, pool):
         for user in (600, 601, 603):
             await app.process_update(update(updates.message("weapons", user_id=user), app))
-        await app.process_update(update(updates.message("/stats", user_id=900), app))
         await until(lambda: len(received(log, 0)) + len(received(log, 1)) == 3)
         await until(lambda: services_in(app.bot_data).stats.snapshot().answered == 3)
+        await app.process_update(update(updates.message("/stats", user_id=900), app))
         pool.refresh()
         await until(lambda: [received(log, n)[-1:] for n in (0, 1)] == [[{"refresh": True}]] * 2)
         await until(lambda: all(w is not None and not w.pending for w in pool.workers))
