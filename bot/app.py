@@ -118,10 +118,13 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     pool: Pool | None = None,
+    background: bool = True,
 ) -> BriefApp:
     """Wire the bot for ``settings`` around ``engine``; pass requests to replace the network.
 
     With ``pool``, updates that pass the access gate go to worker processes (``bot.pool``).
+    A worker process builds its application without ``background``: no job queue, since
+    source polls and alerts run in the parent.
     """
     builder = (
         ApplicationBuilder()
@@ -143,6 +146,9 @@ def build_application(
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
+    if not background:
+        # PTB documents None as "no job queue"; its type hint leaves None out.
+        builder = builder.job_queue(None)  # type: ignore[arg-type]
     builder = builder.request(request or AiohttpRequest(CONNECTION_POOL))
     builder = builder.get_updates_request(get_updates_request or AiohttpRequest(1))
     app: BriefApp = builder.build()

@@ -70,7 +70,9 @@ def processes(settings: Settings) -> int:
         return settings.workers
     if settings.flood_rate > 0:
         return 1
-    return len(os.sched_getaffinity(0))
+    if hasattr(os, "sched_getaffinity"):  # the cores this process may run on (Linux)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def share(settings: Settings, size: int) -> Settings:

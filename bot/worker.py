@@ -51,7 +51,7 @@ def serve(settings: Settings, number: int, link: socket.socket) -> None:
 async def answer(settings: Settings, engine: Engine, link: socket.socket) -> None:
     """Run the application on the updates read from ``link``."""
     reader, writer = await asyncio.open_connection(sock=link, limit=LINE_LIMIT)
-    app = build_application(settings, engine)
+    app = build_application(settings, engine, background=False)
     services_in(app.bot_data).stats.on_record = lambda s: writer.write(line({"answered": s}))
     use_worker_threads()
     try:
