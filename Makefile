@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.bot
+	$(BIN)/python -m bench.transport
 	$(BIN)/python -m bench.quality
 
 # Installs without dev extras into a throwaway venv, outside the source tree's reach, and

@@ -17,8 +17,9 @@ from bot.settings import ConfigError, Settings
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MASK = "[token]"
-# These log every request URL at INFO, and the URL contains the token.
-NOISY_LOGGERS = ("httpx", "httpcore")
+# HTTP client loggers: httpx and httpcore log every request URL at INFO, and the URL holds
+# the token; aiohttp is kept as quiet in case it ever does.
+NOISY_LOGGERS = ("httpx", "httpcore", "aiohttp")
 # At DEBUG these dump whole updates and Bot API parameters, i.e. users' messages and replies
 # quoting them; they stay at INFO unless the operator opted in with log_questions.
 CHATTY_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Application")

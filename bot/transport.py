@@ -1,16 +1,20 @@
-"""Bot API requests over aiohttp: python-telegram-bot's request contract at a fifth of the CPU.
+"""Bot API requests over aiohttp: python-telegram-bot's request contract at a third of the CPU.
 
 python-telegram-bot sends through httpx by default, and httpx (with httpcore and anyio below it)
-spends about 1.2 ms of CPU on each request to a loopback server where aiohttp, whose HTTP parser
-is compiled, spends 0.2 ms (bench/transport.py). A bot that answers makes two requests per
-question (the long poll that brought it and the reply), so the client is a large share of what an
-answer costs. ``AiohttpRequest`` implements PTB's ``BaseRequest`` the way its ``HTTPXRequest``
-does: the same default timeouts, ``TimedOut`` for timeouts and ``NetworkError`` for the rest.
+spends about 1 ms of CPU on each request to a loopback server where aiohttp, whose HTTP parser is
+compiled, spends about a third of that (``python -m bench.transport``). A bot makes two requests
+per question (the long poll that brought it and the reply), so the client is a large share of
+what an answer costs. ``AiohttpRequest`` implements PTB's ``BaseRequest`` the way its
+``HTTPXRequest`` does: the same default timeouts, no redirects followed, proxies from the
+environment, ``TimedOut`` for timeouts and ``NetworkError`` for the rest.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import urllib.request
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -26,27 +30,39 @@ def _seconds(value: ODVInput[float], default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
-def _both(pool: float | None, connect: float | None) -> float | None:
-    return None if pool is None or connect is None else pool + connect
+def _sum(*parts: float | None) -> float | None:
+    """The sum of timeouts, or None (no limit) if any of them is None."""
+    total = 0.0
+    for part in parts:
+        if part is None:
+            return None
+        total += part
+    return total
 
 
 class AiohttpRequest(BaseRequest):
     """One aiohttp session with at most ``connection_pool_size`` open connections."""
 
-    __slots__ = ("_connect", "_pool", "_pool_size", "_read", "_session")
+    __slots__ = ("_connect", "_media_write", "_pool", "_pool_size", "_proxies", "_read",
+                 "_session", "_write")  # fmt: skip
 
     def __init__(
         self,
         connection_pool_size: int = 8,
         read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
     ) -> None:
         self._pool_size = connection_pool_size
         self._read = read_timeout
+        self._write = write_timeout
         self._connect = connect_timeout
         self._pool = pool_timeout
+        self._media_write = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -59,13 +75,25 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,  # proxies from the environment, as httpx honours them
             )
 
     async def shutdown(self) -> None:
         """Close the session and its connections."""
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy the environment names for ``url``'s host, looked up once per host.
+
+        aiohttp's own ``trust_env`` reads the environment (and ~/.netrc) again on every
+        request, which costs more CPU than the request itself.
+        """
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._proxies:
+            bypass = parts.hostname is None or urllib.request.proxy_bypass(parts.hostname)
+            self._proxies[key] = None if bypass else urllib.request.getproxies().get(parts.scheme)
+        return self._proxies[key]
 
     async def do_request(
         self,
@@ -79,28 +107,41 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         """Send one request; return the status code and the body.
 
-        aiohttp has no write timeout, so ``write_timeout`` is not used: a stalled upload is
-        still bounded by the read timeout of the answer it waits for.
+        aiohttp has no timeout for writing the request, so the whole request is bounded by the
+        sum of the pool, connect, write and read timeouts: a stalled upload ends too.
         """
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         data: aiohttp.FormData | dict[str, str] | None = None
+        write_default = self._write
         if request_data is not None:
             data = request_data.json_parameters
             files = request_data.multipart_data
             if files:
+                write_default = self._media_write
                 data = aiohttp.FormData(data)
                 for name, (filename, content, mime_type) in files.items():
-                    data.add_field(name, content, filename=filename, content_type=mime_type)
+                    # Bytes go as a stream: a big upload must not block the event loop.
+                    body = io.BytesIO(content) if isinstance(content, bytes) else content
+                    data.add_field(name, body, filename=filename, content_type=mime_type)
+        pool = _seconds(pool_timeout, self._pool)
         connect = _seconds(connect_timeout, self._connect)
+        read = _seconds(read_timeout, self._read)
         timeout = aiohttp.ClientTimeout(
-            # Waiting for a free connection and opening one, as httpx's pool + connect.
-            connect=_both(_seconds(pool_timeout, self._pool), connect),
+            total=_sum(pool, connect, _seconds(write_timeout, write_default), read),
+            connect=_sum(pool, connect),  # a free connection, or a new one, within this
             sock_connect=connect,
-            sock_read=_seconds(read_timeout, self._read),
+            sock_read=read,
         )
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(
+                method,
+                url,
+                data=data,
+                timeout=timeout,
+                proxy=self._proxy(url),
+                allow_redirects=False,  # as httpx: the Bot API never redirects
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
