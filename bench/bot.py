@@ -2,8 +2,10 @@
 
 The real ``briefbot run`` (same entry point, ``python -m bot.cli``) runs as a subprocess with
 ``base_url`` pointing at a fake Bot API served here on 127.0.0.1 with asyncio streams (HTTP/1.1
-keep-alive, as httpx speaks it). Simulated private chats ask real news questions in a closed
-loop: a chat asks its next question as soon as the answer to the previous one arrives. Latency
+keep-alive). With ``--workers`` 0 (the default) the bot answers with one worker process per
+core, as it does when the overall flood cap is lifted; ``--workers 1`` measures one process.
+Simulated private chats ask real news questions in a closed loop (a chat asks its next question
+as soon as the answer to the previous one arrives) and at fixed offered rates. Latency
 is the time from the update's first hand-out in a ``getUpdates`` reply to the arrival of the
 ``sendMessage`` answering it; an update still unanswered after the drain is lost.
 
@@ -11,7 +13,7 @@ The store (eval articles repeated under new titles and URLs until about 100k pas
 cached in ``bench/.cache/`` and copied fresh for each run, since the bot writes its own tables
 into the same SQLite file.
 
-    python -m bench.bot [--chats 50] [--seconds 25] [--passages 100000] [--quick]
+    python -m bench.bot [--chats 50] [--seconds 25] [--passages 100000] [--workers 0] [--quick]
 """
 
 from __future__ import annotations
@@ -469,9 +471,10 @@ async def run(args: argparse.Namespace) -> None:
         "The bot runs with [limits] flood_rate = 0: Telegram's overall limit of about 30 "
         "messages/s would cap any bot at 30 answers/s, so the cap is lifted to measure the "
         "bot itself; rate_limit = 0 lets one simulated user ask without pause. "
-        "The fake API shares the machine's cores with the bot. Bot CPU per answer is the "
-        "figure a busy machine skews least: one process (one GIL) tops out near "
-        "1000 / (bot CPU ms per answer) answers/s."
+        "The fake API shares the machine's cores with the bot. Bot CPU per answer (the "
+        "polling process and its workers together) is the figure a busy machine skews least; "
+        "one process (one interpreter lock) tops out near 1000 / (its CPU ms per answer) "
+        "answers/s."
     )
 
 
