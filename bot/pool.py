@@ -222,8 +222,13 @@ class Pool:
             await self.app.update_queue.put(update)  # routed again, now to this process
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closed.wait(), delay)
-        if not self.closing:
+        if self.closing:
+            return
+        try:
             await self._spawn(worker.number)
+        except OSError:
+            log.exception("could not start worker %d again; answering its users here",
+                          worker.number + 1)  # fmt: skip
 
     async def close(self) -> None:
         """Let every worker finish the updates it holds, then wait for it to exit."""
