@@ -1,7 +1,7 @@
 """Answer counts and latencies for the operator's /stats, kept in memory by the polling process.
 
 A bounded window of recent latencies is enough for p50/p95 and never grows with uptime. Worker
-processes (see ``bot.workers``) pass each answer time on through ``on_record``.
+processes (see ``bot.pool``) pass each answer time on through ``on_record``.
 """
 
 from __future__ import annotations
