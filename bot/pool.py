@@ -184,7 +184,7 @@ class Pool:
             while message := await reader.readline():
                 self._heard(worker, json.loads(message))
         except (ConnectionError, ValueError) as error:
-            log.error("worker %d sent something unreadable: %s", worker.number, error)
+            log.error("worker %d sent something unreadable: %s", worker.number + 1, error)
         finally:
             await self._lost(worker)
 
