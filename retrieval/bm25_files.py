@@ -14,6 +14,10 @@ of its own: either loads. Each folder is written under a temporary name and rena
 place once complete, so a folder with a segment's name is always whole. One writer per
 directory at a time (the engine saves under its write lock).
 
+Loading maps the arrays read-only instead of reading them, so the processes that open one
+index (the bot's workers) share its pages. That is safe because nothing is ever written in
+place: a folder is only ever removed, and a mapping outlives the removal of its file.
+
 Nothing here unpickles: arrays load with ``allow_pickle=False`` and the vocabulary is a
 JSON list, so a tampered directory can fail to load but cannot run code. Segment names
 from the manifest must match ``seg-`` plus 16 hex digits, so they cannot point elsewhere.
@@ -201,7 +205,9 @@ def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:
         path = folder / f"{field}.npy"
         where = f"{folder.name}/{path.name}"
         try:
-            array = np.load(path, allow_pickle=False)
+            # Mapped, not read: every process that opens the same index (the bot's workers)
+            # then shares one copy of it in the page cache. Segments are never changed.
+            array = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
         except (OSError, ValueError) as error:
             raise StoreError(f"cannot read {where} of the search index: {error}") from error
         if array.ndim != 1 or array.dtype.name not in _DTYPES[field]:

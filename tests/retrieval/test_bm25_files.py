@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from retrieval.bm25 import BM25Params, Index
+from retrieval.bm25_files import read_index
 from retrieval.errors import StoreError
 
 LUCENE = BM25Params(scorer="lucene")
@@ -263,3 +265,17 @@ def test_a_half_written_segment_folder_is_never_trusted(tmp_path: Path) -> None:
     assert Index.load(tmp_path / "index").n_docs == index.n_docs
     index.add([["z"]]).save(tmp_path / "index")
     assert not junk.exists()
+
+
+def test_loaded_index_is_mapped_and_outlives_its_files(tmp_path: Path) -> None:
+    """Loading maps the arrays read-only, so processes share them; once mapped, the files
+    may go (a writer merging segments removes folders other processes still search)."""
+    index = grown_index(LUCENE)
+    index.save(tmp_path / "index")
+    for segment in read_index(tmp_path / "index")[2]:
+        assert not segment.docs.flags.writeable
+        assert isinstance(segment.docs.base, np.memmap)
+    loaded = Index.load(tmp_path / "index")
+    shutil.rmtree(tmp_path / "index")
+    for query in QUERIES:
+        np.testing.assert_array_equal(loaded.scores(query), index.scores(query))
