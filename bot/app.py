@@ -101,7 +101,15 @@ def close_services(app: BriefApp) -> None:
 
 
 async def post_shutdown(app: BriefApp) -> None:
-    """Close the bot's tables once nothing can use them any more."""
+    """Release everything once nothing can use it any more, also after a failed start.
+
+    When the first Bot API call fails (a bad token, an unreachable server), PTB skips its own
+    shutdown, which would leave the HTTP sessions open; closing twice is harmless.
+    """
+    pool = pool_in(app.bot_data)
+    if pool is not None:
+        await pool.close()
+    await app.bot.shutdown()
     close_services(app)
 
 

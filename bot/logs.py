@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import IO
 
-from telegram.error import NetworkError
+from telegram.error import InvalidToken, NetworkError
 
 from bot.settings import ConfigError, Settings
 
@@ -57,17 +57,17 @@ class TokenRedactingFilter(logging.Filter):
         return True
 
 
-class NetworkErrorsInOneLine(logging.Filter):
-    """Log a failed connection to the Bot API as one line, not a chained traceback.
+class SetupErrorsInOneLine(logging.Filter):
+    """Log an unreachable Bot API or a rejected token as one line, not a chained traceback.
 
-    An unreachable server is an operator's situation to fix, not a bug: python-telegram-bot
-    logs it with three nested tracebacks; the cause in one line says all there is.
+    Both are an operator's situation to fix, not a bug: python-telegram-bot logs them with
+    nested tracebacks; the cause in one line says all there is.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Fold a ``NetworkError`` traceback into the message."""
+        """Fold a ``NetworkError`` or ``InvalidToken`` traceback into the message."""
         error = record.exc_info[1] if record.exc_info else None
-        if isinstance(error, NetworkError):
+        if isinstance(error, NetworkError | InvalidToken):
             record.msg = f"{record.getMessage()} ({error.message})"
             record.args = None
             record.exc_info = None
@@ -112,5 +112,5 @@ def configure_logging(
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.NOTSET if settings.log_questions else logging.INFO)
     for each in root.handlers:
-        each.addFilter(NetworkErrorsInOneLine())  # before redaction, which then sees it all
+        each.addFilter(SetupErrorsInOneLine())  # before redaction, which then sees it all
     install_redaction(settings.token, root)

@@ -145,4 +145,5 @@ def test_run_with_unreachable_bot_api_says_so_in_one_line(env: Path, tmp_path: P
     assert done.returncode == 2
     assert "cannot reach http://127.0.0.1:9/bot" in done.stderr
     assert "Traceback" not in done.stderr
+    assert "Unclosed" not in done.stderr  # the HTTP sessions were closed on the way out
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in done.stderr

@@ -193,3 +193,22 @@ def test_conversation_through_worker_processes(tmp_path: Path) -> None:
         assert html_problems(call.params["text"]) == [], call.params["text"]
     assert TOKEN not in logged
     assert SECRET not in logged
+
+
+def test_a_rejected_token_gets_a_paragraph_not_a_traceback(tmp_path: Path) -> None:
+    """A token the Bot API refuses ends `briefbot run` with how to get one, exit 2."""
+    config = tmp_path / "config.toml"
+    config.write_text("sources = []\n", encoding="utf-8")
+    other = "987654321:AAHanotherTokenTheServerDoesNotKnow_xyz"
+    with serve_bot_api(FakeBotApi()) as base_url:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=ROOT,
+            env=child_env(base_url, tmp_path, config) | {"BRIEFBOT_TOKEN": other},
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert "Telegram rejected the token. Talk to @BotFather" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "Unclosed" not in done.stderr
+    assert other.partition(":")[2] not in done.stderr

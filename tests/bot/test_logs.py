@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 from bot_harness import start_bot
-from telegram.error import NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram_fakes import TOKEN, FakeBotApi, Updates
 
 from bot.logs import (
@@ -141,18 +141,23 @@ def test_stream_handler_when_none_configured() -> None:
     assert io.StringIO(out).read().count("\n") == 1
 
 
-def test_network_errors_log_as_one_line() -> None:
-    """A Bot API connection failure is logged as its cause in one line, not three tracebacks."""
-    from bot.logs import NetworkErrorsInOneLine
+@pytest.mark.parametrize(
+    "error",
+    [NetworkError("aiohttp.ClientConnectorError: Cannot connect"), InvalidToken("Not Found")],
+    ids=["unreachable", "rejected token"],
+)
+def test_setup_errors_log_as_one_line(error: TelegramError) -> None:
+    """An unreachable Bot API or a rejected token is logged as one line, not tracebacks."""
+    from bot.logs import SetupErrorsInOneLine
 
     try:
-        raise NetworkError("httpx.ConnectError: All connection attempts failed")
-    except NetworkError:
+        raise error
+    except TelegramError:
         record = logging.LogRecord(
             "telegram.ext", logging.ERROR, __file__, 1, "Bootstrap failed %s.", ("now",),
             sys.exc_info(),
         )  # fmt: skip
-    assert NetworkErrorsInOneLine().filter(record)
+    assert SetupErrorsInOneLine().filter(record)
     assert record.exc_info is None
     text = logging.Formatter().format(record)
-    assert text == "Bootstrap failed now. (httpx.ConnectError: All connection attempts failed)"
+    assert text == f"Bootstrap failed now. ({error.message})"
