@@ -141,11 +141,22 @@ class Engine:
         index = index or Index.empty(self.params)
         if not self.read_only:
             self.store.set_setting("language", self.analyzer.language)
-        if index.n_docs < stored:
-            rows = [(title, text) for _, title, text in self.store.passage_texts(index.n_docs)]
-            index = index.add(self.pipeline.analyze(rows))
-            self._save(index)
+        snapshot = self._catch_up(index)
+        if snapshot.index is not index:
+            self._save(snapshot.index)
+        return snapshot
+
+    def _catch_up(self, index: Index) -> _Snapshot:
+        """``index`` plus the stored passages it lacks, with every passage's article position.
+
+        A writer stores each batch in one transaction, so the article counts read first cover
+        only whole batches: passages past their sum belong to a batch a later call sees.
+        """
         counts = self.store.passage_counts()
+        missing = sum(counts) - index.n_docs
+        if missing > 0:
+            rows = itertools.islice(self.store.passage_texts(index.n_docs), missing)
+            index = index.add(self.pipeline.analyze([(title, text) for _, title, text in rows]))
         owners = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
         return _Snapshot(index, owners, len(counts))
 
@@ -206,22 +217,14 @@ class Engine:
         )
 
     def refresh(self) -> int:
-        """Index the passages another process has stored since this engine looked; say how many.
-
-        That process writes each batch in one transaction, so the article counts read first
-        cover only whole batches: passages past their sum belong to a batch the next call sees.
-        """
+        """Index the passages another process has stored since this engine looked; say how many."""
         with self._write_lock:
             old = self._snapshot
-            counts = self.store.passage_counts()
-            new = sum(counts) - old.index.n_docs
-            if new <= 0:
-                return 0
-            rows = itertools.islice(self.store.passage_texts(old.index.n_docs), new)
-            index = old.index.add(self.pipeline.analyze([(title, text) for _, title, text in rows]))
-            owners = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
-            self._snapshot = _Snapshot(index, owners, len(counts))
-        return new
+            snapshot = self._catch_up(old.index)
+            added = snapshot.index.n_docs - old.index.n_docs
+            if added:
+                self._snapshot = snapshot
+        return added
 
     # -- reading ----------------------------------------------------------------------------
 
