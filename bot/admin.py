@@ -95,14 +95,15 @@ async def unwatch(update: Update, context: BriefContext) -> None:
 
 @logs_answer("forgetme")
 async def forgetme(update: Update, context: BriefContext) -> None:
-    """Delete the user's watches, pending alerts and alert history, and say what went."""
+    """Delete the user's watches, alerts, alert history and stored questions; say what went."""
     ids = _ids(update)
     if ids is None:
         return
     chat_id, user_id = ids
     forgotten = await asyncio.to_thread(live_in(context.bot_data).watches.forget, user_id, chat_id)
+    questions = await asyncio.to_thread(context.services.state.forget, user_id, chat_id)
     context.services.guard.forget(user_id)
-    await send_answer(update, context, render_alerts.forgot(forgotten))
+    await send_answer(update, context, render_alerts.forgot(forgotten, questions))
 
 
 def _ingest_now(context: BriefContext, url: str) -> tuple[IngestSummary | None, str | None]:

@@ -132,8 +132,8 @@ class WatchStore:
 
     def forget(self, user_id: int, chat_id: int) -> Forgotten:
         """Delete ``user_id``'s watches everywhere and their pending alerts; in the user's
-        private chat (``chat_id == user_id``) also its alert history, send times and the
-        links from questions to answers."""
+        private chat (``chat_id == user_id``) also its alert history and send times (the
+        stored questions and answer links are ``bot.state``'s to forget)."""
         with self._lock, self._db:
             ids = [
                 row[0]
@@ -151,11 +151,6 @@ class WatchStore:
                     "DELETE FROM bot_alerts WHERE chat_id = ?", (chat_id,)
                 ).rowcount
                 self._db.execute("DELETE FROM bot_alert_messages WHERE chat_id = ?", (chat_id,))
-                # bot.state's question -> answer links of this chat (only there in a file db).
-                if self._db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bot_answers'"
-                ).fetchone():
-                    self._db.execute("DELETE FROM bot_answers WHERE chat_id = ?", (chat_id,))
         return Forgotten(len(ids), alerts)
 
     def drop_chat(self, chat_id: int) -> None:

@@ -165,15 +165,21 @@ async def test_a_restart_loses_no_watch_and_repeats_no_alert(
 async def test_forgetme_removes_watches_and_pending_alerts(
     watcher: Bot, updates: Updates, engine: Engine
 ) -> None:
-    """/forgetme says what it deleted: watches, pending alerts, answer links; nothing is sent."""
+    """/forgetme says what it deleted: watches, pending alerts, answer links and questions (whose
+    buttons then expire); nothing is sent."""
     await watcher.send(updates.message("/watch grain"))
     await watcher.send(updates.message("/watch Odesa"))
+    await watcher.send(updates.message("weapons"))
+    markup = watcher.api.calls_to("sendMessage")[-1].params["reply_markup"]
+    page_two = markup["inline_keyboard"][-1][-1]["callback_data"]
     await after_ingest(watcher.app, ingest(engine, GRAIN))
     answers = watcher.services.state
     assert await asyncio.to_thread(answers.answer_for, 501, 1) is not None
     await watcher.send(updates.message("/forgetme"))
-    assert "deleted your 2 watches and 1 stored alert" in last_text(watcher)
+    assert "deleted your 2 watches, 1 stored alert and 1 stored question" in last_text(watcher)
     assert await asyncio.to_thread(answers.answer_for, 501, 1) is None
+    await watcher.send(updates.button(page_two))
+    assert "expired" in watcher.api.calls_to("answerCallbackQuery")[-1].params["text"]
     await watcher.send(updates.message("/watches"))
     assert "No watches here yet" in last_text(watcher)
     count = len(watcher.texts())
