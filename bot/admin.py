@@ -8,6 +8,7 @@ non-admin gets exactly the unknown-command reply.
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import UTC, datetime
 
 from telegram import Update
@@ -17,6 +18,7 @@ from bot.context import BriefContext
 from bot.handlers import command_argument, logs_answer, send_answer
 from bot.live import after_ingest, live_in
 from bot.render import usage
+from bot.watches import WatchCapError
 from retrieval.errors import QueryError, SourceError
 from retrieval.loaders import load_url
 from retrieval.models import IngestSummary
@@ -26,12 +28,14 @@ WATCH_USAGE = (
 )
 UNWATCH_USAGE = "Usage: /unwatch <id>, e.g. /unwatch 3. /watches lists the ids."
 INGEST_USAGE = "Usage: /ingest <http(s) URL of a feed or an article>."
-# Enough for real interests; a chat that wants more is probably pasting a word list.
-MAX_WATCHES = 20
-TOO_MANY = (
-    f"This chat already has {MAX_WATCHES} watches, the most I keep. "
-    "Stop one with /unwatch <id> first."
-)
+# per ("chat" or "user") -> what a refused /watch says; the caps are settings ([watches]).
+TOO_MANY = {
+    "chat": "This chat already has {} watches, the most I keep. Stop one with /unwatch <id> first.",
+    "user": (
+        "You already have {} watches across your chats, the most I keep for one person. "
+        "Stop one with /unwatch <id> in the chat that has it first."
+    ),
+}
 
 
 def _ids(update: Update) -> tuple[int, int] | None:
@@ -57,13 +61,18 @@ async def watch(update: Update, context: BriefContext) -> None:
     except QueryError as error:
         await send_answer(update, context, usage(f"{error}\n{WATCH_USAGE}"))
         return
-    store = live_in(context.bot_data).watches
-    existing = await asyncio.to_thread(store.watches, ids[0])
-    if len(existing) >= MAX_WATCHES and query not in {w.query for w in existing}:
-        await send_answer(update, context, usage(TOO_MANY))
-        return
+    store, settings = live_in(context.bot_data).watches, context.services.settings
     topic = message.message_thread_id if message.is_topic_message else None
-    saved, new = await asyncio.to_thread(store.add_watch, ids[0], ids[1], query, topic)
+    add = functools.partial(
+        store.add_watch,
+        per_chat=settings.watches_per_chat,
+        per_user=settings.watches_per_user,
+    )
+    try:
+        saved, new = await asyncio.to_thread(add, ids[0], ids[1], query, topic)
+    except WatchCapError as full:
+        await send_answer(update, context, usage(TOO_MANY[full.per].format(full.cap)))
+        return
     await send_answer(update, context, render_alerts.watch_saved(saved, new=new))
 
 
@@ -95,14 +104,15 @@ async def unwatch(update: Update, context: BriefContext) -> None:
 
 @logs_answer("forgetme")
 async def forgetme(update: Update, context: BriefContext) -> None:
-    """Delete the user's watches, pending alerts and alert history, and say what went."""
+    """Delete the user's watches, alerts, alert history and stored questions; say what went."""
     ids = _ids(update)
     if ids is None:
         return
     chat_id, user_id = ids
     forgotten = await asyncio.to_thread(live_in(context.bot_data).watches.forget, user_id, chat_id)
+    questions = await asyncio.to_thread(context.services.state.forget, user_id, chat_id)
     context.services.guard.forget(user_id)
-    await send_answer(update, context, render_alerts.forgot(forgotten))
+    await send_answer(update, context, render_alerts.forgot(forgotten, questions))
 
 
 def _ingest_now(context: BriefContext, url: str) -> tuple[IngestSummary | None, str | None]:

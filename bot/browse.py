@@ -2,7 +2,9 @@
 
 Every button re-reads what it shows from the stored query text or the engine, so a button
 pressed after a restart shows the same thing as before it; one that points at nothing any more
-gets a polite notice instead of an error.
+gets a polite notice instead of an error. A query is shown only to whoever may see it
+(``bot.state.BotState.query``): a button pressed in another chat, or forged, gets the same
+notice as an expired one and learns nothing.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import buttons, render
-from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton
+from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton, owner_of
 from bot.context import BriefContext, Services
 from bot.handlers import log_answer, results_view, search_page, send_answer
+from bot.state import Owner
 from retrieval.errors import QueryError
 from retrieval.highlight import highlight_spans
 
@@ -39,9 +42,9 @@ def latest_view(services: Services, count: int, page: int) -> tuple[View, int]:
     return (text, buttons.latest_keyboard(count, page, pages)), len(articles)
 
 
-def page_view(services: Services, button: PageButton) -> tuple[View, int] | None:
-    """Run the stored query again and show one page of it (in a thread)."""
-    query = services.state.query(button.qid)
+def page_view(services: Services, button: PageButton, presser: Owner) -> tuple[View, int] | None:
+    """Run the stored query again and show one page of it, if ``presser`` may (in a thread)."""
+    query = services.state.query(button.qid, presser)
     if query is None:
         return None
     try:
@@ -51,13 +54,18 @@ def page_view(services: Services, button: PageButton) -> tuple[View, int] | None
     return results_view(result, button.qid, services.settings.page_size), result.total
 
 
-def passage_view(services: Services, button: OpenButton) -> tuple[View, int] | None:
-    """One whole passage with the stored query's words in bold (in a thread)."""
+def passage_view(services: Services, button: OpenButton, presser: Owner) -> tuple[View, int] | None:
+    """One whole passage with the stored query's words in bold (in a thread).
+
+    The bold words would give the query away, so this too is only for whoever may see it.
+    """
     engine = services.engine
-    query = services.state.query(button.qid)
+    query = services.state.query(button.qid, presser)
+    if query is None:
+        return None
     passage = engine.passage(button.passage_id)
     article = engine.article(passage.article_id) if passage else None
-    if query is None or passage is None or article is None:
+    if passage is None or article is None:
         return None
     try:
         terms = engine.query_terms(query)
@@ -76,14 +84,15 @@ async def on_button(update: Update, context: BriefContext) -> None:
         return
     services = context.services
     button = buttons.parse_button(press.data)
+    presser = owner_of(update)
     shown: tuple[View, int] | None = None
     if isinstance(button, NoopButton):
         await press.answer()
         return
-    if isinstance(button, PageButton):
-        shown = await asyncio.to_thread(page_view, services, button)
-    elif isinstance(button, OpenButton):
-        shown = await asyncio.to_thread(passage_view, services, button)
+    if isinstance(button, PageButton) and presser is not None:
+        shown = await asyncio.to_thread(page_view, services, button, presser)
+    elif isinstance(button, OpenButton) and presser is not None:
+        shown = await asyncio.to_thread(passage_view, services, button, presser)
     elif isinstance(button, LatestButton):
         shown = await asyncio.to_thread(latest_view, services, button.count, button.page)
     if shown is None:

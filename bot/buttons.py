@@ -1,27 +1,35 @@
-"""Inline buttons: what their callback data says and the keyboards built from it.
+"""Inline buttons: what their callback data says, who may press them, and their keyboards.
 
 Callback data must fit Telegram's 64 bytes and must still mean something after a restart, so a
-button never points at in-memory state: it carries the id of a stored query (see ``bot.state``)
-or plain numbers. Parsing is strict and returns ``None`` for anything else, so a stale or forged
+button never points at in-memory state: it carries the token of a stored query (see
+``bot.state``) or plain numbers. Anyone can send any callback data, so the token is random (not
+a counter to count through) and the stored query is bound to its owner (``owner_of``), checked
+on every press. Parsing is strict and returns ``None`` for anything else, so a stale or forged
 button gets a polite answer instead of an exception.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 
+from bot.state import TOKEN_CHARS, Owner
 from retrieval.models import ArticleInfo, Passage
 
 MAX_DATA_BYTES = 64
+# What secrets.token_urlsafe makes: never a ":", so the fields still split.
+TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_CHARS}}}")
 
 
 @dataclass(frozen=True, slots=True)
 class PageButton:
-    """Show page ``page`` (0-based) of the results of stored query ``qid``."""
+    """Show page ``page`` (0-based) of the results of stored query ``qid`` (a token)."""
 
-    qid: int
+    qid: str
     page: int
 
     def data(self) -> str:
@@ -32,7 +40,7 @@ class PageButton:
 class OpenButton:
     """Show passage ``passage_id`` for stored query ``qid``; ``page`` is where "back" returns."""
 
-    qid: int
+    qid: str
     passage_id: int
     page: int
 
@@ -60,58 +68,78 @@ class NoopButton:
 
 
 Button = PageButton | OpenButton | LatestButton | NoopButton
-# kind -> (record, number of integer fields)
-KINDS: dict[str, tuple[type[PageButton | OpenButton | LatestButton], int]] = {
-    "p": (PageButton, 2),
-    "o": (OpenButton, 3),
-    "l": (LatestButton, 2),
-}
+# kind -> number of fields after it
+FIELDS = {"p": 2, "o": 3, "l": 2}
+
+
+def _number(field: str) -> bool:
+    # isdecimal() also accepts other scripts' digits; callback data we make is plain ASCII.
+    return field.isascii() and field.isdigit() and len(field) <= 18
 
 
 def parse_button(data: str | None) -> Button | None:
-    """Return the button ``data`` encodes, or None if it is not one this bot makes."""
+    """Return the button ``data`` encodes, or None if it is not one this bot makes.
+
+    Buttons from before query tokens (``p:1:0``, a counter) parse to None: they have no owner
+    to check, so they are answered as expired.
+    """
     if not data or len(data.encode()) > MAX_DATA_BYTES:
         return None
     if data == "n":
         return NoopButton()
     kind, *fields = data.split(":")
-    if kind not in KINDS or len(fields) != KINDS[kind][1]:
+    if kind not in FIELDS or len(fields) != FIELDS[kind]:
         return None
-    # isdecimal() also accepts other scripts' digits; callback data we make is plain ASCII.
-    if not all(field.isascii() and field.isdigit() and len(field) <= 18 for field in fields):
+    if kind == "l":
+        return LatestButton(int(fields[0]), int(fields[1])) if all(map(_number, fields)) else None
+    token, *numbers = fields
+    if not TOKEN.fullmatch(token) or not all(map(_number, numbers)):
         return None
-    return KINDS[kind][0](*(int(field) for field in fields))
+    if kind == "p":
+        return PageButton(token, int(numbers[0]))
+    return OpenButton(token, int(numbers[0]), int(numbers[1]))
+
+
+def owner_of(update: Update) -> Owner | None:
+    """Who sent ``update`` (a question, or a press of a button under a message in a chat).
+
+    In a group every member sees the bot's answers, so any member may page them (``shared``);
+    in a private chat only its user. None when Telegram names no chat (a button on an inline
+    message), which no stored query can belong to.
+    """
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return None
+    return Owner(chat.id, user.id if user else chat.id, shared=chat.type != ChatType.PRIVATE)
 
 
 def _button(label: str, button: Button) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=button.data())
 
 
-def pager_row(
-    page: int, pages: int, make: type[PageButton | LatestButton], key: int
-) -> list[InlineKeyboardButton]:
-    """``◀ 2/4 ▶``: arrows only where there is somewhere to go."""
+def pager_row(page: int, pages: int, to: Callable[[int], Button]) -> list[InlineKeyboardButton]:
+    """``◀ 2/4 ▶``: arrows only where there is somewhere to go; ``to(n)`` shows page ``n``."""
     row = []
     if page > 0:
-        row.append(_button("◀", make(key, page - 1)))
+        row.append(_button("◀", to(page - 1)))
     row.append(_button(f"{page + 1}/{pages}", NoopButton()))
     if page < pages - 1:
-        row.append(_button("▶", make(key, page + 1)))
+        row.append(_button("▶", to(page + 1)))
     return row
 
 
 def results_keyboard(
-    qid: int, page: int, pages: int, ranked: list[tuple[int, int]]
+    qid: str, page: int, pages: int, ranked: list[tuple[int, int]]
 ) -> InlineKeyboardMarkup:
     """Number buttons opening each shown result (``(rank, passage_id)``), then the pager."""
     rows = [[_button(str(rank), OpenButton(qid, pid, page)) for rank, pid in ranked]]
     if pages > 1:
-        rows.append(pager_row(page, pages, PageButton, qid))
+        rows.append(pager_row(page, pages, lambda to: PageButton(qid, to)))
     return InlineKeyboardMarkup(rows)
 
 
 def passage_keyboard(
-    qid: int, passage: Passage, article: ArticleInfo, page: int
+    qid: str, passage: Passage, article: ArticleInfo, page: int
 ) -> InlineKeyboardMarkup:
     """Previous / back to the list / next, where "previous" and "next" stay in the article.
 
@@ -130,4 +158,4 @@ def latest_keyboard(count: int, page: int, pages: int) -> InlineKeyboardMarkup |
     """The pager for /latest, or nothing when everything fits on one page."""
     if pages <= 1:
         return None
-    return InlineKeyboardMarkup([pager_row(page, pages, LatestButton, count)])
+    return InlineKeyboardMarkup([pager_row(page, pages, lambda to: LatestButton(count, to))])

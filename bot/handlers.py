@@ -22,6 +22,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import buttons, render
 from bot.context import BriefContext, Services
 from bot.guard import Access
+from bot.state import Owner
 from retrieval.errors import QueryError
 from retrieval.models import SearchResult
 
@@ -136,15 +137,15 @@ def search_page(services: Services, query: str, page: int) -> SearchResult:
     return result
 
 
-def search_and_remember(services: Services, query: str) -> tuple[SearchResult, int]:
-    """Search, and store the query so the result buttons can run it again (in a thread)."""
+def search_and_remember(services: Services, query: str, owner: Owner) -> tuple[SearchResult, str]:
+    """Search, and store the query for ``owner``'s result buttons to run again (in a thread)."""
     result = search_page(services, query, 0)
-    qid = services.state.remember_query(query) if result.hits else 0
+    qid = services.state.remember_query(query, owner) if result.hits else ""
     return result, qid
 
 
 def results_view(
-    result: SearchResult, qid: int, page_size: int
+    result: SearchResult, qid: str, page_size: int
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and buttons for the page of results ``result`` holds."""
     if not result.hits:
@@ -161,14 +162,17 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
     services = context.services
     message = update.effective_message
     user = update.effective_user
-    if message is None:
+    owner = buttons.owner_of(update)
+    if message is None or owner is None:
         return
     verdict = services.guard.question(user.id if user else message.chat_id)
     if not verdict.allowed:
         if verdict.tell:
             await message.reply_text(render.retry_later(verdict.retry_after))
         return
-    searching = asyncio.ensure_future(asyncio.to_thread(search_and_remember, services, query))
+    searching = asyncio.ensure_future(
+        asyncio.to_thread(search_and_remember, services, query, owner)
+    )
     services.stats.in_flight += 1
     try:
         # Most answers arrive before a typing indicator could even show; sending one anyway

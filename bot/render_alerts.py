@@ -81,14 +81,15 @@ def unwatched(watch_id: int, *, removed: bool) -> str:
     return f"This chat has no watch #{watch_id}. /watches lists the ones it has."
 
 
-def forgot(forgotten: Forgotten) -> str:
-    """What /forgetme says it deleted."""
+def forgot(forgotten: Forgotten, questions: int) -> str:
+    """What /forgetme says it deleted (``questions``: stored questions behind result buttons)."""
     watches = "watch" if forgotten.watches == 1 else "watches"
     alerts = "alert" if forgotten.alerts == 1 else "alerts"
+    asked = "question" if questions == 1 else "questions"
     return (
-        f"Done: I deleted your {forgotten.watches} {watches} and {forgotten.alerts} stored "
-        f"{alerts}, and forgot when I last sent you alerts. Your past questions were never "
-        "stored with your name."
+        f"Done: I deleted your {forgotten.watches} {watches}, {forgotten.alerts} stored "
+        f"{alerts} and {questions} stored {asked} (their result buttons now say expired), "
+        "and forgot when I last sent you alerts."
     )
 
 

@@ -56,6 +56,8 @@ class Settings:
     alert_window: float = 60.0
     alert_cap_per_hour: int = 10
     alert_min_match: float = 0.3
+    watches_per_chat: int = 20
+    watches_per_user: int = 50
 
     def __repr__(self) -> str:
         """Show every setting but the token, so a settings dump never leaks it."""
@@ -87,6 +89,8 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("alerts", "window"): "alert_window",
     ("alerts", "cap_per_hour"): "alert_cap_per_hour",
     ("alerts", "min_match"): "alert_min_match",
+    ("watches", "per_chat"): "watches_per_chat",
+    ("watches", "per_user"): "watches_per_user",
 }
 
 ENV_KEYS: dict[str, str] = {

@@ -1,9 +1,13 @@
 """Bot-side tables in the engine's database file, so buttons and edits survive a restart.
 
-Two facts must outlive the process: the text behind a button's query id (buttons live on in
+Two facts must outlive the process: the text behind a button's query token (buttons live on in
 chats for ever) and which answer belongs to which question (so an edited question edits its
 answer). They go in the same sqlite file as the articles, through a separate connection, in
 tables prefixed ``bot_`` so they never collide with the store's.
+
+A query is a user's question, so it is stored with its owner and handed out only to them: the
+token in the callback data is random, and a press must come from the owning chat (and, in a
+private chat, the owning user) to see anything. Anyone can send any callback data.
 
 Every method is synchronous and guarded by one lock: handlers call them through
 ``asyncio.to_thread`` so a slow disk never stalls the event loop.
@@ -11,17 +15,28 @@ Every method is synchronous and guarded by one lock: handlers call them through
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+# 9 random bytes are 12 URL-safe characters: 72 bits no one can count through, and the longest
+# button ("o:<token>:<passage>:<page>") still fits Telegram's 64 bytes of callback data.
+TOKEN_BYTES = 9
+TOKEN_CHARS = 12  # len(secrets.token_urlsafe(TOKEN_BYTES)): base64 without padding
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bot_queries (
-    id INTEGER PRIMARY KEY,
-    text TEXT NOT NULL UNIQUE,
-    created REAL NOT NULL
+    token TEXT PRIMARY KEY,
+    chat_id INTEGER NOT NULL,
+    user_id INTEGER NOT NULL,
+    shared INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    created REAL NOT NULL,
+    UNIQUE (chat_id, user_id, text)
 );
+CREATE INDEX IF NOT EXISTS bot_queries_user ON bot_queries (user_id);
 CREATE TABLE IF NOT EXISTS bot_answers (
     chat_id INTEGER NOT NULL,
     message_id INTEGER NOT NULL,
@@ -32,10 +47,36 @@ CREATE TABLE IF NOT EXISTS bot_answers (
 """
 # Telegram lets users edit a message for 48 hours; older links can never be used again.
 ANSWER_LIFETIME = 48 * 3600.0
+# How many times to draw a new token when one is taken (72 random bits: never, in practice).
+TOKEN_TRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """Who asked (or presses): chat and user; ``shared`` when the chat is a group.
+
+    A group's results message is seen by all its members, so any member may page it; a private
+    chat's only by its user.
+    """
+
+    chat_id: int
+    user_id: int
+    shared: bool = False
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Drop the query table of before owners and tokens (``id`` a counter, no owner).
+
+    Its rows cannot be given to anyone safely, so their buttons are answered as expired.
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(bot_queries)")}
+    if columns and "token" not in columns:
+        db.execute("DROP TABLE bot_queries")
 
 
 class BotState:
-    """Stored query texts (ids go into callback data) and question -> answer message links."""
+    """Stored query texts with their owners (tokens go into callback data) and question ->
+    answer message links."""
 
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
@@ -49,29 +90,66 @@ class BotState:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._lock = threading.Lock()
         with self._lock, self._db:
-            self._db.executescript(SCHEMA)
+            # IMMEDIATE: the parent and worker processes open the file at once; one migrates.
+            self._db.execute("BEGIN IMMEDIATE")
+            _migrate(self._db)
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
             self._db.execute(
                 "DELETE FROM bot_answers WHERE created < ?", (time.time() - ANSWER_LIFETIME,)
             )
 
-    def remember_query(self, text: str) -> int:
-        """Return the id of ``text``, storing it first if it is new.
+    def remember_query(self, text: str, owner: Owner) -> str:
+        """Return the token of ``owner``'s query ``text``, storing it first if it is new.
 
-        The same text always gets the same id, so repeated questions do not grow the table.
+        The same owner asking the same text gets the same token, so repeated questions do not
+        grow the table; the same text from another chat or user gets a token of its own.
         """
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR IGNORE INTO bot_queries (text, created) VALUES (?, ?)",
-                (text, time.time()),
-            )
-            row = self._db.execute("SELECT id FROM bot_queries WHERE text = ?", (text,)).fetchone()
-        return int(row[0])
-
-    def query(self, qid: int) -> str | None:
-        """Return the text stored under ``qid``, or None if there is none (a stale button)."""
+        select = "SELECT token FROM bot_queries WHERE chat_id = ? AND user_id = ? AND text = ?"
+        key = (owner.chat_id, owner.user_id, text)
         with self._lock:
-            row = self._db.execute("SELECT text FROM bot_queries WHERE id = ?", (qid,)).fetchone()
+            for _ in range(TOKEN_TRIES):
+                row = self._db.execute(select, key).fetchone()
+                if row is not None:
+                    return str(row[0])
+                token = secrets.token_urlsafe(TOKEN_BYTES)
+                try:
+                    with self._db:
+                        self._db.execute(
+                            "INSERT INTO bot_queries VALUES (?, ?, ?, ?, ?, ?)",
+                            (token, owner.chat_id, owner.user_id, owner.shared, text, time.time()),
+                        )
+                except sqlite3.IntegrityError:
+                    continue  # another process stored this question first, or the token is taken
+                return token
+        raise RuntimeError("could not store a query under a fresh token")
+
+    def query(self, token: str, presser: Owner) -> str | None:
+        """Return the text stored under ``token`` if ``presser`` may see it, else None.
+
+        None alike for an unknown token and for one of another chat (or, in a private chat,
+        another user), so a forged button learns nothing, not even that the token exists.
+        """
+        with self._lock:
+            row = self._db.execute(
+                "SELECT text FROM bot_queries WHERE token = ? AND chat_id = ?"
+                " AND (shared OR user_id = ?)",
+                (token, presser.chat_id, presser.user_id),
+            ).fetchone()
         return None if row is None else str(row[0])
+
+    def forget(self, user_id: int, chat_id: int) -> int:
+        """Delete ``user_id``'s stored questions everywhere (their buttons then expire) and, in
+        the user's private chat (``chat_id == user_id``), its question -> answer links; return
+        how many questions went."""
+        with self._lock, self._db:
+            deleted = self._db.execute(
+                "DELETE FROM bot_queries WHERE user_id = ?", (user_id,)
+            ).rowcount
+            if chat_id == user_id:
+                self._db.execute("DELETE FROM bot_answers WHERE chat_id = ?", (chat_id,))
+        return int(deleted)
 
     def link_answer(self, chat_id: int, message_id: int, answer_id: int) -> None:
         """Record that message ``answer_id`` answers question ``message_id`` in ``chat_id``."""

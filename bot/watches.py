@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.alert_queue import AlertQueue
+from retrieval.errors import BriefbotError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bot_watches (
@@ -31,6 +32,7 @@ CREATE TABLE IF NOT EXISTS bot_watches (
     thread_id INTEGER,
     UNIQUE (chat_id, query)
 );
+CREATE INDEX IF NOT EXISTS bot_watches_user ON bot_watches (user_id);
 CREATE TABLE IF NOT EXISTS bot_alerts (
     chat_id INTEGER NOT NULL,
     article_id TEXT NOT NULL,
@@ -62,6 +64,15 @@ class Watch:
     thread_id: int | None = None
 
 
+class WatchCapError(BriefbotError):
+    """A cap refused a new watch: ``per`` is "chat" or "user", ``cap`` the limit reached."""
+
+    def __init__(self, per: str, cap: int) -> None:
+        super().__init__(f"{per} already has {cap} watches")
+        self.per = per
+        self.cap = cap
+
+
 @dataclass(frozen=True, slots=True)
 class Forgotten:
     """How much /forgetme deleted."""
@@ -87,25 +98,43 @@ class WatchStore:
     # -- watches ----------------------------------------------------------------------------
 
     def add_watch(
-        self, chat_id: int, user_id: int, query: str, thread_id: int | None = None
+        self,
+        chat_id: int,
+        user_id: int,
+        query: str,
+        thread_id: int | None = None,
+        *,
+        per_chat: int = 0,
+        per_user: int = 0,
     ) -> tuple[Watch, bool]:
         """Save ``query`` for ``chat_id``; return the watch and whether it is new.
 
         Saving the same query twice in a chat returns the existing watch instead of a copy.
-        ``thread_id`` is the forum topic the watch was set in: its alerts go there.
+        ``thread_id`` is the forum topic the watch was set in: its alerts go there. A new watch
+        beyond ``per_chat`` watches in the chat or ``per_user`` of the user's across all chats
+        (0: no cap) raises ``WatchCapError``. Counting and inserting happen in one write
+        transaction (``BEGIN IMMEDIATE``), so a burst of /watch, even from several processes
+        on the file, can never pass the caps together.
         """
+        select = "SELECT id, user_id, thread_id FROM bot_watches WHERE chat_id = ? AND query = ?"
         with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            row = self._db.execute(select, (chat_id, query)).fetchone()
+            if row is not None:
+                return Watch(int(row[0]), chat_id, int(row[1]), query, row[2]), False
+            for per, cap, column, owner in (
+                ("chat", per_chat, "chat_id", chat_id),
+                ("user", per_user, "user_id", user_id),
+            ):
+                sql = f"SELECT count(*) FROM bot_watches WHERE {column} = ?"
+                if cap and self._db.execute(sql, (owner,)).fetchone()[0] >= cap:
+                    raise WatchCapError(per, cap)
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO bot_watches (chat_id, user_id, query, created, thread_id)"
+                "INSERT INTO bot_watches (chat_id, user_id, query, created, thread_id)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (chat_id, user_id, query, time.time(), thread_id),
             )
-            row = self._db.execute(
-                "SELECT id, user_id, thread_id FROM bot_watches WHERE chat_id = ? AND query = ?",
-                (chat_id, query),
-            ).fetchone()
-        watch = Watch(int(row[0]), chat_id, int(row[1]), query, row[2])
-        return watch, cursor.rowcount == 1
+        return Watch(int(cursor.lastrowid or 0), chat_id, user_id, query, thread_id), True
 
     def watches(self, chat_id: int | None = None) -> list[Watch]:
         """The watches of ``chat_id`` (every chat's when None), oldest first."""
@@ -132,8 +161,8 @@ class WatchStore:
 
     def forget(self, user_id: int, chat_id: int) -> Forgotten:
         """Delete ``user_id``'s watches everywhere and their pending alerts; in the user's
-        private chat (``chat_id == user_id``) also its alert history, send times and the
-        links from questions to answers."""
+        private chat (``chat_id == user_id``) also its alert history and send times (the
+        stored questions and answer links are ``bot.state``'s to forget)."""
         with self._lock, self._db:
             ids = [
                 row[0]
@@ -151,11 +180,6 @@ class WatchStore:
                     "DELETE FROM bot_alerts WHERE chat_id = ?", (chat_id,)
                 ).rowcount
                 self._db.execute("DELETE FROM bot_alert_messages WHERE chat_id = ?", (chat_id,))
-                # bot.state's question -> answer links of this chat (only there in a file db).
-                if self._db.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bot_answers'"
-                ).fetchone():
-                    self._db.execute("DELETE FROM bot_answers WHERE chat_id = ?", (chat_id,))
         return Forgotten(len(ids), alerts)
 
     def drop_chat(self, chat_id: int) -> None:

@@ -268,13 +268,22 @@ class Updates:
         return {"update_id": self._next(), "edited_message" if edited else "message": message}
 
     def button(
-        self, data: str, *, user_id: int = 501, message: dict[str, Any] | None = None
+        self,
+        data: str,
+        *,
+        user_id: int = 501,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        message: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A press of an inline button under ``message`` (a bot message dict)."""
+        """A press of an inline button under ``message`` (a bot message dict), by default a
+        bot message in ``chat_id`` (the user's private chat unless given)."""
+        chat: dict[str, Any] = {"id": user_id if chat_id is None else chat_id, "type": chat_type}
+        chat |= {"first_name": "Ann"} if chat_type == "private" else {"title": "Newsroom"}
         message = message or {
             "message_id": 1,
             "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "Ann"},
+            "chat": chat,
             "from": BOT,
             "text": "earlier answer",
         }

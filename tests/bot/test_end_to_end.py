@@ -114,7 +114,7 @@ def converse(chat: Conversation) -> None:
     assert "[1] " in answer.params["text"]
     keyboard = answer.params["reply_markup"]["inline_keyboard"]
     page_two = keyboard[-1][-1]["callback_data"]
-    assert re.fullmatch(r"p:\d+:1", page_two)
+    assert re.fullmatch(r"p:[A-Za-z0-9_-]{12}:1", page_two)
 
     paged = chat.say(build.button(page_two), "editMessageText")
     assert "[3] " in paged.params["text"]

@@ -23,6 +23,11 @@ def keyboard_data(params: dict[str, object]) -> list[str]:
     return [button["callback_data"] for row in markup["inline_keyboard"] for button in row]
 
 
+def asked_token(bot: Bot) -> str:
+    """The query token in the buttons of the newest answer."""
+    return keyboard_data(bot.api.calls_to("sendMessage")[-1].params)[0].split(":")[1]
+
+
 async def test_quick_answer_needs_no_typing_indicator(bot: Bot, updates: Updates) -> None:
     """An answer ready before TYPING_AFTER goes out alone: one Bot API call, not two."""
     await bot.send(updates.message("weapons Ukraine"))
@@ -63,53 +68,61 @@ async def test_free_text_question_gets_typing_then_cited_excerpts(
     assert '<a href="https://example.org/a/blinken?x=1&amp;y=2">' in text
     assert "RFE/RL · 7 Apr 2022" in text
     data = keyboard_data(sent)
+    token = data[0].split(":")[1]
     assert [parse_button(d) for d in data[:2]] == [
-        OpenButton(1, parse_button(data[0]).passage_id, 0),  # type: ignore[union-attr]
-        OpenButton(1, parse_button(data[1]).passage_id, 0),  # type: ignore[union-attr]
+        OpenButton(token, parse_button(data[0]).passage_id, 0),  # type: ignore[union-attr]
+        OpenButton(token, parse_button(data[1]).passage_id, 0),  # type: ignore[union-attr]
     ]
-    assert data[2:] == ["n", "p:1:1"]
+    assert data[2:] == ["n", f"p:{token}:1"]
 
 
 async def test_page_button_edits_the_list_to_the_next_page(bot: Bot, updates: Updates) -> None:
     """Pressing ▶ edits the same message to show results 3 and 4 with a ◀ back."""
     await bot.send(updates.message("weapons"))
-    await bot.send(updates.button("p:1:1"))
+    token = asked_token(bot)
+    await bot.send(updates.button(f"p:{token}:1"))
     edit = bot.api.calls_to("editMessageText")[-1].params
     assert "[3] " in edit["text"]
     assert "[1] " not in edit["text"]
     assert html_problems(edit["text"]) == []
-    assert keyboard_data(edit)[-3:] == ["p:1:0", "n", "p:1:2"]
+    assert keyboard_data(edit)[-3:] == [f"p:{token}:0", "n", f"p:{token}:2"]
     assert bot.api.calls_to("answerCallbackQuery")[-1].params.get("text") is None
 
 
 async def test_open_button_shows_whole_passage_with_neighbours(bot: Bot, updates: Updates) -> None:
     """Opening a middle passage shows its text in bold matches and prev/back/next buttons."""
     await bot.send(updates.message("artillery shells"))
+    token = asked_token(bot)
     engine = services_in(bot.app.bot_data).engine
     result = engine.search("artillery shells", k=6)
     middle = next(h for h in result.hits if 0 < h.passage.ordinal < h.article.passages - 1)
-    await bot.send(updates.button(OpenButton(1, middle.passage.id, 0).data()))
+    await bot.send(updates.button(OpenButton(token, middle.passage.id, 0).data()))
     edit = bot.api.calls_to("editMessageText")[-1].params
     assert html_problems(edit["text"]) == []
     assert "<b>artillery</b>" in edit["text"]
     assert f"Passage {middle.passage.ordinal + 1} of 5" in edit["text"]
     assert "Aid report &lt;draft&gt; &amp; notes" in edit["text"]
     pid = middle.passage.id
-    assert keyboard_data(edit) == [f"o:1:{pid - 1}:0", "p:1:0", f"o:1:{pid + 1}:0"]
+    assert keyboard_data(edit) == [
+        f"o:{token}:{pid - 1}:0",
+        f"p:{token}:0",
+        f"o:{token}:{pid + 1}:0",
+    ]
 
 
 @pytest.mark.parametrize(
     "data",
-    ["p:999:0", f"o:1:{10**9}:0", "zzz", "p:1", "p:-1:0", "o:1:2:3:4", "p:١:0", ""],
-    ids=["unknown-query", "unknown-passage", "garbage", "short", "negative", "long", "arabic-digit",
-         "empty"],
+    ["p:AAAAAAAAAAAA:0", "o:{token}:1000000000:0", "zzz", "p:{token}", "p:{token}:-1",
+     "o:{token}:2:3:4", "p:{token}:١", "", "p:1:0"],
+    ids=["unknown-query", "unknown-passage", "garbage", "short", "negative", "long",
+         "arabic-digit", "empty", "counted-id"],
 )  # fmt: skip
 async def test_stale_or_malformed_button_gets_a_polite_notice(
     bot: Bot, updates: Updates, data: str
 ) -> None:
     """A button that points at nothing is answered with a notice, and nothing is edited."""
-    await bot.send(updates.message("weapons"))  # stores query 1
-    await bot.send(updates.button(data))
+    await bot.send(updates.message("weapons"))  # stores a query
+    await bot.send(updates.button(data.format(token=asked_token(bot))))
     answer = bot.api.calls_to("answerCallbackQuery")[-1].params
     assert "expired" in answer["text"]
     assert bot.api.calls_to("editMessageText") == []
@@ -119,7 +132,7 @@ async def test_double_press_is_not_an_error(bot: Bot, updates: Updates) -> None:
     """Telegram's "message is not modified" on a repeated press is swallowed, not apologised."""
     await bot.send(updates.message("weapons"))
     bot.api.fail_next("editMessageText", "Bad Request: message is not modified")
-    await bot.send(updates.button("p:1:0"))
+    await bot.send(updates.button(f"p:{asked_token(bot)}:0"))
     assert bot.api.calls_to("answerCallbackQuery")[-1].params.get("text") is None
     assert not any("went wrong" in text for text in bot.texts())
 
@@ -157,7 +170,7 @@ async def test_huge_text_is_not_searched(bot: Bot, updates: Updates) -> None:
     """A message over max_query_chars is explained and never stored as a query."""
     await bot.send(updates.message("weapons " * 100))
     state = services_in(bot.app.bot_data).state
-    assert state.query(1) is None
+    assert state.forget(501, 501) == 0
     assert "limit is 500" in bot.texts()[-1]
 
 

@@ -91,6 +91,39 @@ async def test_unwatch_of_another_chats_id_fails_politely(watcher: Bot, updates:
     assert live(watcher).watches.watches() == []
 
 
+async def test_a_burst_of_watch_commands_stores_exactly_the_chat_cap(
+    watcher: Bot, updates: Updates
+) -> None:
+    """60 /watch sent at once in one chat keep 20 watches; 40 replies explain the chat cap."""
+    burst = [updates.message(f"/watch grain w{n}") for n in range(60)]
+    await asyncio.gather(*(watcher.send(update) for update in burst))
+    assert len(live(watcher).watches.watches(501)) == 20
+    replies = watcher.texts()
+    assert len(replies) == 60
+    assert sum("This chat already has 20 watches" in text for text in replies) == 40
+
+
+async def test_one_user_in_ten_groups_is_held_by_the_user_cap(
+    watcher: Bot, updates: Updates
+) -> None:
+    """60 /watch by one user across 10 groups, all at once, keep 50 (the per-user cap)."""
+    burst = [
+        updates.message(f"/watch grain w{n}", chat_id=-1000 - group, chat_type="supergroup")
+        for group in range(10)
+        for n in range(6)
+    ]
+    await asyncio.gather(*(watcher.send(update) for update in burst))
+    assert len(live(watcher).watches.watches()) == 50
+    refusals = [text for text in watcher.texts() if "across your chats" in text]
+    assert len(refusals) == 10
+    assert html_problems(refusals[0]) == []
+    assert "You already have 50 watches" in refusals[0]
+    await watcher.send(
+        updates.message("/watch grain", user_id=502, chat_id=-1000, chat_type="supergroup")
+    )
+    assert "Watching" in last_text(watcher)
+
+
 async def test_two_matches_in_the_window_arrive_as_one_message_once(
     watcher: Bot, updates: Updates, engine: Engine
 ) -> None:
@@ -165,15 +198,21 @@ async def test_a_restart_loses_no_watch_and_repeats_no_alert(
 async def test_forgetme_removes_watches_and_pending_alerts(
     watcher: Bot, updates: Updates, engine: Engine
 ) -> None:
-    """/forgetme says what it deleted: watches, pending alerts, answer links; nothing is sent."""
+    """/forgetme says what it deleted: watches, pending alerts, answer links and questions (whose
+    buttons then expire); nothing is sent."""
     await watcher.send(updates.message("/watch grain"))
     await watcher.send(updates.message("/watch Odesa"))
+    await watcher.send(updates.message("weapons"))
+    markup = watcher.api.calls_to("sendMessage")[-1].params["reply_markup"]
+    page_two = markup["inline_keyboard"][-1][-1]["callback_data"]
     await after_ingest(watcher.app, ingest(engine, GRAIN))
     answers = watcher.services.state
     assert await asyncio.to_thread(answers.answer_for, 501, 1) is not None
     await watcher.send(updates.message("/forgetme"))
-    assert "deleted your 2 watches and 1 stored alert" in last_text(watcher)
+    assert "deleted your 2 watches, 1 stored alert and 1 stored question" in last_text(watcher)
     assert await asyncio.to_thread(answers.answer_for, 501, 1) is None
+    await watcher.send(updates.button(page_two))
+    assert "expired" in watcher.api.calls_to("answerCallbackQuery")[-1].params["text"]
     await watcher.send(updates.message("/watches"))
     assert "No watches here yet" in last_text(watcher)
     count = len(watcher.texts())

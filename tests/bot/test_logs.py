@@ -98,8 +98,9 @@ async def test_debug_logs_of_a_conversation_hold_no_token(
     monkeypatch.setattr(engine, "search", search)
     async for bot in start_bot(settings, engine, FakeBotApi()):
         await bot.send(updates.message("weapons"))
+        page_two = bot.api.calls_to("sendMessage")[-1].params["reply_markup"]["inline_keyboard"]
         await bot.send(updates.message("explode"))
-        await bot.send(updates.button("p:1:1"))
+        await bot.send(updates.button(page_two[-1][-1]["callback_data"]))
     text = caplog.text + "".join(str(r.exc_text) for r in caplog.records)
     assert TOKEN not in text
     assert SECRET not in text

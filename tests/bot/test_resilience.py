@@ -45,12 +45,14 @@ async def test_failing_button_is_answered_with_the_apology(
 ) -> None:
     """A button whose handler fails still gets its callback answered, with the apology."""
     await bot.send(updates.message("weapons"))
+    markup = bot.api.calls_to("sendMessage")[-1].params["reply_markup"]
+    open_first = markup["inline_keyboard"][0][0]["callback_data"]
 
     def broken(passage_id: int) -> None:
         raise RuntimeError("store gone")
 
     monkeypatch.setattr(bot.services.engine, "passage", broken)
-    await bot.send(updates.button("o:1:0:0"))
+    await bot.send(updates.button(open_first))
     assert bot.api.calls_to("answerCallbackQuery")[-1].params["text"] == APOLOGY
 
 
@@ -92,10 +94,12 @@ async def test_buttons_and_edits_survive_a_restart(
     before = FakeBotApi()
     async for bot in start_bot(on_disk, engine, before):
         await bot.send(updates.message("weapons", message_id=70))
-        assert before.calls_to("sendMessage")[-1].params["chat_id"] == 501
+        answer = before.calls_to("sendMessage")[-1].params
+        assert answer["chat_id"] == 501
+    page_two = answer["reply_markup"]["inline_keyboard"][-1][-1]["callback_data"]
     after = FakeBotApi()
     async for bot in start_bot(on_disk, engine, after):
-        await bot.send(updates.button("p:1:1"))
+        await bot.send(updates.button(page_two))
         assert "[3] " in after.calls_to("editMessageText")[-1].params["text"]
         await bot.send(updates.message("grain", message_id=70, edited=True))
         edit = after.calls_to("editMessageText")[-1].params

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from bot.alert_queue import HOUR, Alert
 from bot.alerts import cap_delay, match_new
 from bot.render import fits
 from bot.render_alerts import alerts_message, watch_list
-from bot.watches import Watch, WatchStore
+from bot.watches import Watch, WatchCapError, WatchStore
 from retrieval.engine import Engine
 from retrieval.models import Article, ArticleInfo, Span
 
@@ -33,6 +34,71 @@ def test_watches_belong_to_their_chat(store: WatchStore) -> None:
     assert [w.id for w in store.watches(2)] == [theirs.id]
     assert store.remove_watch(1, mine.id) is True
     assert store.watches(1) == []
+    store.close()
+
+
+def test_a_burst_from_two_connections_stores_exactly_the_chat_cap(tmp_path: Path) -> None:
+    """60 concurrent saves in one chat, split over two connections (like two worker processes)
+    to one file, keep exactly 20; the other 40 are refused by the chat cap."""
+    path = tmp_path / "bot.sqlite3"
+    stores = [WatchStore(path), WatchStore(path)]
+
+    def save(n: int) -> str:
+        try:
+            stores[n % 2].add_watch(1, 1 + n % 3, f"grain w{n}", per_chat=20, per_user=50)
+        except WatchCapError as error:
+            return error.per
+        return "saved"
+
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(save, range(60)))
+    assert (outcomes.count("saved"), outcomes.count("chat")) == (20, 40)
+    assert len(stores[0].watches(1)) == 20
+    for store in stores:
+        store.close()
+
+
+def test_one_user_across_ten_chats_is_held_by_the_user_cap(store: WatchStore) -> None:
+    """The per-user cap counts a user's watches in every chat; others in those chats go on."""
+    refused = []
+    for chat in range(-10, 0):
+        for n in range(6):
+            try:
+                store.add_watch(chat, 7, f"grain w{n}", per_chat=20, per_user=50)
+            except WatchCapError as error:
+                refused.append((error.per, error.cap))
+    assert refused == [("user", 50)] * 10
+    assert len([w for w in store.watches() if w.user_id == 7]) == 50
+    again, new = store.add_watch(-10, 7, "grain w0", per_chat=20, per_user=50)
+    assert (again.user_id, new) == (7, False)  # an existing watch is no new one: not refused
+    store.add_watch(-1, 8, "grain w9", per_chat=20, per_user=50)  # -1 was the chat refused
+    assert [w.user_id for w in store.watches(-1)] == [8]
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("per_chat", "per_user", "refused_by"),
+    [(2, 0, "chat"), (0, 2, "user"), (2, 2, "chat")],
+    ids=["chat-cap", "user-cap", "both"],
+)
+def test_the_cap_that_is_set_refuses_the_third_watch(
+    store: WatchStore, per_chat: int, per_user: int, refused_by: str
+) -> None:
+    """A third watch of one user in one chat is refused by whichever cap is set (chat first)."""
+    store.add_watch(1, 1, "grain", per_chat=per_chat, per_user=per_user)
+    store.add_watch(1, 1, "wheat", per_chat=per_chat, per_user=per_user)
+    with pytest.raises(WatchCapError) as refused:
+        store.add_watch(1, 1, "barley", per_chat=per_chat, per_user=per_user)
+    assert (refused.value.per, refused.value.cap) == (refused_by, 2)
+    assert len(store.watches(1)) == 2
+    store.close()
+
+
+def test_caps_of_zero_mean_no_cap(store: WatchStore) -> None:
+    """With both caps 0, a chat keeps every watch it is given."""
+    for n in range(30):
+        store.add_watch(1, 1, f"grain w{n}")
+    assert len(store.watches(1)) == 30
     store.close()
 
 
