@@ -89,6 +89,34 @@ def test_restart_keeps_the_data(env: Path) -> None:
     assert "Kuleba" in json.loads(found.stdout.splitlines()[0])["excerpt"]
 
 
+def test_a_reader_that_leaves_early_gets_no_traceback(env: Path, tmp_path: Path) -> None:
+    """`briefbot search … | head -c 1`: the closed pipe ends the command quietly."""
+    sentence = "Officials discussed weapons deliveries and long negotiations in the capital. " * 4
+    lines = [
+        json.dumps({"title": f"Talks {i}", "text": sentence, "id": str(i)}) for i in range(800)
+    ]
+    (tmp_path / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    command = [sys.executable, "-m", "bot.cli"]
+    subprocess.run(
+        [*command, "ingest", str(tmp_path / "many.jsonl")], check=True, capture_output=True
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read(1)"], stdin=subprocess.PIPE
+    )
+    assert reader.stdin is not None
+    # Far more output than a pipe buffers, so the writer is still writing when the reader has gone.
+    searcher = subprocess.run(
+        [*command, "search", "weapons", "-k", "800", "--json"],
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    reader.stdin.close()
+    reader.wait()
+    assert "Traceback" not in searcher.stderr
+    assert searcher.returncode == 1
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
