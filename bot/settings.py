@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from retrieval.engine import MAX_RESULTS
 from retrieval.errors import BriefbotError
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -215,6 +216,8 @@ def load_settings(
     settings = replace(Settings(), **values)
     if settings.results < 1 or settings.page_size < 1:
         raise ConfigError("[search] results and page_size must be at least 1")
+    if settings.results > MAX_RESULTS:
+        raise ConfigError(f"[search] results must be at most {MAX_RESULTS:,}")
     return settings
 
 
