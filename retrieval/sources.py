@@ -148,7 +148,7 @@ class SourceTracker:
         added = len(summary.added) if summary else 0
         etag, last_modified = validators
         # Unchanged since the last read: what that read skipped is still skipped.
-        skipped = row.last_skipped if summary is None else last_skipped(summary)
+        skipped = row.last_skipped if summary is None else last_skipped(summary, location)
         self.state.save(
             replace(
                 row, etag=etag, last_modified=last_modified, last_poll=now, last_success=now,
@@ -254,11 +254,18 @@ SKIPPED_CHARS = 300
 """How much of a skip reason the status keeps: enough to find the item, never a whole file."""
 
 
-def last_skipped(summary: IngestSummary) -> str | None:
-    """The last skip of a read in one line ("and N more" when there were others), or None."""
+def last_skipped(summary: IngestSummary, location: str) -> str | None:
+    """The last skip of a read in one line ("and N more" when there were others), or None.
+
+    The location itself is left out (the status already shows it); a file of a folder is not.
+    """
     if not summary.skipped:
         return None
-    text = str(summary.skipped[-1])
+    last = summary.skipped[-1]
+    if last.source == location.strip():
+        text = f"{last.where}: {last.reason}" if last.where else last.reason
+    else:
+        text = str(last)
     if len(text) > SKIPPED_CHARS:
         text = text[: SKIPPED_CHARS - 1] + "…"
     more = len(summary.skipped) - 1
