@@ -61,7 +61,18 @@ def test_sources_tables(tmp_path: Path) -> None:
         ("store = 3\n", "'store' should be a [store] table"),
         ("[store\n", "cannot read config"),
     ],
-    ids=["typo", "type", "negative", "too-many", "ids", "scorer", "location", "every", "table", "syntax"],
+    ids=[
+        "typo",
+        "type",
+        "negative",
+        "too-many",
+        "ids",
+        "scorer",
+        "location",
+        "every",
+        "table",
+        "syntax",
+    ],
 )
 def test_bad_config_names_key_and_file(tmp_path: Path, text: str, message: str) -> None:
     """Every config mistake is a ConfigError naming the file and the key."""
