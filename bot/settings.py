@@ -140,6 +140,8 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             number = type(default)(value)
             if number < 0:
                 raise ValueError(value)
+            if name == "results" and number > MAX_RESULTS:
+                raise ConfigError(f"{where}: must be at most {MAX_RESULTS:,}, got {value!r}")
             return number
         if not isinstance(value, str):
             raise TypeError(value)

@@ -53,7 +53,7 @@ def test_sources_tables(tmp_path: Path) -> None:
         ('[store]\npaht = "x"\n', "unknown setting [store] paht"),
         ("[search]\nresults = 'many'\n", "[search] results: expected a int"),
         ("[search]\nresults = -1\n", "[search] results"),
-        ("[search]\nresults = 100000\n", "[search] results must be at most 1,000"),
+        ("[search]\nresults = 100000\n", "[search] results: must be at most 1,000"),
         ("[access]\nadmin_ids = 'me'\n", "[access] admin_ids: expected a list of ids"),
         ("[index]\nscorer = 'tfidf'\n", "scorer: expected 'lucene' or 'okapi'"),
         ("[[sources]]\nevery = 5\n", "needs a 'location'"),
