@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.bot
 	$(BIN)/python -m bench.transport
+	$(BIN)/python -m bench.markup
 	$(BIN)/python -m bench.quality
 
 # Installs without dev extras into a throwaway venv, outside the source tree's reach, and

@@ -113,6 +113,8 @@ def source_block(
     state = "ok" if status.last_error is None else f"⚠️ {short(status.last_error, ERROR_CHARS)}"
     if status.failures:
         state += f" ({status.failures} failed polls in a row)"
+    if status.last_skipped:
+        state += f"\nskipped {short(status.last_skipped, ERROR_CHARS)}"
     return (
         f"{head}\nlast poll {_ago(status.last_poll, now)}, added {status.added_last} "
         f"(total {status.added_total})\n{state}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from retrieval.engine import MAX_RESULTS
 from retrieval.errors import BriefbotError
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -143,6 +144,8 @@ def _coerce(name: str, value: Any, where: str) -> Any:
             number = type(default)(value)
             if number < 0:
                 raise ValueError(value)
+            if name == "results" and number > MAX_RESULTS:
+                raise ConfigError(f"{where}: must be at most {MAX_RESULTS:,}, got {value!r}")
             return number
         if not isinstance(value, str):
             raise TypeError(value)
@@ -219,6 +222,8 @@ def load_settings(
     settings = replace(Settings(), **values)
     if settings.results < 1 or settings.page_size < 1:
         raise ConfigError("[search] results and page_size must be at least 1")
+    if settings.results > MAX_RESULTS:
+        raise ConfigError(f"[search] results must be at most {MAX_RESULTS:,}")
     return settings
 
 

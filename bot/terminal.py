@@ -80,9 +80,10 @@ def source_line(row: SourceStatus, every: float | None, now: datetime) -> str:
         health += f": {row.last_error}"
     elif row.last_poll is None:
         health = "not polled yet"
+    skipped = f"\n    skipped {row.last_skipped}" if row.last_skipped else ""
     return (
         f"{row.location}\n    {how_often} · last poll {ago_words(row.last_poll, now)} · "
-        f"added {row.added_last} (total {row.added_total}) · {health}"
+        f"added {row.added_last} (total {row.added_total}) · {health}{skipped}"
     )
 
 
@@ -98,5 +99,6 @@ def source_json(row: SourceStatus, every: float | None) -> dict[str, object]:
         "added_total": row.added_total,
         "failures": row.failures,
         "last_error": row.last_error,
+        "last_skipped": row.last_skipped,
         **{name: stamp.isoformat() if stamp else None for name, stamp in stamps.items()},
     }

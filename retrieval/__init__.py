@@ -11,7 +11,7 @@ A pure, synchronous library: no Telegram, no event loop, no config files. Five l
 """
 
 from retrieval.bm25 import BM25Params, Index
-from retrieval.engine import MAX_QUERY_CHARS, Engine
+from retrieval.engine import MAX_QUERY_CHARS, MAX_RESULTS, Engine
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
@@ -20,6 +20,7 @@ from retrieval.errors import (
     SourceError,
     StopwordsOnlyError,
     StoreError,
+    TooManyResultsError,
 )
 from retrieval.loaders import (
     load_feed,
@@ -45,6 +46,7 @@ from retrieval.text import Analyzer
 
 __all__ = [
     "MAX_QUERY_CHARS",
+    "MAX_RESULTS",
     "Analyzer",
     "Article",
     "ArticleInfo",
@@ -66,6 +68,7 @@ __all__ = [
     "Span",
     "StopwordsOnlyError",
     "StoreError",
+    "TooManyResultsError",
     "load_feed",
     "load_jsonl",
     "load_location",

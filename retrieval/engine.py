@@ -28,6 +28,7 @@ from retrieval.errors import (
     QueryTooLongError,
     StopwordsOnlyError,
     StoreError,
+    TooManyResultsError,
 )
 from retrieval.models import (
     Article,
@@ -49,6 +50,9 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 """Longer messages are not questions; searching them would be slow and useless."""
+
+MAX_RESULTS = 1000
+"""Most results one search ranks: past this nobody reads them, and ranking grows with ``k``."""
 
 WORD = re.compile(r"[^\W_]")
 
@@ -247,9 +251,12 @@ class Engine:
 
         Ranking is cheap and exact; citing (best sentence, highlights) costs most, so only the
         hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the lower
-        passage id, i.e. the earlier ingested passage.
+        passage id, i.e. the earlier ingested passage. Raises ``TooManyResultsError`` when
+        ``k`` is over ``MAX_RESULTS``.
         """
         started = time.perf_counter()
+        if k > MAX_RESULTS:
+            raise TooManyResultsError(k, MAX_RESULTS)
         terms = self.query_terms(query)
         snapshot = self._snapshot
         ranked = diversify(snapshot.index, snapshot.owners, terms, k)

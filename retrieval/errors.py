@@ -6,7 +6,8 @@
     ├── QueryError              a query we will not run; the message says what to do
     │   ├── EmptyQueryError       nothing searchable was typed
     │   ├── StopwordsOnlyError    only words too common to search for
-    │   └── QueryTooLongError     over ``MAX_QUERY_CHARS``
+    │   ├── QueryTooLongError     over ``MAX_QUERY_CHARS``
+    │   └── TooManyResultsError   more results asked for than ``MAX_RESULTS``
     ├── SourceError             a whole source cannot be read (missing file, bad URL,
     │                           HTTP failure, response too large)
     └── StoreError              the store cannot be opened or written
@@ -52,6 +53,15 @@ class QueryTooLongError(QueryError):
             f"That query is {length} characters long; the limit is {limit}. "
             "Ask with a few key words instead."
         )
+
+
+class TooManyResultsError(QueryError):
+    """More results were asked for than one search returns."""
+
+    def __init__(self, asked: int, limit: int) -> None:
+        self.asked = asked
+        self.limit = limit
+        super().__init__(f"Ask for at most {limit:,} results at a time, not {asked:,}.")
 
 
 class SourceError(BriefbotError):

@@ -19,7 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from retrieval.errors import StoreError
+from retrieval.loaders.folders import NAME_NOT_UTF8, is_storable_name
 from retrieval.loaders.formats import kind_for_name
+from retrieval.loaders.limits import storable
 from retrieval.models import LoadReport, Skipped
 
 SCHEMA = """
@@ -33,7 +35,8 @@ CREATE TABLE IF NOT EXISTS sources (
     added_total INTEGER NOT NULL DEFAULT 0,
     failures INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
-    next_poll REAL
+    next_poll REAL,
+    last_skipped TEXT
 );
 CREATE TABLE IF NOT EXISTS source_files (
     location TEXT NOT NULL,
@@ -46,7 +49,7 @@ CREATE TABLE IF NOT EXISTS source_files (
 
 _COLUMNS = (
     "location, etag, last_modified, last_poll, last_success, added_last, added_total, "
-    "failures, last_error, next_poll"
+    "failures, last_error, next_poll, last_skipped"
 )
 
 FileStamp = tuple[int, int]
@@ -65,6 +68,8 @@ class SourceStatus:
     failures: int
     last_error: str | None
     next_poll: datetime | None
+    last_skipped: str | None = None
+    """The last item the latest read skipped, and why (a source can be "ok" and still skip)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +86,7 @@ class SourceRow:
     failures: int = 0
     last_error: str | None = None
     next_poll: float | None = None
+    last_skipped: str | None = None
 
     def status(self) -> SourceStatus:
         """This row as the status record callers see, with times as UTC datetimes."""
@@ -93,6 +99,7 @@ class SourceRow:
             failures=self.failures,
             last_error=self.last_error,
             next_poll=_moment(self.next_poll),
+            last_skipped=self.last_skipped,
         )
 
 
@@ -125,6 +132,9 @@ def scan_folder(root: Path) -> tuple[dict[str, FileStamp], LoadReport]:
             if name.startswith(".") or kind_for_name(name) is None:
                 continue
             path = Path(folder, name)
+            if not is_storable_name(path):
+                problems.append(Skipped(storable(str(path)), "", NAME_NOT_UTF8))
+                continue
             try:
                 found[str(path)] = stamp(path)
             except OSError as error:
@@ -144,6 +154,9 @@ class SourceState:
             # The store may be mid-transaction on its own connection: wait, do not fail.
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(sources)")}
+            if "last_skipped" not in columns:  # a store made before skips were shown
+                self._db.execute("ALTER TABLE sources ADD COLUMN last_skipped TEXT")
         except (sqlite3.Error, OSError) as error:
             raise StoreError(f"cannot open the source state at {path}: {error}") from None
         self._lock = threading.Lock()
@@ -172,6 +185,7 @@ class SourceState:
         values = (
             row.location, row.etag, row.last_modified, row.last_poll, row.last_success,
             row.added_last, row.added_total, row.failures, row.last_error, row.next_poll,
+            row.last_skipped,
         )  # fmt: skip
         with self._lock, self._write():
             # UPSERT keeps the rowid, so status() keeps first-poll order.
@@ -181,7 +195,8 @@ class SourceState:
                 "last_modified = excluded.last_modified, last_poll = excluded.last_poll, "
                 "last_success = excluded.last_success, added_last = excluded.added_last, "
                 "added_total = excluded.added_total, failures = excluded.failures, "
-                "last_error = excluded.last_error, next_poll = excluded.next_poll",
+                "last_error = excluded.last_error, next_poll = excluded.next_poll, "
+                "last_skipped = excluded.last_skipped",
                 values,
             )
 

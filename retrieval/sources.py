@@ -19,9 +19,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from retrieval.engine import Engine
-from retrieval.errors import SourceError
+from retrieval.errors import SourceError, StoreError
 from retrieval.loaders.fetch import fetch
-from retrieval.loaders.folders import load_path
+from retrieval.loaders.folders import load_path, read_file
 from retrieval.loaders.formats import kind_for_name, kind_for_response, read_bytes
 from retrieval.models import IngestSummary, LoadReport, Skipped
 from retrieval.source_state import (
@@ -43,6 +43,7 @@ __all__ = [
     "backoff",
     "every_words",
     "is_url",
+    "last_skipped",
     "plain_reason",
 ]
 
@@ -128,7 +129,11 @@ class SourceTracker:
         row = self.state.row(location)
         try:
             summary, validators = self._read(location, row)
-        except (SourceError, OSError) as error:
+        except StoreError:
+            raise
+        except Exception as error:  # a loader's bug must not leave the source looking "ok"
+            if not isinstance(error, SourceError | OSError):
+                log.exception("polling %s hit an unexpected error", location)
             reason = plain_reason(location, error)
             failures = row.failures + 1
             delay = backoff(every, failures)
@@ -142,11 +147,14 @@ class SourceTracker:
             return PollResult(location, None, False, reason, delay)
         added = len(summary.added) if summary else 0
         etag, last_modified = validators
+        # Unchanged since the last read: what that read skipped is still skipped.
+        skipped = row.last_skipped if summary is None else last_skipped(summary, location)
         self.state.save(
             replace(
                 row, etag=etag, last_modified=last_modified, last_poll=now, last_success=now,
                 added_last=added, added_total=row.added_total + added, failures=0,
                 last_error=None, next_poll=now + every if every > 0 else None,
+                last_skipped=skipped,
             )
         )  # fmt: skip
         return PollResult(location, summary, summary is None, None, every)
@@ -228,15 +236,40 @@ def _read_one(path: Path) -> tuple[LoadReport, bool]:
     """Load one file of a folder; say whether to remember its stamp (not if unreadable now)."""
     source = str(path)
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except OSError as error:
         reason = f"cannot read the file: {error.strerror or error}"
         return LoadReport(skipped=(Skipped(source, "", reason),)), False
+    except ValueError as error:
+        # Not a regular file, or too large: reported once, not again until it changes.
+        return LoadReport(skipped=(Skipped(source, "", str(error)),)), True
     try:
         return read_bytes(data, source, kind_for_name(path.name) or "text"), True
     except ValueError as error:
         # Unreadable as its type: reported once, not again until the file changes.
         return LoadReport(skipped=(Skipped(source, "", str(error)),)), True
+
+
+SKIPPED_CHARS = 300
+"""How much of a skip reason the status keeps: enough to find the item, never a whole file."""
+
+
+def last_skipped(summary: IngestSummary, location: str) -> str | None:
+    """The last skip of a read in one line ("and N more" when there were others), or None.
+
+    The location itself is left out (the status already shows it); a file of a folder is not.
+    """
+    if not summary.skipped:
+        return None
+    last = summary.skipped[-1]
+    if last.source == location.strip():
+        text = f"{last.where}: {last.reason}" if last.where else last.reason
+    else:
+        text = str(last)
+    if len(text) > SKIPPED_CHARS:
+        text = text[: SKIPPED_CHARS - 1] + "…"
+    more = len(summary.skipped) - 1
+    return f"{text} (and {more} more)" if more else text
 
 
 def plain_reason(location: str, error: BaseException) -> str:
@@ -252,6 +285,8 @@ def plain_reason(location: str, error: BaseException) -> str:
 def _os_reason(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return f"cannot read it: {error.strerror}"
+    if not isinstance(error, OSError):
+        return f"cannot read it: unexpected {type(error).__name__} (see the log)"
     return f"cannot read it: {error}"
 
 

@@ -2,7 +2,10 @@
 
 feedparser only ever receives bytes: given a string it would treat it as a URL
 or a file name and go fetching on its own, bypassing our timeouts and size
-limits. Entry bodies are HTML, so they go through ``html_to_text``.
+limits. Entry bodies are HTML, so they go through ``html_to_text``. A character
+reference feedparser cannot encode (``&#xD800;``) would make it fail on the whole
+feed, so such references become U+FFFD before it sees them; one entry's bad date
+or text is that entry's skip reason, never the feed's.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any
 import feedparser
 
 from retrieval.errors import SourceError
-from retrieval.loaders.dates import parse_date
+from retrieval.loaders.dates import DateRangeError, item_date
+from retrieval.loaders.limits import quote, storable
 from retrieval.loaders.markup import html_to_text, plain_title
 from retrieval.models import Article, LoadReport, Skipped
 
@@ -24,6 +28,9 @@ from retrieval.models import Article, LoadReport, Skipped
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html|head|body)[\s>]", re.IGNORECASE)
 _SNIFF_BYTES = 4096
+# Numeric character references; the ones no UTF-8 text can hold are replaced before parsing.
+_CHAR_REF = re.compile(rb"&#(?:([0-9]+)|[xX]([0-9a-fA-F]+));")
+_REPLACEMENT_REF = b"&#xFFFD;"
 
 
 def looks_like_feed(data: bytes) -> bool:
@@ -49,11 +56,14 @@ def read_feed(data: bytes, source: str) -> LoadReport:
 
     Folder loading reports that reason as a ``Skipped`` instead of failing.
     """
-    parsed = feedparser.parse(data)
+    try:
+        parsed = feedparser.parse(_CHAR_REF.sub(_encodable_ref, data))
+    except Exception as error:  # feedparser's own bug on odd input: the feed is unreadable
+        raise ValueError(f"not a readable feed ({type(error).__name__})") from None
     entries = parsed.get("entries") or []
     if not entries and not parsed.get("version"):
         raise ValueError(f"not an RSS or Atom feed ({_why_not(data, parsed)})")
-    feed_title = plain_title(parsed.get("feed", {}).get("title", "")) or None
+    feed_title = storable(plain_title(parsed.get("feed", {}).get("title", ""))) or None
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for number, entry in enumerate(entries, start=1):
@@ -64,18 +74,29 @@ def read_feed(data: bytes, source: str) -> LoadReport:
     return LoadReport(tuple(articles), tuple(skipped))
 
 
+def _encodable_ref(match: re.Match[bytes]) -> bytes:
+    decimal, hexadecimal = match.groups()
+    digits = (decimal or hexadecimal).lstrip(b"0")
+    if len(digits) > 8:  # far past U+10FFFF, and int() refuses thousands of digits
+        return _REPLACEMENT_REF
+    code = int(digits or b"0", 10 if decimal is not None else 16)
+    if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return _REPLACEMENT_REF
+    return match.group(0)
+
+
 def _article(entry: Any, feed_title: str | None) -> Article:
-    title = plain_title(entry.get("title") or "")
+    title = storable(plain_title(entry.get("title") or ""))
     if not title:
         raise ValueError("entry has no title")
-    text = _entry_text(entry)
+    text = storable(_entry_text(entry))
     if not text:
-        raise ValueError(f"entry {title!r} has no text")
+        raise ValueError(f"entry {quote(title)} has no text")
     return Article(
         title=title,
         text=text,
         date=_entry_date(entry),
-        url=(entry.get("link") or "").strip() or None,
+        url=storable((entry.get("link") or "").strip()) or None,
         source=feed_title,
     )
 
@@ -97,16 +118,19 @@ def _entry_date(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed"):
         parsed: time.struct_time | None = dict.get(entry, key)
         if parsed is not None:
-            # feedparser has already converted these to UTC.
-            return datetime(*parsed[:6], tzinfo=UTC)
-    for key in ("published", "updated"):
-        raw = (dict.get(entry, key) or "").strip()
-        if raw:
-            # feedparser could not read it: try our parser before giving up.
+            # feedparser has already converted these to UTC, and may have carried a
+            # moment past year 9999 or before year 1 doing so.
             try:
-                return parse_date(raw)
+                return datetime(*parsed[:6], tzinfo=UTC)
             except ValueError:
-                raise ValueError(f"{key} date {raw!r} is not a date") from None
+                name = key.removesuffix("_parsed")
+                raw = (dict.get(entry, name) or "").strip()
+                raise DateRangeError(f"{name} date {quote(raw)} is out of range") from None
+    for key in ("published", "updated"):
+        # feedparser could not read it: try our parser before giving up.
+        date = item_date(f"{key} date", dict.get(entry, key) or "")
+        if date is not None:
+            return date
     return None
 
 

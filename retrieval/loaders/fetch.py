@@ -3,18 +3,26 @@
 Only the standard library is used: ``retrieval`` stays free of the bot's HTTP
 client. Every failure becomes a ``SourceError`` whose message names the URL
 and says in plain words what went wrong, because it ends up in a chat reply.
+
+The time limit covers the whole request, from connecting to the last body byte. A socket
+timeout alone bounds each wait, so a server that drips one byte just inside it could hold a
+fetch (and the poll thread or /ingest waiting on it) for hours. A timer shuts the request's
+sockets down when the deadline passes, which wakes any read blocked on them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import socket
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from http.client import HTTPException, HTTPMessage
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from retrieval.errors import SourceError
@@ -59,6 +67,96 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+class _Deadline:
+    """Shuts down every socket of one fetch once ``seconds`` have passed."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        """Seconds left; a connection attempt never waits longer than this."""
+        return max(self.ends - time.monotonic(), 0.001)
+
+    def watch(self, sock: socket.socket) -> None:
+        """Cut ``sock`` at the deadline. A duplicate is kept: TLS takes over the original."""
+        with self._lock:
+            duplicate = sock.dup()
+            self._sockets.append(duplicate)
+            if self.expired:
+                _shut(duplicate)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def close(self) -> None:
+        """Stop the timer and release the duplicates (the originals close with the response)."""
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._sockets:
+                sock.close()
+            self._sockets.clear()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the other end
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _WatchedHTTP(http.client.HTTPConnection):
+    """An HTTP connection whose socket the fetch's ``_Deadline`` can cut."""
+
+    deadline: _Deadline  # set by the handler that makes the connection
+
+    def connect(self) -> None:
+        """Connect within the time left, then hand the socket to the deadline."""
+        left = self.deadline.remaining()
+        self.timeout = left if self.timeout is None else min(self.timeout, left)
+        super().connect()
+        self.deadline.watch(self.sock)
+
+
+class _WatchedHTTPS(http.client.HTTPSConnection, _WatchedHTTP):
+    """HTTPS whose plain socket is watched before the TLS handshake, so that is bounded too."""
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        def connection(host: str, **kwargs: Any) -> _WatchedHTTP:
+            made = _WatchedHTTP(host, **kwargs)
+            made.deadline = self.deadline
+            return made
+
+        return self.do_open(connection, req)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        self.context = ssl.create_default_context()
+        super().__init__(context=self.context)
+        self.deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        def connection(host: str, **kwargs: Any) -> _WatchedHTTPS:
+            made = _WatchedHTTPS(host, **kwargs)
+            made.deadline = self.deadline
+            return made
+
+        return self.do_open(connection, req, context=self.context)
+
+
 def fetch(
     url: str,
     *,
@@ -69,7 +167,7 @@ def fetch(
 ) -> Fetched:
     """GET ``url``; pass the validators of an earlier response to allow a 304.
 
-    ``timeout`` bounds each network wait and the whole body download. Raises
+    ``timeout`` bounds the whole request: connecting, headers and body. Raises
     ``SourceError`` on timeouts, unknown hosts, refused connections, HTTP
     status >= 400, a body larger than ``max_bytes`` and non-HTTP URLs.
     """
@@ -80,12 +178,36 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked)
+    deadline = _Deadline(timeout)
+    try:
+        return _fetch(request, url, timeout, max_bytes, deadline, (etag, last_modified))
+    except SourceError:
+        if deadline.expired:
+            # Cut mid-request: whatever broke, the reason is the time limit.
+            raise SourceError(f"{url}: timed out after {timeout:g} s") from None
+        raise
+    finally:
+        deadline.close()
+
+
+def _fetch(
+    request: urllib.request.Request,
+    url: str,
+    timeout: float,
+    max_bytes: int,
+    deadline: _Deadline,
+    validators: tuple[str | None, str | None],
+) -> Fetched:
+    etag, last_modified = validators
     # A fresh opener per call picks up proxy settings from the environment now.
-    opener = urllib.request.build_opener(_HttpOnlyRedirects)
-    deadline = time.monotonic() + timeout
+    opener = urllib.request.build_opener(
+        _HttpOnlyRedirects, _WatchedHTTPHandler(deadline), _WatchedHTTPSHandler(deadline)
+    )
     try:
         with opener.open(request, timeout=timeout) as response:
-            body = _read_capped(response, url, max_bytes, deadline, timeout)
+            body = _read_capped(response, url, max_bytes)
+            if deadline.expired:
+                raise SourceError(f"{url}: timed out after {timeout:g} s while downloading")
             return Fetched(
                 status=response.status,
                 body=body,
@@ -120,9 +242,7 @@ def _check_scheme(url: str, *, what: str) -> None:
         raise SourceError(f"{what}: only http:// and https:// URLs can be loaded")
 
 
-def _read_capped(
-    response: IO[bytes], url: str, max_bytes: int, deadline: float, timeout: float
-) -> bytes:
+def _read_capped(response: IO[bytes], url: str, max_bytes: int) -> bytes:
     declared = getattr(response, "headers", {}).get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise SourceError(
@@ -136,8 +256,6 @@ def _read_capped(
         if size > max_bytes:
             # Stop at the cap: never hold more than max_bytes + 1 in memory.
             raise SourceError(f"{url}: the response is over the {max_bytes:,} byte limit")
-        if time.monotonic() > deadline:
-            raise SourceError(f"{url}: timed out after {timeout:g} s while downloading")
     return b"".join(chunks)
 
 

@@ -15,6 +15,7 @@ from typing import Literal
 
 from retrieval.loaders.feeds import looks_like_feed, read_feed
 from retrieval.loaders.jsonl import load_jsonl
+from retrieval.loaders.limits import MAX_UNPACKED_BYTES
 from retrieval.loaders.textfile import decode_text, load_text
 from retrieval.models import LoadReport, Skipped
 
@@ -31,8 +32,6 @@ SUFFIXES: dict[str, Kind] = {
     ".rss": "feed",
     ".atom": "feed",
 }
-# Decompressed size limit: a small gzip file can expand without bound.
-MAX_UNPACKED_BYTES = 500_000_000
 _GZIP_MAGIC = b"\x1f\x8b"
 
 

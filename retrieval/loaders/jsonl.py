@@ -3,7 +3,9 @@
 Exports from other tools name fields differently, so the first non-empty of
 several aliases is used. Each bad line is reported with its line number and
 the rest of the file still loads: one broken record must not hide a thousand
-good ones.
+good ones. That includes records Python's parser cannot take (nested thousands
+deep, longer than ``MAX_LINE_BYTES``) and strings the store cannot keep exactly
+(NULs, lone surrogates), which ``storable`` repairs.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from retrieval.loaders.dates import parse_date
+from retrieval.loaders.dates import item_date
+from retrieval.loaders.limits import MAX_LINE_BYTES, storable
 from retrieval.loaders.markup import html_to_text, looks_like_html, normalise_text, plain_title
 from retrieval.models import Article, LoadReport, Skipped
 
@@ -30,6 +33,9 @@ def load_jsonl(data: bytes | str, source: str) -> LoadReport:
     skipped: list[Skipped] = []
     for number, raw in enumerate(raw_lines, start=1):
         try:
+            if len(raw) > MAX_LINE_BYTES:
+                # Characters for a str: close enough, and never less than its bytes / 4.
+                raise ValueError(f"line over the {MAX_LINE_BYTES:,} byte limit")
             line = _decode(raw, first=number == 1)
             if not line.strip():
                 continue
@@ -53,6 +59,8 @@ def _parse_object(line: str) -> dict[str, Any]:
         value = json.loads(line)
     except json.JSONDecodeError as error:
         raise ValueError(f"invalid JSON at column {error.colno}: {error.msg}") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None
     if not isinstance(value, dict):
         raise ValueError(f"expected a JSON object, got {_kind(value)}")
     return value
@@ -61,17 +69,11 @@ def _parse_object(line: str) -> dict[str, Any]:
 def _article(record: dict[str, Any]) -> Article:
     # An explicit empty title is accepted (datasets blank titles on purpose);
     # a missing one means the record is not an article.
-    title = record.get("title")
-    if title is None:
+    if record.get("title") is None:
         raise ValueError("missing title")
-    if not isinstance(title, str):
-        raise ValueError(f"title must be a string, got {_kind(title)}")
+    title = _string(record, "title")
     text = _first_text(record)
-    date_name, date_value = _first(record, DATE_FIELDS)
-    try:
-        date = parse_date(date_value) if date_value else None
-    except ValueError:
-        raise ValueError(f"{date_name} {date_value!r} is not a date") from None
+    date = item_date(*_first(record, DATE_FIELDS))
     record_id = record.get("id")
     if record_id is not None and (isinstance(record_id, bool) or not isinstance(record_id, int)):
         record_id = _string(record, "id")
@@ -110,7 +112,7 @@ def _string(record: dict[str, Any], name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise ValueError(f"{name} must be a string, got {_kind(value)}")
-    return value
+    return storable(value)
 
 
 def _kind(value: object) -> str:

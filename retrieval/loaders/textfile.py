@@ -16,14 +16,16 @@ The format is what a person would type::
 Front matter is optional and so is each key in it (``date``, ``url``,
 ``source``, ``id``, ``title``); other keys are ignored so files written for
 other tools still load. A ``title`` key replaces the first-line title; the
-first line is then only dropped when it repeats that title.
+first line is then only dropped when it repeats that title. NULs are dropped and lone
+surrogates replaced on the way in (``storable``), so what is stored reads back the same.
 """
 
 from __future__ import annotations
 
 import re
 
-from retrieval.loaders.dates import parse_date
+from retrieval.loaders.dates import item_date
+from retrieval.loaders.limits import quote, storable
 from retrieval.models import Article, LoadReport, Skipped
 
 _FENCE = "---"
@@ -54,7 +56,7 @@ def load_text(text: str, source: str) -> LoadReport:
 
 
 def _parse(text: str) -> Article:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = storable(text).replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if not text.strip():
         raise ValueError("empty file")
     meta, body = _split_front_matter(text)
@@ -71,16 +73,11 @@ def _parse(text: str) -> Article:
     paragraphs = [p.strip("\n") for p in _PARAGRAPH_BREAK.split("\n".join(lines))]
     body_text = "\n\n".join(p for p in paragraphs if p.strip())
     if not body_text:
-        raise ValueError(f"title {title!r} but no body text")
-    date_value = meta.get("date", "")
-    try:
-        date = parse_date(date_value) if date_value else None
-    except ValueError:
-        raise ValueError(f"front matter date {date_value!r} is not a date") from None
+        raise ValueError(f"title {quote(title)} but no body text")
     return Article(
         title=title,
         text=body_text,
-        date=date,
+        date=item_date("front matter date", meta.get("date", "")),
         url=meta.get("url") or None,
         source=meta.get("source") or None,
         id=meta.get("id", ""),
@@ -99,7 +96,9 @@ def _split_front_matter(text: str) -> tuple[dict[str, str], str]:
             continue
         match = _KEY.fullmatch(line.strip())
         if match is None:
-            raise ValueError(f"front matter line {number} is not 'key: value': {line.strip()!r}")
+            raise ValueError(
+                f"front matter line {number} is not 'key: value': {quote(line.strip())}"
+            )
         meta[match.group(1).lower()] = _unquote(match.group(2).strip())
     raise ValueError("front matter starts with '---' but is never closed")
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import main, poll_sources
+from bot.settings import Source
+from retrieval import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "retrieval" / "fixtures"
@@ -123,8 +125,9 @@ def test_a_reader_that_leaves_early_gets_no_traceback(env: Path, tmp_path: Path)
         (["search", "the", "of"], "only very common words"),
         (["ingest", "no/such/dir"], "no such file or folder"),
         (["--config", "missing.toml", "stats"], "config file not found"),
+        (["search", "weapons", "-k", "1000000000"], "at most 1,000 results at a time"),
     ],
-    ids=["stopwords", "missing-path", "missing-config"],
+    ids=["stopwords", "missing-path", "missing-config", "huge-k"],
 )
 def test_errors_are_one_line(
     env: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
@@ -175,3 +178,22 @@ def test_run_with_unreachable_bot_api_says_so_in_one_line(env: Path, tmp_path: P
     assert "Traceback" not in done.stderr
     assert "Unclosed" not in done.stderr  # the HTTP sessions were closed on the way out
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" not in done.stderr
+
+
+def test_start_up_poll_of_a_poisoned_folder_ingests_the_rest(tmp_path: Path) -> None:
+    """The start-up poll of `run` ingests a folder's good file and reports its bad ones."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Harbour closed\n\nThe harbour closed.\n")
+    (folder / "year.txt").write_text("---\ndate: 0001-01-01T00:30:00+01:00\n---\nT\n\nB.\n")
+    (folder / "deep.jsonl").write_text('{"title": "t", "text": ' + "[" * 5000 + "]" * 5000 + "}")
+    (folder / "odd.jsonl").write_text('{"title": "Odd \\ud800", "text": "Odd body."}\n')
+    engine = Engine.open()
+    try:
+        (line,) = poll_sources(engine, [Source(str(folder), 0.0)])
+    finally:
+        engine.close()
+    assert line.startswith(f"{folder}: Added 2 articles")
+    assert "2 skipped" in line
+    assert "is out of range" in line
+    assert "JSON nested too deeply to read" in line

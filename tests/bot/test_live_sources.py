@@ -166,3 +166,27 @@ async def test_poll_jobs_repeat_on_the_running_queue_despite_a_broken_source(
     assert server.answers.count(304) >= 2
     assert server.answers.count(500) == 1  # backed off for at least a minute
     assert statuses[quick.sources[1].location].failures == 1
+
+
+async def test_feed_with_a_bad_entry_keeps_polling_and_sources_shows_the_skip(
+    polling: Bot, engine: Engine, feed_settings: Settings, server: FeedServer, updates: Updates
+) -> None:
+    """A feed carrying an entry dated past year 9999 ingests its other entries on every poll,
+    and /sources says ok plus the skipped entry and why."""
+    feed, _ = feed_settings.sources
+    server.raw_items = (
+        "<item><title>Far <b>future</b></title><description>x</description>"
+        "<pubDate>Fri, 31 Dec 9999 23:00:00 -0500</pubDate></item>"
+    )
+    await poll_source(polling.app, feed)
+    assert "Drone strike on depot" in titles(engine, "fuel depot")
+    server.entries.append(LATER)
+    await poll_source(polling.app, feed)
+    assert LATER[0] in titles(engine, "cranes")
+    await polling.send(updates.message("/sources", user_id=ADMIN))
+    text = polling.texts()[-1]
+    assert html_problems(text) == []
+    good = text.split("\n\n")[1]
+    assert good.endswith(
+        "\nok\nskipped entry 1: published date 'Fri, 31 Dec 9999 23:00:00 -0500' is out of range"
+    )

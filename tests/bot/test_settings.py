@@ -53,6 +53,7 @@ def test_sources_tables(tmp_path: Path) -> None:
         ('[store]\npaht = "x"\n', "unknown setting [store] paht"),
         ("[search]\nresults = 'many'\n", "[search] results: expected a int"),
         ("[search]\nresults = -1\n", "[search] results"),
+        ("[search]\nresults = 100000\n", "[search] results: must be at most 1,000"),
         ("[access]\nadmin_ids = 'me'\n", "[access] admin_ids: expected a list of ids"),
         ("[index]\nscorer = 'tfidf'\n", "scorer: expected 'lucene' or 'okapi'"),
         ("[[sources]]\nevery = 5\n", "needs a 'location'"),
@@ -60,7 +61,18 @@ def test_sources_tables(tmp_path: Path) -> None:
         ("store = 3\n", "'store' should be a [store] table"),
         ("[store\n", "cannot read config"),
     ],
-    ids=["typo", "type", "negative", "ids", "scorer", "location", "every", "table", "syntax"],
+    ids=[
+        "typo",
+        "type",
+        "negative",
+        "too-many",
+        "ids",
+        "scorer",
+        "location",
+        "every",
+        "table",
+        "syntax",
+    ],
 )
 def test_bad_config_names_key_and_file(tmp_path: Path, text: str, message: str) -> None:
     """Every config mistake is a ConfigError naming the file and the key."""

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,6 +22,7 @@ from retrieval.loaders import USER_AGENT, Fetched, fetch, load_location, load_ur
 FIXTURES = Path(__file__).parent / "fixtures"
 ETAG = '"v1"'
 MODIFIED = "Thu, 07 Apr 2022 10:00:00 GMT"
+DRIP_BYTES = 40
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY")
 
 
@@ -48,6 +50,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.close_connection = True
             return self._write(b"x" * 50_000)
+        if route in ("/drip-headers", "/drip-body"):
+            return self._drip(headers=route == "/drip-headers")
         if route == "/redirect":
             return self._send(302, b"", None, Location="/feed")
         if route == "/ftp-redirect":
@@ -65,6 +69,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self._write(body)
 
+    def _drip(self, *, headers: bool) -> None:
+        """Send one byte every 0.1 s (inside any per-read timeout); record if all were sent."""
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+        if headers:
+            slow, rest = b"X-Drip: " + b"d" * DRIP_BYTES + b"\r\n", b"Content-Length: 2\r\n\r\nok"
+        else:
+            slow, rest = b"", f"Content-Length: {DRIP_BYTES}\r\n\r\n".encode()
+        try:
+            self.wfile.write(head + (rest if not headers else b""))
+            for byte in slow if headers else b"x" * DRIP_BYTES:
+                time.sleep(0.1)
+                self.wfile.write(bytes([byte]))
+            self.wfile.write(rest if headers else b"")
+            finished = True
+        except OSError:  # the client hung up
+            finished = False
+        self.close_connection = True
+        self.server.drips.append(finished)
+        self.server.dripped.set()
+
     def _write(self, body: bytes) -> None:
         # The client may give up first (timeout or size cap), as the test intends.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -78,6 +102,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     seen: list[tuple[str, dict[str, str]]]
     release: threading.Event
+    drips: list[bool]
+    dripped: threading.Event
 
 
 ROUTES: dict[str, tuple[int, bytes, str]] = {
@@ -99,6 +125,8 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Server]:
     httpd = _Server(("127.0.0.1", 0), _Handler)
     httpd.seen = []
     httpd.release = threading.Event()
+    httpd.drips = []
+    httpd.dripped = threading.Event()
     # A short poll interval keeps shutdown (and so each test) fast.
     thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
     thread.start()
@@ -186,6 +214,19 @@ def test_fetch_without_validators_sends_no_conditions(server: _Server) -> None:
     fetch(_url(server, "/etag"))
     assert "If-None-Match" not in server.seen[0][1]
     assert "If-Modified-Since" not in server.seen[0][1]
+
+
+@pytest.mark.parametrize("path", ["/drip-headers", "/drip-body"], ids=["headers", "body"])
+def test_dripping_server_is_cut_off_at_the_deadline(server: _Server, path: str) -> None:
+    """A byte every 0.1 s never trips a 0.5 s read timeout, but the whole fetch is cut at 0.5 s.
+
+    The server records that the client hung up before it had sent everything: the fetch
+    stopped at its deadline instead of reading on until the server was done.
+    """
+    with pytest.raises(SourceError, match=r"timed out after 0\.5 s"):
+        fetch(_url(server, path), timeout=0.5)
+    assert server.dripped.wait(30)
+    assert server.drips == [False]
 
 
 def test_refused_connection_is_a_source_error() -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from feed_server import MODIFIED, FeedServer, etag_of, feed_server, rss
 
 from retrieval import Engine
 from retrieval.errors import SourceError
+from retrieval.source_state import SourceState
 from retrieval.sources import (
     MAX_RETRY,
     SourceTracker,
@@ -366,3 +369,97 @@ def test_concurrent_polls_of_one_source_take_turns(
     assert server.answers == [200, 304]
     assert sorted(result.not_modified for result in results) == [False, True]
     assert tracker.status()[0].added_total == 2
+
+
+BAD_DATE_ITEM = (
+    "<item><title>Far future</title><link>https://wire.example/future</link>"
+    "<description>Dated past year 9999 in UTC.</description>"
+    "<pubDate>Fri, 31 Dec 9999 23:00:00 -0500</pubDate></item>"
+)
+
+
+def test_feed_with_one_bad_entry_stores_the_rest_and_shows_the_skip(
+    server: FeedServer, tracker: SourceTracker
+) -> None:
+    """A bad entry is skipped with its reason; the feed's other entries, then and later, load."""
+    server.raw_items = BAD_DATE_ITEM
+    first = tracker.poll(server.url(), every=900)
+    assert first.error is None
+    assert first.summary is not None
+    assert len(first.summary.added) == 2
+    (status,) = tracker.status()
+    assert status.last_error is None
+    assert status.last_skipped == (
+        "entry 1: published date 'Fri, 31 Dec 9999 23:00:00 -0500' is out of range"
+    )
+    server.entries.append(("Ceasefire talks", "https://wire.example/talks", "Envoys met."))
+    second = tracker.poll(server.url(), every=900)
+    assert second.summary is not None
+    assert [a.title for a in second.summary.added] == ["Ceasefire talks"]
+    assert tracker.status()[0].last_skipped is not None  # the bad entry is still there
+    server.raw_items = ""
+    server.entries.append(("Talks end", "https://wire.example/end", "Envoys left."))
+    tracker.poll(server.url(), every=900)
+    assert tracker.status()[0].last_skipped is None
+
+
+def test_folder_with_poisoned_files_loads_the_good_ones(
+    tracker: SourceTracker, tmp_path: Path
+) -> None:
+    """Bad dates, deep JSON, surrogates, a pipe and a device in a folder: the good file loads."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    _write(folder / "good.txt", "Harbour closed", "The harbour closed after shelling.")
+    (folder / "dates.txt").write_text("---\ndate: 9999-12-31T23:00:00-05:00\n---\nT\n\nBody.\n")
+    (folder / "deep.jsonl").write_text('{"title": "t", "text": ' + "[" * 5000 + "]" * 5000 + "}")
+    (folder / "odd.jsonl").write_text('{"title": "Odd \\ud800 grain", "text": "Grain \\u0000 x."}')
+    os.mkfifo(folder / "pipe.xml")
+    (folder / "zero.md").symlink_to("/dev/zero")
+    result = tracker.poll(str(folder), every=300)
+    assert result.error is None
+    assert result.summary is not None
+    assert sorted(a.title for a in result.summary.added) == ["Harbour closed", "Odd \ufffd grain"]
+    reasons = sorted(s.reason for s in result.summary.skipped)
+    assert reasons == [
+        "JSON nested too deeply to read",
+        "front matter date '9999-12-31T23:00:00-05:00' is out of range",
+        "not a regular file (a character device), so it is not read",
+        "not a regular file (a named pipe), so it is not read",
+    ]
+    assert tracker.status()[0].last_skipped is not None
+
+
+def test_unexpected_loader_error_is_a_recorded_failure(
+    server: FeedServer, tracker: SourceTracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loader bug is logged and recorded as a failed poll, so the status never says ok."""
+
+    def broken(*args: object) -> None:
+        raise TypeError("a bug")
+
+    monkeypatch.setattr("retrieval.sources.read_bytes", broken)
+    result = tracker.poll(server.url(), every=60)
+    assert result.error == "cannot read it: unexpected TypeError (see the log)"
+    assert tracker.status()[0].failures == 1
+
+
+def test_state_made_before_skips_were_shown_gains_the_column(tmp_path: Path) -> None:
+    """An older store's sources table gains ``last_skipped`` and keeps its rows."""
+    db = tmp_path / "old.sqlite3"
+    with sqlite3.connect(db) as connection:
+        connection.execute(
+            "CREATE TABLE sources (location TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, "
+            "last_poll REAL, last_success REAL, added_last INTEGER NOT NULL DEFAULT 0, "
+            "added_total INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0, "
+            "last_error TEXT, next_poll REAL)"
+        )
+        connection.execute("INSERT INTO sources (location, added_total) VALUES ('feed', 7)")
+    connection.close()
+    state = SourceState(str(db))
+    try:
+        row = state.row("feed")
+        assert (row.added_total, row.last_skipped) == (7, None)
+        state.save(replace(row, last_skipped="x (entry 1): bad"))
+        assert state.row("feed").status().last_skipped == "x (entry 1): bad"
+    finally:
+        state.close()

@@ -13,9 +13,9 @@ from xml.sax.saxutils import escape
 MODIFIED = formatdate(1_700_000_000, usegmt=True)
 
 
-def rss(entries: list[tuple[str, str, str]]) -> bytes:
-    """An RSS 2.0 document with one item per (title, link, text)."""
-    items = "".join(
+def rss(entries: list[tuple[str, str, str]], raw_items: str = "") -> bytes:
+    """An RSS 2.0 document with one item per (title, link, text), then ``raw_items`` as is."""
+    items = raw_items + "".join(
         f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
         f"<description>{escape(text)}</description></item>"
         for title, link, text in entries
@@ -45,6 +45,7 @@ class FeedServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _FeedHandler)
         self.entries: list[tuple[str, str, str]] = []
+        self.raw_items = ""  # unescaped item XML served before the entries (bad dates, ...)
         self.mode = "ok"
         self.slow_seconds = 2.0
         self.big_bytes = 40_000
@@ -78,7 +79,7 @@ class _FeedHandler(BaseHTTPRequestHandler):
             return self._send(200, b"<rss>" + b" " * self.server.big_bytes)
         if mode == "malformed":
             return self._send(200, b'<?xml version="1.0"?><notafeed><x>')
-        body = rss(self.server.entries)
+        body = rss(self.server.entries, self.server.raw_items)
         etag = etag_of(body)
         if self.headers.get("If-None-Match") == etag:
             return self._send(304, b"", None, ETag=etag)
