@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
-from bot_harness import Bot
+from bot_harness import Bot, start_bot
 from feed_server import FeedServer, feed_server
 from html_check import html_problems
 from live_harness import PROXY_VARIABLES, Clock, live, live_bot, wait_until
 from telegram_fakes import FakeBotApi, Updates
+from writers import marker, numbered
 
 from bot.app import post_init
-from bot.live import poll_source, send_alerts
+from bot.live import catch_up, poll_source, send_alerts
 from bot.settings import Settings, Source
 from retrieval.engine import Engine
 
@@ -166,3 +168,29 @@ async def test_poll_jobs_repeat_on_the_running_queue_despite_a_broken_source(
     assert server.answers.count(304) >= 2
     assert server.answers.count(500) == 1  # backed off for at least a minute
     assert statuses[quick.sources[1].location].failures == 1
+
+
+async def test_the_bot_indexes_what_another_process_stored(
+    settings: Settings, api: FakeBotApi, updates: Updates, tmp_path: Path
+) -> None:
+    """`briefbot ingest` beside the running bot: /stats shows the passages not searchable yet,
+    and after the next catch-up they are found and /stats is clear again."""
+    db = tmp_path / "b.sqlite3"
+    engine = Engine.open(db)
+    engine.ingest(numbered("r", 1))
+    async for bot in start_bot(settings, engine, api):
+        await post_init(bot.app)
+        assert bot.app.job_queue is not None
+        assert bot.app.job_queue.get_jobs_by_name("catch up with the store")
+        other = Engine.open(db)
+        other.ingest(numbered("o", 3))
+        other.close()
+        await bot.send(updates.message("/stats", user_id=900))
+        assert "Not searchable yet: 3 stored passages" in bot.texts()[-1]
+        assert await catch_up(bot.app) == 3
+        assert await catch_up(bot.app) == 0
+        await bot.send(updates.message(marker("o", 1)))
+        assert f"Briefing {marker('o', 1)}" in bot.texts()[-1]
+        await bot.send(updates.message("/stats", user_id=900))
+        assert "Not searchable" not in bot.texts()[-1]
+    engine.close()
