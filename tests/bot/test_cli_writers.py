@@ -39,25 +39,31 @@ def count_articles(db: Path) -> int:
 
 
 def test_ingest_killed_mid_batch_leaves_every_stored_article_searchable(tmp_path: Path) -> None:
-    """SIGKILL during a multi-batch ingest: the store holds whole articles only, reopening
-    indexes all of them, and ingesting again completes the rest."""
+    """SIGKILL during a multi-batch ingest beside an engine open for writing: the store holds
+    whole articles only; that engine's next ingest, a reopen, and the ingest run again to the
+    end all leave every stored article searchable."""
     db = tmp_path / "b.sqlite3"
+    running = Engine.open(db)
+    running.ingest(numbered("r", 1))
     articles = numbered("k", 3 * BATCH_ARTICLES)
     source = write_jsonl(tmp_path / "k.jsonl", articles)
     process = subprocess.Popen([*INGEST, str(source)], env=environment(db),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    while process.poll() is None and count_articles(db) == 0:
+    while process.poll() is None and count_articles(db) == 1:
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL, "the ingest finished before it could be killed"
     check_store_whole(db)
-    assert 0 < len(stored(db)) < len(articles)
+    assert 1 < len(stored(db)) < 1 + len(articles)
+    running.ingest(numbered("r", 1, start=1))
+    assert unsearchable(running, db) == []
+    running.close()
     reopened = Engine.open(db)
     assert unsearchable(reopened, db) == []
     reopened.close()
     subprocess.run([*INGEST, str(source)], env=environment(db), check=True, capture_output=True)
     check_store_whole(db)
-    assert len(stored(db)) == len(articles)
+    assert len(stored(db)) == 2 + len(articles)
     final = Engine.open(db)
     assert unsearchable(final, db) == []
     final.close()
