@@ -127,9 +127,11 @@ class Store:
         self._lock = threading.Lock()
 
     def _check_schema(self) -> None:
-        # OR IGNORE: another process may be creating the same new store at this moment.
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            # OR IGNORE: another process may be creating the same new store at this moment.
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row[0] != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has schema {row[0]}; this Briefbot reads {SCHEMA_VERSION}"
