@@ -213,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser(
         "ingest", help="load briefings from files, folders or feed URLs",
         description="Load text, JSON Lines and RSS/Atom files, folders or http(s) feed URLs "
-        "into the store. Articles already stored are counted, not added twice.",
+        "into the store. Articles already stored are counted, not added twice. Safe while "
+        "the bot runs on the same store: it finds what you add within a minute.",
     )  # fmt: skip
     ingest.add_argument("locations", nargs="+", metavar="PATH_OR_URL")
     ingest.set_defaults(run=cmd_ingest)

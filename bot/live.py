@@ -7,8 +7,8 @@ by scheduled polls and /ingest: it queues alerts and schedules one send per chat
 ``alert_window`` seconds, which is what batches several matches into one message.
 
 Another process may write the store too (``briefbot ingest`` beside the running bot): every
-``CATCH_UP_EVERY`` seconds a job indexes what it stored and has the worker processes do the
-same, so an operator's ingest becomes searchable without a restart.
+``CATCH_UP_EVERY`` seconds a job indexes what it stored, has the worker processes do the same
+and alerts on it, so an operator's ingest becomes searchable without a restart.
 """
 
 from __future__ import annotations
@@ -119,18 +119,18 @@ def start(app: AnyApp) -> None:
 
 async def catch_up(app: AnyApp) -> int:
     """Index what other processes stored since the engine last looked, here and in the
-    workers; return how many passages."""
-    services, live = services_in(app.bot_data), live_in(app.bot_data)
+    workers, and alert on it like on a poll; return how many passages."""
+    engine, live = services_in(app.bot_data).engine, live_in(app.bot_data)
+    # Read first: a poll ingesting meanwhile only widens the range, and alerts never repeat.
+    since = engine.stats().passages
     try:
-        added = await live.run(services.engine.refresh)
+        added = await live.run(engine.refresh)
     except Exception:
         log.exception("indexing what another process stored failed; trying again later")
         return 0
     if added:
         log.info("indexed %d passages another process stored", added)
-        pool = pool_in(app.bot_data)
-        if pool is not None:
-            pool.refresh()
+        await after_ingest(app, IngestSummary(passages=added, first_passage=since))
     return added
 
 

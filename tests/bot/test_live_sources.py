@@ -173,8 +173,8 @@ async def test_poll_jobs_repeat_on_the_running_queue_despite_a_broken_source(
 async def test_the_bot_indexes_what_another_process_stored(
     settings: Settings, api: FakeBotApi, updates: Updates, tmp_path: Path
 ) -> None:
-    """`briefbot ingest` beside the running bot: /stats shows the passages not searchable yet,
-    and after the next catch-up they are found and /stats is clear again."""
+    """`briefbot ingest` beside the running bot: /stats shows the passages not searchable yet;
+    after the next catch-up they are found, alerted on, and /stats is clear again."""
     db = tmp_path / "b.sqlite3"
     engine = Engine.open(db)
     engine.ingest(numbered("r", 1))
@@ -182,13 +182,16 @@ async def test_the_bot_indexes_what_another_process_stored(
         await post_init(bot.app)
         assert bot.app.job_queue is not None
         assert bot.app.job_queue.get_jobs_by_name("catch up with the store")
+        await bot.send(updates.message(f"/watch {marker('o', 2)}", chat_id=77, user_id=77))
         other = Engine.open(db)
         other.ingest(numbered("o", 3))
         other.close()
         await bot.send(updates.message("/stats", user_id=900))
         assert "Not searchable yet: 3 stored passages" in bot.texts()[-1]
+        assert live(bot).watches.alerts.chats_with_pending() == []
         assert await catch_up(bot.app) == 3
         assert await catch_up(bot.app) == 0
+        assert live(bot).watches.alerts.chats_with_pending() == [77]
         await bot.send(updates.message(marker("o", 1)))
         assert f"Briefing {marker('o', 1)}" in bot.texts()[-1]
         await bot.send(updates.message("/stats", user_id=900))
