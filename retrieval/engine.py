@@ -10,7 +10,7 @@ only ever grows by the stored passages that follow its last one, in id order, re
 the store, so it can never skip or misattribute a passage another process stored. An ingest
 indexes its own batch from the terms it just computed and everything else it finds past its
 index by reading and analysing it; ``refresh`` does the latter alone. Read-only engines (bot
-workers) never write, and ``refresh`` to index what the writers have stored since.
+workers) never write; they ``refresh`` to index what the writers have stored since.
 
 The saved index records which store passages it holds (its count and the key of the article
 holding the last one). Opening a store checks that record and indexes what the saved copy
@@ -166,6 +166,8 @@ class Engine:
                 f"indexed {behind:,} stored passages the saved index lacked (an ingest was "
                 "stopped, or another process wrote the store)"
             )
+        elif index is None and not problem and behind and self.index_dir is not None:
+            self._repaired = f"built the index of {behind:,} passages: none was saved"
         if snapshot.index is not loaded:
             self._save(snapshot.index)
         return snapshot

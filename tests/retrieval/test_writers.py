@@ -149,3 +149,14 @@ def test_an_index_belonging_to_other_articles_is_rebuilt(tmp_path: Path) -> None
     assert "other articles" in (reopened.check().repaired or "")
     assert unsearchable(reopened, mine) == []
     reopened.close()
+
+
+def test_a_deleted_index_is_rebuilt_and_reported(tmp_path: Path) -> None:
+    """With the saved index folder gone, opening builds it from the store and says so."""
+    db = tmp_path / "b.sqlite3"
+    Engine.open(db).ingest(numbered("d", 3))
+    shutil.rmtree(f"{db}.index")
+    reopened = Engine.open(db)
+    assert reopened.check().repaired == "built the index of 3 passages: none was saved"
+    assert unsearchable(reopened, db) == []
+    reopened.close()
