@@ -100,8 +100,10 @@ async def stats(update: Update, context: BriefContext) -> None:
     """Operator numbers: corpus size, questions answered, answer times, uptime."""
     services = context.services
     sizes = await asyncio.to_thread(services.engine.stats)
+    check = await asyncio.to_thread(services.engine.check)
     snapshot = services.stats.snapshot()
-    await send_answer(update, context, render.stats_text(sizes.articles, sizes.passages, snapshot))
+    text = render.stats_text(sizes.articles, sizes.passages, snapshot, check.unsearchable)
+    await send_answer(update, context, text)
 
 
 COMMANDS: tuple[Command, ...] = (

@@ -5,6 +5,10 @@ reschedules itself with the tracker's ``next_delay``, so a failing source backs 
 can never stop the others. New passages go through ``after_ingest``, the one entry point shared
 by scheduled polls and /ingest: it queues alerts and schedules one send per chat after
 ``alert_window`` seconds, which is what batches several matches into one message.
+
+Another process may write the store too (``briefbot ingest`` beside the running bot): every
+``CATCH_UP_EVERY`` seconds a job indexes what it stored, has the worker processes do the same
+and alerts on it, so an operator's ingest becomes searchable without a restart.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ LIVE_KEY = "briefbot.live"
 RETRY_SEND = 60.0
 # Polls wait on the network; two let one slow feed run beside everything else.
 BACKGROUND_THREADS = 2
+# How often to look for passages another process stored: one cheap query when there are none.
+CATCH_UP_EVERY = 30.0
 T = TypeVar("T")
 
 AnyApp = Application[Any, Any, Any, Any, Any, JobQueue[Any]]
@@ -108,6 +114,29 @@ def start(app: AnyApp) -> None:
             _jobs(app).run_once(poll_job, source.every, data=source, name=f"poll {source.location}")
     for chat_id in live_in(app.bot_data).watches.alerts.chats_with_pending():
         schedule_send(app, chat_id, settings.alert_window)
+    _jobs(app).run_repeating(catch_up_job, CATCH_UP_EVERY, name="catch up with the store")
+
+
+async def catch_up(app: AnyApp) -> int:
+    """Index what other processes stored since the engine last looked, here and in the
+    workers, and alert on it like on a poll; return how many passages."""
+    engine, live = services_in(app.bot_data).engine, live_in(app.bot_data)
+    # Read first: a poll ingesting meanwhile only widens the range, and alerts never repeat.
+    since = engine.stats().passages
+    try:
+        added = await live.run(engine.refresh)
+    except Exception:
+        log.exception("indexing what another process stored failed; trying again later")
+        return 0
+    if added:
+        log.info("indexed %d passages another process stored", added)
+        await after_ingest(app, IngestSummary(passages=added, first_passage=since))
+    return added
+
+
+async def catch_up_job(context: AnyContext) -> None:
+    """Job callback: ``catch_up``."""
+    await catch_up(context.application)
 
 
 async def poll_source(app: AnyApp, source: Source) -> float:

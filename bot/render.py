@@ -241,19 +241,22 @@ def format_duration(seconds: float) -> str:
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
 
-def stats_text(articles: int, passages: int, snapshot: StatsSnapshot) -> str:
-    """The operator's /stats: corpus size, questions answered, answer times, uptime."""
+def stats_text(articles: int, passages: int, snapshot: StatsSnapshot, unsearchable: int = 0) -> str:
+    """The operator's /stats: corpus size, questions answered, answer times, uptime, and
+    stored passages not searchable yet (another process stored them since the last look)."""
 
     def ms(value: float | None) -> str:
         return "n/a" if value is None else format_seconds(value)
 
-    return "\n".join(
-        [
-            "<b>Briefbot stats</b>",
-            f"Articles: {articles}",
-            f"Passages: {passages}",
-            f"Questions answered: {snapshot.answered}",
-            f"Answer time p50 / p95: {ms(snapshot.p50)} / {ms(snapshot.p95)}",
-            f"Uptime: {format_duration(snapshot.uptime)}",
-        ]
-    )
+    lines = ["<b>Briefbot stats</b>", f"Articles: {articles}", f"Passages: {passages}"]
+    if unsearchable:
+        lines.append(
+            f"Not searchable yet: {unsearchable} stored passages (another process stored "
+            "them; the bot indexes them within a minute)"
+        )
+    lines += [
+        f"Questions answered: {snapshot.answered}",
+        f"Answer time p50 / p95: {ms(snapshot.p50)} / {ms(snapshot.p95)}",
+        f"Uptime: {format_duration(snapshot.uptime)}",
+    ]
+    return "\n".join(lines)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.render import format_date
-from retrieval.models import ArticleInfo, Hit, IngestSummary
+from retrieval.models import ArticleInfo, Hit, IndexCheck, IngestSummary
 from retrieval.sources import SourceStatus, ago_words, every_words
 
 
@@ -30,6 +30,25 @@ def describe(summary: IngestSummary) -> str:
     ]
     lines += [f"  skipped {item}" for item in summary.skipped]
     return "\n".join(lines)
+
+
+def index_lines(check: IndexCheck, index_dir: object) -> list[str]:
+    """``stats`` lines on how the index agrees with the store, each with what to do about it."""
+    lines = [f"searchable  {check.searchable:,} of {check.stored:,} stored passages"]
+    if check.repaired:
+        lines.append(f"repaired    {check.repaired}; nothing left to do")
+    if check.unsearchable:
+        lines.append(
+            f"behind      {check.unsearchable:,} passages were stored while this ran (another "
+            "process is writing); a running bot indexes them within a minute, and "
+            "`briefbot stats` again shows them"
+        )
+    if check.save_error:
+        lines.append(
+            f"not saved   {check.save_error}; every start re-indexes what the saved index "
+            f"lacks until {index_dir} can be written"
+        )
+    return lines
 
 
 def print_hit(hit: Hit, out: TextIO, *, bold: bool) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -236,18 +236,26 @@ class Index:
 
     # -- persistence -----------------------------------------------------------------------
 
-    def save(self, directory: Path) -> None:
+    def save(self, directory: Path, origin: dict[str, Any] | None = None) -> None:
         """Write this snapshot to ``directory``: only segments not yet there, then the manifest.
 
         Cheap after a small :meth:`add` (see :mod:`retrieval.bm25_files`); a crash at any
-        point leaves the previous or the new snapshot loadable.
+        point leaves the previous or the new snapshot loadable. ``origin`` is kept beside it
+        for :meth:`load_with_origin`.
         """
-        write_index(Path(directory), asdict(self.params), list(self._terms), self._segments)
+        write_index(Path(directory), asdict(self.params), list(self._terms), self._segments, origin)
 
     @classmethod
     def load(cls, directory: Path, params: BM25Params | None = None) -> Index:
         """Read a saved snapshot; StoreError if it is unreadable or saved with other ``params``."""
-        saved, vocabulary, segments = read_index(Path(directory))
+        return cls.load_with_origin(directory, params)[0]
+
+    @classmethod
+    def load_with_origin(
+        cls, directory: Path, params: BM25Params | None = None
+    ) -> tuple[Index, dict[str, Any] | None]:
+        """A saved snapshot and the ``origin`` it was saved with (None if none was given)."""
+        saved, vocabulary, segments, origin = read_index(Path(directory))
         try:
             found = BM25Params(**saved)
         except (TypeError, ValueError) as error:
@@ -261,4 +269,4 @@ class Index:
         terms = {term: number for number, term in enumerate(vocabulary)}
         if len(terms) != len(vocabulary):
             raise StoreError(f"the search index vocabulary in {directory} repeats a term")
-        return cls(found, terms, segments)
+        return cls(found, terms, segments), origin

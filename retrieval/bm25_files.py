@@ -11,8 +11,15 @@ folder, not the whole index), then replaces the manifest atomically (temporary f
 fsync, ``os.replace``), and only then removes the folders no manifest names any more. A
 crash at any point leaves the old manifest with all its folders, or the new one with all
 of its own: either loads. Each folder is written under a temporary name and renamed into
-place once complete, so a folder with a segment's name is always whole. One writer per
-directory at a time (the engine saves under its write lock).
+place once complete, so a folder with a segment's name is always whole. Saves are one at a
+time per directory, across processes too: each holds an exclusive ``flock`` on the directory
+while it writes, so one process's tidying never removes a folder another's manifest is about
+to name. Loading takes no lock: it re-reads the manifest and tries again when a save replaced
+it (and retired a folder) while it was reading.
+
+The manifest may carry an ``origin``: whatever the caller needs to check that the documents
+are the ones it thinks (the engine: which store passages they are). It is saved and returned
+as given.
 
 Loading maps the arrays read-only instead of reading them, so the processes that open one
 index (the bot's workers) share its pages. That is safe because nothing is ever written in
@@ -31,6 +38,9 @@ import os
 import re
 import secrets
 import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +52,7 @@ from retrieval.segments import Segment
 FORMAT = "briefbot-bm25"
 VERSION = 2
 MANIFEST = "manifest.json"
+LOAD_ATTEMPTS = 3  # a load that raced a save retries; three saves in a row mid-load is absurd
 SEGMENT_NAME = re.compile(r"seg-[0-9a-f]{16}")
 _VERSION_1_FILE = re.compile(r"seg[0-9]+_[a-z_]+\.npy")  # flat layout, removed on first save
 _TEMPORARY = ".tmp-"
@@ -56,27 +67,52 @@ _DTYPES = {
 
 
 def write_index(
-    directory: Path, params: dict[str, Any], vocabulary: list[str], segments: tuple[Segment, ...]
+    directory: Path,
+    params: dict[str, Any],
+    vocabulary: list[str],
+    segments: tuple[Segment, ...],
+    origin: dict[str, Any] | None = None,
 ) -> None:
     """Write the segments ``directory`` lacks, swap in the new manifest, drop unlisted ones."""
     directory = Path(directory)
     try:
         _claim(directory)
-        for segment in segments:
-            if not (directory / segment.name).is_dir():
-                _write_segment(directory, segment)
-        manifest = {
-            "format": FORMAT,
-            "version": VERSION,
-            "params": params,
-            "n_docs": sum(segment.n_docs for segment in segments),
-            "segments": [_describe(segment) for segment in segments],
-            "vocabulary": vocabulary,
-        }
-        _replace_file(directory / MANIFEST, json.dumps(manifest).encode("utf-8"))
-        _remove_unlisted(directory, {segment.name for segment in segments})
+        with _exclusive(directory):
+            for segment in segments:
+                if not (directory / segment.name).is_dir():
+                    _write_segment(directory, segment)
+            manifest = {
+                "format": FORMAT,
+                "version": VERSION,
+                "params": params,
+                "n_docs": sum(segment.n_docs for segment in segments),
+                "segments": [_describe(segment) for segment in segments],
+                "origin": origin,
+                "vocabulary": vocabulary,
+            }
+            _replace_file(directory / MANIFEST, json.dumps(manifest).encode("utf-8"))
+            _remove_unlisted(directory, {segment.name for segment in segments})
     except OSError as error:
         raise StoreError(f"cannot save the search index to {directory}: {error}") from error
+
+
+@contextmanager
+def _exclusive(directory: Path) -> Iterator[None]:
+    """Hold the directory's save lock: other processes' saves wait; loads never do.
+
+    The kernel releases it when the process dies, so a crashed save blocks nobody.
+    """
+    if sys.platform == "win32":  # no flock: saves there are one per process, not machine-wide
+        yield
+        return
+    import fcntl
+
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def _claim(directory: Path) -> None:
@@ -159,12 +195,37 @@ def _remove_unlisted(directory: Path, listed: set[str]) -> None:
             entry.unlink(missing_ok=True)
 
 
-def read_index(directory: Path) -> tuple[dict[str, Any], list[str], list[Segment]]:
-    """The params, vocabulary and segments saved in ``directory``; StoreError if unusable."""
+def read_index(
+    directory: Path,
+) -> tuple[dict[str, Any], list[str], list[Segment], dict[str, Any] | None]:
+    """Params, vocabulary, segments and origin saved in ``directory``; StoreError if unusable."""
     directory = Path(directory)
+    for attempt in range(LOAD_ATTEMPTS):
+        text = _read_manifest(directory)
+        try:
+            return _parse(directory, text)
+        except StoreError:
+            # A save in another process may have retired a folder this manifest names.
+            if attempt + 1 == LOAD_ATTEMPTS or _read_manifest(directory) == text:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _read_manifest(directory: Path) -> str:
     try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        return (directory / MANIFEST).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise StoreError(
+            f"cannot read the search index manifest in {directory}: {error}"
+        ) from error
+
+
+def _parse(
+    directory: Path, text: str
+) -> tuple[dict[str, Any], list[str], list[Segment], dict[str, Any] | None]:
+    try:
+        manifest = json.loads(text)
+    except json.JSONDecodeError as error:
         raise StoreError(
             f"cannot read the search index manifest in {directory}: {error}"
         ) from error
@@ -180,6 +241,9 @@ def read_index(directory: Path) -> tuple[dict[str, Any], list[str], list[Segment
         vocabulary = list(manifest["vocabulary"])
         described = [dict(d) for d in manifest["segments"]]
         n_docs = int(manifest["n_docs"])
+        origin = manifest.get("origin")
+        if origin is not None and not isinstance(origin, dict):
+            raise ValueError("origin must be an object")
         names = [str(d["name"]) for d in described]
         if not all(SEGMENT_NAME.fullmatch(name) for name in names) or len(set(names)) < len(names):
             raise ValueError("segment names must be distinct and look like seg-<16 hex>")
@@ -195,7 +259,7 @@ def read_index(directory: Path) -> tuple[dict[str, Any], list[str], list[Segment
     for segment in segments:
         if segment.terms.shape[0] and int(segment.terms[-1]) >= len(vocabulary):
             raise StoreError(f"the search index in {directory} names terms it does not list")
-    return params, vocabulary, segments
+    return params, vocabulary, segments, origin
 
 
 def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:

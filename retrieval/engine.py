@@ -4,13 +4,22 @@ Readers never lock: a search takes the current ``_Snapshot`` (index plus passage
 attribute read, and an ingest publishes a new snapshot only after its store transaction has
 committed, so every passage a search can return is already stored.
 
-Several processes may search one store: one opens it for writing (ingests, saves the index),
-the others open it ``read_only`` and ``refresh`` to index what the writer has stored since.
+Several processes may share one store, and several may write it (``briefbot ingest`` beside a
+running bot). The store assigns passage ids inside each batch's write transaction; the index
+only ever grows by the stored passages that follow its last one, in id order, read back from
+the store, so it can never skip or misattribute a passage another process stored. An ingest
+indexes its own batch from the terms it just computed and everything else it finds past its
+index by reading and analysing it; ``refresh`` does the latter alone. Read-only engines (bot
+workers) never write; they ``refresh`` to index what the writers have stored since.
+
+The saved index records which store passages it holds (its count and the key of the article
+holding the last one). Opening a store checks that record and indexes what the saved copy
+lacks, or rebuilds it when it belongs to other data: a crash or another writer can leave the
+saved index behind the store, never ahead of it or out of step with it.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
 import threading
@@ -18,6 +27,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +45,7 @@ from retrieval.models import (
     ArticleInfo,
     EngineStats,
     Hit,
+    IndexCheck,
     IngestSummary,
     LoadReport,
     Passage,
@@ -66,6 +77,12 @@ class _Snapshot:
     articles: int
 
 
+_OLDER_INDEX = (
+    "it was saved by an older Briefbot, which could misplace passages when two processes "
+    "wrote the store"
+)
+
+
 class Engine:
     """Ingest briefings, search them, list the newest: the whole of ``retrieval`` in one object."""
 
@@ -88,6 +105,9 @@ class Engine:
         self.index_dir = index_dir
         self.pipeline = Pipeline(analyzer, workers)
         self._write_lock = threading.Lock()
+        self._saved_at_open: int | None = None
+        self._repaired: str | None = None
+        self._save_error: str | None = None
         self._snapshot = self._restore()
 
     @classmethod
@@ -127,51 +147,112 @@ class Engine:
     # -- building ---------------------------------------------------------------------------
 
     def _restore(self) -> _Snapshot:
-        """Load the saved index if it matches the store, then index any passages it lacks."""
-        stored = self.store.count_passages()
-        index: Index | None = None
-        language = self.store.setting("language")
-        if language not in (None, self.analyzer.language):
-            log.warning("rebuilding the index: its terms are %s, now %s", language,
-                        self.analyzer.language)  # fmt: skip
-        elif self.index_dir is not None and self.index_dir.exists():
-            try:
-                index = Index.load(self.index_dir, self.params)
-            except BriefbotError as error:
-                log.warning("rebuilding the index: %s", error)
-            if index is not None and index.n_docs > stored:
-                log.warning("rebuilding the index: it has more passages than the store")
-                index = None
-        index = index or Index.empty(self.params)
+        """Load the saved index if it is this store's, then index the stored passages it lacks."""
+        index, origin, problem = self._load_saved()
+        # Counted after loading: whatever a concurrent save claims was committed before it.
+        counts = np.array(self.store.passage_counts(), dtype=np.int64)
+        if index is not None:
+            problem = self._foreign(index.n_docs, origin, counts)
+            index = None if problem else index
+        if problem:
+            log.warning("rebuilding the index: %s", problem)
+            self._repaired = f"rebuilt the index: {problem}"
+        loaded = index or Index.empty(self.params)
+        articles = int(np.searchsorted(np.cumsum(counts), loaded.n_docs, side="right"))
+        owners = np.repeat(np.arange(articles, dtype=np.int32), counts[:articles])
         if not self.read_only:
             self.store.set_setting("language", self.analyzer.language)
-        snapshot = self._catch_up(index)
-        if snapshot.index is not index:
+        snapshot = self._catch_up(_Snapshot(loaded, owners, articles))
+        behind = snapshot.index.n_docs - loaded.n_docs
+        if index is not None and behind:
+            log.info("indexing %d stored passages the saved index lacks", behind)
+            self._repaired = (
+                f"indexed {behind:,} stored passages the saved index lacked (an ingest was "
+                "stopped, or another process wrote the store)"
+            )
+        elif index is None and not problem and behind and self.index_dir is not None:
+            self._repaired = f"built the index of {behind:,} passages: none was saved"
+        if snapshot.index is not loaded:
             self._save(snapshot.index)
         return snapshot
 
-    def _catch_up(self, index: Index) -> _Snapshot:
-        """``index`` plus the stored passages it lacks, with every passage's article position.
+    def _load_saved(self) -> tuple[Index | None, dict[str, Any] | None, str | None]:
+        """The saved index and its origin, or None and why it cannot be used (if it exists)."""
+        language = self.store.setting("language")
+        if language not in (None, self.analyzer.language):
+            return None, None, f"its terms are {language}, now {self.analyzer.language}"
+        if self.index_dir is None or not self.index_dir.exists():
+            return None, None, None
+        try:
+            index, origin = Index.load_with_origin(self.index_dir, self.params)
+        except BriefbotError as error:
+            return None, None, str(error)
+        self._saved_at_open = index.n_docs
+        return index, origin, None
 
-        A writer stores each batch in one transaction, so the article counts read first cover
-        only whole batches: passages past their sum belong to a batch a later call sees.
+    def _foreign(self, n: int, origin: dict[str, Any] | None, counts: np.ndarray) -> str | None:
+        """Why a saved index of ``n`` passages is not exactly this store's first ones, if so."""
+        if n == 0:
+            return None
+        if origin is None:
+            return _OLDER_INDEX
+        ends = np.cumsum(counts)
+        if n > (int(ends[-1]) if ends.shape[0] else 0):
+            return "it has more passages than the store"
+        if int(ends[np.searchsorted(ends, n)]) != n:
+            return "it ends inside an article"
+        key = self.store.article_key_of(n - 1)
+        if origin.get("passages") != n or origin.get("last_key") != key:
+            return "it was built from other articles than the store holds"
+        return None
+
+    def _catch_up(
+        self, old: _Snapshot, own: tuple[int, list[list[str]]] | None = None
+    ) -> _Snapshot:
+        """``old`` plus every stored passage past its index, with each passage's article.
+
+        ``own`` is ``(first passage id, terms of each passage)`` of the batch this engine just
+        stored: those terms are used as they are, and only passages other processes stored are
+        read back and analysed. The article counts come from one statement, so they cover
+        whole batches only; passages stored after it are left to the next call.
         """
-        counts = self.store.passage_counts()
-        missing = sum(counts) - index.n_docs
-        if missing > 0:
-            rows = itertools.islice(self.store.passage_texts(index.n_docs), missing)
-            index = index.add(self.pipeline.analyze([(title, text) for _, title, text in rows]))
-        owners = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
-        return _Snapshot(index, owners, len(counts))
+        start = old.index.n_docs
+        counts = self.store.passage_counts_from(start)
+        if not counts:
+            return old
+        end = start + sum(counts)
+        first, terms = own if own is not None else (end, [])
+        if not start <= first <= first + len(terms) <= end:
+            first, terms = end, []  # cannot happen; reading everything back is still right
+        tokens = self._analyze_stored(start, first) + terms
+        tokens += self._analyze_stored(first + len(terms), end)
+        index = old.index.add(tokens)
+        articles = np.arange(old.articles, old.articles + len(counts), dtype=np.int32)
+        owners = np.concatenate([old.owners, np.repeat(articles, counts)])
+        return _Snapshot(index, owners, old.articles + len(counts))
+
+    def _analyze_stored(self, start: int, stop: int) -> list[list[str]]:
+        """Index terms of stored passages ``start`` up to ``stop``, as ingest made them."""
+        if stop <= start:
+            return []
+        rows = self.store.passage_texts(start, stop)
+        return self.pipeline.analyze([(title, text) for _, title, text in rows])
 
     def _save(self, index: Index) -> None:
-        """Save the index; a failure only costs a rebuild of the tail at the next start."""
+        """Save the index; a failure only costs a re-index of the tail at the next start."""
         if self.index_dir is None or self.read_only:
             return
+        n = index.n_docs
+        origin: dict[str, Any] = {
+            "passages": n,
+            "last_key": self.store.article_key_of(n - 1) if n else None,
+        }
         try:
-            index.save(self.index_dir)
+            index.save(self.index_dir, origin)
+            self._save_error = None
         except (OSError, StoreError) as error:
             log.warning("could not save the index to %s: %s", self.index_dir, error)
+            self._save_error = str(error)
 
     def save_index(self) -> None:
         """Write the current index beside the store so the next start need not rebuild it."""
@@ -197,7 +278,7 @@ class Engine:
         with self._write_lock:
             fresh, duplicates = self.store.unseen(report.articles)
             batch: list[NewArticle] = []
-            tokens: list[list[str]] = []
+            terms_of: list[list[list[str]]] = []
             texts = [(article.title, article.text) for article, _, _ in fresh]
             prepared = self.pipeline.prepare(texts)
             for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
@@ -206,25 +287,23 @@ class Engine:
                     skipped.append(Skipped(where, "", "the text has no searchable words"))
                     continue
                 batch.append(NewArticle(article, key, id_, tuple(spans)))
-                tokens.extend(terms)
+                terms_of.append(terms)
+            stored = self.store.add(batch)
+            # Another writer may have stored some of these since ``unseen`` looked.
+            duplicates += len(batch) - len(stored.kept)
+            own = [passage for position in stored.kept for passage in terms_of[position]]
             old = self._snapshot
-            index = old.index.add(tokens) if tokens else old.index
-            added = self.store.add(batch)
-            counts = [len(item.spans) for item in batch]
-            new_owners = np.arange(old.articles, old.articles + len(batch), dtype=np.int32)
-            owners = np.concatenate([old.owners, np.repeat(new_owners, counts)])
-            self._snapshot = _Snapshot(index, owners, old.articles + len(batch))
-            if tokens and persist:
-                self._save(index)
-        return IngestSummary(
-            tuple(added), duplicates, tuple(skipped), len(tokens), old.index.n_docs
-        )
+            self._snapshot = self._catch_up(old, (stored.first_passage, own))
+            if persist and self._snapshot is not old:
+                self._save(self._snapshot.index)
+        return IngestSummary(stored.added, duplicates, tuple(skipped), len(own),
+                             stored.first_passage)  # fmt: skip
 
     def refresh(self) -> int:
         """Index the passages another process has stored since this engine looked; say how many."""
         with self._write_lock:
             old = self._snapshot
-            snapshot = self._catch_up(old.index)
+            snapshot = self._catch_up(old)
             added = snapshot.index.n_docs - old.index.n_docs
             if added:
                 self._snapshot = snapshot
@@ -315,6 +394,16 @@ class Engine:
         words = re.findall(r"[^\W_]{3,}", newest[0].title)
         content = [w for w in words if w.lower() not in self.analyzer.stopwords]
         return " ".join(content[:4]) or None
+
+    def check(self) -> IndexCheck:
+        """Compare the index with the store now, and say what opening the store repaired."""
+        return IndexCheck(
+            stored=self.store.count_passages(),
+            searchable=self._snapshot.index.n_docs,
+            saved=self._saved_at_open,
+            repaired=self._repaired,
+            save_error=self._save_error,
+        )
 
     def stats(self) -> EngineStats:
         """Sizes of the store and the index."""

@@ -134,6 +134,27 @@ class SearchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexCheck:
+    """How the search index agrees with the store: what opening repaired, what it lacks now.
+
+    ``unsearchable`` passages were stored (by another process) after this engine last caught
+    up; its next ingest or ``refresh`` indexes them. ``repaired`` says in words what opening
+    the store found behind or wrong in the saved index and fixed.
+    """
+
+    stored: int
+    searchable: int
+    saved: int | None
+    repaired: str | None = None
+    save_error: str | None = None
+
+    @property
+    def unsearchable(self) -> int:
+        """Stored passages this engine cannot find yet."""
+        return max(self.stored - self.searchable, 0)
+
+
+@dataclass(frozen=True, slots=True)
 class EngineStats:
     """Sizes an operator wants to see."""
 

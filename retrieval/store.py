@@ -3,6 +3,12 @@
 Passage text is not stored twice: a passage is a span of its article's text. Passage ids are
 ``0..N-1`` in ingestion order and contiguous per article, which is what lets the index address
 passages by row number and the bot step to a neighbouring passage with ``id ± 1``.
+
+Several processes may write one store. The store, not the writer, assigns passage ids: inside
+the batch's write transaction (SQLite lets one writer in at a time), so two writers never
+collide, and each batch's articles and passages appear at once or not at all. The duplicate
+check is repeated inside that transaction: an article another writer stored meanwhile is a
+duplicate, not an error.
 """
 
 from __future__ import annotations
@@ -48,6 +54,10 @@ CREATE TABLE IF NOT EXISTS passages (
 
 INFO_COLUMNS = "id, title, date, url, source, passages"
 
+BUSY_SECONDS = 60.0
+"""How long a write waits for another process's write transaction (a batch takes well under
+a second) before failing with "database is locked"."""
+
 
 def dedup_key(article: Article) -> str:
     """Identify an article by canonical URL, else by a hash of its normalised content."""
@@ -70,6 +80,16 @@ class NewArticle:
     key: str
     id: str
     spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """What ``Store.add`` stored: the articles it kept, their first passage id, their places."""
+
+    added: tuple[ArticleInfo, ...]
+    first_passage: int
+    kept: tuple[int, ...]
+    """Positions in the batch of the stored articles; the rest were stored meanwhile."""
 
 
 def _info(row: Sequence[object]) -> ArticleInfo:
@@ -95,7 +115,9 @@ class Store:
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
@@ -107,8 +129,10 @@ class Store:
     def _check_schema(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-        elif row[0] != SCHEMA_VERSION:
+            # OR IGNORE: another process may be creating the same new store at this moment.
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row[0] != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has schema {row[0]}; this Briefbot reads {SCHEMA_VERSION}"
             )
@@ -131,15 +155,18 @@ class Store:
 
     def existing_keys(self, keys: Iterable[str]) -> set[str]:
         """Return which of ``keys`` (dedup keys or article ids) are already stored."""
+        with self._lock:
+            return self._existing_keys(keys)
+
+    def _existing_keys(self, keys: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(keys))
         found: set[str] = set()
-        with self._lock:
-            for i in range(0, len(wanted), 500):
-                part = wanted[i : i + 500]
-                marks = ",".join("?" * len(part))
-                sql = f"SELECT key, id FROM articles WHERE key IN ({marks}) OR id IN ({marks})"
-                for key, id_ in self._db.execute(sql, part + part):
-                    found.update((key, id_))
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            marks = ",".join("?" * len(part))
+            sql = f"SELECT key, id FROM articles WHERE key IN ({marks}) OR id IN ({marks})"
+            for key, id_ in self._db.execute(sql, part + part):
+                found.update((key, id_))
         return found & set(wanted)
 
     def unseen(self, articles: Sequence[Article]) -> tuple[list[tuple[Article, str, str]], int]:
@@ -159,15 +186,25 @@ class Store:
             fresh.append((article, key, id_))
         return fresh, duplicates
 
-    def add(self, batch: Sequence[NewArticle]) -> list[ArticleInfo]:
-        """Store a batch in one transaction: all of it, or (on any error) none of it."""
+    def add(self, batch: Sequence[NewArticle]) -> StoredBatch:
+        """Store a batch in one transaction: all of it, or (on any error) none of it.
+
+        Articles another writer stored since ``unseen`` looked are left out (see ``kept``);
+        the rest get consecutive passage ids from the store's next one.
+        """
         added_at = datetime.now(UTC).isoformat()
-        infos = []
+        infos, kept = [], []
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                next_passage = self._count("passages")
-                for item in batch:
+                next_passage = first_passage = self._next_passage()
+                taken = self._existing_keys(
+                    [item.key for item in batch] + [item.id for item in batch]
+                )
+                for position, item in enumerate(batch):
+                    if item.key in taken or item.id in taken:
+                        continue
+                    taken.update((item.key, item.id))
                     a = item.article
                     date = a.date.astimezone(UTC).isoformat() if a.date else None
                     cursor = self._db.execute(
@@ -184,6 +221,7 @@ class Store:
                         ],
                     )
                     next_passage += len(item.spans)
+                    kept.append(position)
                     infos.append(ArticleInfo(item.id, a.title, a.date, a.url, a.source,
                                              len(item.spans)))  # fmt: skip
                 self._db.execute("COMMIT")
@@ -192,7 +230,7 @@ class Store:
                 if isinstance(error, sqlite3.Error):
                     raise StoreError(f"could not store the batch: {error}") from None
                 raise
-        return infos
+        return StoredBatch(tuple(infos), first_passage, tuple(kept))
 
     def _count(self, table: str) -> int:
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
@@ -202,10 +240,16 @@ class Store:
         with self._lock:
             return self._count("articles")
 
+    def _next_passage(self) -> int:
+        # Ids are 0..N-1, so the largest plus one is the count, read from the primary key's
+        # end instead of counting every row: cheap on every batch of a large store.
+        row = self._db.execute("SELECT coalesce(max(id) + 1, 0) FROM passages").fetchone()
+        return int(row[0])
+
     def count_passages(self) -> int:
         """How many passages are stored (also the next passage id)."""
         with self._lock:
-            return self._count("passages")
+            return self._next_passage()
 
     def size_bytes(self) -> int:
         """Bytes the database occupies on disk, its write-ahead log included."""
@@ -260,16 +304,50 @@ class Store:
             rows = self._db.execute("SELECT passages FROM articles ORDER BY seq").fetchall()
         return [r[0] for r in rows]
 
-    def passage_texts(self, start: int = 0, batch: int = 2000) -> Iterator[tuple[int, str, str]]:
-        """Yield ``(passage id, article title, text)`` from ``start`` on, in id order."""
+    def passage_counts_from(self, start: int) -> list[int]:
+        """Passage counts of the articles whose passages begin at id ``start``, in id order.
+
+        One statement, so one consistent view: every batch it sees is whole. StoreError if
+        ``start`` falls inside an article, which means an index does not belong to this store.
+        """
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT first_passage, passages FROM articles WHERE seq >="
+                " (SELECT article_seq FROM passages WHERE id = ?) ORDER BY seq",
+                (start,),
+            ).fetchall()
+        expected = start
+        for first, count in rows:
+            if first != expected:
+                raise StoreError(
+                    f"passage {expected} of {self.path} is not where an article starts"
+                )
+            expected += count
+        return [count for _, count in rows]
+
+    def article_key_of(self, passage_id: int) -> str | None:
+        """The dedup key of the article holding passage ``passage_id``, or None."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT a.key FROM passages p JOIN articles a ON a.seq = p.article_seq"
+                " WHERE p.id = ?",
+                (passage_id,),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def passage_texts(
+        self, start: int = 0, stop: int | None = None, batch: int = 2000
+    ) -> Iterator[tuple[int, str, str]]:
+        """Yield ``(passage id, article title, text)`` for ids ``start`` to ``stop``, in order."""
+        end = (1 << 62) if stop is None else stop
         while True:
             with self._lock:
                 rows = self._db.execute(
                     "SELECT p.id, a.title, substr(a.text, p.start + 1, p.end - p.start)"
                     " FROM passages p"
-                    " JOIN articles a ON a.seq = p.article_seq WHERE p.id >= ?"
+                    " JOIN articles a ON a.seq = p.article_seq WHERE p.id >= ? AND p.id < ?"
                     " ORDER BY p.id LIMIT ?",
-                    (start, batch),
+                    (start, end, batch),
                 ).fetchall()
             if not rows:
                 return

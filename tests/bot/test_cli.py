@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from writers import numbered
 
 from bot.cli import main, poll_sources
 from bot.settings import Source
@@ -79,6 +80,24 @@ def test_search_text_and_latest_and_stats(env: Path, capsys: pytest.CaptureFixtu
     assert json.loads(out.splitlines()[0])["source"] == "RFE/RL"
     _, out, _ = run(capsys, "stats")
     assert "articles    1" in out
+
+
+def test_stats_says_what_opening_repaired_and_that_all_is_searchable(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Passages stored but not in the saved index (a stopped ingest, another writer) are
+    indexed when stats opens the store, and stats says so once."""
+    run(capsys, "ingest", str(ROOT / "seeds"))
+    other = Engine.open(env)
+    other.ingest(numbered("o", 2), persist=False)  # stored, never saved in the index
+    passages = other.stats().passages
+    other.close()
+    _, out, _ = run(capsys, "stats")
+    assert f"searchable  {passages} of {passages} stored passages" in out
+    assert "repaired    indexed 2 stored passages the saved index lacked" in out
+    _, out, _ = run(capsys, "stats")
+    assert f"searchable  {passages} of {passages} stored passages" in out
+    assert "repaired" not in out
 
 
 def test_restart_keeps_the_data(env: Path) -> None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
-from bot_harness import Bot
+from bot_harness import Bot, start_bot
 from feed_server import FeedServer, feed_server
 from html_check import html_problems
 from live_harness import PROXY_VARIABLES, Clock, live, live_bot, wait_until
 from telegram_fakes import FakeBotApi, Updates
+from writers import marker, numbered
 
 from bot.app import post_init
-from bot.live import poll_source, send_alerts
+from bot.live import catch_up, poll_source, send_alerts
 from bot.settings import Settings, Source
 from retrieval.engine import Engine
 
@@ -190,3 +192,32 @@ async def test_feed_with_a_bad_entry_keeps_polling_and_sources_shows_the_skip(
     assert good.endswith(
         "\nok\nskipped entry 1: published date 'Fri, 31 Dec 9999 23:00:00 -0500' is out of range"
     )
+
+
+async def test_the_bot_indexes_what_another_process_stored(
+    settings: Settings, api: FakeBotApi, updates: Updates, tmp_path: Path
+) -> None:
+    """`briefbot ingest` beside the running bot: /stats shows the passages not searchable yet;
+    after the next catch-up they are found, alerted on, and /stats is clear again."""
+    db = tmp_path / "b.sqlite3"
+    engine = Engine.open(db)
+    engine.ingest(numbered("r", 1))
+    async for bot in start_bot(settings, engine, api):
+        await post_init(bot.app)
+        assert bot.app.job_queue is not None
+        assert bot.app.job_queue.get_jobs_by_name("catch up with the store")
+        await bot.send(updates.message(f"/watch {marker('o', 2)}", chat_id=77, user_id=77))
+        other = Engine.open(db)
+        other.ingest(numbered("o", 3))
+        other.close()
+        await bot.send(updates.message("/stats", user_id=900))
+        assert "Not searchable yet: 3 stored passages" in bot.texts()[-1]
+        assert live(bot).watches.alerts.chats_with_pending() == []
+        assert await catch_up(bot.app) == 3
+        assert await catch_up(bot.app) == 0
+        assert live(bot).watches.alerts.chats_with_pending() == [77]
+        await bot.send(updates.message(marker("o", 1)))
+        assert f"Briefing {marker('o', 1)}" in bot.texts()[-1]
+        await bot.send(updates.message("/stats", user_id=900))
+        assert "Not searchable" not in bot.texts()[-1]
+    engine.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from retrieval import bm25_files
 from retrieval.bm25 import BM25Params, Index
 from retrieval.bm25_files import read_index
 from retrieval.errors import StoreError
@@ -279,3 +280,33 @@ def test_loaded_index_is_mapped_and_outlives_its_files(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "index")
     for query in QUERIES:
         np.testing.assert_array_equal(loaded.scores(query), index.scores(query))
+
+
+def test_a_load_racing_a_save_reads_the_new_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save in another process that retires a segment while a load reads the old manifest
+    makes the load start again on the new one instead of failing."""
+    directory = tmp_path / "index"
+    Index.build(CORPUS[:2], LUCENE).save(directory)
+    replacement = Index.build(CORPUS, LUCENE)  # new segments: the old one is retired
+    parse = bm25_files._parse
+    calls: list[str] = []
+
+    def parse_after_a_save(where: Path, text: str) -> object:
+        if not calls:
+            replacement.save(directory)
+        calls.append(text)
+        return parse(where, text)
+
+    monkeypatch.setattr(bm25_files, "_parse", parse_after_a_save)
+    assert Index.load(directory).n_docs == len(CORPUS)
+    assert len(calls) == 2
+
+
+def test_origin_is_saved_and_returned_as_given(tmp_path: Path) -> None:
+    """What the caller records about the documents comes back with the index, or None."""
+    Index.build(CORPUS, LUCENE).save(tmp_path / "a", {"passages": 7, "last_key": "url:x"})
+    Index.build(CORPUS, LUCENE).save(tmp_path / "b")
+    assert Index.load_with_origin(tmp_path / "a")[1] == {"passages": 7, "last_key": "url:x"}
+    assert Index.load_with_origin(tmp_path / "b")[1] is None

@@ -307,13 +307,14 @@ def test_index_save_failure_keeps_the_stored_batch(
     db = tmp_path / "b.sqlite3"
     engine = Engine.open(db)
 
-    def full_disk(self: Index, directory: Path) -> None:
+    def full_disk(self: Index, directory: Path, origin: object = None) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Index, "save", full_disk)
     summary = engine.ingest([article("Saved", "Tidal energy story.", url="https://x.test/t")])
     assert len(summary.added) == 1
     assert "could not save the index" in caplog.text
+    assert "No space left" in (engine.check().save_error or "")
     assert [h.article.title for h in engine.search("tidal").hits] == ["Saved"]
     engine.close()
     monkeypatch.undo()
