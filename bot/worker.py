@@ -20,7 +20,7 @@ from telegram import Update
 from bot.app import BriefApp, build_application, close_services, use_worker_threads
 from bot.cli import open_engine
 from bot.context import services_in
-from bot.logs import configure_logging
+from bot.logs import configure_logging, redact_output
 from bot.pool import LINE_LIMIT, line
 from bot.settings import Settings
 from retrieval.engine import Engine
@@ -37,6 +37,8 @@ def serve(settings: Settings, number: int, link: socket.socket) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Before anything can fail: even the traceback multiprocessing prints as a worker dies.
+    redact_output(settings.token)
     configure_logging(settings, process=f"worker {number + 1}")
     engine = open_engine(settings, read_only=True)
     try:
