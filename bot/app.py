@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -44,6 +45,10 @@ from bot.transport import AiohttpRequest
 from retrieval.engine import Engine
 
 log = logging.getLogger(__name__)
+
+# PTB 22 warns (a line on stderr, an error under pytest) each time it builds a RetryAfter for a
+# 429 unless durations are opted into timedelta; nothing here reads those durations.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 BriefApp = Application[
     ExtBot[int], BriefContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Any]

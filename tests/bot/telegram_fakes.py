@@ -48,14 +48,22 @@ class FakeBotApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.failures: dict[str, list[tuple[int, str]]] = {}
+        self.revoked: str | None = None
         self.chats: dict[int, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._next_message_id = 10_000
         self._changed = threading.Condition()
 
     def fail_next(self, method: str, description: str, status: int = 400) -> None:
-        """Make the next call of ``method`` fail with HTTP ``status`` and ``description``."""
+        """Make the next call of ``method`` fail with HTTP ``status`` and ``description``.
+
+        Status 200 lets that call through: it queues a success before further failures.
+        """
         self.failures.setdefault(method, []).append((status, description))
+
+    def revoke(self, description: str) -> None:
+        """From now on answer every call 401 Unauthorized with ``description``."""
+        self.revoked = description
 
     def drop_next(self, method: str, *, after: bool = False) -> None:
         """Drop the connection of the next call of ``method`` without an answer.
@@ -97,6 +105,8 @@ class FakeBotApi:
         with self._changed:
             pending = self.failures.get(method)
             status, description = pending.pop(0) if pending else (200, "")
+            if self.revoked is not None:
+                status, description = 401, self.revoked
             done = status == 200 or (status == DROP and description == "after")
             self.calls.append(Call(method, params, done))
             self._changed.notify_all()
