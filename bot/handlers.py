@@ -16,13 +16,13 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import buttons, render
 from bot.context import BriefContext, Services
 from bot.guard import Access
-from bot.retry import failure_line, may_have_arrived
+from bot.retry import failure_line, is_outage, may_have_arrived
 from retrieval.errors import QueryError
 from retrieval.models import SearchResult
 
@@ -244,7 +244,7 @@ async def on_error(update: object, context: BriefContext) -> None:
     """
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
-    if isinstance(error, NetworkError | RetryAfter | InvalidToken):
+    if is_outage(error) and isinstance(error, TelegramError):
         if update is None and context.job is None and context.coroutine is None:
             return  # a failed poll: bot.retry.PollWatch logs each outage once
         log.error("update %s failed: %s", update_id, failure_line(error))

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from telegram._utils.types import ODVInput
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import BaseRequest, RequestData
 
 from bot.transport import NotSentError
@@ -112,7 +112,19 @@ def may_have_arrived(error: BaseException) -> bool:
     error answer (``NotDoneError``). A reset, a timeout or an error from another transport may have
     come after Telegram acted.
     """
-    return isinstance(error, NetworkError) and not isinstance(error, NotSentError | NotDoneError)
+    if not isinstance(error, NetworkError):
+        return False
+    return not isinstance(error, NotSentError | NotDoneError | BadRequest)
+
+
+def is_outage(error: BaseException | None) -> bool:
+    """Whether ``error`` says Telegram could not be reached or would not act, not a bug here.
+
+    A ``BadRequest`` (PTB makes it a ``NetworkError`` too) is a call Telegram refused as
+    malformed: that is a bug, and its traceback is worth logging.
+    """
+    outage = isinstance(error, NetworkError | RetryAfter | InvalidToken)
+    return outage and not isinstance(error, BadRequest)
 
 
 def failure_line(error: TelegramError) -> str:
@@ -192,15 +204,18 @@ class RetryingRequest(BaseRequest):
                     raise
                 reason = error.message
             else:
-                if watch is not None:
-                    watch.answered(status)
+                if watch is not None and watch.answered(status, body):
+                    # The token was just rejected and the bot is stopping: hold this poll
+                    # until polling stops it, so PTB's loop ends as on any stop instead of
+                    # dying of the error (which would skip the application's shutdown).
+                    await asyncio.Future()
                 if status < 500:
                     return status, body
                 if attempt >= budget.attempts or not repeatable(name, None, status):
                     if status in NOT_DONE:
                         raise NotDoneError(description(status, body))
                     return status, body  # PTB raises a NetworkError: maybe done
-                reason = f"HTTP {status}"
+                reason = description(status, body)
             delay = budget.delay(attempt)
             log.debug("%s failed (%s); attempt %d of %d in %.1f s",
                       name, reason, attempt + 1, budget.attempts, delay)  # fmt: skip
@@ -229,18 +244,25 @@ class PollWatch:
             self.down_since = time.monotonic()
             log.warning("polling failed (%s); retrying quietly until the Bot API answers", reason)
 
-    def answered(self, status: int) -> None:
-        """A poll got an answer: an error answer continues an outage, any other ends it."""
-        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND) and not self.rejected:
+    def answered(self, status: int, body: bytes) -> bool:
+        """A poll got an answer: an error answer continues an outage, any other ends it.
+
+        Returns True for the first answer rejecting the token, after asking the bot to stop.
+        """
+        if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND):
+            if self.rejected:
+                return False
             self.rejected = True
+            log.error("Telegram rejected the token while polling (%s); stopping",
+                      description(status, body))  # fmt: skip
             if self.on_rejected is not None:
                 self.on_rejected()
-            return
+            return True
         if status >= 500:
-            self.failed(f"HTTP {status}")
-            return
-        if self.down_since is not None and status < 300:
+            self.failed(description(status, body))
+        elif self.down_since is not None and status < 300:
             log.warning("polling works again after %.0f s (%d failed polls)",
                         time.monotonic() - self.down_since, self.failures)  # fmt: skip
             self.down_since = None
             self.failures = 0
+        return False

@@ -45,7 +45,8 @@ def serve(settings: Settings, number: int, link: socket.socket) -> None:
         asyncio.run(answer(settings, engine, link))
     except Exception:
         log.exception("worker %d failed", number + 1)
-        raise
+        # Exit code 1 without multiprocessing printing the traceback a second time.
+        raise SystemExit(1) from None
     finally:
         engine.close()
 
@@ -65,6 +66,7 @@ async def answer(settings: Settings, engine: Engine, link: socket.socket) -> Non
             finally:
                 await app.stop()  # waits for every update still being answered
     finally:
+        await app.bot.shutdown()  # also after a failed start, which `async with` leaves open
         close_services(app)
         writer.close()
 

@@ -34,6 +34,17 @@ RESET = struct.pack("ii", 1, 0)
 
 
 @dataclass(frozen=True, slots=True)
+class Fault:
+    """How to fail one call: an HTTP status (``DROP`` for none) and what the answer says."""
+
+    status: int
+    description: str = ""
+    plain: bool = False  # a text page, as a proxy in front of the Bot API would send
+    after: bool = False  # with DROP: the call took effect before the connection broke
+    retry_after: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """One Bot API call as the bot made it."""
 
@@ -47,19 +58,28 @@ class FakeBotApi:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.failures: dict[str, list[tuple[int, str]]] = {}
+        self.failures: dict[str, list[Fault]] = {}
         self.revoked: str | None = None
         self.chats: dict[int, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._next_message_id = 10_000
         self._changed = threading.Condition()
 
-    def fail_next(self, method: str, description: str, status: int = 400) -> None:
+    def fail_next(
+        self,
+        method: str,
+        description: str,
+        status: int = 400,
+        *,
+        plain: bool = False,
+        retry_after: int | None = None,
+    ) -> None:
         """Make the next call of ``method`` fail with HTTP ``status`` and ``description``.
 
         Status 200 lets that call through: it queues a success before further failures.
         """
-        self.failures.setdefault(method, []).append((status, description))
+        fault = Fault(status, description, plain=plain, retry_after=retry_after)
+        self.failures.setdefault(method, []).append(fault)
 
     def revoke(self, description: str) -> None:
         """From now on answer every call 401 Unauthorized with ``description``."""
@@ -71,7 +91,7 @@ class FakeBotApi:
         With ``after`` the call takes effect first (a message is sent): only the answer is
         lost on the way back, as when a connection breaks after Telegram did the work.
         """
-        self.failures.setdefault(method, []).append((DROP, "after" if after else "before"))
+        self.failures.setdefault(method, []).append(Fault(DROP, after=after))
 
     def push(self, update: dict[str, Any]) -> None:
         """Queue an update for getUpdates (and remember its chat for replies)."""
@@ -87,12 +107,17 @@ class FakeBotApi:
         with self._changed:
             return [call for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int, timeout: float = 20.0) -> list[Call]:
-        """Block until ``method`` was called ``count`` times; return those calls."""
+    def wait_for(
+        self, method: str, count: int, timeout: float = 20.0, *, done: bool = False
+    ) -> list[Call]:
+        """Block until ``method`` was called ``count`` times; return those calls.
+
+        With ``done``, only calls that took effect count (not the failed ones).
+        """
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                found = [call for call in self.calls if call.method == method]
+                found = [c for c in self.calls if c.method == method and (c.done or not done)]
                 if len(found) >= count:
                     return found
                 left = deadline - time.monotonic()
@@ -104,18 +129,24 @@ class FakeBotApi:
         """Record one call and return (HTTP status, JSON body); status ``DROP`` means no answer."""
         with self._changed:
             pending = self.failures.get(method)
-            status, description = pending.pop(0) if pending else (200, "")
+            fault = pending.pop(0) if pending else Fault(200)
             if self.revoked is not None:
-                status, description = 401, self.revoked
-            done = status == 200 or (status == DROP and description == "after")
+                fault = Fault(401, self.revoked)
+            done = fault.status == 200 or (fault.status == DROP and fault.after)
             self.calls.append(Call(method, params, done))
             self._changed.notify_all()
-        if status == DROP:
-            if description == "after":
+        if fault.status == DROP:
+            if fault.after:
                 self._result(method, params)
             return DROP, {}
-        if status != 200:
-            return status, {"ok": False, "error_code": status, "description": description}
+        if fault.plain:
+            return fault.status, {"plain": fault.description}
+        if fault.status != 200:
+            answer: dict[str, Any] = {"ok": False, "error_code": fault.status}
+            answer["description"] = fault.description
+            if fault.retry_after is not None:
+                answer["parameters"] = {"retry_after": fault.retry_after}
+            return fault.status, answer
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._poll(params)}
         return 200, {"ok": True, "result": self._result(method, params)}
@@ -173,6 +204,11 @@ def decode_form(body: str) -> dict[str, Any]:
     return params
 
 
+def encode(answer: dict[str, Any]) -> bytes:
+    """The body of an answer: JSON, or the text of a ``plain`` one."""
+    return str(answer["plain"]).encode() if "plain" in answer else json.dumps(answer).encode()
+
+
 class RecordingRequest(BaseRequest):
     """PTB's network seam, answered by a ``FakeBotApi`` instead of Telegram."""
 
@@ -203,7 +239,7 @@ class RecordingRequest(BaseRequest):
         status, body = self.api.handle(url.rsplit("/", 1)[-1], params)
         if status == DROP:
             raise NetworkError("connection dropped by the fake Bot API")
-        return status, json.dumps(body).encode()
+        return status, encode(body)
 
 
 @contextmanager
@@ -224,10 +260,11 @@ def serve_bot_api(api: FakeBotApi) -> Iterator[str]:
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET)
                 self.close_connection = True
                 return
-            payload = json.dumps(answer).encode()
+            payload = encode(answer)
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                kind = "text/plain" if "plain" in answer else "application/json"
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)

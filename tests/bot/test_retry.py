@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from bot_harness import Bot
-from telegram.error import NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram_fakes import FakeBotApi, Updates
 
 from bot import retry
@@ -88,16 +88,7 @@ async def test_send_failing_every_attempt_is_apologised_in_one_line(
 
 async def test_flood_control_is_waited_out(bot: Bot, api: FakeBotApi, updates: Updates) -> None:
     """A 429 with retry_after is honoured by waiting, then the answer goes out once."""
-    api.failures.setdefault("sendMessage", []).append((429, "Too Many Requests: retry after 1"))
-    original = api.handle
-
-    def handle(method: str, params: dict[str, object]) -> tuple[int, dict[str, object]]:
-        status, body = original(method, params)
-        if status == 429:
-            body["parameters"] = {"retry_after": 1}
-        return status, body
-
-    api.handle = handle  # type: ignore[method-assign]
+    api.fail_next("sendMessage", "Too Many Requests: retry after 1", 429, retry_after=1)
     await bot.send(updates.message("weapons"))
     [answer] = answers(api)
     assert "[1] " in answer
@@ -137,8 +128,9 @@ def test_policy_table(method: str, error: NetworkError | None, status: int | Non
         (NotDoneError("Bad Gateway"), False),
         (NetworkError("aiohttp.ServerDisconnectedError"), True),
         (TimedOut(), True),
+        (BadRequest("Bad Request: chat not found"), False),
     ],
-    ids=["refused", "connect-timeout", "5xx", "reset", "read-timeout"],
+    ids=["refused", "connect-timeout", "5xx", "reset", "read-timeout", "bad-request"],
 )
 def test_what_may_have_arrived(error: NetworkError, arrived: bool) -> None:
     """Only a connection never made and an error answer prove Telegram did nothing."""
