@@ -63,6 +63,8 @@ MAYBE_DONE = frozenset({HTTPStatus.GATEWAY_TIMEOUT})
 REPEATABLE = frozenset({"getMe", "setMyCommands", "deleteMyCommands", "deleteWebhook",
                         "getUpdates", "editMessageText", "editMessageReplyMarkup",
                         "sendChatAction", "getChat"})  # fmt: skip
+# How much of an error page that is not JSON (a proxy's) a log line quotes.
+DESCRIBE_CHARS = 200
 START_METHODS = frozenset({"getMe", "setMyCommands", "deleteWebhook"})
 POLL_METHOD = "getUpdates"
 
@@ -146,12 +148,17 @@ def repeatable(method: str, error: NetworkError | None, status: int | None) -> b
 
 
 def description(status: int, body: bytes) -> str:
-    """What an error answer says, as PTB would put it in its exception."""
+    """What an error answer says: the Bot API's description, or the start of a proxy's page."""
+    text = body.decode("utf-8", "replace")
     try:
-        text = json.loads(body.decode("utf-8", "replace")).get("description")
+        said = json.loads(text).get("description")
     except (ValueError, AttributeError):
-        text = None
-    return str(text) if text else f"{HTTPStatus(status).phrase} ({status})"
+        said = " ".join(text.split())[:DESCRIBE_CHARS]  # HTML or text: one line, short
+    try:
+        phrase = f"{HTTPStatus(status).phrase} ({status})"
+    except ValueError:
+        phrase = f"HTTP {status}"
+    return f"{phrase}: {said}" if said else phrase
 
 
 class RetryingRequest(BaseRequest):

@@ -83,7 +83,7 @@ async def test_send_failing_every_attempt_is_apologised_in_one_line(
     assert len(api.calls_to("sendMessage")) == retry.SEND_BUDGET.attempts + 1
     assert tracebacks(caplog) == []
     [line] = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert "failed on every attempt (Bad Gateway)" in line
+    assert "failed on every attempt (Bad Gateway (502): Bad Gateway)" in line
 
 
 async def test_flood_control_is_waited_out(bot: Bot, api: FakeBotApi, updates: Updates) -> None:
