@@ -21,18 +21,20 @@ timeout, HTTP 504                 done                       nothing the user se
 
 So ``sendMessage`` (a new message each time) is repeated after a refused connection or a 5xx
 answer, but not after a reset or a read timeout once the request was out: the answer may have
-arrived, and a second copy is worse than the rare lost one. The handler's error line then says
-the answer may not have been delivered, and no apology is sent (it could land under an answer
-that did arrive). Edits (the same text again changes nothing), the command menu, ``getMe`` and
-the typing indicator are repeated after any of these failures. ``answerCallbackQuery`` is not:
-a second answer to one button press is an error at Telegram.
+arrived, and a second copy is worse than the rare lost one. The error handler then logs one
+line ("may or may not have been done, not repeated") and sends no apology (it could land under
+an answer that did arrive). Edits (the same text again changes nothing), the command menu,
+``getMe`` and the typing indicator are repeated after any of these failures.
+``answerCallbackQuery`` is not: a second answer to one button press is an error at Telegram.
 
-Budgets: a call made while answering gets ``SEND_BUDGET`` (4 attempts within about 4 s, so a
-user waits little longer than for a slow answer); ``getMe``, ``setMyCommands`` and
-``deleteWebhook``, which only run at start-up, get ``START_BUDGET`` (6 attempts over about
-30 s), after which ``briefbot run`` exits with one line. ``getUpdates`` is never repeated here:
-PTB's polling loop already retries it for ever with its own back-off; ``PollWatch`` only makes
-that quiet, one line when an outage starts and one when it ends, instead of a traceback per poll.
+Budgets: a call made while answering gets ``SEND_BUDGET`` (4 attempts, at most 3.5 s of
+waiting between them, so a user waits little longer than for a slow answer); ``getMe``,
+``setMyCommands`` and ``deleteWebhook``, which only run at start-up, get ``START_BUDGET``
+(6 attempts, at most 23 s of waiting), after which ``briefbot run`` exits with one line.
+``getUpdates`` is never repeated here: PTB's polling loop already retries it for ever with its
+own back-off; ``PollWatch`` only makes that quiet, one line when an outage starts and one when
+it ends, instead of a traceback per poll. (PTB's ``bootstrap_retries`` is not used: it covers
+``getMe`` but not ``setMyCommands``, and repeats a timeout at once, without waiting.)
 """
 
 from __future__ import annotations
@@ -110,9 +112,9 @@ class NotDoneError(NetworkError):
 def may_have_arrived(error: BaseException) -> bool:
     """Whether a call that failed with ``error`` may still have been done by Telegram.
 
-    Only two failures say for certain that it was not: no connection (``NotSentError``) and an
-    error answer (``NotDoneError``). A reset, a timeout or an error from another transport may have
-    come after Telegram acted.
+    Only a few failures say for certain that it was not: no connection (``NotSentError``), an
+    error answer (``NotDoneError``) and a refusal (``BadRequest``). A reset, a timeout or an
+    error from another transport may have come after Telegram acted.
     """
     if not isinstance(error, NetworkError):
         return False
