@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.bot
+	$(BIN)/python -m bench.faults
 	$(BIN)/python -m bench.transport
 	$(BIN)/python -m bench.markup
 	$(BIN)/python -m bench.quality

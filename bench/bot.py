@@ -231,6 +231,15 @@ class FakeTelegram:
             return BOT
         return True
 
+    async def reply(
+        self, path: str, params: dict[str, Any], now: float
+    ) -> tuple[int, bytes] | None:
+        """The HTTP status and body answering one request (None: drop the connection)."""
+        if not path.startswith(f"/bot{TOKEN}/"):
+            return 404, b'{"ok": false, "error_code": 404, "description": "Not Found"}'
+        result = await self.answer(path.rsplit("/", 1)[-1], params, now)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Serve one keep-alive HTTP/1.1 connection until the client closes it."""
         try:
@@ -241,12 +250,11 @@ class FakeTelegram:
                 headers = {k.lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:])}
                 body = await reader.readexactly(int(headers.get("content-length") or 0))
                 params = decode(body, headers.get("content-type", ""))
-                if path.startswith(f"/bot{TOKEN}/"):
-                    result = await self.answer(path.rsplit("/", 1)[-1], params, now)
-                    status, payload = 200, {"ok": True, "result": result}
-                else:
-                    status, payload = 404, {"ok": False, "error_code": 404, "description": "?"}
-                data = json.dumps(payload).encode()
+                reply = await self.reply(path, params, now)
+                if reply is None:  # drop the connection without an answer, with a reset
+                    writer.transport.abort()
+                    return
+                status, data = reply
                 writer.write(
                     b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
                     % (status, len(data))
@@ -256,7 +264,8 @@ class FakeTelegram:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
-            writer.close()
+            if not writer.is_closing():
+                writer.close()
 
 
 def proc_cpu(pid: int) -> float:

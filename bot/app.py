@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -37,11 +39,16 @@ from bot.browse import on_button
 from bot.context import SERVICES_KEY, BriefContext, Services, services_in
 from bot.handlers import gate, logs_answer, on_error, on_text, send_answer
 from bot.pool import Pool, pool_in
+from bot.retry import PollWatch, RetryingRequest
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from retrieval.engine import Engine
 
 log = logging.getLogger(__name__)
+
+# PTB 22 warns (a line on stderr, an error under pytest) each time it builds a RetryAfter for a
+# 429 unless durations are opted into timedelta; nothing here reads those durations.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 BriefApp = Application[
     ExtBot[int], BriefContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Any]
@@ -60,6 +67,7 @@ SWITCH_INTERVAL = 0.001
 # Open connections to the Bot API for replies (the long poll has its own). A reply waits up to
 # a second for a free one, so the pool covers every answer that can be in flight at once.
 CONNECTION_POOL = 64
+WATCH_KEY = "briefbot.poll_watch"
 
 
 def use_worker_threads() -> None:
@@ -130,6 +138,7 @@ def build_application(
 ) -> BriefApp:
     """Wire the bot for ``settings`` around ``engine``; pass requests to replace the network.
 
+    Every request, given or made here, goes through ``bot.retry``'s policy for failed calls.
     With ``pool``, updates that pass the access gate go to worker processes (``bot.pool``).
     A worker process builds its application without ``background``: no job queue, since
     source polls and alerts run in the parent.
@@ -157,9 +166,14 @@ def build_application(
     if not background:
         # PTB documents None as "no job queue"; its type hint leaves None out.
         builder = builder.job_queue(None)  # type: ignore[arg-type]
-    builder = builder.request(request or AiohttpRequest(CONNECTION_POOL))
-    builder = builder.get_updates_request(get_updates_request or AiohttpRequest(1))
+    watch = PollWatch()
+    builder = builder.request(RetryingRequest(request or AiohttpRequest(CONNECTION_POOL)))
+    builder = builder.get_updates_request(
+        RetryingRequest(get_updates_request or AiohttpRequest(1), watch)
+    )
     app: BriefApp = builder.build()
+    watch.on_rejected = app.stop_running  # a token revoked while running: stop, don't poll on
+    app.bot_data[WATCH_KEY] = watch
     app.bot_data[SERVICES_KEY] = Services.create(settings, engine)
     live.install(app, settings, engine)
 
@@ -186,6 +200,13 @@ def build_application(
 
 
 def run_bot(settings: Settings, engine: Engine, pool: Pool | None = None) -> None:
-    """Long-poll until Ctrl-C or SIGTERM, then shut down cleanly (run_polling handles both)."""
+    """Long-poll until Ctrl-C or SIGTERM, then shut down cleanly (run_polling handles both).
+
+    Raises ``InvalidToken`` when Telegram rejected the token while running (it was revoked):
+    polling stopped for good, so the bot stops too instead of running deaf.
+    """
     app = build_application(settings, engine, pool=pool)
     app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    watch = app.bot_data.get(WATCH_KEY)
+    if isinstance(watch, PollWatch) and watch.rejected:
+        raise InvalidToken("the token was rejected while running")

@@ -155,10 +155,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app import run_bot
-    from bot.logs import configure_logging
+    from bot.logs import configure_logging, redact_output
     from bot.pool import Pool, processes, share
     from bot.worker import serve
 
+    redact_output(settings.token)  # every line from here on, logged or printed, masks the token
     configure_logging(settings)
     size = processes(settings)
     if size > 1:

@@ -22,6 +22,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import buttons, render
 from bot.context import BriefContext, Services
 from bot.guard import Access
+from bot.retry import failure_line, is_outage, may_have_arrived
 from bot.state import Owner
 from retrieval.errors import QueryError
 from retrieval.models import SearchResult
@@ -241,10 +242,20 @@ APOLOGY = "Sorry, something went wrong while answering. Please try again."
 async def on_error(update: object, context: BriefContext) -> None:
     """Log the failure first, then apologise; the application keeps serving other updates.
 
-    The update itself is not logged: it holds the user's question.
+    The update itself is not logged: it holds the user's question. A Bot API that failed
+    (after ``bot.retry``'s attempts) is not a bug: one line with the cause, no traceback, and
+    no apology when the answer may have arrived after all.
     """
+    error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update %s failed", update_id, exc_info=context.error)
+    if is_outage(error) and isinstance(error, TelegramError):
+        if update is None and context.job is None and context.coroutine is None:
+            return  # a failed poll: bot.retry.PollWatch logs each outage once
+        log.error("update %s failed: %s", update_id, failure_line(error))
+        if may_have_arrived(error):
+            return
+    else:
+        log.error("update %s failed", update_id, exc_info=error)
     if not isinstance(update, Update):
         return
     try:

@@ -1,15 +1,19 @@
 """Logging set-up for the bot process, built so the bot token can never reach a log line.
 
 The token is part of every Bot API URL, so anything that logs a URL or an exception about a
-request would leak it. Two layers stop that: the HTTP client loggers are kept at WARNING (they
-log each URL at INFO), and a filter on every root handler rewrites each record's message,
-arguments and traceback text with the token masked.
+request would leak it. Three layers stop that: the HTTP client loggers are kept at WARNING (they
+log each URL at INFO); a filter on every root handler rewrites each record's message, arguments
+and traceback text (chained causes included) with the token masked; and ``redact_output`` puts
+the same masking on the process's stdout and stderr, for what reaches them without logging (a
+one-line error, an uncaught traceback, a worker process's dying words).
 """
 
 from __future__ import annotations
 
+import io
 import logging
-from typing import IO
+import sys
+from typing import IO, TextIO, cast
 
 from telegram.error import InvalidToken, NetworkError
 
@@ -55,6 +59,55 @@ class TokenRedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
         return True
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that masks the token in every string written through it.
+
+    Masking works on each ``write`` call: a token split across two calls would pass, but
+    tracebacks, log lines and ``print`` all write a line (or more) at once.
+    """
+
+    def __init__(self, inner: IO[str], redactor: TokenRedactingFilter) -> None:
+        super().__init__()
+        self.inner = inner
+        self.redactor = redactor
+
+    def write(self, text: str) -> int:
+        """Write ``text`` with the token masked; report the whole of ``text`` as written."""
+        self.inner.write(self.redactor.redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the stream underneath."""
+        self.inner.flush()
+
+    def fileno(self) -> int:
+        """The descriptor underneath (faulthandler and subprocesses use it)."""
+        return self.inner.fileno()
+
+    def isatty(self) -> bool:
+        """Whether the stream underneath is a terminal."""
+        return self.inner.isatty()
+
+    def writable(self) -> bool:
+        """Always: this stream exists to be written to."""
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The encoding of the stream underneath."""
+        return getattr(self.inner, "encoding", None) or "utf-8"
+
+
+def redact_output(token: str) -> None:
+    """Mask ``token`` in everything this process writes to stdout and stderr from now on."""
+    redactor = TokenRedactingFilter(token)
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is not None and not isinstance(stream, RedactingStream):
+            # sys.stdout and sys.stderr are typed TextIO; any text stream with write() will do.
+            setattr(sys, name, cast(TextIO, RedactingStream(stream, redactor)))
 
 
 class SetupErrorsInOneLine(logging.Filter):

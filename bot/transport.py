@@ -7,6 +7,12 @@ per question (the long poll that brought it and the reply), so the client is a l
 what an answer costs. ``AiohttpRequest`` implements PTB's ``BaseRequest`` the way its
 ``HTTPXRequest`` does: the same default timeouts, no redirects followed, proxies from the
 environment, ``TimedOut`` for timeouts and ``NetworkError`` for the rest.
+
+Beyond that contract it says whether a failed request can have reached Telegram: a connection
+that could not be made (refused, unreachable, no free connection in time) raises ``NotSentError``
+(or ``ConnectTimedOutError``), which ``bot.retry`` may repeat for any method. Error answers have the
+token masked before PTB sees them: a proxy that echoes the request path would otherwise put it
+into exception messages.
 """
 
 from __future__ import annotations
@@ -24,6 +30,27 @@ from telegram.request import BaseRequest, RequestData
 
 # Bot API URLs carry the token; error messages that quote a URL must not.
 TOKEN_IN_TEXT = re.compile(r"\d{5,20}:[A-Za-z0-9_-]{30,60}")
+TOKEN_IN_BYTES = re.compile(rb"\d{5,20}:[A-Za-z0-9_-]{30,60}")
+# The token's secret half alone identifies the bot as well: mask it too where the URL shows it.
+TOKEN_IN_URL = re.compile(r"/bot\d+:([^/]+)/")
+MASK = "[token]"
+
+
+class NotSentError(NetworkError):
+    """The request never left: no connection could be made, so Telegram cannot have seen it."""
+
+
+class ConnectTimedOutError(NotSentError, TimedOut):
+    """No connection (or no free one from the pool) within the connect timeout."""
+
+
+def mask_body(body: bytes, url: str) -> bytes:
+    """``body`` with the token and its secret half (as ``url`` carries them) masked."""
+    body = TOKEN_IN_BYTES.sub(MASK.encode(), body)
+    secret = TOKEN_IN_URL.search(url)
+    if secret and len(secret.group(1)) >= 8:
+        body = body.replace(secret.group(1).encode(), MASK.encode())
+    return body
 
 
 def _seconds(value: ODVInput[float], default: float | None) -> float | None:
@@ -122,8 +149,8 @@ class AiohttpRequest(BaseRequest):
                 data = aiohttp.FormData(data)
                 for name, (filename, content, mime_type) in files.items():
                     # Bytes go as a stream: a big upload must not block the event loop.
-                    body = io.BytesIO(content) if isinstance(content, bytes) else content
-                    data.add_field(name, body, filename=filename, content_type=mime_type)
+                    stream = io.BytesIO(content) if isinstance(content, bytes) else content
+                    data.add_field(name, stream, filename=filename, content_type=mime_type)
         pool = _seconds(pool_timeout, self._pool)
         connect = _seconds(connect_timeout, self._connect)
         read = _seconds(read_timeout, self._read)
@@ -142,9 +169,20 @@ class AiohttpRequest(BaseRequest):
                 proxy=self._proxy(url),
                 allow_redirects=False,  # as httpx: the Bot API never redirects
             ) as response:
-                return response.status, await response.read()
+                body = await response.read()
+        except aiohttp.ConnectionTimeoutError as error:
+            raise ConnectTimedOutError(_describe(error)) from error
         except TimeoutError as error:
             raise TimedOut from error
+        except aiohttp.ClientConnectorError as error:  # refused, unreachable, DNS: never sent
+            raise NotSentError(_describe(error)) from error
         except (aiohttp.ClientError, OSError) as error:
-            message = TOKEN_IN_TEXT.sub("[token]", f"aiohttp.{type(error).__name__}: {error}")
-            raise NetworkError(message) from error
+            raise NetworkError(_describe(error)) from error
+        if response.status >= 300:  # an error description: it may quote the request path
+            body = mask_body(body, url)
+        return response.status, body
+
+
+def _describe(error: BaseException) -> str:
+    """The error's type and text for a ``NetworkError`` message, any token in it masked."""
+    return TOKEN_IN_TEXT.sub(MASK, f"aiohttp.{type(error).__name__}: {error}")

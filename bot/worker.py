@@ -20,7 +20,7 @@ from telegram import Update
 from bot.app import BriefApp, build_application, close_services, use_worker_threads
 from bot.cli import open_engine
 from bot.context import services_in
-from bot.logs import configure_logging
+from bot.logs import configure_logging, redact_output
 from bot.pool import LINE_LIMIT, line
 from bot.settings import Settings
 from retrieval.engine import Engine
@@ -37,13 +37,16 @@ def serve(settings: Settings, number: int, link: socket.socket) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Before anything can fail: even the traceback multiprocessing prints as a worker dies.
+    redact_output(settings.token)
     configure_logging(settings, process=f"worker {number + 1}")
     engine = open_engine(settings, read_only=True)
     try:
         asyncio.run(answer(settings, engine, link))
     except Exception:
         log.exception("worker %d failed", number + 1)
-        raise
+        # Exit code 1 without multiprocessing printing the traceback a second time.
+        raise SystemExit(1) from None
     finally:
         engine.close()
 
@@ -63,6 +66,7 @@ async def answer(settings: Settings, engine: Engine, link: socket.socket) -> Non
             finally:
                 await app.stop()  # waits for every update still being answered
     finally:
+        await app.bot.shutdown()  # also after a failed start, which `async with` leaves open
         close_services(app)
         writer.close()
 

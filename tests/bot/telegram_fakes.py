@@ -1,8 +1,9 @@
 """A recording fake of the Bot API, reachable through PTB's request seam or over loopback HTTP.
 
 ``FakeBotApi`` answers every method the bot uses and records each call with its parameters;
-``RecordingRequest`` plugs it into PTB as a ``BaseRequest``; ``serve_bot_api`` puts it behind a
-real HTTP server on 127.0.0.1 for the end-to-end test. The update builders add the entities
+it fails calls on request (an error answer, or a connection dropped before or after the call took
+effect). ``RecordingRequest`` plugs it into PTB as a ``BaseRequest``; ``serve_bot_api`` puts it
+behind a real HTTP server on 127.0.0.1 for the end-to-end test. The update builders add the entities
 Telegram adds (``bot_command`` at offset 0, ``mention`` for @names), offsets in UTF-16 units.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -19,10 +22,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 BOT = {"id": 777000111, "is_bot": True, "first_name": "Briefbot", "username": "BriefTestBot"}
 TOKEN = "123456789:AAHfakeTokenForTestsOnly_abcdefghijklmn"
+# The status ``FakeBotApi.handle`` returns for "drop the connection without an answer".
+DROP = 0
+# SO_LINGER on with a zero timeout: closing the socket sends a reset.
+RESET = struct.pack("ii", 1, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """How to fail one call: an HTTP status (``DROP`` for none) and what the answer says."""
+
+    status: int
+    description: str = ""
+    plain: bool = False  # a text page, as a proxy in front of the Bot API would send
+    after: bool = False  # with DROP: the call took effect before the connection broke
+    retry_after: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +50,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    done: bool = True
 
 
 class FakeBotApi:
@@ -38,15 +58,40 @@ class FakeBotApi:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.failures: dict[str, list[str]] = {}
+        self.failures: dict[str, list[Fault]] = {}
+        self.revoked: str | None = None
         self.chats: dict[int, dict[str, Any]] = {}
         self._updates: list[dict[str, Any]] = []
         self._next_message_id = 10_000
         self._changed = threading.Condition()
 
-    def fail_next(self, method: str, description: str) -> None:
-        """Make the next call of ``method`` fail with HTTP 400 and ``description``."""
-        self.failures.setdefault(method, []).append(description)
+    def fail_next(
+        self,
+        method: str,
+        description: str,
+        status: int = 400,
+        *,
+        plain: bool = False,
+        retry_after: int | None = None,
+    ) -> None:
+        """Make the next call of ``method`` fail with HTTP ``status`` and ``description``.
+
+        Status 200 lets that call through: it queues a success before further failures.
+        """
+        fault = Fault(status, description, plain=plain, retry_after=retry_after)
+        self.failures.setdefault(method, []).append(fault)
+
+    def revoke(self, description: str) -> None:
+        """From now on answer every call 401 Unauthorized with ``description``."""
+        self.revoked = description
+
+    def drop_next(self, method: str, *, after: bool = False) -> None:
+        """Drop the connection of the next call of ``method`` without an answer.
+
+        With ``after`` the call takes effect first (a message is sent): only the answer is
+        lost on the way back, as when a connection breaks after Telegram did the work.
+        """
+        self.failures.setdefault(method, []).append(Fault(DROP, after=after))
 
     def push(self, update: dict[str, Any]) -> None:
         """Queue an update for getUpdates (and remember its chat for replies)."""
@@ -62,12 +107,17 @@ class FakeBotApi:
         with self._changed:
             return [call for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int, timeout: float = 20.0) -> list[Call]:
-        """Block until ``method`` was called ``count`` times; return those calls."""
+    def wait_for(
+        self, method: str, count: int, timeout: float = 20.0, *, done: bool = False
+    ) -> list[Call]:
+        """Block until ``method`` was called ``count`` times; return those calls.
+
+        With ``done``, only calls that took effect count (not the failed ones).
+        """
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                found = [call for call in self.calls if call.method == method]
+                found = [c for c in self.calls if c.method == method and (c.done or not done)]
                 if len(found) >= count:
                     return found
                 left = deadline - time.monotonic()
@@ -76,17 +126,35 @@ class FakeBotApi:
                 self._changed.wait(left)
 
     def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """Record one call and return (HTTP status, JSON body)."""
+        """Record one call and return (HTTP status, JSON body); status ``DROP`` means no answer."""
         with self._changed:
-            self.calls.append(Call(method, params))
-            self._changed.notify_all()
             pending = self.failures.get(method)
-            if pending:
-                description = pending.pop(0)
-                return 400, {"ok": False, "error_code": 400, "description": description}
+            fault = pending.pop(0) if pending else Fault(200)
+            if self.revoked is not None:
+                fault = Fault(401, self.revoked)
+            done = fault.status == 200 or (fault.status == DROP and fault.after)
+            self.calls.append(Call(method, params, done))
+            self._changed.notify_all()
+        if fault.status == DROP:
+            if fault.after:
+                self._result(method, params)
+            return DROP, {}
+        if fault.plain:
+            return fault.status, {"plain": fault.description}
+        if fault.status != 200:
+            answer: dict[str, Any] = {"ok": False, "error_code": fault.status}
+            answer["description"] = fault.description
+            if fault.retry_after is not None:
+                answer["parameters"] = {"retry_after": fault.retry_after}
+            return fault.status, answer
         if method == "getUpdates":
             return 200, {"ok": True, "result": self._poll(params)}
         return 200, {"ok": True, "result": self._result(method, params)}
+
+    def answered(self, method: str) -> list[Call]:
+        """The calls of ``method`` that took effect: not failed, not dropped before."""
+        with self._changed:
+            return [call for call in self.calls if call.method == method and call.done]
 
     def _poll(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -136,6 +204,11 @@ def decode_form(body: str) -> dict[str, Any]:
     return params
 
 
+def encode(answer: dict[str, Any]) -> bytes:
+    """The body of an answer: JSON, or the text of a ``plain`` one."""
+    return str(answer["plain"]).encode() if "plain" in answer else json.dumps(answer).encode()
+
+
 class RecordingRequest(BaseRequest):
     """PTB's network seam, answered by a ``FakeBotApi`` instead of Telegram."""
 
@@ -164,7 +237,9 @@ class RecordingRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         params = dict(request_data.parameters) if request_data else {}
         status, body = self.api.handle(url.rsplit("/", 1)[-1], params)
-        return status, json.dumps(body).encode()
+        if status == DROP:
+            raise NetworkError("connection dropped by the fake Bot API")
+        return status, encode(body)
 
 
 @contextmanager
@@ -180,12 +255,21 @@ def serve_bot_api(api: FakeBotApi) -> Iterator[str]:
                 status, answer = 404, {"ok": False, "error_code": 404, "description": "Not Found"}
             else:
                 status, answer = api.handle(match.group(2), decode_form(body))
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            if status == DROP:
+                # No answer and a reset instead of a clean close, as a broken link would give.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET)
+                self.close_connection = True
+                return
+            payload = encode(answer)
+            try:
+                self.send_response(status)
+                kind = "text/plain" if "plain" in answer else "application/json"
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True  # the bot stopped while a long poll was open
 
         def log_message(self, format: str, *args: Any) -> None:
             return None

@@ -17,6 +17,9 @@ import pytest
 from html_check import html_problems
 from telegram_fakes import TOKEN, Call, FakeBotApi, Updates, sent_messages, serve_bot_api
 
+from bot.handlers import APOLOGY
+from bot.retry import START_BUDGET
+
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 SECRET = TOKEN.partition(":")[2]
@@ -33,12 +36,13 @@ class Conversation:
         self.updates = Updates()
         self.exit_code: int | None = None
         self.pid: int | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def say(self, update: dict[str, Any], method: str = "sendMessage") -> Call:
-        """Send one update and return the next call of ``method`` it causes."""
-        count = len(self.api.calls_to(method))
+        """Send one update and return the next call of ``method`` it causes that took effect."""
+        count = len(self.api.answered(method))
         self.api.push(update)
-        return self.api.wait_for(method, count + 1)[-1]
+        return self.api.wait_for(method, count + 1, done=True)[-1]
 
 
 def child_env(base_url: str, tmp_path: Path, config: Path) -> dict[str, str]:
@@ -59,9 +63,11 @@ def child_env(base_url: str, tmp_path: Path, config: Path) -> dict[str, str]:
 
 
 @contextmanager
-def briefbot_run(tmp_path: Path, more_config: str = "") -> Iterator[Conversation]:
+def briefbot_run(
+    tmp_path: Path, more_config: str = "", api: FakeBotApi | None = None
+) -> Iterator[Conversation]:
     """Run `briefbot run` polling a fake API until the block ends, then stop it with SIGTERM."""
-    api = FakeBotApi()
+    api = api or FakeBotApi()
     config = tmp_path / "config.toml"
     config.write_text(
         f"[search]\nresults = 6\npage_size = 2\n\n[[sources]]\nlocation = {str(SEEDS)!r}\n\n"
@@ -78,6 +84,7 @@ def briefbot_run(tmp_path: Path, more_config: str = "") -> Iterator[Conversation
             stderr=log,
         )
         chat.pid = process.pid
+        chat.process = process
         try:
             api.wait_for("setMyCommands", 1, timeout=90)
             api.wait_for("getUpdates", 1)
@@ -212,3 +219,109 @@ def test_a_rejected_token_gets_a_paragraph_not_a_traceback(tmp_path: Path) -> No
     assert "Traceback" not in done.stderr
     assert "Unclosed" not in done.stderr
     assert other.partition(":")[2] not in done.stderr
+
+
+def echo(method: str) -> str:
+    """An error description quoting the request path, as some proxies and servers write them."""
+    return f"upstream failed for POST /bot{TOKEN}/{method}"
+
+
+def assert_quiet_and_secret(logged: str) -> None:
+    """No traceback and neither the token nor its secret half anywhere in the output."""
+    assert "Traceback" not in logged, logged
+    assert TOKEN not in logged
+    assert SECRET not in logged
+
+
+def test_start_survives_a_dropped_getme_and_a_failed_setmycommands(tmp_path: Path) -> None:
+    """A reset at getMe and a 502 at setMyCommands are retried: the bot starts and answers."""
+    api = FakeBotApi()
+    api.drop_next("getMe")
+    api.fail_next("setMyCommands", echo("setMyCommands"), 502)
+    with briefbot_run(tmp_path, api=api) as chat:
+        answer = chat.say(chat.updates.message("Blinken weapons"))
+        assert "[1] " in answer.params["text"]
+    logged = chat.log.read_text()
+    assert chat.exit_code == 0, logged
+    assert len(api.calls_to("getMe")) == 2
+    assert_quiet_and_secret(logged)
+
+
+def test_sends_and_polls_survive_faults_quietly(tmp_path: Path) -> None:
+    """Mid-run 5xx answers and resets are retried or waited out: each question answered once."""
+    with briefbot_run(tmp_path) as chat:
+        api = chat.api
+        api.fail_next("sendMessage", echo("sendMessage"), 500, plain=True)
+        api.fail_next("sendMessage", "Bad Gateway", 502)
+        first = chat.say(chat.updates.message("Blinken weapons"))
+        for _ in range(3):
+            api.fail_next("getUpdates", echo("getUpdates"), 502)
+        api.drop_next("getUpdates")
+        second = chat.say(chat.updates.message("/search Bucha"))
+        wait_for_log(chat.log, "polling works again")
+    logged = chat.log.read_text()
+    assert chat.exit_code == 0, logged
+    assert "[1] " in first.params["text"]
+    assert "<b>Bucha</b>" in second.params["text"]
+    assert len(api.answered("sendMessage")) == 2  # no apology, no second copy
+    assert logged.count("polling failed") == 1
+    assert logged.count("polling works again after") == 1
+    assert "update None failed" not in logged
+    assert "[token]" in logged  # the echoed path was logged, masked
+    assert_quiet_and_secret(logged)
+
+
+def test_echoed_token_never_reaches_the_output_of_parent_or_workers(tmp_path: Path) -> None:
+    """Errors quoting the token at start-up, in workers and mid-run are all logged masked."""
+    api = FakeBotApi()
+    api.fail_next("getMe", echo("getMe"), 502, plain=True)  # the parent's first try
+    api.fail_next("getMe", "", 200)  # its second
+    api.fail_next("getMe", f"Unauthorized: {echo('getMe')}", 401)  # a worker dies at start
+    with briefbot_run(tmp_path, WORKERS, api=api) as chat:
+        wait_for_log(chat.log, "stopped (exit code 1)")
+        for number in (1, 2):
+            wait_for_log(chat.log, f"worker {number} of 2 is answering")
+        api.fail_next("sendMessage", f"Bad Request: can't parse {echo('sendMessage')}", 400)
+        assert chat.say(chat.updates.message("Blinken weapons")).params["text"] == APOLOGY
+        api.fail_next("sendMessage", echo("sendMessage"), 503, plain=True)
+        assert "[1] " in chat.say(chat.updates.message("Bucha")).params["text"]
+    logged = chat.log.read_text()
+    assert chat.exit_code == 0, logged
+    assert "[worker 2] bot.handlers: update" in logged  # the 400 was logged by the worker
+    assert logged.count("[token]") >= 3
+    assert TOKEN not in logged
+    assert SECRET not in logged
+
+
+def test_a_token_revoked_mid_run_stops_the_bot_with_one_line(tmp_path: Path) -> None:
+    """With workers, a token Telegram starts refusing ends the run: exit 2, the BotFather hint."""
+    with briefbot_run(tmp_path, WORKERS) as chat:
+        for number in (1, 2):
+            wait_for_log(chat.log, f"worker {number} of 2 is answering")
+        assert "[1] " in chat.say(chat.updates.message("Blinken weapons")).params["text"]
+        chat.api.revoke(f"Unauthorized: {echo('getUpdates')}")
+        assert chat.process is not None
+        chat.process.wait(timeout=60)  # it stops by itself
+    logged = chat.log.read_text()
+    assert chat.exit_code == 2, logged
+    assert_quiet_and_secret(logged)
+
+
+def test_start_that_keeps_failing_exits_with_one_line(tmp_path: Path) -> None:
+    """getMe failing on every attempt of the start-up budget ends the run: one line, exit 2."""
+    config = tmp_path / "config.toml"
+    config.write_text("sources = []\n", encoding="utf-8")
+    api = FakeBotApi()
+    for _ in range(START_BUDGET.attempts):
+        api.fail_next("getMe", echo("getMe"), 502, plain=True)
+    with serve_bot_api(api) as base_url:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=ROOT, env=child_env(base_url, tmp_path, config) | {"BRIEFBOT_LOG_LEVEL": "INFO"},
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert len(api.calls_to("getMe")) == START_BUDGET.attempts
+    assert done.stderr.strip().splitlines()[-1].startswith("briefbot: cannot reach http://")
+    assert "upstream failed for POST /bot[token]/getMe" in done.stderr
+    assert_quiet_and_secret(done.stdout + done.stderr)

@@ -51,6 +51,20 @@ def record(msg: str, *args: object, exc: BaseException | None = None) -> logging
     return logging.LogRecord("x", logging.ERROR, __file__, 1, msg, args, exc_info)
 
 
+def chained(*, cause: bool) -> BaseException:
+    """An error whose explicit cause (or implicit context) quotes the token; its own text not."""
+    try:
+        try:
+            raise OSError(f"upstream failed for POST /bot{TOKEN}/getMe")
+        except OSError as inner:
+            if cause:
+                raise NetworkError("could not reach the Bot API") from inner
+            raise NetworkError("could not reach the Bot API")  # noqa: B904
+    except NetworkError as outer:
+        return outer
+    raise AssertionError("unreachable")
+
+
 @pytest.mark.parametrize(
     "make",
     [
@@ -58,8 +72,10 @@ def record(msg: str, *args: object, exc: BaseException | None = None) -> logging
         lambda: record("calling %s", f"https://host/bot{TOKEN}/getMe"),
         lambda: record("secret only: %s", SECRET),
         lambda: record("failed", exc=RuntimeError(f"GET /bot{TOKEN}/getUpdates")),
+        lambda: record("failed", exc=chained(cause=True)),
+        lambda: record("failed", exc=chained(cause=False)),
     ],
-    ids=["message", "args", "secret-half", "traceback"],
+    ids=["message", "args", "secret-half", "traceback", "cause", "context"],
 )
 def test_filter_masks_token_everywhere(make: object) -> None:
     """Message, arguments, the secret half on its own and traceback text are all masked."""
@@ -162,3 +178,26 @@ def test_setup_errors_log_as_one_line(error: TelegramError) -> None:
     assert record.exc_info is None
     text = logging.Formatter().format(record)
     assert text == f"Bootstrap failed now. ({error.message})"
+
+
+def test_output_streams_mask_the_token_in_prints_and_uncaught_tracebacks() -> None:
+    """After redact_output, output that bypasses logging (print, uncaught tracebacks) is masked."""
+    code = (
+        "from bot.logs import redact_output\n"
+        f"token = {TOKEN!r}\n"
+        "redact_output(token)\n"
+        "print('cannot reach: upstream failed for POST /bot' + token + '/getMe')\n"
+        "try:\n"
+        "    raise OSError('reset on /bot' + token + '/sendMessage')\n"
+        "except OSError as error:\n"
+        "    raise RuntimeError('worker failed') from error\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert done.returncode == 1
+    assert f"/bot{MASK}/getMe" in done.stdout
+    assert f"reset on /bot{MASK}/sendMessage" in done.stderr  # the cause, in the traceback
+    assert "worker failed" in done.stderr
+    for secret in (TOKEN, SECRET):
+        assert secret not in done.stdout + done.stderr
