@@ -41,26 +41,27 @@ def latest_view(services: Services, count: int, page: int) -> tuple[View, int]:
 
 def page_view(services: Services, button: PageButton) -> tuple[View, int] | None:
     """Run the stored query again and show one page of it (in a thread)."""
-    query = services.state.query(button.qid)
-    if query is None:
+    stored = services.state.stored_query(button.qid)
+    if stored is None:
         return None
     try:
-        result = search_page(services, query, button.page)
+        result = search_page(services, stored.text, button.page, related=bool(stored.related_to))
     except QueryError:
         return None  # the engine's rules changed since the query was stored
-    return results_view(result, button.qid, services.settings.page_size), result.total
+    page_size = services.settings.page_size
+    return results_view(result, button.qid, page_size, stored.related_to), result.total
 
 
 def passage_view(services: Services, button: OpenButton) -> tuple[View, int] | None:
     """One whole passage with the stored query's words in bold (in a thread)."""
     engine = services.engine
-    query = services.state.query(button.qid)
+    stored = services.state.stored_query(button.qid)
     passage = engine.passage(button.passage_id)
     article = engine.article(passage.article_id) if passage else None
-    if query is None or passage is None or article is None:
+    if stored is None or passage is None or article is None:
         return None
     try:
-        terms = engine.query_terms(query)
+        terms = engine.query_terms(stored.text, related=bool(stored.related_to))
     except QueryError:
         terms = []
     spans = highlight_spans(passage.text, set(terms), engine.analyzer)

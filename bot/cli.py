@@ -92,11 +92,17 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    result = open_engine(settings).search(" ".join(args.query), args.k)
+    query = " ".join(args.query)
+    engine = open_engine(settings)
+    # A text over the question limit is a paste: search for briefings related to it.
+    result = engine.search(query, args.k, related=engine.too_long(query))
     if args.json:
         for hit in result.hits:
             print(json.dumps(hit_json(hit), ensure_ascii=False))
         return 0
+    if result.related:
+        words = len(result.terms)
+        print(f"Briefings related to the text you gave (by its {words} most telling words)")
     if not result.hits:
         print("No results. Try other or fewer words, or see `briefbot latest`.")
         return 0
