@@ -17,7 +17,7 @@ from telegram.error import BadRequest
 from bot import buttons, render
 from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton
 from bot.context import BriefContext, Services
-from bot.handlers import log_answer, results_view, search_page, send_answer
+from bot.handlers import log_answer, parse_stored, results_view, search_page, send_answer
 from retrieval.errors import QueryError
 from retrieval.highlight import highlight_spans
 
@@ -41,27 +41,29 @@ def latest_view(services: Services, count: int, page: int) -> tuple[View, int]:
 
 def page_view(services: Services, button: PageButton) -> tuple[View, int] | None:
     """Run the stored query again and show one page of it (in a thread)."""
-    stored = services.state.stored_query(button.qid)
+    stored = services.state.query(button.qid)
     if stored is None:
         return None
+    query, related_to = parse_stored(stored)
     try:
-        result = search_page(services, stored.text, button.page, related=bool(stored.related_to))
+        result = search_page(services, query, button.page, related=bool(related_to))
     except QueryError:
         return None  # the engine's rules changed since the query was stored
     page_size = services.settings.page_size
-    return results_view(result, button.qid, page_size, stored.related_to), result.total
+    return results_view(result, button.qid, page_size, related_to), result.total
 
 
 def passage_view(services: Services, button: OpenButton) -> tuple[View, int] | None:
     """One whole passage with the stored query's words in bold (in a thread)."""
     engine = services.engine
-    stored = services.state.stored_query(button.qid)
+    stored = services.state.query(button.qid)
     passage = engine.passage(button.passage_id)
     article = engine.article(passage.article_id) if passage else None
     if stored is None or passage is None or article is None:
         return None
+    query, related_to = parse_stored(stored)
     try:
-        terms = engine.query_terms(stored.text, related=bool(stored.related_to))
+        terms = engine.query_terms(query, related=bool(related_to))
     except QueryError:
         terms = []
     spans = highlight_spans(passage.text, set(terms), engine.analyzer)

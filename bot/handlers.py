@@ -125,6 +125,27 @@ async def send_answer(
     await asyncio.to_thread(state.link_answer, message.chat_id, message.message_id, sent.message_id)
 
 
+# A message searched for related briefings is remembered as MARK + how + MARK + text, so its
+# buttons search it the same way. The record separator is never typed; a text that starts with
+# it anyway is marked too (with no "how"), so every stored text reads back as it was.
+RELATED_MARK = "\x1e"
+
+
+def stored_text(query: str, related_to: str) -> str:
+    """The text to remember for ``query``: marked when it is a forwarded or pasted message."""
+    if related_to or query.startswith(RELATED_MARK):
+        return f"{RELATED_MARK}{related_to}{RELATED_MARK}{query}"
+    return query
+
+
+def parse_stored(text: str) -> tuple[str, str]:
+    """The query and how it arrived ("" for a question) from a remembered text."""
+    if text.startswith(RELATED_MARK):
+        related_to, _, query = text[1:].partition(RELATED_MARK)
+        return query, related_to
+    return text, ""
+
+
 def related_to(message: Message, query: str, max_query_chars: int) -> str:
     """``"forwarded"`` or ``"pasted"`` for a message to find related briefings for, else "".
 
@@ -155,7 +176,7 @@ def search_and_remember(
 ) -> tuple[SearchResult, int]:
     """Search, and store the query so the result buttons can run it again (in a thread)."""
     result = search_page(services, query, 0, related=bool(related_to))
-    qid = services.state.remember_query(query, related_to=related_to) if result.hits else 0
+    qid = services.state.remember_query(stored_text(query, related_to)) if result.hits else 0
     return result, qid
 
 

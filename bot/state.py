@@ -14,7 +14,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 SCHEMA = """
@@ -33,17 +32,6 @@ CREATE TABLE IF NOT EXISTS bot_answers (
 """
 # Telegram lets users edit a message for 48 hours; older links can never be used again.
 ANSWER_LIFETIME = 48 * 3600.0
-# Starts a stored text that is a message searched for related briefings, not a question:
-# ``MARK + how + MARK + text``. The record separator is never typed, and texts stay unique.
-MARK = "\x1e"
-
-
-@dataclass(frozen=True, slots=True)
-class StoredQuery:
-    """A stored query: the text, and for a forwarded or pasted message how it arrived."""
-
-    text: str
-    related_to: str = ""
 
 
 class BotState:
@@ -66,15 +54,11 @@ class BotState:
                 "DELETE FROM bot_answers WHERE created < ?", (time.time() - ANSWER_LIFETIME,)
             )
 
-    def remember_query(self, text: str, *, related_to: str = "") -> int:
+    def remember_query(self, text: str) -> int:
         """Return the id of ``text``, storing it first if it is new.
 
         The same text always gets the same id, so repeated questions do not grow the table.
-        ``related_to`` ("forwarded", "pasted") marks a message searched for related briefings,
-        so its buttons search it the same way.
         """
-        if related_to or text.startswith(MARK):
-            text = f"{MARK}{related_to}{MARK}{text}"
         with self._lock, self._db:
             self._db.execute(
                 "INSERT OR IGNORE INTO bot_queries (text, created) VALUES (?, ?)",
@@ -85,20 +69,9 @@ class BotState:
 
     def query(self, qid: int) -> str | None:
         """Return the text stored under ``qid``, or None if there is none (a stale button)."""
-        found = self.stored_query(qid)
-        return None if found is None else found.text
-
-    def stored_query(self, qid: int) -> StoredQuery | None:
-        """Return the query stored under ``qid`` and how it arrived, or None (a stale button)."""
         with self._lock:
             row = self._db.execute("SELECT text FROM bot_queries WHERE id = ?", (qid,)).fetchone()
-        if row is None:
-            return None
-        text = str(row[0])
-        if text.startswith(MARK):
-            related_to, _, text = text[1:].partition(MARK)
-            return StoredQuery(text, related_to)
-        return StoredQuery(text)
+        return None if row is None else str(row[0])
 
     def link_answer(self, chat_id: int, message_id: int, answer_id: int) -> None:
         """Record that message ``answer_id`` answers question ``message_id`` in ``chat_id``."""

@@ -165,9 +165,22 @@ async def test_long_paste_is_answered_with_related_briefings(bot: Bot, updates: 
     )
     assert "Blinken Reaffirms" in text
     assert esc(paste[:100]) not in text  # the paste is not quoted back
-    stored = services_in(bot.app.bot_data).state.stored_query(1)
-    assert stored is not None
-    assert stored.related_to == "pasted"
+    await bot.send(updates.button(keyboard_data(bot.api.calls_to("sendMessage")[-1].params)[-1]))
+    page = bot.api.calls_to("editMessageText")[-1].params["text"]
+    assert page.startswith("🔎 Briefings related to the message you pasted (")
+    assert "[3] " in page
+
+
+@pytest.mark.parametrize(
+    ("query", "related_to"),
+    [("grain", ""), ("grain", "forwarded"), ("\x1epasted\x1etyped by hand", ""), ("", "pasted")],
+    ids=["question", "forwarded", "typed-mark", "empty"],
+)
+def test_remembered_text_reads_back_as_it_was(query: str, related_to: str) -> None:
+    """A stored query reads back with how it arrived; a typed text is never taken for a paste."""
+    stored = handlers.stored_text(query, related_to)
+    assert handlers.parse_stored(stored) == (query, related_to)
+    assert (stored == query) == (not related_to and not query.startswith("\x1e"))
 
 
 async def test_forwarded_message_finds_related_briefings_on_every_page(
@@ -178,8 +191,9 @@ async def test_forwarded_message_finds_related_briefings_on_every_page(
     sent = bot.api.calls_to("sendMessage")[-1].params
     assert sent["text"].startswith("🔎 Briefings related to the message you forwarded (")
     assert "[1] " in sent["text"]
-    assert keyboard_data(sent)[-1] == "p:1:1"
-    await bot.send(updates.button("p:1:1"))
+    next_page = keyboard_data(sent)[-1]
+    assert next_page.startswith("p:")
+    await bot.send(updates.button(next_page))
     edit = bot.api.calls_to("editMessageText")[-1].params
     assert edit["text"].startswith("🔎 Briefings related to the message you forwarded (")
     assert "[3] " in edit["text"]

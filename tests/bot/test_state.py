@@ -6,7 +6,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bot.state import ANSWER_LIFETIME, MARK, BotState, StoredQuery
+from bot.state import ANSWER_LIFETIME, BotState
 
 
 def test_same_text_same_id_and_lookup() -> None:
@@ -17,21 +17,6 @@ def test_same_text_same_id_and_lookup() -> None:
     assert state.remember_query("weapons for Ukraine") == first
     assert state.query(first) == "weapons for Ukraine"
     assert state.query(first + 100) is None
-    state.close()
-
-
-def test_related_messages_are_stored_apart_from_questions() -> None:
-    """A forwarded text keeps how it arrived and its own id, even beside the same typed text."""
-    state = BotState(":memory:")
-    typed = state.remember_query("grain exports")
-    forwarded = state.remember_query("grain exports", related_to="forwarded")
-    odd = state.remember_query(f"{MARK}pasted{MARK}typed by hand")
-    assert len({typed, forwarded, odd}) == 3
-    assert state.stored_query(typed) == StoredQuery("grain exports")
-    assert state.stored_query(forwarded) == StoredQuery("grain exports", "forwarded")
-    assert state.stored_query(odd) == StoredQuery(f"{MARK}pasted{MARK}typed by hand")
-    assert state.query(forwarded) == "grain exports"
-    assert state.stored_query(odd + 1) is None
     state.close()
 
 
