@@ -1,165 +1,279 @@
-"""Retrieval quality of the engine on the eval sets, for each scorer, beside the README's figures.
+"""Answer quality of the engine on the eval sets, beside plain BM25Okapi, in one run.
 
-Each set is ingested through ``Engine.ingest`` exactly as the bot would, then
-every query runs through ``Engine.search(query, k=10)``. Hits are already one
-per article first (the engine diversifies); ranks are still collapsed to the
-first occurrence of each article so the metrics are article-level. The store
-drops exact duplicates (BBC has 137 duplicate groups), so a judgement on a
-dropped copy is credited to the copy that was kept: same text, same answer.
+Each set goes through ``retrieval.evaluation`` exactly as ``briefbot eval`` runs it: a fresh
+in-memory engine, every query through ``Engine.search(query, k=10)`` (a query over the
+question limit searched for related briefings, as the bot would), article-level Recall@1/@5,
+MRR@10 and nDCG@10 where ``qrels.tsv`` judges, AnsHit@1/@5 of the passage and of the excerpt
+the bot shows where queries have answers, each ±1.96·sd/√n.
 
-    python -m bench.quality [--sets bbc_title,bbc_lead,rtqa_evidence_dev] [--quick]
+Beside it, the sets' README reference measured here: ``rank_bm25.BM25Okapi`` with defaults over
+passages of 50-200 words with the title prepended, tokens from our ``Analyzer`` (NFKC, case
+folding, ``[^\\W_]+``, the 179 NLTK English stopwords, Snowball stems); every query's terms, no
+length limit. Its AnsHit counts the top-k passages (it has no excerpt); its ranking collapses
+passages to articles like ours.
+
+``--before REV`` runs the same evaluation with the engine (the ``retrieval`` package) as it is
+at git revision ``REV``, in a child process, and prints its rows beside ours.
+
+    python -m bench.quality [--sets rtqa_news_2024,bbc_title] [--limit 300] [--before main]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import inspect
+import io
+import json
 import math
-import re
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
-from bench.corpus import read_jsonl
 from bench.machine import machine_report, markdown_table, need_eval
 
-SETS = ("bbc_title", "bbc_lead", "rtqa_evidence_dev")
-SCORERS = ("lucene", "okapi")
-METRICS = ("R@1", "R@5", "MRR@10", "nDCG@10", "AnsHit@1", "AnsHit@1 excerpt")
-REFERENCE = {  # README figures: rank_bm25.BM25Okapi, passages with the title prepended.
-    "bbc_title": (0.671, 0.886, 0.766, 0.811),
-    "bbc_lead": (0.621, 0.882, 0.735, 0.787),
+ROOT = Path(__file__).resolve().parents[1]
+SETS = ("rtqa_news_2024", "rtqa_evidence_dev", "bbc_title", "bbc_lead")
+SCORERS = ("lucene",)
+COLUMNS = (
+    ("Recall@1", "R@1"),
+    ("Recall@5", "R@5"),
+    ("MRR@10", "MRR@10"),
+    ("nDCG@10", "nDCG@10"),
+    ("AnsHit@1 passage", "AnsHit@1 passage"),
+    ("AnsHit@5 passage", "AnsHit@5 passage"),
+    ("AnsHit@1 excerpt", "AnsHit@1 excerpt"),
+    ("AnsHit@5 excerpt", "AnsHit@5 excerpt"),
+)
+README_REFERENCE = {  # the sets' README: rank_bm25.BM25Okapi, 50-200-word passages with title
+    "bbc_title": {"Recall@1": 0.671, "Recall@5": 0.886, "MRR@10": 0.766, "nDCG@10": 0.811},
+    "bbc_lead": {"Recall@1": 0.621, "Recall@5": 0.882, "MRR@10": 0.735, "nDCG@10": 0.787},
+    "rtqa_news_2024": {"AnsHit@1 passage": 0.148, "AnsHit@5 passage": 0.256},
 }
+MIN_WORDS, MAX_WORDS = 50, 200
+CHECKED = 20  # queries whose reference scores are compared with get_scores itself
 
 
-@dataclass(frozen=True, slots=True)
-class EvalSet:
-    """One eval set: its articles, queries, judgements and (rtqa only) answer strings."""
+def load_evaluation() -> ModuleType:
+    """Our ``retrieval/evaluation.py``, even over the ``retrieval`` of an older revision.
 
-    name: str
-    articles: tuple[object, ...]
-    queries: tuple[tuple[str, str], ...]
-    qrels: dict[str, set[str]]
-    answers: dict[str, list[str]]
-
-
-def load_set(name: str, *, title_in_text: bool = False, limit: int = 0) -> EvalSet:
-    """Read one eval set as ``Article`` records; URLs shared by several notes are dropped.
-
-    rtqa notes from one quiz share its URL, and the store dedups by URL, so a
-    URL is kept only when it identifies one article.
+    An older engine may lack the module, its error class or ``search(related=...)``; the
+    module is then loaded from this tree by path and the missing error class supplied, so
+    both revisions are measured by the same code.
     """
-    from retrieval.models import Article
+    import retrieval
+    import retrieval.errors as errors
 
-    folder = need_eval() / name
-    records = list(read_jsonl(folder / "corpus.jsonl.gz"))
-    url_count = Counter(str(r.get("url") or "") for r in records)
-    articles = []
-    for r in records:
-        url = str(r.get("url") or "")
-        date = datetime.fromisoformat(str(r["date"])) if r.get("date") else None
-        title, text = str(r.get("title") or ""), str(r["text"])
-        if title_in_text and title:
-            text = f"{title}\n\n{text}"
-        kept_url = url if url and url_count[url] == 1 else None
-        articles.append(Article(title, text, date=date, url=kept_url, id=str(r["id"])))
-    qrels: dict[str, set[str]] = {}
-    for line in (folder / "qrels.tsv").read_text(encoding="utf-8").splitlines()[1:]:
-        query_id, doc_id, score = line.split("\t")
-        if float(score) > 0:
-            qrels.setdefault(query_id, set()).add(doc_id)
-    queries, answers = [], {}
-    for q in read_jsonl(folder / "queries.jsonl"):
-        if str(q["id"]) in qrels:
-            queries.append((str(q["id"]), str(q["text"])))
-            if isinstance(q.get("answers"), list):
-                answers[str(q["id"])] = [str(a) for a in q["answers"]]
-    if limit:
-        queries = queries[:limit]
-    return EvalSet(name, tuple(articles), tuple(queries), qrels, answers)
+    if Path(retrieval.__file__).resolve().parent == ROOT / "retrieval":
+        import retrieval.evaluation
+
+        return retrieval.evaluation
+    if not hasattr(errors, "EvalSetError"):
+        errors.EvalSetError = type("EvalSetError", (errors.BriefbotError,), {})  # type: ignore[attr-defined]
+    spec = importlib.util.spec_from_file_location(
+        "retrieval.evaluation", ROOT / "retrieval" / "evaluation.py"
+    )
+    if spec is None or spec.loader is None:
+        sys.exit(f"bench: cannot load {ROOT / 'retrieval' / 'evaluation.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["retrieval.evaluation"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-def canonical_ids(articles: Sequence[object]) -> dict[str, str]:
-    """Map every article id to the id of the first article with the same dedup key."""
-    from retrieval.store import dedup_key
-
-    first: dict[str, str] = {}
-    mapping = {}
-    for article in articles:
-        key = dedup_key(article)  # type: ignore[arg-type]
-        mapping[article.id] = first.setdefault(key, article.id)  # type: ignore[attr-defined]
-    return mapping
-
-
-def answer_hit(answers: Sequence[str], text: str) -> float:
-    """Return 1.0 if any answer occurs word-bounded and case-insensitively in ``text``."""
-    for answer in answers:
-        if re.search(rf"(?<!\w){re.escape(answer.strip())}(?!\w)", text, re.IGNORECASE):
-            return 1.0
-    return 0.0
-
-
-def ranking_metrics(ranked: Sequence[str], relevant: set[str]) -> list[float]:
-    """Return Recall@1, Recall@5, MRR@10 and binary nDCG@10 of an article-level ranking."""
-    gains = [1.0 if doc in relevant else 0.0 for doc in ranked[:10]]
-    first = next((i for i, g in enumerate(gains) if g), None)
-    dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
-    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
-    return [
-        sum(gains[:1]) / len(relevant),
-        sum(gains[:5]) / len(relevant),
-        0.0 if first is None else 1 / (first + 1),
-        dcg / ideal,
-    ]
-
-
-def evaluate(data: EvalSet, scorer: str) -> dict[str, object]:
-    """Ingest ``data`` into a fresh in-memory engine and score every query."""
+def engine_ask(evaluation: ModuleType) -> Any:
+    """How queries meet the engine: as the bot asks, or plainly if it cannot search related."""
     from retrieval.engine import Engine
-    from retrieval.errors import QueryError
 
-    engine = Engine.open(":memory:", scorer=scorer)
+    if "related" in inspect.signature(Engine.search).parameters:
+        return evaluation.ask
+    return lambda engine, query, k: engine.search(query.text, k)
+
+
+def ours(evaluation: ModuleType, data: Any, scorer: str) -> dict[str, Any]:
+    """Our engine on one set, as ``briefbot eval`` runs it; the row's figures as a dict."""
+    from retrieval.engine import MAX_QUERY_CHARS
+
+    report = evaluation.evaluate(data, scorer=scorer, ask=engine_ask(evaluation))
+    row = evaluation.report_dict(report)
+    row["engine"] = f"ours ({scorer})"
+    row["retrieval"] = str(Path(inspect.getfile(evaluation.Engine)).parent)
+    row["long_queries"] = sum(len(q.text.strip()) > MAX_QUERY_CHARS for q in data.queries)
+    return row
+
+
+def reference_passages(title: str, text: str) -> list[str]:
+    """Paragraphs joined or split into passages of 50-200 words, each with the title first."""
+    chunks: list[list[str]] = []
+    current: list[str] = []
+    for paragraph in text.split("\n"):
+        current += paragraph.split()
+        while len(current) >= MAX_WORDS:
+            chunks.append(current[:MAX_WORDS])
+            current = current[MAX_WORDS:]
+        if len(current) >= MIN_WORDS:
+            chunks.append(current)
+            current = []
+    if current:
+        if chunks and len(chunks[-1]) + len(current) <= MAX_WORDS:
+            chunks[-1] = chunks[-1] + current
+        else:
+            chunks.append(current)
+    head = f"{title}\n" if title else ""
+    return [head + " ".join(words) for words in chunks]
+
+
+class PostingScorer:
+    """``BM25Okapi.get_scores`` computed from the model's own statistics, over postings only.
+
+    rank_bm25 looks every query term up in every passage's dict (a second per query on
+    rtqa_news_2024); summing the same expression over the passages that hold the term gives
+    the same scores, which ``check`` confirms against ``get_scores`` itself.
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        for doc, frequencies in enumerate(model.doc_freqs):
+            for term, tf in frequencies.items():
+                docs, tfs = postings.setdefault(term, ([], []))
+                docs.append(doc)
+                tfs.append(tf)
+        self.postings = {
+            term: (np.array(docs), np.array(tfs, dtype=np.float64))
+            for term, (docs, tfs) in postings.items()
+        }
+        doc_len = np.array(model.doc_len)
+        self.norm = model.k1 * (1 - model.b + model.b * doc_len / model.avgdl)
+
+    def scores(self, query: Sequence[str]) -> Any:
+        """The score of every passage for ``query`` (repeated terms count each time)."""
+        model = self.model
+        out = np.zeros(model.corpus_size)
+        for term in query:
+            if term in self.postings:
+                docs, tf = self.postings[term]
+                idf = model.idf.get(term) or 0
+                out[docs] += idf * (tf * (model.k1 + 1) / (tf + self.norm[docs]))
+        return out
+
+    def check(self, queries: Sequence[Sequence[str]]) -> float:
+        """The largest absolute difference from ``get_scores`` over ``queries``."""
+        worst = 0.0
+        for query in queries:
+            fast, slow = self.scores(query), self.model.get_scores(list(query))
+            worst = max(worst, float(np.max(np.abs(fast - slow), initial=0.0)))
+        return worst
+
+
+def reference(evaluation: ModuleType, data: Any) -> dict[str, Any]:
+    """Plain ``rank_bm25.BM25Okapi`` on one set: the sets' README reference, measured here."""
+    from rank_bm25 import BM25Okapi
+
+    from retrieval.text import Analyzer
+
+    analyzer = Analyzer("english")
+    canon = evaluation.canonical_ids(data.articles)
+    texts: list[str] = []
+    owners: list[str] = []
     started = time.perf_counter()
-    summary = engine.ingest(data.articles)  # type: ignore[arg-type]
-    ingest_s = time.perf_counter() - started
-    canon = canonical_ids(data.articles)
-    rows: list[list[float]] = []
-    refused, seconds = 0, []
-    for query_id, text in data.queries:
-        relevant = {canon.get(doc, doc) for doc in data.qrels[query_id]}
-        tick = time.perf_counter()
-        try:
-            hits = engine.search(text, k=10).hits
-        except QueryError:
-            refused += 1
-            hits = ()
-        seconds.append(time.perf_counter() - tick)
-        ranked = list(dict.fromkeys(hit.article.id for hit in hits))
-        row = ranking_metrics(ranked, relevant)
-        if query_id in data.answers:
-            top = hits[0] if hits else None
-            row.append(answer_hit(data.answers[query_id], top.passage.text) if top else 0.0)
-            row.append(answer_hit(data.answers[query_id], top.excerpt) if top else 0.0)
-        rows.append(row)
-    engine.close()
-    values = np.array(rows, dtype=np.float64)
-    n = values.shape[0]
-    means = values.mean(axis=0)
-    half = 1.96 * values.std(axis=0, ddof=1) / math.sqrt(n) if n > 1 else np.zeros_like(means)
-    return {
-        "set": data.name,
-        "scorer": scorer,
-        "n": n,
-        "refused": refused,
-        "cells": [f"{m:.3f} ± {h:.3f}" for m, h in zip(means, half, strict=True)],
-        "passages": summary.passages,
-        "duplicates": summary.duplicates,
-        "ingest_s": ingest_s,
-        "search_ms": 1e3 * float(np.mean(seconds)) if seconds else float("nan"),
-    }
+    for article in data.articles:
+        for passage in reference_passages(article.title, article.text):
+            texts.append(passage)
+            owners.append(canon[article.id])
+    tokens = [analyzer.terms(text) for text in texts]
+    scorer = PostingScorer(BM25Okapi(tokens))  # token lists: a tokenizer starts a process pool
+    ingest_seconds = time.perf_counter() - started
+    queries = [analyzer.terms(query.text) for query in data.queries]
+    ids = np.arange(len(texts))
+    outcomes = []
+    started = time.perf_counter()
+    for terms in queries:
+        scores = scorer.scores(terms)
+        order = np.lexsort((ids, -scores))  # ties to the earlier passage, zero is no result
+        top = [int(i) for i in order[:1000] if scores[i] > 0]
+        articles = tuple(dict.fromkeys(owners[i] for i in top))[: evaluation.K]
+        shown = tuple(texts[i] for i in top[: evaluation.K])
+        outcomes.append(evaluation.Outcome(articles, shown, (), refused=not terms))
+    search_seconds = time.perf_counter() - started
+    metrics = evaluation.score(data, outcomes)
+    report = evaluation.Report(
+        data.name, len(data.articles), 0, len(texts), len(data.queries),
+        sum(o.refused for o in outcomes), ingest_seconds, search_seconds,
+        {name: e for name, e in metrics.items() if "excerpt" not in name},
+    )  # fmt: skip
+    row = evaluation.report_dict(report)
+    row["engine"] = "BM25Okapi, 50-200 words"
+    row["long_queries"] = 0
+    row["max_diff"] = scorer.check(queries[:CHECKED])
+    return row
+
+
+def cell(row: dict[str, Any], metric: str) -> str:
+    """``0.671 ± 0.020``, or a dash where the metric does not apply."""
+    found = row.get("metrics", {}).get(metric)
+    if not found or found["mean"] is None:
+        return "–"
+    half = found.get("ci95")
+    return f"{found['mean']:.3f}" + ("" if half is None else f" ± {half:.3f}")
+
+
+def read_data(evaluation: ModuleType, name: str, limit: int, title_in_text: bool) -> Any:
+    """One eval set, its first ``limit`` queries; titles optionally prepended to the text."""
+    data = evaluation.read_set(need_eval() / name, limit=limit)
+    if title_in_text:
+        articles = tuple(
+            replace(a, text=f"{a.title}\n\n{a.text}") if a.title else a for a in data.articles
+        )
+        data = replace(data, articles=articles)
+    return data
+
+
+def run_before(revision: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Our rows with the engine as it is at ``revision``, from a child process.
+
+    The revision's ``retrieval`` package is extracted with ``git archive`` into a temporary
+    folder put first on the child's path; the bench and the evaluation code are this tree's.
+    """
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", revision, "retrieval"],
+            check=True, capture_output=True,
+        ).stdout  # fmt: skip
+    except subprocess.CalledProcessError as error:
+        sys.exit(f"bench: cannot read revision {revision!r}: {error.stderr.decode().strip()}")
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", revision],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-before-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder)  # our own repository's files  # noqa: S202
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([folder, str(ROOT)]))
+        command = [
+            sys.executable, "-m", "bench.quality", "--json", "--engine-only",
+            "--sets", args.sets, "--scorers", args.scorers, "--limit", str(args.limit),
+        ] + (["--title-in-text"] if args.title_in_text else [])  # fmt: skip
+        # The child starts in the folder: the current directory comes first on its path.
+        child = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+    if child.returncode != 0:
+        sys.exit(f"bench: the run at {revision} failed:\n{child.stderr.strip()}")
+    rows: list[dict[str, Any]] = json.loads(child.stdout)
+    for row in rows:
+        if not row["retrieval"].startswith(folder):
+            sys.exit(f"bench: the run at {revision} used {row['retrieval']}, not that revision")
+        row["engine"] = f"{row['engine']} at {revision} ({commit})"
+    return rows
 
 
 def sanity_rows() -> list[list[str]]:
@@ -180,7 +294,7 @@ def sanity_rows() -> list[list[str]]:
                 for i, t in enumerate(texts[:n])
             ]
             cells = [f"{n}", where]
-            for scorer in SCORERS:
+            for scorer in ("lucene", "okapi"):
                 engine = Engine.open(":memory:", scorer=scorer)
                 engine.ingest(Article(f"t{i}", t, id=f"a{i}") for i, t in enumerate(corpus))
                 hits = engine.search("Ukraine", k=10).hits
@@ -191,54 +305,83 @@ def sanity_rows() -> list[list[str]]:
     return rows
 
 
+def print_report(rows: Sequence[dict[str, Any]], names: Sequence[str], args: Any) -> None:
+    """The Markdown report: figures per set and engine, then sizes and times."""
+    headers = ("set", "engine", "queries", *(short for _, short in COLUMNS))
+    body: list[list[object]] = []
+    for name in names:
+        for row in (r for r in rows if r["set"] == name):
+            body.append([name, row["engine"], row["queries"], *(cell(row, m) for m, _ in COLUMNS)])
+        if name in README_REFERENCE:
+            figures = README_REFERENCE[name]
+            cells = [f"{figures[m]:.3f}" if m in figures else "" for m, _ in COLUMNS]
+            body.append([name, "sets' README reference", "", *cells])
+    print(markdown_table(headers, body))
+    print()
+    detail = [
+        [r["set"], r["engine"], r["articles"], r["passages"], r["duplicates"], r["refused"],
+         r["long_queries"], f"{r['ingest_seconds']:.1f}", f"{r['search_ms']:.2f}"]
+        for r in rows
+    ]  # fmt: skip
+    print(
+        markdown_table(
+            ("set", "engine", "articles", "passages", "dup dropped", "refused q",
+             "related q", "ingest s", "search ms"),
+            detail,
+        )
+    )  # fmt: skip
+    for r in rows:
+        if "max_diff" in r:
+            print(f"\n{r['set']}: BM25Okapi scores from postings differ from get_scores by at "
+                  f"most {r['max_diff']:.1e} on {CHECKED} queries.")  # fmt: skip
+    titles = "prepended to the text" if args.title_in_text else "passed only as Article.title"
+    print(
+        f"\nOur corpus: titles {titles}. Refused queries and queries with no result count as "
+        "misses; 'related q' are queries over the 500-character question limit, searched for "
+        "related briefings by their 20 most telling terms (the bot's behaviour for a paste)."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Parse flags, evaluate every set with every scorer and print the Markdown report."""
+    """Parse flags, evaluate every set with our engine and the reference, print the report."""
     parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated eval sets")
-    parser.add_argument("--scorers", default=",".join(SCORERS), help="comma-separated scorers")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 200 queries per set")
+    parser.add_argument("--scorers", default=",".join(SCORERS), help="our scorers: lucene,okapi")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N queries per set")
+    parser.add_argument("--quick", action="store_true", help="smoke run: --limit 200")
+    parser.add_argument("--before", metavar="REV", help="also run the engine at git revision REV")
+    parser.add_argument("--no-reference", action="store_true", help="skip BM25Okapi")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--title-in-text", action="store_true", help="prepend each title to its text (experiment)"
     )
     args = parser.parse_args(argv)
-    print("## Retrieval quality (article level, k=10, 95% intervals)\n")
+    if args.quick and not args.limit:
+        args.limit = 200
+    names = [name for name in args.sets.split(",") if name]
+    scorers = [scorer for scorer in args.scorers.split(",") if scorer]
+    evaluation = load_evaluation()
+    rows: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    for name in names:
+        data = read_data(evaluation, name, args.limit, args.title_in_text)
+        rows += [ours(evaluation, data, scorer) for scorer in scorers]
+        if not (args.engine_only or args.no_reference):
+            rows.append(reference(evaluation, data))
+        print(f"{name}: done after {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if args.before:
+        rows += run_before(args.before, args)
+        rows.sort(key=lambda row: names.index(row["set"]))
+    if args.json:
+        print(json.dumps(rows))
+        return
+    print("## Answer quality (article level, k=10, 95% intervals)\n")
     print(machine_report() + "\n")
-    results = []
-    for name in args.sets.split(","):
-        data = load_set(name, title_in_text=args.title_in_text, limit=200 if args.quick else 0)
-        for scorer in args.scorers.split(","):
-            results.append(evaluate(data, scorer))
-    headers = ("set", "scorer", "queries", *METRICS)
-    body = [[r["set"], r["scorer"], r["n"], *r["cells"]] for r in results]  # type: ignore[list-item]
-    for name, figures in REFERENCE.items():
-        if name in args.sets.split(","):
-            body.append([name, "README reference", "", *(f"{f:.3f}" for f in figures)])
-    print(markdown_table(headers, [row + [""] * (len(headers) - len(row)) for row in body]))
-    print()
-    detail = [
-        [
-            r["set"],
-            r["scorer"],
-            r["passages"],
-            r["duplicates"],
-            r["refused"],
-            f"{r['ingest_s']:.1f}",
-            f"{r['search_ms']:.2f}",
-        ]
-        for r in results
-    ]
-    print(
-        markdown_table(
-            ("set", "scorer", "passages", "dup dropped", "refused q", "ingest s", "search ms"),
-            detail,
-        )
-    )
-    titles = (
-        "titles prepended to text" if args.title_in_text else "titles passed only as Article.title"
-    )
-    print(f"\nCorpus variant: {titles}. Refused queries count as misses.\n")
+    print_report(rows, names, args)
+    print(f"\nWall time {math.ceil(time.perf_counter() - started)} s.\n")
     print("Sanity: does a passage holding the query term come back? (hits/passages holding it)\n")
-    print(markdown_table(("passages", "term in", *SCORERS), sanity_rows()))
+    print(markdown_table(("passages", "term in", "lucene", "okapi"), sanity_rows()))
 
 
 if __name__ == "__main__":

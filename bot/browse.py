@@ -19,7 +19,7 @@ from telegram.error import BadRequest
 from bot import buttons, render
 from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton, owner_of
 from bot.context import BriefContext, Services
-from bot.handlers import log_answer, results_view, search_page, send_answer
+from bot.handlers import log_answer, parse_stored, results_view, search_page, send_answer
 from bot.state import Owner
 from retrieval.errors import QueryError
 from retrieval.highlight import highlight_spans
@@ -44,14 +44,16 @@ def latest_view(services: Services, count: int, page: int) -> tuple[View, int]:
 
 def page_view(services: Services, button: PageButton, presser: Owner) -> tuple[View, int] | None:
     """Run the stored query again and show one page of it, if ``presser`` may (in a thread)."""
-    query = services.state.query(button.qid, presser)
-    if query is None:
+    stored = services.state.query(button.qid, presser)
+    if stored is None:
         return None
+    query, related_to = parse_stored(stored)
     try:
-        result = search_page(services, query, button.page)
+        result = search_page(services, query, button.page, related=bool(related_to))
     except QueryError:
         return None  # the engine's rules changed since the query was stored
-    return results_view(result, button.qid, services.settings.page_size), result.total
+    page_size = services.settings.page_size
+    return results_view(result, button.qid, page_size, related_to), result.total
 
 
 def passage_view(services: Services, button: OpenButton, presser: Owner) -> tuple[View, int] | None:
@@ -60,15 +62,16 @@ def passage_view(services: Services, button: OpenButton, presser: Owner) -> tupl
     The bold words would give the query away, so this too is only for whoever may see it.
     """
     engine = services.engine
-    query = services.state.query(button.qid, presser)
-    if query is None:
+    stored = services.state.query(button.qid, presser)
+    if stored is None:
         return None
     passage = engine.passage(button.passage_id)
     article = engine.article(passage.article_id) if passage else None
     if passage is None or article is None:
         return None
+    query, related_to = parse_stored(stored)
     try:
-        terms = engine.query_terms(query)
+        terms = engine.query_terms(query, related=bool(related_to))
     except QueryError:
         terms = []
     spans = highlight_spans(passage.text, set(terms), engine.analyzer)

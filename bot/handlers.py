@@ -127,34 +127,75 @@ async def send_answer(
     await asyncio.to_thread(state.link_answer, message.chat_id, message.message_id, sent.message_id)
 
 
-def search_page(services: Services, query: str, page: int) -> SearchResult:
+# A message searched for related briefings is remembered as MARK + how + MARK + text, so its
+# buttons search it the same way. The record separator is never typed; a text that starts with
+# it anyway is marked too (with no "how"), so every stored text reads back as it was.
+RELATED_MARK = "\x1e"
+
+
+def stored_text(query: str, related_to: str) -> str:
+    """The text to remember for ``query``: marked when it is a forwarded or pasted message."""
+    if related_to or query.startswith(RELATED_MARK):
+        return f"{RELATED_MARK}{related_to}{RELATED_MARK}{query}"
+    return query
+
+
+def parse_stored(text: str) -> tuple[str, str]:
+    """The query and how it arrived ("" for a question) from a remembered text."""
+    if text.startswith(RELATED_MARK):
+        related_to, _, query = text[1:].partition(RELATED_MARK)
+        return query, related_to
+    return text, ""
+
+
+def related_to(message: Message, query: str, max_query_chars: int) -> str:
+    """``"forwarded"`` or ``"pasted"`` for a message to find related briefings for, else "".
+
+    A forwarded message is somebody else's text, and anything over the question limit is a
+    paste: neither is a question, so both are searched by their most telling words.
+    """
+    if message.forward_origin is not None:
+        return "forwarded"
+    return "pasted" if len(query.strip()) > max_query_chars else ""
+
+
+def search_page(
+    services: Services, query: str, page: int, *, related: bool = False
+) -> SearchResult:
     """Rank the results and cite only page ``page`` (clamped into range), in a thread."""
     size, results = services.settings.page_size, services.settings.results
     page = max(page, 0)
-    result = services.engine.search(query, results, offset=page * size, limit=size)
+    engine = services.engine
+    result = engine.search(query, results, offset=page * size, limit=size, related=related)
     if result.total and not result.hits:  # a page past the end: show the last one
         last = (result.total - 1) // size
-        result = services.engine.search(query, results, offset=last * size, limit=size)
+        result = engine.search(query, results, offset=last * size, limit=size, related=related)
     return result
 
 
-def search_and_remember(services: Services, query: str, owner: Owner) -> tuple[SearchResult, str]:
+def search_and_remember(
+    services: Services, query: str, owner: Owner, related_to: str = ""
+) -> tuple[SearchResult, str]:
     """Search, and store the query for ``owner``'s result buttons to run again (in a thread)."""
-    result = search_page(services, query, 0)
-    qid = services.state.remember_query(query, owner) if result.hits else ""
+    result = search_page(services, query, 0, related=bool(related_to))
+    stored = stored_text(query, related_to)
+    qid = services.state.remember_query(stored, owner) if result.hits else ""
     return result, qid
 
 
 def results_view(
-    result: SearchResult, qid: str, page_size: int
+    result: SearchResult, qid: str, page_size: int, related_to: str = ""
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The text and buttons for the page of results ``result`` holds."""
     if not result.hits:
+        if related_to:
+            return render.no_related(related_to), None
         return render.no_results(result.query), None
     pages = math.ceil(result.total / page_size)
     page = result.offset // page_size
     ranked = [(hit.rank, hit.passage.id) for hit in result.hits]
-    return render.results_page(result), buttons.results_keyboard(qid, page, pages, ranked)
+    text = render.results_page(result, related_to=related_to)
+    return text, buttons.results_keyboard(qid, page, pages, ranked)
 
 
 async def answer_question(update: Update, context: BriefContext, query: str) -> None:
@@ -171,8 +212,9 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
         if verdict.tell:
             await message.reply_text(render.retry_later(verdict.retry_after))
         return
+    related = related_to(message, query, services.settings.max_query_chars)
     searching = asyncio.ensure_future(
-        asyncio.to_thread(search_and_remember, services, query, owner)
+        asyncio.to_thread(search_and_remember, services, query, owner, related)
     )
     services.stats.in_flight += 1
     try:
@@ -190,10 +232,11 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
         return
     finally:
         services.stats.in_flight -= 1
-    text, markup = results_view(result, qid, services.settings.page_size)
+    text, markup = results_view(result, qid, services.settings.page_size, related)
     await send_answer(update, context, text, markup)
     services.stats.record(time.perf_counter() - started)
-    log_answer(update, services, "question", started, result.total)
+    log_answer(update, services, f"{related} message" if related else "question", started,
+               result.total)  # fmt: skip
 
 
 async def on_text(update: Update, context: BriefContext) -> None:

@@ -132,10 +132,18 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
-def results_header(result: SearchResult) -> str:
-    """``12 results for <i>query</i> (8 ms)``."""
+def results_header(result: SearchResult, related_to: str = "") -> str:
+    """``12 results for <i>query</i> (8 ms)``, or what a forwarded or pasted message found.
+
+    A message is not quoted back: it is long, and its sender knows what it says.
+    """
     count = result.total
     noun = "result" if count == 1 else "results"
+    if related_to:
+        return (
+            f"🔎 Briefings related to the message you {esc(related_to)} "
+            f"({count} {noun}, {format_seconds(result.seconds)})"
+        )
     query = short(result.query, QUERY_CHARS)
     return f"🔎 {count} {noun} for <i>{query}</i> ({format_seconds(result.seconds)})"
 
@@ -146,14 +154,14 @@ def hit_block(hit: Hit, excerpt_chars: int, *, linked: bool) -> str:
     return f"[{hit.rank}] {excerpt}\n{citation(hit.article, linked=linked)}"
 
 
-def results_page(result: SearchResult) -> str:
+def results_page(result: SearchResult, *, related_to: str = "") -> str:
     """One page of numbered, cited excerpts under a header.
 
     Excerpts are shortened step by step until the page fits; links go last, and if even bare
     blocks are too many for one message, the page ends with the blocks that fit.
     """
     hits = result.hits
-    head = results_header(result)
+    head = results_header(result, related_to)
     blocks: list[str] = []
     for excerpt_chars, linked in ((EXCERPT_CHARS, True), (250, True), (100, True), (60, False)):
         blocks = [hit_block(hit, excerpt_chars, linked=linked) for hit in hits]
@@ -173,6 +181,14 @@ def no_results(query: str) -> str:
     return (
         f"No briefing matches <i>{short(query, QUERY_CHARS)}</i>.\n"
         "Try other or fewer words, or see the newest briefings with /latest."
+    )
+
+
+def no_related(related_to: str) -> str:
+    """Say that nothing in the briefings is close to a forwarded or pasted message."""
+    return (
+        f"No briefing is related to the message you {esc(related_to)}.\n"
+        "Ask a question in a few words, or see the newest briefings with /latest."
     )
 
 

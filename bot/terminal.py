@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.render import format_date
+from retrieval.evaluation import Report
 from retrieval.models import ArticleInfo, Hit, IndexCheck, IngestSummary
 from retrieval.sources import SourceStatus, ago_words, every_words
 
@@ -121,3 +122,17 @@ def source_json(row: SourceStatus, every: float | None) -> dict[str, object]:
         "last_skipped": row.last_skipped,
         **{name: stamp.isoformat() if stamp else None for name, stamp in stamps.items()},
     }
+
+
+def eval_lines(report: Report) -> list[str]:
+    """An eval report as aligned text: sizes, then one line per metric with its interval."""
+    lines = [
+        f"{report.name}: {report.articles:,} articles ({report.duplicates:,} duplicates "
+        f"dropped, {report.passages:,} passages), {report.queries:,} queries, "
+        f"{report.refused:,} refused",
+        f"{'metric':<18} {'value':>6}  {'95% interval':>12}  {'queries':>7}",
+    ]
+    for name, found in report.metrics.items():
+        half = "" if found.half_width != found.half_width else f"±{found.half_width:.3f}"
+        lines.append(f"{name:<18} {found.mean:>6.3f}  {half:>12}  {found.n:>7,}")
+    return lines

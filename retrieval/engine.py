@@ -54,6 +54,7 @@ from retrieval.models import (
 )
 from retrieval.pipeline import Pipeline
 from retrieval.ranking import cite, diversify
+from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
 from retrieval.store import NewArticle, Store
 from retrieval.text import Analyzer
 
@@ -311,8 +312,14 @@ class Engine:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def query_terms(self, query: str) -> list[str]:
-        """Analyze a query, or raise the ``QueryError`` that tells the user what to do instead."""
+    def query_terms(self, query: str, *, related: bool = False) -> list[str]:
+        """Analyze a query, or raise the ``QueryError`` that tells the user what to do instead.
+
+        With ``related`` the query is a message to find related briefings for, of any length:
+        see ``related_terms``.
+        """
+        if related:
+            return self.related_terms(query)
         text = query.strip()
         if len(text) > self.max_query_chars:
             raise QueryTooLongError(len(text), self.max_query_chars)
@@ -323,27 +330,56 @@ class Engine:
             raise StopwordsOnlyError(text)
         return terms
 
+    def too_long(self, query: str) -> bool:
+        """Whether ``query`` is over the question limit (search it with ``related=True``)."""
+        return len(query.strip()) > self.max_query_chars
+
+    def related_terms(self, text: str) -> list[str]:
+        """The ``RELATED_TERMS`` most telling terms of a forwarded or pasted ``text``.
+
+        Terms are chosen by tf·idf against the current index (``retrieval.related``). Only the
+        first ``RELATED_CHARS`` characters are read, so a huge paste costs no more than a long
+        article. Text with no words, or only stopwords, raises the same errors as a question;
+        words the briefings never use leave the list empty, and the search finds nothing.
+        """
+        head = text[:RELATED_CHARS].strip()
+        if not WORD.search(head):
+            raise EmptyQueryError
+        terms = self.analyzer.terms(head)
+        if not terms:
+            raise StopwordsOnlyError(head if len(head) <= 60 else head[:60].rstrip() + "…")
+        return telling_terms(terms, self._snapshot.index.idf, RELATED_TERMS)
+
     def search(
-        self, query: str, k: int = 10, *, offset: int = 0, limit: int | None = None
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        related: bool = False,
     ) -> SearchResult:
         """Rank the best ``k`` passages, one per article before any second; cite a page of them.
 
         Ranking is cheap and exact; citing (best sentence, highlights) costs most, so only the
         hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the lower
-        passage id, i.e. the earlier ingested passage. Raises ``TooManyResultsError`` when
-        ``k`` is over ``MAX_RESULTS``.
+        passage id, i.e. the earlier ingested passage. With ``related`` the query is a message
+        (forwarded, pasted, any length) searched by its most telling terms: ``related_terms``.
+        Raises ``TooManyResultsError`` when ``k`` is over ``MAX_RESULTS``.
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
             raise TooManyResultsError(k, MAX_RESULTS)
-        terms = self.query_terms(query)
+        terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
         ranked = diversify(snapshot.index, snapshot.owners, terms, k)
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
         hits = cite(self.store, self.analyzer, snapshot.index, terms, page, offset + 1)
         seconds = time.perf_counter() - started
-        return SearchResult(query, tuple(hits), len(ranked), offset, tuple(terms), seconds)
+        return SearchResult(
+            query, tuple(hits), len(ranked), offset, tuple(terms), seconds, related=related
+        )
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
         """Passages with id >= ``since`` that match a saved query well enough to alert on.

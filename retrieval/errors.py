@@ -10,7 +10,8 @@
     │   └── TooManyResultsError   more results asked for than ``MAX_RESULTS``
     ├── SourceError             a whole source cannot be read (missing file, bad URL,
     │                           HTTP failure, response too large)
-    └── StoreError              the store cannot be opened or written
+    ├── StoreError              the store cannot be opened or written
+    └── EvalSetError            an eval set (``retrieval.evaluation``) is missing or malformed
 
 Malformed *items* inside a readable source are not errors: loaders report them
 as ``Skipped`` records and keep everything else.
@@ -70,3 +71,7 @@ class SourceError(BriefbotError):
 
 class StoreError(BriefbotError):
     """The article store could not be opened, read or written."""
+
+
+class EvalSetError(BriefbotError):
+    """An eval set that cannot be read; the message names the file and the line."""

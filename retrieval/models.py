@@ -122,7 +122,8 @@ class SearchResult:
     """One page of hits for a query plus what a reply header needs.
 
     ``total`` counts every ranked result; ``hits`` are those from ``offset`` on, each
-    keeping its overall ``rank``.
+    keeping its overall ``rank``. ``related`` says the query was a message searched by its
+    most telling ``terms`` rather than a question.
     """
 
     query: str
@@ -131,6 +132,7 @@ class SearchResult:
     offset: int = 0
     terms: tuple[str, ...] = ()
     seconds: float = 0.0
+    related: bool = False
 
 
 @dataclass(frozen=True, slots=True)

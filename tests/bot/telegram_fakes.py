@@ -326,8 +326,9 @@ class Updates:
         edited: bool = False,
         reply_to: dict[str, Any] | None = None,
         thread_id: int | None = None,
+        forwarded: bool = False,
     ) -> dict[str, Any]:
-        """A (possibly edited) text message; ``message_id`` defaults to a fresh one."""
+        """A (possibly edited or forwarded) text message; ``message_id`` defaults to a fresh one."""
         if message_id is None:
             self._message_id += 1
             message_id = self._message_id
@@ -347,6 +348,9 @@ class Updates:
         if thread_id is not None:
             message |= {"message_thread_id": thread_id, "is_topic_message": True}
             chat["is_forum"] = True
+        if forwarded:  # as Telegram marks a message forwarded from another user
+            sender = {"id": 900, "is_bot": False, "first_name": "Bo"}
+            message["forward_origin"] = {"type": "user", "date": 1, "sender_user": sender}
         if edited:
             message["edit_date"] = int(time.time())
         return {"update_id": self._next(), "edited_message" if edited else "message": message}

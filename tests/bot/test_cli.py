@@ -100,6 +100,20 @@ def test_stats_says_what_opening_repaired_and_that_all_is_searchable(
     assert "repaired" not in out
 
 
+def test_search_on_a_long_text_finds_related_briefings(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A text over the question limit is searched by its telling words, and the output says so."""
+    run(capsys, "ingest", str(ROOT / "seeds"))
+    paste = "Officials talked for hours about it. " * 15 + "Blinken spoke in Brussels."
+    code, out, _ = run(capsys, "search", paste)
+    assert code == 0
+    assert out.startswith("Briefings related to the text you gave (by its ")
+    assert "[1] " in out
+    code, out, _ = run(capsys, "search", "the of and " * 60)
+    assert code == 2
+
+
 def test_restart_keeps_the_data(env: Path) -> None:
     """Data ingested by one process is searchable by the next."""
     command = [sys.executable, "-m", "bot.cli"]
@@ -171,7 +185,7 @@ def test_run_without_token_explains_how_to_get_one(
 def test_every_subcommand_has_help(capsys: pytest.CaptureFixture[str]) -> None:
     """--help works for the tool and each subcommand."""
     for args in (["--help"], *[[name, "--help"] for name in ("ingest", "search", "latest",
-                                                             "stats", "run")]):  # fmt: skip
+                                                             "stats", "eval", "run")]):  # fmt: skip
         with pytest.raises(SystemExit) as exit_:
             main(args)
         assert exit_.value.code == 0

@@ -141,7 +141,8 @@ def converse(chat: Conversation) -> None:
 
     assert "very common words" in chat.say(build.message("the of and")).params["text"]
     assert "Usage: /search" in chat.say(build.message("/search")).params["text"]
-    assert "the limit is 500" in chat.say(build.message("weapons " * 700)).params["text"]
+    pasted = chat.say(build.message("weapons " * 700)).params["text"]
+    assert pasted.startswith("🔎 Briefings related to the message you pasted")
     stale = chat.say(build.button("p:999:0"), "answerCallbackQuery")
     assert "expired" in stale.params["text"]
 

@@ -143,7 +143,8 @@ async def test_double_press_is_not_an_error(bot: Bot, updates: Updates) -> None:
         ("/search", esc(SEARCH_USAGE)),
         ("/search   ", esc(SEARCH_USAGE)),
         ("/search the of and", "only very common words"),
-        ("x" * 501, "the limit is 500"),
+        ("x" * 501, "No briefing is related to the message you pasted"),
+        ("the of and " * 60, "only very common words"),
         ("?!", "Type a few words"),
         ("zebra quantum", "No briefing matches <i>zebra quantum</i>"),
         ("/latest many", esc(LATEST_USAGE)),
@@ -151,8 +152,8 @@ async def test_double_press_is_not_an_error(bot: Bot, updates: Updates) -> None:
         ("/frobnicate", "I don't know that command"),
         ("/stats", "I don't know that command"),
     ],
-    ids=["empty-search", "blank-search", "stopwords", "too-long", "no-words", "no-hits",
-         "latest-word", "latest-zero", "unknown", "stats-non-admin"],
+    ids=["empty-search", "blank-search", "stopwords", "long-unknown", "long-stopwords", "no-words",
+         "no-hits", "latest-word", "latest-zero", "unknown", "stats-non-admin"],
 )  # fmt: skip
 async def test_bad_input_gets_help_not_a_search(
     bot: Bot, updates: Updates, text: str, expected: str
@@ -166,12 +167,58 @@ async def test_bad_input_gets_help_not_a_search(
     assert "reply_markup" not in replies[0].params
 
 
-async def test_huge_text_is_not_searched(bot: Bot, updates: Updates) -> None:
-    """A message over max_query_chars is explained and never stored as a query."""
-    await bot.send(updates.message("weapons " * 100))
-    state = services_in(bot.app.bot_data).state
-    assert state.forget(501, 501) == 0
-    assert "limit is 500" in bot.texts()[-1]
+async def test_long_paste_is_answered_with_related_briefings(bot: Bot, updates: Updates) -> None:
+    """A text over max_query_chars is searched by its telling words; the header says so."""
+    paste = "Officials talked for hours. " * 20 + "Russia and Ukraine, Blinken said in Brussels."
+    await bot.send(updates.message(paste))
+    text = bot.texts()[-1]
+    assert html_problems(text) == []
+    assert re.match(
+        r"🔎 Briefings related to the message you pasted \(\d+ results?, \d+ ms\)", text
+    )
+    assert "Blinken Reaffirms" in text
+    assert esc(paste[:100]) not in text  # the paste is not quoted back
+    await bot.send(updates.button(keyboard_data(bot.api.calls_to("sendMessage")[-1].params)[-1]))
+    page = bot.api.calls_to("editMessageText")[-1].params["text"]
+    assert page.startswith("🔎 Briefings related to the message you pasted (")
+    assert "[3] " in page
+
+
+@pytest.mark.parametrize(
+    ("query", "related_to"),
+    [("grain", ""), ("grain", "forwarded"), ("\x1epasted\x1etyped by hand", ""), ("", "pasted")],
+    ids=["question", "forwarded", "typed-mark", "empty"],
+)
+def test_remembered_text_reads_back_as_it_was(query: str, related_to: str) -> None:
+    """A stored query reads back with how it arrived; a typed text is never taken for a paste."""
+    stored = handlers.stored_text(query, related_to)
+    assert handlers.parse_stored(stored) == (query, related_to)
+    assert (stored == query) == (not related_to and not query.startswith("\x1e"))
+
+
+async def test_forwarded_message_finds_related_briefings_on_every_page(
+    bot: Bot, updates: Updates
+) -> None:
+    """A forwarded message, even a short one, is answered as related; page 2 says so too."""
+    await bot.send(updates.message("Weapons and artillery shells for Ukraine", forwarded=True))
+    sent = bot.api.calls_to("sendMessage")[-1].params
+    assert sent["text"].startswith("🔎 Briefings related to the message you forwarded (")
+    assert "[1] " in sent["text"]
+    next_page = keyboard_data(sent)[-1]
+    assert next_page.startswith("p:")
+    await bot.send(updates.button(next_page))
+    edit = bot.api.calls_to("editMessageText")[-1].params
+    assert edit["text"].startswith("🔎 Briefings related to the message you forwarded (")
+    assert "[3] " in edit["text"]
+    opened = next(d for d in keyboard_data(edit) if d.startswith("o:"))
+    await bot.send(updates.button(opened))
+    assert "<b>" in bot.api.calls_to("editMessageText")[-1].params["text"]
+
+
+async def test_forwarded_text_matching_nothing_says_so(bot: Bot, updates: Updates) -> None:
+    """A forwarded message with no word the briefings use gets a plain no-result reply."""
+    await bot.send(updates.message("zebra quantum", forwarded=True))
+    assert bot.texts()[-1].startswith("No briefing is related to the message you forwarded.")
 
 
 async def test_start_offers_an_example_from_the_briefings(bot: Bot, updates: Updates) -> None:

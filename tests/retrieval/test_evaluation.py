@@ -1,0 +1,96 @@
+"""Eval metrics as pure functions: answer matching rules, article-level ranking, intervals."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from retrieval.evaluation import (
+    EvalQuery,
+    EvalSet,
+    Outcome,
+    answer_hit,
+    estimate,
+    ndcg_at,
+    recall_at,
+    reciprocal_rank,
+    score,
+)
+from retrieval.models import Article
+
+
+@pytest.mark.parametrize(
+    ("answer", "text", "hit"),
+    [
+        ("Tsai Ing-wen", "President TSAI   ING-WEN said", True),
+        ("Tsai Ing-wen", "Tsai Ing-wenx said", False),
+        ("rate", "interest rates rose", False),
+        ("rate", "the rate rose", True),
+        ("O'Neill", "Mr ONeill left", True),
+        ("“Oppenheimer”", "the film 'Oppenheimer' won", True),
+        ("ﬁnance", "Finance ministers", True),
+        ("U.S.", "the U.S.-led talks", True),
+        ("$5", "costs US$5 now", True),
+        ("5", "costs $50 now", False),
+        ("Straße", "STRASSE closed", True),
+        ("", "anything", False),
+        ("“”", "anything", False),
+    ],
+    ids=["case-space", "word-end", "plural", "word", "apostrophe", "curly-quotes", "nfkc",
+         "dot-end", "symbol-start", "digit-bound", "casefold", "empty", "only-quotes"],
+)  # fmt: skip
+def test_answer_matching_follows_the_readme(answer: str, text: str, hit: bool) -> None:
+    """NFKC, case folding, quotes removed, spaces collapsed, word-bounded at letters and digits."""
+    assert answer_hit([answer], [text]) is hit
+
+
+def test_ranking_metrics_use_the_standard_forms() -> None:
+    """Recall@k divides by min(relevant, k); MRR and nDCG count only the top k."""
+    relevant = frozenset({"a", "b", "c"})
+    ranked = ["x", "a", "y", "b"]
+    assert recall_at(ranked, relevant, 1) == 0.0
+    assert recall_at(ranked, relevant, 2) == 0.5
+    assert recall_at(["a"], relevant, 1) == 1.0
+    assert reciprocal_rank(ranked, relevant, 10) == 0.5
+    assert reciprocal_rank(ranked, relevant, 1) == 0.0
+    dcg = 1 / math.log2(3) + 1 / math.log2(5)
+    ideal = 1 + 1 / math.log2(3) + 1 / math.log2(4)
+    assert ndcg_at(ranked, relevant, 10) == pytest.approx(dcg / ideal)
+
+
+def test_estimate_half_width_and_edge_cases() -> None:
+    """The interval is 1.96·sd/√n with the sample sd; it is undefined for fewer than two values."""
+    found = estimate([1.0, 0.0, 0.0, 1.0])
+    assert found.mean == 0.5
+    assert found.half_width == pytest.approx(1.96 * math.sqrt(1 / 3) / 2)
+    assert math.isnan(estimate([1.0]).half_width)
+    assert estimate([]).n == 0
+
+
+def test_score_is_article_level_and_keeps_passage_and_excerpt_apart() -> None:
+    """A dropped duplicate's judgement goes to its kept copy; the excerpt may miss the answer."""
+    articles = (
+        Article("Same", "Same words here.", id="kept"),
+        Article("Same", "Same words here.", id="copy"),
+        Article("Other", "Other words.", id="other"),
+    )
+    data = EvalSet(
+        "s",
+        articles,
+        (EvalQuery("q", "same", answers=("Etna",)),),
+        {"q": frozenset({"copy"})},
+    )
+    outcome = Outcome(("other", "kept"), ("no", "Etna erupted"), ("no", "It erupted"))
+    metrics = score(data, [outcome])
+    assert metrics["Recall@1"].mean == 0.0
+    assert metrics["MRR@10"].mean == 0.5
+    assert metrics["AnsHit@1 passage"].mean == 0.0
+    assert metrics["AnsHit@5 passage"].mean == 1.0
+    assert metrics["AnsHit@5 excerpt"].mean == 0.0
+
+
+def test_unanswered_and_unjudged_sets_report_only_what_applies() -> None:
+    """Without qrels there are no ranking metrics; without answers no AnsHit."""
+    data = EvalSet("s", (Article("t", "x", id="a"),), (EvalQuery("q", "x"),), {})
+    assert score(data, [Outcome(("a",), ("x",), ("x",))]) == {}
