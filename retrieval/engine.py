@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.answerable import MIN_SHARE, abstains
 from retrieval.bm25 import BM25Params, Index
 from retrieval.errors import (
     BriefbotError,
@@ -49,6 +50,9 @@ log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 500
 """Longer messages are not questions; searching them would be slow and useless."""
+
+COUNT_DEPTH = 120
+"""Passages ranked to count the articles a question matched: "N results" is exact up to here."""
 
 WORD = re.compile(r"[^\W_]")
 
@@ -241,23 +245,44 @@ class Engine:
         return terms
 
     def search(
-        self, query: str, k: int = 10, *, offset: int = 0, limit: int | None = None
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        min_share: float = MIN_SHARE,
     ) -> SearchResult:
         """Rank the best ``k`` passages, one per article before any second; cite a page of them.
 
         Ranking is cheap and exact; citing (best sentence, highlights) costs most, so only the
         hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the lower
-        passage id, i.e. the earlier ingested passage.
+        passage id, i.e. the earlier ingested passage. The result is ``abstained`` when the
+        best passage holds less than ``min_share`` of the question's rare-word weight (see
+        :mod:`retrieval.answerable`); its hits are then the nearest articles, not answers.
         """
         started = time.perf_counter()
         terms = self.query_terms(query)
         snapshot = self._snapshot
-        ranked = diversify(snapshot.index, snapshot.owners, terms, k)
+        ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH)
+        ranked = ranking.passages
+        best = ranked[0][0] if ranked else None
+        abstained = abstains(snapshot.index, terms, best, min_share)
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
         hits = cite(self.store, self.analyzer, snapshot.index, terms, page, offset + 1)
         seconds = time.perf_counter() - started
-        return SearchResult(query, tuple(hits), len(ranked), offset, tuple(terms), seconds)
+        return SearchResult(
+            query,
+            tuple(hits),
+            len(ranked),
+            offset,
+            tuple(terms),
+            seconds,
+            matched=ranking.articles,
+            more=ranking.more,
+            abstained=abstained,
+        )
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
         """Passages with id >= ``since`` that match a saved query well enough to alert on.

@@ -121,8 +121,11 @@ class Hit:
 class SearchResult:
     """One page of hits for a query plus what a reply header needs.
 
-    ``total`` counts every ranked result; ``hits`` are those from ``offset`` on, each
-    keeping its overall ``rank``.
+    ``total`` counts every ranked result (what pages are cut from); ``hits`` are those from
+    ``offset`` on, each keeping its overall ``rank``. ``matched`` counts the distinct articles
+    holding any query word, exactly unless ``more`` says that more matched than were counted.
+    ``abstained`` means no hit answers the question well enough: the hits are then only the
+    nearest articles, for a reader who wants to look anyway.
     """
 
     query: str
@@ -131,6 +134,9 @@ class SearchResult:
     offset: int = 0
     terms: tuple[str, ...] = ()
     seconds: float = 0.0
+    matched: int = 0
+    more: bool = False
+    abstained: bool = False
 
 
 @dataclass(frozen=True, slots=True)
