@@ -15,12 +15,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.render import format_date
+from bot.render import format_date, result_count
 from bot.settings import BOTFATHER_HELP, Settings, Source, check_token, load_settings
 from bot.terminal import (
     describe,
     hit_json,
     info_json,
+    print_declined,
     print_hit,
     size_words,
     source_json,
@@ -89,15 +90,20 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    result = open_engine(settings).search(" ".join(args.query), args.k)
+    engine = open_engine(settings)
+    result = engine.search(" ".join(args.query), args.k, min_share=settings.min_share)
     if args.json:
         for hit in result.hits:
-            print(json.dumps(hit_json(hit), ensure_ascii=False))
+            line = {**hit_json(hit), "abstained": result.abstained}
+            print(json.dumps(line, ensure_ascii=False))
         return 0
     if not result.hits:
         print("No results. Try other or fewer words, or see `briefbot latest`.")
         return 0
-    print(f"{len(result.hits)} results in {result.seconds * 1000:.1f} ms\n")
+    if result.abstained:
+        print_declined(result, sys.stdout)
+        return 0
+    print(f"{result_count(result)} in {result.seconds * 1000:.1f} ms\n")
     for hit in result.hits:
         print_hit(hit, sys.stdout, bold=sys.stdout.isatty())
     return 0

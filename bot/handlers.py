@@ -127,19 +127,22 @@ async def send_answer(
 
 def search_page(services: Services, query: str, page: int) -> SearchResult:
     """Rank the results and cite only page ``page`` (clamped into range), in a thread."""
-    size, results = services.settings.page_size, services.settings.results
+    settings = services.settings
+    size, results, share = settings.page_size, settings.results, settings.min_share
     page = max(page, 0)
-    result = services.engine.search(query, results, offset=page * size, limit=size)
+    result = services.engine.search(query, results, offset=page * size, limit=size, min_share=share)
     if result.total and not result.hits:  # a page past the end: show the last one
         last = (result.total - 1) // size
-        result = services.engine.search(query, results, offset=last * size, limit=size)
+        result = services.engine.search(
+            query, results, offset=last * size, limit=size, min_share=share
+        )
     return result
 
 
 def search_and_remember(services: Services, query: str) -> tuple[SearchResult, int]:
     """Search, and store the query so the result buttons can run it again (in a thread)."""
     result = search_page(services, query, 0)
-    qid = services.state.remember_query(query) if result.hits else 0
+    qid = services.state.remember_query(query) if result.hits and not result.abstained else 0
     return result, qid
 
 
@@ -149,6 +152,8 @@ def results_view(
     """The text and buttons for the page of results ``result`` holds."""
     if not result.hits:
         return render.no_results(result.query), None
+    if result.abstained:  # no answer: the nearest titles, and nothing to page through
+        return render.abstained(result), None
     pages = math.ceil(result.total / page_size)
     page = result.offset // page_size
     ranked = [(hit.rank, hit.passage.id) for hit in result.hits]
