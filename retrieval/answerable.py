@@ -50,13 +50,3 @@ def match_share(index: Index, terms: Sequence[str], passage_id: int) -> float:
         return 0.0
     held = index.holding(terms, np.array([passage_id], dtype=np.int64))[:, 0]
     return float(weights[held].sum()) / total
-
-
-def abstains(index: Index, terms: Sequence[str], best: int | None, min_share: float) -> bool:
-    """Whether to decline: no best passage, or it holds less than ``min_share`` of the weight.
-
-    ``min_share`` 0 never declines a search that found something.
-    """
-    if best is None:
-        return True
-    return min_share > 0 and match_share(index, terms, best) < min_share

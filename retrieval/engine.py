@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answerable import MIN_SHARE, abstains
+from retrieval.answerable import MIN_SHARE, match_share
 from retrieval.bm25 import BM25Params, Index
 from retrieval.errors import (
     BriefbotError,
@@ -266,8 +266,9 @@ class Engine:
         snapshot = self._snapshot
         ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH)
         ranked = ranking.passages
-        best = ranked[0][0] if ranked else None
-        abstained = abstains(snapshot.index, terms, best, min_share)
+        # min_share 0 never declines a search that found something; finding nothing always is.
+        share = match_share(snapshot.index, terms, ranked[0][0]) if ranked else 0.0
+        abstained = not ranked or share < min_share
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
         hits = cite(self.store, self.analyzer, snapshot.index, terms, page, offset + 1)
@@ -282,6 +283,7 @@ class Engine:
             matched=ranking.articles,
             more=ranking.more,
             abstained=abstained,
+            share=share,
         )
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:

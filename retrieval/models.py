@@ -125,7 +125,8 @@ class SearchResult:
     ``offset`` on, each keeping its overall ``rank``. ``matched`` counts the distinct articles
     holding any query word, exactly unless ``more`` says that more matched than were counted.
     ``abstained`` means no hit answers the question well enough: the hits are then only the
-    nearest articles, for a reader who wants to look anyway.
+    nearest articles, for a reader who wants to look anyway. ``share`` is what that was judged
+    on: the share (0-1) of the question's rare-word weight the best passage holds.
     """
 
     query: str
@@ -137,6 +138,7 @@ class SearchResult:
     matched: int = 0
     more: bool = False
     abstained: bool = False
+    share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
