@@ -56,14 +56,19 @@ def diversify(
         if distinct >= k or len(ids) < m:
             break
         m *= 4
-    # Rank of each passage within its own article: 0 for the best, 1 for the second, ...
-    seen: dict[int, int] = {}
-    rounds = []
-    for owner in found.tolist():
-        rounds.append(seen.get(owner, 0))
-        seen[owner] = rounds[-1] + 1
-    order = sorted(range(len(ids)), key=lambda i: (rounds[i], i))[:k]
-    return Ranking([(int(ids[i]), float(scores[i])) for i in order], distinct, len(ids) == m)
+    if not len(ids):
+        return Ranking([], 0, False)
+    # Rank of each passage within its own article (0 for the best, 1 for the second, ...):
+    # its position in a stable sort by article, minus where its article's run starts.
+    by_owner = np.argsort(found, kind="stable")
+    grouped = found[by_owner]
+    position = np.arange(grouped.shape[0])
+    starts = np.concatenate(([True], grouped[1:] != grouped[:-1]))
+    rounds = np.empty_like(position)
+    rounds[by_owner] = position - np.maximum.accumulate(np.where(starts, position, 0))
+    order = np.lexsort((position, rounds))[:k]
+    passages = list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
+    return Ranking(passages, distinct, len(ids) == m)
 
 
 def cite(
