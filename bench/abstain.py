@@ -9,7 +9,8 @@ Pairs of question set and corpus, through ``Engine.search`` exactly as the bot r
 - unanswerable: the 2020-22 rtqa_evidence_dev and 2024 rtqa_news_2024 questions against the
   2004-05 BBC articles, and BBC headlines against the 2020-22 notes;
 - rtqa_news_2024 questions against their own 2024 articles, split by whether an answer string
-  is in the top-5 passages: declining where the answer is shown is the cost.
+  is in the top-5 passages: declining where the answer is shown is the cost; likewise the
+  answerable questions whose judged article the engine ranks first.
 
 "Before" is today's engine, which never declines. The threshold sweep shows the trade-off;
 the calibrated threshold is the one that declines 5% of the calibration set. Rates carry
@@ -36,7 +37,7 @@ import numpy as np
 from bench.corpus import queries as speed_queries
 from bench.corpus import read_jsonl, synthetic
 from bench.machine import fmt, latency, machine_report, markdown_table, need_eval
-from bench.quality import load_set
+from bench.quality import EvalSet, canonical_ids, load_set
 
 CALIBRATION = "rtqa_evidence_dev @ own notes"
 SWEEP = (0.0, 0.05, 0.1, 0.15, 0.17, 0.2, 0.25, 0.3, 0.4, 0.5)
@@ -45,11 +46,12 @@ QUOTES = re.compile("['\"‘’“”`]")
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One question's search: the best passage's share, and whether an answer was in the top 5."""
+    """One question's search: the best passage's share; an answer in the top 5; a right top hit."""
 
     share: float
     found: bool
     shown: bool
+    first: bool = False
 
 
 def wilson(hits: int, n: int) -> tuple[float, float]:
@@ -120,22 +122,37 @@ def cut_query(text: str, limit: int = 500) -> str:
     return text[: space if space > 0 else limit]
 
 
-def run(engine: object, asked: Sequence[tuple[str, str, list[str]]]) -> list[Outcome]:
-    """Search every question with declining off; keep the share the rule would judge."""
+def run(
+    engine: object,
+    asked: Sequence[tuple[str, str, list[str]]],
+    relevant: dict[str, set[str]] | None = None,
+) -> list[Outcome]:
+    """Search every question with declining off; keep the share the rule would judge.
+
+    ``relevant`` maps a question id to its judged articles (canonical ids), where known.
+    """
     from retrieval.engine import Engine
     from retrieval.errors import QueryError
 
     assert isinstance(engine, Engine)
     out = []
-    for _, text, answers in asked:
+    for query_id, text, answers in asked:
         try:
             result = engine.search(cut_query(text), k=10, limit=5, min_share=0.0)
         except QueryError:
             out.append(Outcome(0.0, False, False))
             continue
         shown = bool(answers) and any(answer_in(answers, h.passage.text) for h in result.hits)
-        out.append(Outcome(result.share, bool(result.hits), shown))
+        judged = (relevant or {}).get(query_id, set())
+        first = bool(result.hits) and result.hits[0].article.id in judged
+        out.append(Outcome(result.share, bool(result.hits), shown, first))
     return out
+
+
+def relevant(data: EvalSet) -> dict[str, set[str]]:
+    """Judged articles per question, as the ids the store kept (it drops exact duplicates)."""
+    canon = canonical_ids(data.articles)
+    return {q: {canon.get(doc, doc) for doc in docs} for q, docs in data.qrels.items()}
 
 
 def quality(quick: bool) -> dict[str, list[Outcome]]:
@@ -169,7 +186,15 @@ def quality(quick: bool) -> dict[str, list[Outcome]]:
         "bbc_title @ rtqa notes": ("bbc_title", "notes"),
         "rtqa_news_2024 @ own articles": ("rtqa_news_2024", "news"),
     }
-    outcomes = {label: run(engines[corpus], asked[qs]) for label, (qs, corpus) in pairs.items()}
+    judged = {
+        ("rtqa_evidence_dev", "notes"): relevant(notes),
+        ("bbc_title", "bbc"): relevant(bbc),
+        ("bbc_lead", "bbc_lead"): relevant(lead),
+    }
+    outcomes = {
+        label: run(engines[corpus], asked[qs], judged.get((qs, corpus)))
+        for label, (qs, corpus) in pairs.items()
+    }
     for engine in engines.values():
         engine.close()
     return outcomes
@@ -201,6 +226,11 @@ def report(outcomes: dict[str, list[Outcome]], min_share: float) -> None:
     for label, kind in KIND.items():
         before = [not o.found for o in outcomes[label]]
         rows.append([label, kind, rate(before), rate(declined(outcomes[label], min_share))])
+    for label in (CALIBRATION, "bbc_title @ BBC"):
+        part = [o for o in outcomes[label] if o.first]
+        before = [not o.found for o in part]
+        rows.append([f"{label}, judged article first", "answered", rate(before),
+                     rate(declined(part, min_share))])  # fmt: skip
     for label, keep in (("answer in top 5", True), ("answer not in top 5", False)):
         part = [o for o in news if o.shown is keep]
         before = [not o.found for o in part]
@@ -213,6 +243,10 @@ def report(outcomes: dict[str, list[Outcome]], min_share: float) -> None:
     sweep = []
     for label in KIND:
         sweep.append([label, *(f"{np.mean(declined(outcomes[label], t)):.3f}" for t in SWEEP)])
+    for label in (CALIBRATION, "bbc_title @ BBC"):
+        part = [o for o in outcomes[label] if o.first]
+        sweep.append([f"{label.split(' @')[0]}, judged first",
+                      *(f"{np.mean(declined(part, t)):.3f}" for t in SWEEP)])  # fmt: skip
     shown = [o for o in news if o.shown]
     sweep.append(
         ["news @ own, answer shown", *(f"{np.mean(declined(shown, t)):.3f}" for t in SWEEP)]
