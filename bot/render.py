@@ -185,6 +185,7 @@ def no_results(query: str) -> str:
 
 
 NEAREST = 3  # articles listed when the bot declines to answer
+DECLINE = "No stored briefing answers that."  # the CLI says the same
 
 
 def abstained(result: SearchResult) -> str:
@@ -194,7 +195,7 @@ def abstained(result: SearchResult) -> str:
     a reader can still look; no excerpt is quoted, so nothing passes for an answer.
     """
     head = (
-        f"No stored briefing answers <i>{short(result.query, QUERY_CHARS)}</i>.\n"
+        f"{DECLINE} (<i>{short(result.query, QUERY_CHARS)}</i>)\n"
         "Try other words, or see the newest briefings with /latest."
     )
     nearest = list(dict.fromkeys(hit.article for hit in result.hits))[:NEAREST]

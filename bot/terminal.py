@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TextIO
 
-from bot.render import NEAREST, format_date
+from bot.render import DECLINE, NEAREST, format_date
 from retrieval.models import ArticleInfo, Hit, IngestSummary, SearchResult
 from retrieval.sources import SourceStatus, ago_words, every_words
 
@@ -47,7 +47,7 @@ def print_hit(hit: Hit, out: TextIO, *, bold: bool) -> None:
         print(f"    {a.url}", file=out)
 
 
-DECLINED = "No stored briefing answers that. Try other words, or see `briefbot latest`."
+DECLINED = f"{DECLINE} Try other words, or see `briefbot latest`."
 
 
 def print_declined(result: SearchResult, out: TextIO) -> None:

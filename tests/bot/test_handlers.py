@@ -78,7 +78,9 @@ async def test_unanswerable_question_is_declined_with_nearest_titles(
     sent = bot.api.calls_to("sendMessage")[-1].params
     text = sent["text"]
     assert html_problems(text) == []
-    assert text.startswith("No stored briefing answers <i>weather in Reykjavik this weekend</i>.")
+    assert text.startswith(
+        "No stored briefing answers that. (<i>weather in Reykjavik this weekend</i>)"
+    )
     assert "Harvest weather · 1 Apr 2022" in text
     assert "[1]" not in text
     assert "Wheat" not in text  # no excerpt is quoted

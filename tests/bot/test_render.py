@@ -152,7 +152,9 @@ def test_abstained_reply_lists_nearest_titles_without_excerpts() -> None:
     )  # fmt: skip
     text = render.abstained(SearchResult("<weather> in Reykjavik?", hits, 5, abstained=True))
     assert html_problems(text) == []
-    assert text.startswith("No stored briefing answers <i>&lt;weather&gt; in Reykjavik?</i>.")
+    assert text.startswith(
+        "No stored briefing answers that. (<i>&lt;weather&gt; in Reykjavik?</i>)"
+    )
     assert "weapons" not in text
     assert "[1]" not in text
     assert re.findall(r"&lt;Title&gt; (\d)", text) == ["1", "2", "3"]
