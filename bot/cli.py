@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bot.render import format_date
+from bot.render import format_date, result_count
 from bot.settings import BOTFATHER_HELP, Settings, Source, check_token, load_settings
 from bot.terminal import (
     describe,
@@ -25,6 +25,7 @@ from bot.terminal import (
     hit_json,
     index_lines,
     info_json,
+    print_declined,
     print_hit,
     size_words,
     source_json,
@@ -97,10 +98,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     query = " ".join(args.query)
     engine = open_engine(settings)
     # A text over the question limit is a paste: search for briefings related to it.
-    result = engine.search(query, args.k, related=engine.too_long(query))
+    related = engine.too_long(query)
+    result = engine.search(query, args.k, related=related, min_share=settings.min_share)
     if args.json:
         for hit in result.hits:
-            print(json.dumps(hit_json(hit), ensure_ascii=False))
+            line = {**hit_json(hit), "abstained": result.abstained}
+            print(json.dumps(line, ensure_ascii=False))
         return 0
     if result.related:
         words = len(result.terms)
@@ -108,7 +111,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if not result.hits:
         print("No results. Try other or fewer words, or see `briefbot latest`.")
         return 0
-    print(f"{len(result.hits)} results in {result.seconds * 1000:.1f} ms\n")
+    if result.abstained:
+        print_declined(result, sys.stdout)
+        return 0
+    print(f"{result_count(result)} in {result.seconds * 1000:.1f} ms\n")
     for hit in result.hits:
         print_hit(hit, sys.stdout, bold=sys.stdout.isatty())
     return 0

@@ -163,23 +163,33 @@ def search_page(
     services: Services, query: str, page: int, *, related: bool = False
 ) -> SearchResult:
     """Rank the results and cite only page ``page`` (clamped into range), in a thread."""
-    size, results = services.settings.page_size, services.settings.results
+    settings = services.settings
+    size, results, share = settings.page_size, settings.results, settings.min_share
     page = max(page, 0)
     engine = services.engine
-    result = engine.search(query, results, offset=page * size, limit=size, related=related)
+
+    def search(offset: int) -> SearchResult:
+        return engine.search(
+            query, results, offset=offset, limit=size, related=related, min_share=share
+        )
+
+    result = search(page * size)
     if result.total and not result.hits:  # a page past the end: show the last one
-        last = (result.total - 1) // size
-        result = engine.search(query, results, offset=last * size, limit=size, related=related)
+        result = search((result.total - 1) // size * size)
     return result
 
 
 def search_and_remember(
     services: Services, query: str, owner: Owner, related_to: str = ""
 ) -> tuple[SearchResult, str]:
-    """Search, and store the query for ``owner``'s result buttons to run again (in a thread)."""
+    """Search, and store the query for ``owner``'s result buttons to run again (in a thread).
+
+    A declined question is not stored: its reply has no buttons.
+    """
     result = search_page(services, query, 0, related=bool(related_to))
     stored = stored_text(query, related_to)
-    qid = services.state.remember_query(stored, owner) if result.hits else ""
+    keep = result.hits and not result.abstained
+    qid = services.state.remember_query(stored, owner) if keep else ""
     return result, qid
 
 
@@ -191,6 +201,8 @@ def results_view(
         if related_to:
             return render.no_related(related_to), None
         return render.no_results(result.query), None
+    if result.abstained:  # no answer: the nearest titles, and nothing to page through
+        return render.abstained(result), None
     pages = math.ceil(result.total / page_size)
     page = result.offset // page_size
     ranked = [(hit.rank, hit.passage.id) for hit in result.hits]

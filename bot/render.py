@@ -132,20 +132,29 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
+def result_count(result: SearchResult) -> str:
+    """``1 result``, ``7 results``, or ``120+ results`` when more matched than were counted.
+
+    Counts the distinct articles holding a query word, not the passages ranked for paging.
+    """
+    count = result.matched
+    noun = "result" if count == 1 and not result.more else "results"
+    return f"{count}{'+' if result.more else ''} {noun}"
+
+
 def results_header(result: SearchResult, related_to: str = "") -> str:
-    """``12 results for <i>query</i> (8 ms)``, or what a forwarded or pasted message found.
+    """``7 results for <i>query</i> (8 ms)``, or what a forwarded or pasted message found.
 
     A message is not quoted back: it is long, and its sender knows what it says.
     """
-    count = result.total
-    noun = "result" if count == 1 else "results"
+    seconds = format_seconds(result.seconds)
     if related_to:
         return (
             f"🔎 Briefings related to the message you {esc(related_to)} "
-            f"({count} {noun}, {format_seconds(result.seconds)})"
+            f"({result_count(result)}, {seconds})"
         )
     query = short(result.query, QUERY_CHARS)
-    return f"🔎 {count} {noun} for <i>{query}</i> ({format_seconds(result.seconds)})"
+    return f"🔎 {result_count(result)} for <i>{query}</i> ({seconds})"
 
 
 def hit_block(hit: Hit, excerpt_chars: int, *, linked: bool) -> str:
@@ -190,6 +199,31 @@ def no_related(related_to: str) -> str:
         f"No briefing is related to the message you {esc(related_to)}.\n"
         "Ask a question in a few words, or see the newest briefings with /latest."
     )
+
+
+NEAREST = 3  # articles listed when the bot declines to answer
+DECLINE = "No stored briefing answers that."  # the CLI says the same
+
+
+def abstained(result: SearchResult) -> str:
+    """Say plainly that no briefing answers the question, then list the nearest articles.
+
+    The nearest articles are the first hits (one per article) as linked titles with dates, so
+    a reader can still look; no excerpt is quoted, so nothing passes for an answer.
+    """
+    head = (
+        f"{DECLINE} (<i>{short(result.query, QUERY_CHARS)}</i>)\n"
+        "Try other words, or see the newest briefings with /latest."
+    )
+    nearest = list(dict.fromkeys(hit.article for hit in result.hits))[:NEAREST]
+    if not nearest:
+        return head
+    for linked in (True, False):
+        lines = [f"• {citation(article, linked=linked)}" for article in nearest]
+        text = "\n".join([head, "", "Nearest briefings:", *lines])
+        if fits(text):
+            break
+    return text
 
 
 def passage_view(article: ArticleInfo, passage: Passage, spans: Sequence[Span]) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from retrieval.answerable import MIN_SHARE
 from retrieval.engine import MAX_RESULTS
 from retrieval.errors import BriefbotError
 
@@ -43,6 +44,7 @@ class Settings:
     results: int = 12
     page_size: int = 3
     max_query_chars: int = 500
+    min_share: float = MIN_SHARE
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -77,6 +79,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "results"): "results",
     ("search", "page_size"): "page_size",
     ("search", "max_query_chars"): "max_query_chars",
+    ("search", "min_share"): "min_share",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",
@@ -224,6 +227,8 @@ def load_settings(
         raise ConfigError("[search] results and page_size must be at least 1")
     if settings.results > MAX_RESULTS:
         raise ConfigError(f"[search] results must be at most {MAX_RESULTS:,}")
+    if settings.min_share > 1:
+        raise ConfigError("[search] min_share must be between 0 and 1")
     return settings
 
 

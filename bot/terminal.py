@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TextIO
 
-from bot.render import format_date
+from bot.render import DECLINE, NEAREST, format_date
 from retrieval.evaluation import Report
-from retrieval.models import ArticleInfo, Hit, IndexCheck, IngestSummary
+from retrieval.models import ArticleInfo, Hit, IndexCheck, IngestSummary, SearchResult
 from retrieval.sources import SourceStatus, ago_words, every_words
 
 
@@ -65,6 +65,21 @@ def print_hit(hit: Hit, out: TextIO, *, bold: bool) -> None:
     print(f"[{hit.rank}] {''.join(parts)}\n    {cite}", file=out)
     if a.url:
         print(f"    {a.url}", file=out)
+
+
+DECLINED = f"{DECLINE} Try other words, or see `briefbot latest`."
+
+
+def print_declined(result: SearchResult, out: TextIO) -> None:
+    """Say that no briefing answers the question, then list the nearest articles, no excerpts."""
+    print(DECLINED, file=out)
+    nearest = list(dict.fromkeys(hit.article for hit in result.hits))[:NEAREST]
+    if nearest:
+        print("\nNearest briefings:", file=out)
+    for a in nearest:
+        print(f"- {' · '.join(x for x in (a.title, a.source, format_date(a.date)) if x)}", file=out)
+        if a.url:
+            print(f"    {a.url}", file=out)
 
 
 def hit_json(hit: Hit) -> dict[str, object]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from retrieval.bm25_files import read_index, write_index
 from retrieval.bm25_terms import encode, idf_table
@@ -163,6 +164,11 @@ class Index:
         term_id = self._terms.get(term)
         return 0.0 if term_id is None else float(self._idf[term_id])
 
+    def document_frequency(self, term: str) -> int:
+        """How many passages of this snapshot contain ``term``; 0 for an unknown term."""
+        term_id = self._terms.get(term)
+        return 0 if term_id is None else int(self._df[term_id])
+
     def _query(self, query: Sequence[str]) -> QueryTerms:
         """Known query terms, first appearance first, weighted by idf times repetitions."""
         counts: dict[int, int] = {}
@@ -233,6 +239,32 @@ class Index:
                 if slot >= 0:
                     hit[base + segment.postings(slot)[0]] = True
         return int(np.count_nonzero(hit))
+
+    def holding(self, query: Sequence[str], doc_ids: Int64s) -> npt.NDArray[np.bool_]:
+        """Which of ``doc_ids`` contain each distinct known term of ``query``, as a bool matrix.
+
+        Row ``i`` is the ``i``-th distinct term of ``query`` in first-appearance order (an
+        unknown term's row is all False). A binary search per term and segment over the
+        postings of a few documents: cheap whatever the size of the index.
+        """
+        distinct = list(dict.fromkeys(query))
+        docs = np.asarray(doc_ids, dtype=np.int64)
+        out = np.zeros((len(distinct), docs.shape[0]), dtype=bool)
+        ids = np.array([self._terms.get(term, -1) for term in distinct], dtype=np.int64)
+        for segment, base in zip(self._segments, self._bases, strict=False):
+            inside = (docs >= base) & (docs < base + segment.n_docs)
+            if not inside.any():
+                continue
+            local = (docs[inside] - base).astype(np.int32)
+            for row, slot in enumerate(segment.slots(ids).tolist()):
+                if slot < 0 or ids[row] < 0:
+                    continue
+                postings = segment.postings(slot)[0]
+                at = np.searchsorted(postings, local)
+                found = at < postings.shape[0]
+                found[found] = postings[at[found]] == local[found]
+                out[row, np.flatnonzero(inside)] = found
+        return out
 
     # -- persistence -----------------------------------------------------------------------
 

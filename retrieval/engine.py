@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.answerable import MIN_SHARE, match_share
 from retrieval.bm25 import BM25Params, Index
 from retrieval.errors import (
     BriefbotError,
@@ -65,6 +66,8 @@ MAX_QUERY_CHARS = 500
 
 MAX_RESULTS = 1000
 """Most results one search ranks: past this nobody reads them, and ranking grows with ``k``."""
+COUNT_DEPTH = 120
+"""Passages ranked to count the articles a question matched: "N results" is exact up to here."""
 
 WORD = re.compile(r"[^\W_]")
 
@@ -358,6 +361,7 @@ class Engine:
         offset: int = 0,
         limit: int | None = None,
         related: bool = False,
+        min_share: float = MIN_SHARE,
     ) -> SearchResult:
         """Rank the best ``k`` passages, one per article before any second; cite a page of them.
 
@@ -365,20 +369,39 @@ class Engine:
         hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the lower
         passage id, i.e. the earlier ingested passage. With ``related`` the query is a message
         (forwarded, pasted, any length) searched by its most telling terms: ``related_terms``.
-        Raises ``TooManyResultsError`` when ``k`` is over ``MAX_RESULTS``.
+        The result is ``abstained`` when the best passage holds less than ``min_share`` of the
+        question's rare-word weight (see :mod:`retrieval.answerable`); its hits are then the
+        nearest articles, not answers. Raises ``TooManyResultsError`` when ``k`` is over
+        ``MAX_RESULTS``.
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
             raise TooManyResultsError(k, MAX_RESULTS)
         terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
-        ranked = diversify(snapshot.index, snapshot.owners, terms, k)
+        ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH)
+        ranked = ranking.passages
+        # min_share 0 never declines a search that found something; finding nothing always is.
+        # A related search is judged only on finding something: a message is not a question,
+        # and its nearest briefings are what the reader asked for.
+        share = match_share(snapshot.index, terms, ranked[0][0]) if ranked else 0.0
+        abstained = not ranked or (share < min_share and not related)
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
         hits = cite(self.store, self.analyzer, snapshot.index, terms, page, offset + 1)
         seconds = time.perf_counter() - started
         return SearchResult(
-            query, tuple(hits), len(ranked), offset, tuple(terms), seconds, related=related
+            query,
+            tuple(hits),
+            len(ranked),
+            offset,
+            tuple(terms),
+            seconds,
+            matched=ranking.articles,
+            more=ranking.more,
+            abstained=abstained,
+            share=share,
+            related=related,
         )
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:

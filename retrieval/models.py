@@ -121,9 +121,13 @@ class Hit:
 class SearchResult:
     """One page of hits for a query plus what a reply header needs.
 
-    ``total`` counts every ranked result; ``hits`` are those from ``offset`` on, each
-    keeping its overall ``rank``. ``related`` says the query was a message searched by its
-    most telling ``terms`` rather than a question.
+    ``total`` counts every ranked result (what pages are cut from); ``hits`` are those from
+    ``offset`` on, each keeping its overall ``rank``. ``matched`` counts the distinct articles
+    holding any query word, exactly unless ``more`` says that more matched than were counted.
+    ``abstained`` means no hit answers the question well enough: the hits are then only the
+    nearest articles, for a reader who wants to look anyway. ``share`` is what that was judged
+    on: the share (0-1) of the question's rare-word weight the best passage holds. ``related``
+    says the query was a message searched by its most telling ``terms`` rather than a question.
     """
 
     query: str
@@ -132,6 +136,10 @@ class SearchResult:
     offset: int = 0
     terms: tuple[str, ...] = ()
     seconds: float = 0.0
+    matched: int = 0
+    more: bool = False
+    abstained: bool = False
+    share: float = 0.0
     related: bool = False
 
 

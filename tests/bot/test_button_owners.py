@@ -19,6 +19,12 @@ from retrieval.engine import Engine
 SECRET = "weapons Ukraine secretplan"
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Never decline: the secret word is in no briefing, and these tests need result buttons."""
+    return replace(settings, min_share=0.0)
+
+
 def keyboard(bot: Bot, method: str = "sendMessage") -> list[str]:
     """Every callback_data under the newest message sent (or edited) with ``method``."""
     markup = bot.api.calls_to(method)[-1].params["reply_markup"]

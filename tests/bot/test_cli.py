@@ -51,6 +51,32 @@ def test_ingest_malformed_jsonl_and_rss_reports_reasons(
     assert "already stored" in again
 
 
+def test_search_says_plainly_when_no_briefing_answers(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unanswerable question prints the plain sentence and nearest titles, no excerpts."""
+    run(capsys, "ingest", str(ROOT / "seeds"))
+    code, out, _ = run(capsys, "search", "Ukraine", "weather", "in", "Reykjavik")
+    assert code == 0
+    assert out.startswith("No stored briefing answers that.")
+    assert "Blinken Reaffirms U.S. Commitment" in out
+    assert "[1]" not in out
+    _, lines, _ = run(capsys, "search", "Ukraine", "weather", "in", "Reykjavik", "--json")
+    assert {json.loads(line)["abstained"] for line in lines.splitlines()} == {True}
+
+
+def test_search_counts_articles_and_carries_abstained_false(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An answered search counts one matching article as "1 result"; JSON says not abstained."""
+    run(capsys, "ingest", str(ROOT / "seeds"))
+    _, out, _ = run(capsys, "search", "weapons", "Ukraine")
+    assert out.startswith("1 result in ")
+    assert "[2] " in out  # several passages of the one article
+    _, lines, _ = run(capsys, "search", "weapons", "Ukraine", "--json")
+    assert {json.loads(line)["abstained"] for line in lines.splitlines()} == {False}
+
+
 def test_search_json_has_every_citation_field(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

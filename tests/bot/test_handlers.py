@@ -76,6 +76,23 @@ async def test_free_text_question_gets_typing_then_cited_excerpts(
     assert data[2:] == ["n", f"p:{token}:1"]
 
 
+async def test_unanswerable_question_is_declined_with_nearest_titles(
+    bot: Bot, updates: Updates
+) -> None:
+    """A question no briefing answers gets one plain sentence and linked titles, no buttons."""
+    await bot.send(updates.message("weather in Reykjavik this weekend"))
+    sent = bot.api.calls_to("sendMessage")[-1].params
+    text = sent["text"]
+    assert html_problems(text) == []
+    assert text.startswith(
+        "No stored briefing answers that. (<i>weather in Reykjavik this weekend</i>)"
+    )
+    assert "Harvest weather · 1 Apr 2022" in text
+    assert "[1]" not in text
+    assert "Wheat" not in text  # no excerpt is quoted
+    assert "reply_markup" not in sent
+
+
 async def test_page_button_edits_the_list_to_the_next_page(bot: Bot, updates: Updates) -> None:
     """Pressing ▶ edits the same message to show results 3 and 4 with a ◀ back."""
     await bot.send(updates.message("weapons"))

@@ -114,7 +114,7 @@ def test_results_page_always_fits(page_size: int) -> None:
         hit(n, monster, title="<T>" * 200, url="https://x.org/" + "é" * 900)
         for n in range(1, page_size + 1)
     )
-    result = SearchResult("weapons", hits, page_size, 0, ("weapon",), 0.0123)
+    result = SearchResult("weapons", hits, page_size, 0, ("weapon",), 0.0123, matched=page_size)
     text = render.results_page(result)
     assert html_problems(text) == []
     assert text.startswith(f"🔎 {page_size} result")
@@ -124,10 +124,57 @@ def test_results_page_always_fits(page_size: int) -> None:
 def test_results_page_shows_its_page_with_header() -> None:
     """Page 2 of size 2 shows ranks 3 and 4, the overall count and the search time."""
     hits = tuple(hit(n, f"weapons number {n}") for n in range(3, 5))
-    text = render.results_page(SearchResult("weapons?", hits, 5, 2, (), 0.0123))
+    text = render.results_page(SearchResult("weapons?", hits, 5, 2, (), 0.0123, matched=5))
     assert text.splitlines()[0] == "🔎 5 results for <i>weapons?</i> (12 ms)"
     assert re.findall(r"^\[(\d)\]", text, flags=re.M) == ["3", "4"]
     assert "[3] <b>weapons</b> number 3\nT · date unknown" in text
+
+
+@pytest.mark.parametrize(
+    ("matched", "more", "expected"),
+    [(1, False, "1 result"), (7, False, "7 results"), (120, True, "120+ results")],
+    ids=["one", "several", "more-than-counted"],
+)
+def test_header_counts_matching_articles(matched: int, more: bool, expected: str) -> None:
+    """The header counts distinct matching articles, not the 12 ranked for paging."""
+    hits = (hit(1, "weapons"),)
+    result = SearchResult("weapons", hits, 12, 0, (), 0.0123, matched=matched, more=more)
+    assert render.results_page(result).startswith(f"🔎 {expected} for <i>weapons</i> (12 ms)")
+
+
+def test_abstained_reply_lists_nearest_titles_without_excerpts() -> None:
+    """Declining says so plainly and lists at most three linked, dated titles, no excerpts."""
+    hits = tuple(
+        Hit(n, 1.0, info(id=f"a{n}", title=f"<Title> {n}", url=f"https://x.org/{n}?a=1&b=2",
+                         date=datetime(2022, 4, 7, tzinfo=UTC)),
+            Passage(n, f"a{n}", 0, Span(0, 13), "weapons & co"), "weapons & co", Span(0, 12))
+        for n in range(1, 6)
+    )  # fmt: skip
+    text = render.abstained(SearchResult("<weather> in Reykjavik?", hits, 5, abstained=True))
+    assert html_problems(text) == []
+    assert text.startswith(
+        "No stored briefing answers that. (<i>&lt;weather&gt; in Reykjavik?</i>)"
+    )
+    assert "weapons" not in text
+    assert "[1]" not in text
+    assert re.findall(r"&lt;Title&gt; (\d)", text) == ["1", "2", "3"]
+    assert '<a href="https://x.org/1?a=1&amp;b=2">' in text
+    assert text.count("7 Apr 2022") == 3
+
+
+def test_abstained_reply_always_fits() -> None:
+    """Huge titles and links fall back to plain titles so the reply stays one message."""
+    monster = hit(1, "x")
+    hits = tuple(
+        Hit(n, 1.0, info(id=f"a{n}", title=f"{n}" + "<T>" * 400, url="https://x.org/" + "é" * 980),
+            monster.passage, "x", Span(0, 1))
+        for n in range(1, 4)
+    )  # fmt: skip
+    text = render.abstained(SearchResult("q" * 600, hits, 3, abstained=True))
+    assert html_problems(text) == []
+    assert render.fits(text)
+    assert text.count("\n• ") == 3
+    assert "<a " not in text
 
 
 def test_ten_thousand_character_passage_is_cut_cleanly() -> None:

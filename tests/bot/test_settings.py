@@ -84,6 +84,20 @@ def test_bad_config_names_key_and_file(tmp_path: Path, text: str, message: str) 
     assert str(config) in str(error.value)
 
 
+@pytest.mark.parametrize(
+    ("value", "ok"), [("0", True), ("0.4", True), ("1", True), ("1.5", False), ("-0.1", False)]
+)
+def test_min_share_is_a_fraction(tmp_path: Path, value: str, ok: bool) -> None:
+    """[search] min_share takes 0 to 1 (0 never declines); anything else names the key."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"[search]\nmin_share = {value}\n")
+    if ok:
+        assert load_settings(config, env={}).min_share == float(value)
+        return
+    with pytest.raises(ConfigError, match=r"\[search\] min_share"):
+        load_settings(config, env={})
+
+
 def test_named_config_must_exist(tmp_path: Path) -> None:
     """Pointing BRIEFBOT_CONFIG at a missing file is an error, not a silent default."""
     with pytest.raises(ConfigError, match="not found"):

@@ -1,0 +1,145 @@
+"""Declining to answer: the rare-word share rule, the counts behind "N results", tiny stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval import Article, Engine, load_path
+from retrieval.answerable import match_share, rarity_weights
+from retrieval.bm25 import Index
+from retrieval.engine import COUNT_DEPTH
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+# Six briefings on unrelated topics; "city" and "council" are in most, each name in one.
+TOPICS = {
+    "harbour": "The city council voted to dredge the Kestrel harbour before the fishing season.",
+    "budget": "The city council passed a budget that raises bus fares in the city from May.",
+    "football": "Rovers beat the league leaders after the council reopened their city stadium.",
+    "election": "Voters in the city elect a new mayor as the council loses its majority.",
+    "drought": "Farmers outside the city ask the council for water as the drought deepens.",
+    "museum": "A museum of maps opens in the old council hall with charts from 1700.",
+}
+
+
+@pytest.fixture
+def topics() -> Engine:
+    engine = Engine.open()
+    engine.ingest(Article(name, text, id=name) for name, text in TOPICS.items())
+    return engine
+
+
+def test_holding_agrees_with_the_token_lists_across_segments() -> None:
+    """holding() says exactly which passages contain each term, over several segments."""
+    docs = [["a", "b"], ["b", "c", "c"], ["d"], ["a", "d", "e"], ["e"], ["b", "e"]]
+    index = Index.build(docs[:3]).add(docs[3:5]).add(docs[5:])
+    assert index.segment_count > 1
+    query = ["e", "b", "zzz", "b"]
+    ids = np.array([5, 0, 3, 2, 4], dtype=np.int64)
+    expected = [[term in docs[i] for i in ids.tolist()] for term in ("e", "b", "zzz")]
+    assert index.holding(query, ids).tolist() == expected
+    assert [index.document_frequency(t) for t in ("b", "e", "zzz")] == [3, 3, 0]
+
+
+def test_a_rare_word_outweighs_common_ones() -> None:
+    """The passage with the question's rare word holds most of its weight; the common ones don't."""
+    docs = [["city", "council", "harbour"], *[["city", "council", f"w{i}"] for i in range(20)]]
+    index = Index.build(docs)
+    terms = ["city", "council", "harbour"]
+    assert match_share(index, terms, 0) == pytest.approx(1.0)
+    assert match_share(index, terms, 5) < 0.1
+    assert match_share(index, ["harbour"], 0) == pytest.approx(1.0)
+
+
+def test_a_word_no_passage_holds_weighs_most() -> None:
+    """An unknown word gets the highest weight, so missing it alone sinks the share."""
+    index = Index.build([["city", "council"], ["city", "bus"], ["dam"]])
+    weights = rarity_weights(index, ["city", "reykjavik", "dam"])
+    assert weights[1] > weights[2] > weights[0] > 0
+    assert match_share(index, ["dam", "reykjavik"], 2) < 0.5
+
+
+def test_zero_threshold_never_abstains_on_a_hit_and_no_hit_always_abstains(
+    topics: Engine,
+) -> None:
+    """min_share 0 keeps every search that found something; nothing found is always declined."""
+    assert not topics.search("harbour in Reykjavik", min_share=0).abstained
+    assert topics.search("harbour in Reykjavik", min_share=0.9).abstained
+    assert topics.search("Reykjavik", min_share=0).abstained
+
+
+def test_unrelated_question_abstains_but_lists_nearest(topics: Engine) -> None:
+    """A question sharing only common words with the store is declined, its hits kept."""
+    question = "What did the city council decide about trams in Reykjavik?"
+    result = topics.search(question)
+    assert result.abstained
+    assert result.share < 0.17
+    assert result.hits  # the nearest articles, for a reader who wants to look
+    assert not topics.search(question, min_share=0).abstained
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Why is the Kestrel harbour being dredged?", "bus fares", "drought water farmers"],
+    ids=["question", "two-words", "keywords"],
+)
+def test_answerable_questions_are_answered(topics: Engine, question: str) -> None:
+    """Questions whose telling words one briefing holds are answered, not declined."""
+    assert not topics.search(question).abstained
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What weapons will the U.S. send to Ukraine?",
+        "Kuleba",
+        "killings in Bucha",
+        "Who is the foreign minister of Ukraine?",
+    ],
+)
+def test_seed_questions_are_answered(question: str) -> None:
+    """The seed briefing answers questions about it (a 1-article store)."""
+    engine = Engine.open()
+    engine.ingest(load_path(SEEDS))
+    assert engine.count_articles() == 1
+    assert not engine.search(question).abstained
+
+
+def test_one_article_store_declines_what_it_does_not_hold() -> None:
+    """With one article, a question half about something else is declined, a fitting one not."""
+    engine = Engine.open()
+    engine.ingest([Article("Dredging", TOPICS["harbour"], id="only")])
+    assert not engine.search("Kestrel harbour dredging").abstained
+    declined = engine.search("harbour prices in Reykjavik")
+    assert declined.abstained
+    assert declined.hits
+    nothing = engine.search("Nvidia")
+    assert nothing.abstained
+    assert not nothing.hits
+
+
+def test_matched_counts_articles_not_passages() -> None:
+    """An article matching in many passages counts once: one article is "1" matched."""
+    engine = Engine.open()
+    text = "\n\n".join(f"Grain ships left port {i} today with " + "wheat " * 60 for i in range(6))
+    engine.ingest([Article("Grain", text, id="grain")])
+    result = engine.search("grain", k=12)
+    assert result.total > 1
+    assert (result.matched, result.more) == (1, False)
+
+
+def test_matched_counts_every_matching_article_up_to_the_depth() -> None:
+    """Counts are exact below the counting depth; beyond it the result says there are more."""
+    engine = Engine.open()
+    engine.ingest(
+        Article(f"Note {i}", f"Grain shipment number {i} left the port.", id=f"n{i}")
+        for i in range(COUNT_DEPTH + 5)
+    )
+    few = engine.search("shipment 7", k=3)
+    assert (few.matched, few.more) == (COUNT_DEPTH, True)
+    assert few.total == 3
+    engine.ingest([Article("Other", "Barley prices rose.", id="barley")])
+    assert (engine.search("barley", k=3).matched, engine.search("barley").more) == (1, False)
