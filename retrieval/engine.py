@@ -245,9 +245,9 @@ class Engine:
     ) -> SearchResult:
         """Rank the best ``k`` passages, one per article before any second; cite a page of them.
 
-        Ranking is cheap and exact; citing (best sentence, highlights) costs most, so only the
-        hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the lower
-        passage id, i.e. the earlier ingested passage.
+        Ranking is cheap and exact; citing (the answering sentences, highlights) costs most, so
+        only the hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the
+        lower passage id, i.e. the earlier ingested passage.
         """
         started = time.perf_counter()
         terms = self.query_terms(query)
@@ -255,7 +255,7 @@ class Engine:
         ranked = diversify(snapshot.index, snapshot.owners, terms, k)
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
-        hits = cite(self.store, self.analyzer, snapshot.index, terms, page, offset + 1)
+        hits = cite(self.store, self.analyzer, snapshot.index, query, terms, page, offset + 1)
         seconds = time.perf_counter() - started
         return SearchResult(query, tuple(hits), len(ranked), offset, tuple(terms), seconds)
 
@@ -281,7 +281,7 @@ class Engine:
         for local in order.tolist():
             owner = int(snapshot.owners[since + local])
             best.setdefault(owner, (since + local, float(scores[local])))
-        return cite(self.store, self.analyzer, index, terms, list(best.values()), 1)
+        return cite(self.store, self.analyzer, index, query, terms, list(best.values()), 1)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""

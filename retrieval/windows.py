@@ -1,0 +1,183 @@
+"""Choose the excerpt that answers: one to three sentences from the article's best passages.
+
+The passage that ranked is often not where the answer is quoted: the article says it a
+paragraph earlier, or the ranked passage's best-matching sentence only restates the question
+("The 7.0-magnitude quake hit northern Luzon" for "Which country was shaken by a quake?")
+while the answer sits in the sentence before. So every window of one to three consecutive
+sentences (at most ``max_chars``) of a few candidate passages is scored on four features:
+
+- **coverage**: the idf-weighted share of the question's distinct terms the window holds
+  (a window holding none of them is never chosen over one that does);
+- **answer**: whether it holds a candidate of the kind the question asks for that the
+  question does not already name (:mod:`retrieval.answers`);
+- **novelty**: how many content words it adds beyond the question's (saturating), so a
+  window that tells something beats one that only repeats the question;
+- **length**: how much of the ``max_chars`` budget it fills, so that with the rest equal the
+  reader gets the sentence around the match too.
+
+The weights were set on ``rtqa_news_2024`` and checked on ``rtqa_evidence_dev``
+(``python -m bench.excerpts``). A window is always a verbatim slice of one passage that
+starts and ends at sentence boundaries, except a single sentence longer than ``max_chars``,
+which is narrowed at word boundaries to the part holding most query words and flagged as
+cut, so the reader is shown an ellipsis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from retrieval.answers import Kind, asked_words, candidates, question_kind
+from retrieval.highlight import narrow, united
+from retrieval.models import Passage, Span
+from retrieval.sentences import split_sentences
+from retrieval.text import Analyzer
+
+MAX_CHARS = 300
+MAX_SENTENCES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each feature counts next to coverage (which counts 1)."""
+
+    answer: float = 0.6
+    novelty: float = 0.1
+    length: float = 0.4
+    novelty_words: int = 12  # novel content words at which novelty saturates
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The chosen window: its passage, its span in that passage's text, highlights inside it,
+    and whether it was cut inside a sentence at its start or end."""
+
+    passage: Passage
+    span: Span
+    highlights: tuple[Span, ...]
+    cut_start: bool = False
+    cut_end: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """What scoring needs of one sentence: its span, its terms and its answer candidates."""
+
+    span: Span
+    terms: frozenset[str]
+    answers: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    """The question as scoring sees it, worked out once per hit."""
+
+    kind: Kind | None
+    asked: frozenset[str]
+    weights: Mapping[str, float]
+    total: float
+
+
+def choose(
+    question: str,
+    passages: Sequence[Passage],
+    weights: Mapping[str, float],
+    analyzer: Analyzer,
+    *,
+    max_chars: int = MAX_CHARS,
+    tuning: Weights = Weights(),
+) -> Choice:
+    """The best window over ``passages`` (the ranked one first, then the article's next best).
+
+    ``weights`` maps each query term to its idf. Ties go to the earlier passage in
+    ``passages``, then to the earlier window, so with nothing to tell them apart the ranked
+    passage's opening is quoted.
+    """
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, got {max_chars}")
+    if not passages:
+        raise ValueError("choose needs at least one passage")
+    ask = _Question(
+        question_kind(question),
+        asked_words(question),
+        weights,
+        sum(max(w, 0.0) for w in weights.values()) or 1.0,
+    )
+    best: tuple[float, Passage, Span, tuple[bool, bool], list[tuple[str, Span]]] | None = None
+    for passage in passages:
+        text = passage.text
+        spans = analyzer.term_spans(text)
+        sentences = [
+            _Sentence(
+                sentence,
+                frozenset(t for t, s in spans if sentence.start <= s.start < sentence.end),
+                tuple(
+                    Span(a.start + sentence.start, a.end + sentence.start)
+                    for a in candidates(
+                        sentence.slice(text), ask.kind, ask.asked, analyzer.stopwords
+                    )
+                ),
+            )
+            for sentence in split_sentences(text) or [Span(0, 0)]
+        ]
+        matches = [(t, s) for t, s in spans if t in weights]
+        for span, cut, inside in _windows(text, sentences, spans, weights, max_chars):
+            value = _value(span, inside, ask, max_chars, tuning)
+            if best is None or value > best[0]:
+                best = (value, passage, span, cut, matches)
+    assert best is not None  # passages is not empty and every passage yields a window
+    _, passage, span, cut, matches = best
+    found = [
+        (term, Span(s.start - span.start, s.end - span.start))
+        for term, s in matches
+        if span.start <= s.start and s.end <= span.end
+    ]
+    return Choice(passage, span, united(found), *cut)
+
+
+def _windows(
+    text: str,
+    sentences: list[_Sentence],
+    spans: list[tuple[str, Span]],
+    query: Collection[str],
+    max_chars: int,
+) -> list[tuple[Span, tuple[bool, bool], list[_Sentence]]]:
+    """Every window of 1..MAX_SENTENCES sentences within ``max_chars``: span, cut flags, parts.
+
+    A sentence longer than ``max_chars`` is a window alone, narrowed to the part holding the
+    most words of ``query``.
+    """
+    found = []
+    for i, first in enumerate(sentences):
+        whole = first.span
+        if whole.end - whole.start > max_chars:
+            inside = [s for t, s in spans if t in query and whole.start <= s.start < whole.end]
+            span = narrow(text, whole, inside, max_chars)
+            part = _Sentence(
+                span,
+                frozenset(t for t, s in spans if span.start <= s.start and s.end <= span.end),
+                tuple(a for a in first.answers if span.start <= a.start and a.end <= span.end),
+            )
+            found.append((span, (span.start > whole.start, span.end < whole.end), [part]))
+            continue
+        for j in range(i, min(i + MAX_SENTENCES, len(sentences))):
+            last = sentences[j].span
+            if last.end - whole.start > max_chars:
+                break
+            found.append((Span(whole.start, last.end), (False, False), sentences[i : j + 1]))
+    return found
+
+
+def _value(
+    span: Span, parts: list[_Sentence], ask: _Question, max_chars: int, tuning: Weights
+) -> float:
+    """The weighted features of one window; a window without a query term scores 0."""
+    terms = frozenset().union(*(part.terms for part in parts))
+    matched = terms & ask.weights.keys()
+    coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
+    if not matched:
+        return 0.0
+    answer = any(part.answers for part in parts)
+    novelty = min(len(terms) - len(matched), tuning.novelty_words) / tuning.novelty_words
+    length = (span.end - span.start) / max_chars
+    return coverage + tuning.answer * answer + tuning.novelty * novelty + tuning.length * length
