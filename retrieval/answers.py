@@ -70,8 +70,11 @@ _NUMBER = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
-# A capitalised word: an uppercase letter, then letters, digits, apostrophes, dots or hyphens.
 _WORD = re.compile(r"[^\W_][\w'’.\-&]*")
+# A word that may be capitalised: not after a word character, not starting with a digit or an
+# ASCII lowercase letter (most words, skipped by the regex engine itself); ``names`` then
+# checks the first letter is really uppercase.
+_CAPITAL = re.compile(r"(?<![\w'’.\-&])[^\W\d_a-z][\w'’.\-&]*")
 
 
 def question_kind(question: str) -> Kind | None:
@@ -123,25 +126,28 @@ def candidates(
 
 
 def names(text: str, asked: Collection[str], stopwords: Collection[str]) -> list[Span]:
-    """Runs of capitalised words in ``text`` holding at least one word not in ``asked``."""
+    """Runs of capitalised words in ``text`` holding at least one word not in ``asked``.
+
+    Words joined by spaces, " of " or " de " make one run ("Bank of England"); a lowercase
+    word or any punctuation between them ends it, and so does a capitalised stopword ("The").
+    """
     runs: list[list[re.Match[str]]] = []
     previous_end = -1
-    for match in _WORD.finditer(text):
+    for match in _CAPITAL.finditer(text):
         word = match.group()
-        capital = word[0].isupper() and word.casefold() not in stopwords
-        if not capital:
+        if not word[0].isupper() or word.casefold() in stopwords:
             previous_end = -1
             continue
         gap = text[previous_end : match.start()] if previous_end >= 0 else None
-        if gap is not None and (gap.isspace() or gap in ("", " of ", " de ")):
+        if gap is not None and (gap.isspace() or gap in (" of ", " de ")):
             runs[-1].append(match)
         else:
             runs.append([match])
         previous_end = match.end()
+    opening = _first_word(text)
     spans = []
     for run in runs:
-        opening = run[0].start() == _first_word(text)
-        if opening and len(run) == 1:
+        if run[0].start() == opening and len(run) == 1:
             continue
         words = [m.group().strip(".'’-").casefold() for m in run]
         if any(w and w not in asked for w in words):

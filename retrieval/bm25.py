@@ -215,7 +215,8 @@ class Index:
                 if slot < 0:
                     continue
                 docs, tfs = segment.postings(slot)
-                lo, hi = np.searchsorted(docs, (first, last))
+                # Bounds in the postings' own dtype: a mixed-type search would copy the list.
+                lo, hi = docs.searchsorted(np.array((first, last), dtype=docs.dtype)).tolist()
                 if lo == hi:
                     continue
                 inside = docs[lo:hi]

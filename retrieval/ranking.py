@@ -17,7 +17,7 @@ from retrieval.bm25 import Index
 from retrieval.models import Hit
 from retrieval.store import Store
 from retrieval.text import Analyzer
-from retrieval.windows import choose
+from retrieval.windows import WEIGHTS, Weights, choose
 
 CANDIDATES = 3
 """Passages of a hit's article whose windows compete for the excerpt: the ranked one and the
@@ -62,6 +62,8 @@ def cite(
     terms: Sequence[str],
     ranked: Sequence[tuple[int, float]],
     first_rank: int,
+    *,
+    tuning: Weights = WEIGHTS,
 ) -> list[Hit]:
     """Turn ranked ``(passage id, score)`` pairs into hits quoting the window that answers.
 
@@ -91,7 +93,8 @@ def cite(
     for rank, (passage, (_, score), ids) in enumerate(
         zip(found, ranked, extra, strict=True), first_rank
     ):
-        choice = choose(query, [passage, *(more[i] for i in ids if i in more)], weights, analyzer)
+        candidates = [passage, *(more[i] for i in ids if i in more)]
+        choice = choose(query, candidates, weights, analyzer, tuning=tuning)
         hits.append(
             Hit(
                 rank=rank,

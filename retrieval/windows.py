@@ -24,7 +24,7 @@ cut, so the reader is shown an ellipsis.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.answers import Kind, asked_words, candidates, question_kind
@@ -45,6 +45,9 @@ class Weights:
     novelty: float = 0.1
     length: float = 0.4
     novelty_words: int = 12  # novel content words at which novelty saturates
+
+
+WEIGHTS = Weights()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +88,7 @@ def choose(
     analyzer: Analyzer,
     *,
     max_chars: int = MAX_CHARS,
-    tuning: Weights = Weights(),
+    tuning: Weights = WEIGHTS,
 ) -> Choice:
     """The best window over ``passages`` (the ranked one first, then the article's next best).
 
@@ -103,62 +106,56 @@ def choose(
         weights,
         sum(max(w, 0.0) for w in weights.values()) or 1.0,
     )
-    best: tuple[float, Passage, Span, tuple[bool, bool], list[tuple[str, Span]]] | None = None
+    best: tuple[float, Passage, Span, tuple[bool, bool]] | None = None
     for passage in passages:
-        text = passage.text
-        spans = analyzer.term_spans(text)
-        sentences = [
-            _Sentence(
-                sentence,
-                frozenset(t for t, s in spans if sentence.start <= s.start < sentence.end),
-                tuple(
-                    Span(a.start + sentence.start, a.end + sentence.start)
-                    for a in candidates(
-                        sentence.slice(text), ask.kind, ask.asked, analyzer.stopwords
-                    )
-                ),
-            )
-            for sentence in split_sentences(text) or [Span(0, 0)]
-        ]
-        matches = [(t, s) for t, s in spans if t in weights]
-        for span, cut, inside in _windows(text, sentences, spans, weights, max_chars):
-            value = _value(span, inside, ask, max_chars, tuning)
+        sentences = _sentences(passage.text, ask, analyzer)
+        for span, cut, parts in _windows(passage.text, sentences, ask, analyzer, max_chars):
+            value = _value(span, parts, ask, max_chars, tuning)
             if best is None or value > best[0]:
-                best = (value, passage, span, cut, matches)
+                best = (value, passage, span, cut)
     assert best is not None  # passages is not empty and every passage yields a window
-    _, passage, span, cut, matches = best
-    found = [
-        (term, Span(s.start - span.start, s.end - span.start))
-        for term, s in matches
-        if span.start <= s.start and s.end <= span.end
-    ]
+    _, passage, span, cut = best
+    found = [pair for pair in analyzer.term_spans(span.slice(passage.text)) if pair[0] in weights]
     return Choice(passage, span, united(found), *cut)
 
 
+def _sentences(text: str, ask: _Question, analyzer: Analyzer) -> list[_Sentence]:
+    """The sentences of ``text`` with their terms, and answer candidates where they can count.
+
+    Only a window holding a query term can win, so candidates are looked for only in
+    sentences that share a window with one: the costly part is skipped everywhere else.
+    """
+    spans = split_sentences(text) or [Span(0, 0)]
+    terms = [frozenset(analyzer.terms(span.slice(text))) for span in spans]
+    matching = [i for i, found in enumerate(terms) if not found.isdisjoint(ask.weights)]
+    reach = MAX_SENTENCES - 1
+    near = {j for i in matching for j in range(i - reach, i + reach + 1)}
+    sentences = []
+    for i, (span, found) in enumerate(zip(spans, terms, strict=True)):
+        answers: tuple[Span, ...] = ()
+        if i in near:
+            piece = span.slice(text)
+            answers = tuple(
+                Span(a.start + span.start, a.end + span.start)
+                for a in candidates(piece, ask.kind, ask.asked, analyzer.stopwords)
+            )
+        sentences.append(_Sentence(span, found, answers))
+    return sentences
+
+
 def _windows(
-    text: str,
-    sentences: list[_Sentence],
-    spans: list[tuple[str, Span]],
-    query: Collection[str],
-    max_chars: int,
+    text: str, sentences: list[_Sentence], ask: _Question, analyzer: Analyzer, max_chars: int
 ) -> list[tuple[Span, tuple[bool, bool], list[_Sentence]]]:
     """Every window of 1..MAX_SENTENCES sentences within ``max_chars``: span, cut flags, parts.
 
     A sentence longer than ``max_chars`` is a window alone, narrowed to the part holding the
-    most words of ``query``.
+    most query words.
     """
     found = []
     for i, first in enumerate(sentences):
         whole = first.span
         if whole.end - whole.start > max_chars:
-            inside = [s for t, s in spans if t in query and whole.start <= s.start < whole.end]
-            span = narrow(text, whole, inside, max_chars)
-            part = _Sentence(
-                span,
-                frozenset(t for t, s in spans if span.start <= s.start and s.end <= span.end),
-                tuple(a for a in first.answers if span.start <= a.start and a.end <= span.end),
-            )
-            found.append((span, (span.start > whole.start, span.end < whole.end), [part]))
+            found.append(_narrowed(text, first, ask, analyzer, max_chars))
             continue
         for j in range(i, min(i + MAX_SENTENCES, len(sentences))):
             last = sentences[j].span
@@ -166,6 +163,24 @@ def _windows(
                 break
             found.append((Span(whole.start, last.end), (False, False), sentences[i : j + 1]))
     return found
+
+
+def _narrowed(
+    text: str, sentence: _Sentence, ask: _Question, analyzer: Analyzer, max_chars: int
+) -> tuple[Span, tuple[bool, bool], list[_Sentence]]:
+    """The part of a long sentence (at most ``max_chars``, cut between words) to quote."""
+    whole = sentence.span
+    spans = [
+        (term, Span(s.start + whole.start, s.end + whole.start))
+        for term, s in analyzer.term_spans(whole.slice(text))
+    ]
+    span = narrow(text, whole, [s for t, s in spans if t in ask.weights], max_chars)
+    part = _Sentence(
+        span,
+        frozenset(t for t, s in spans if span.start <= s.start and s.end <= span.end),
+        tuple(a for a in sentence.answers if span.start <= a.start and a.end <= span.end),
+    )
+    return span, (span.start > whole.start, span.end < whole.end), [part]
 
 
 def _value(
