@@ -39,6 +39,7 @@ _NUMBER_NOUNS = frozenset(
         " rate score temperature height distance size",
     )
 )
+_RECENT = frozenset(re.findall(r"\w+", "week weekend morning afternoon evening summer spring"))
 # "how long" asks for a duration and "how old" for an age: both are numbers.
 _HOW_NUMBER = frozenset(
     re.findall(r"\w+", "many much long old far big large tall high often fast deep")
@@ -50,13 +51,15 @@ MONTHS = (
     " jan feb mar apr jun jul aug sep sept oct nov dec"
 )
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday"
+_MONTH = "|".join(month.capitalize() for month in MONTHS.split())
+_WEEKDAY = "|".join(day.capitalize() for day in WEEKDAYS.split())
+# Months and weekdays only capitalised, so "may" the verb is no date.
 _DATE = re.compile(
-    rf"\b(?:(?:{'|'.join(MONTHS.split())})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?"
-    rf"|(?:{'|'.join(WEEKDAYS.split())})"
-    r"|(?:1[89]|20)\d\d(?:s)?"
-    r"|\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)"
-    r"|yesterday|today|tonight|tomorrow|(?:last|next|this)\s+(?:week|month|year|weekend))\b",
-    re.I,
+    rf"\b(?:(?:{_MONTH})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?(?:,?\s+\d{{4}})?\b"
+    rf"|(?:{_WEEKDAY})\b"
+    r"|(?:1[89]|20)\d\ds?\b"
+    r"|\d{1,2}(?::\d\d)?\s?(?:a\.m\.|p\.m\.|(?i:am|pm)\b)"
+    r"|(?i:yesterday|today|tonight|tomorrow|(?:last|next|this)\s+(?:week|month|year|weekend))\b)"
 )
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
@@ -65,35 +68,42 @@ _NUMBER_WORDS = (
     " half quarter"
 )
 _NUMBER = re.compile(
-    r"[$£€¥]?\d[\d,.]*(?:\s?(?:%|percent|million|billion|trillion|bn|m|k)\b)?|%"
+    r"[$£€¥]?\d+(?:[.,]\d+)*(?:\s?%|\s?(?:percent|million|billion|trillion|bn|m|k)\b)?"
     rf"|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b",
     re.I,
 )
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
-_WORD = re.compile(r"[^\W_][\w'’.\-&]*")
-# A word that may be capitalised: not after a word character, not starting with a digit or an
+# A word: letters or digits, then more with inner apostrophes, hyphens, "&" or dots ("U.S").
+_WORD = re.compile(r"[^\W_][\w'’&-]*(?:\.[^\W_][\w'’&-]*)*")
+# A word that may be capitalised: not inside another word, not starting with a digit or an
 # ASCII lowercase letter (most words, skipped by the regex engine itself); ``names`` then
 # checks the first letter is really uppercase.
-_CAPITAL = re.compile(r"(?<![\w'’.\-&])[^\W\d_a-z][\w'’.\-&]*")
+_CAPITAL = re.compile(r"(?<![\w'’&.-])[^\W\d_a-z][\w'’&-]*(?:\.[^\W_][\w'’&-]*)*")
 
 
 def question_kind(question: str) -> Kind | None:
     """The kind of answer ``question`` asks for, or ``None`` when no question word says.
 
     The last question word wins where there are several ("The quake hit the north. Which
-    country was shaken?"), since quiz questions put the actual question last.
+    country was shaken?"), since quiz questions put the actual question last. "This" and
+    "these" stand for the question word only where there is none ("This artist is the first
+    to...") and never before a time ("this week").
     """
-    found = list(_WH.finditer(question))
+    found = [m for m in _WH.finditer(question) if m.group(1).lower() not in ("this", "these")]
+    if not found:
+        found = [
+            m
+            for m in _WH.finditer(question)
+            if (m.group(2) or "").lower() not in _TIME_NOUNS | _RECENT
+        ]
     if not found:
         return None
     match = found[-1]
     word, after = match.group(1).lower(), (match.group(2) or "").lower()
-    if word in ("who", "whom", "whose"):
+    if word in ("who", "whom", "whose", "where"):
         return Kind.NAME
     if word == "when":
         return Kind.DATE
-    if word == "where":
-        return Kind.NAME
     if word == "how":
         return Kind.NUMBER if after in _HOW_NUMBER else None
     # which / what / this / these, typed by the noun that follows when there is one
@@ -128,8 +138,9 @@ def candidates(
 def names(text: str, asked: Collection[str], stopwords: Collection[str]) -> list[Span]:
     """Runs of capitalised words in ``text`` holding at least one word not in ``asked``.
 
-    Words joined by spaces, " of " or " de " make one run ("Bank of England"); a lowercase
-    word or any punctuation between them ends it, and so does a capitalised stopword ("The").
+    Words joined by spaces, " of " or " de " make one run ("Bank of England"), and so does an
+    initial ("John F. Kennedy"); a lowercase word or any other punctuation between them ends
+    it, and so does a capitalised stopword ("The").
     """
     runs: list[list[re.Match[str]]] = []
     previous_end = -1
@@ -139,7 +150,10 @@ def names(text: str, asked: Collection[str], stopwords: Collection[str]) -> list
             previous_end = -1
             continue
         gap = text[previous_end : match.start()] if previous_end >= 0 else None
-        if gap is not None and (gap.isspace() or gap in (" of ", " de ")):
+        initial = previous_end - runs[-1][-1].start() == 1 if runs else False
+        if gap is not None and (
+            gap.isspace() or gap in (" of ", " de ") or (initial and gap == ". ")
+        ):
             runs[-1].append(match)
         else:
             runs.append([match])

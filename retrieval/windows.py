@@ -41,7 +41,7 @@ MAX_SENTENCES = 3
 class Weights:
     """How much each feature counts next to coverage (which counts 1)."""
 
-    answer: float = 0.6
+    answer: float = 1.0
     novelty: float = 0.1
     length: float = 0.4
     novelty_words: int = 12  # novel content words at which novelty saturates

@@ -14,6 +14,8 @@ from bot.buttons import OpenButton, parse_button
 from bot.commands import COMMANDS, LATEST_USAGE, SEARCH_USAGE
 from bot.context import services_in
 from bot.render import esc
+from retrieval.engine import Engine
+from retrieval.models import Article
 
 
 def keyboard_data(params: dict[str, object]) -> list[str]:
@@ -96,6 +98,36 @@ async def test_open_button_shows_whole_passage_with_neighbours(bot: Bot, updates
     assert "Aid report &lt;draft&gt; &amp; notes" in edit["text"]
     pid = middle.passage.id
     assert keyboard_data(edit) == [f"o:1:{pid - 1}:0", "p:1:0", f"o:1:{pid + 1}:0"]
+
+
+async def test_open_button_shows_the_passage_the_excerpt_came_from(
+    bot: Bot, updates: Updates, engine: Engine
+) -> None:
+    """When the answer is quoted from another passage than the one that ranked, "open" shows it."""
+    answering = (
+        "Rescue teams in the Philippines searched collapsed homes after the earthquake, and"
+        " schools stayed closed while engineers inspected bridges and roads for any damage to"
+        " the structures that thousands of people cross every single day on their way to work."
+    )
+    restating = (
+        "The 7.0-magnitude earthquake was the strongest to hit the country in a decade. The"
+        " earthquake was felt across the whole country for almost a minute, and the earthquake"
+        " magnitude surprised every seismologist who had studied the country's faults."
+    )
+    engine.ingest([Article("Quake report", f"{answering}\n\n{restating}", id="quake")])
+    question = "Which country was shaken by a 7.0-magnitude earthquake?"
+    hit = engine.search(question).hits[0]
+    assert hit.ranked is not None
+    assert hit.ranked.text == restating
+    await bot.send(updates.message(question))
+    sent = bot.api.calls_to("sendMessage")[-1].params
+    assert "[1] Rescue teams in the Philippines" in sent["text"]
+    assert parse_button(keyboard_data(sent)[0]) == OpenButton(1, hit.passage.id, 0)
+    await bot.send(updates.button(OpenButton(1, hit.passage.id, 0).data()))
+    edit = bot.api.calls_to("editMessageText")[-1].params
+    assert html_problems(edit["text"]) == []
+    assert "Passage 1 of 2" in edit["text"]
+    assert "Rescue teams in the Philippines" in edit["text"]
 
 
 @pytest.mark.parametrize(
