@@ -1,9 +1,13 @@
-"""Pick the excerpt to cite from a passage and locate the words to highlight in it.
+"""Locate the words to highlight in a text, narrow a long sentence, pick a passage's best sentence.
 
 Everything returned is a span into the text given, never rewritten text: a
 reply can then prove its excerpt is verbatim and escape it segment by segment.
 Matching is by stem through the same ``Analyzer`` that indexed the passage, so
 a query for "weapons" highlights "weapon" and "Weapons" alike.
+
+Search hits are cited by :mod:`retrieval.windows`, which uses ``narrow`` and ``united``
+from here; ``best_sentence`` (the single best-matching sentence of one passage, what hits
+quoted before) stays as the simple picker and the baseline ``bench.excerpts`` compares with.
 """
 
 from __future__ import annotations

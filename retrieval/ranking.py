@@ -14,14 +14,14 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.bm25 import Index
-from retrieval.models import Hit
+from retrieval.models import Hit, Passage
 from retrieval.store import Store
 from retrieval.text import Analyzer
 from retrieval.windows import WEIGHTS, Weights, choose
 
 CANDIDATES = 3
 """Passages of a hit's article whose windows compete for the excerpt: the ranked one and the
-next best two (more found no more answers on rtqa_news_2024 than it cost in wrong picks)."""
+next best two (five did no better on rtqa_news_2024, and each costs citing time)."""
 
 
 def diversify(
@@ -70,24 +70,14 @@ def cite(
     The excerpt may come from another passage of the hit's article than the one that ranked
     (:mod:`retrieval.windows`): the article's passages have consecutive ids, so the index
     scores just that range to find the article's next best passages, and one store read
-    fetches them for the whole page. Query terms are weighted by idf, so the rare, telling
-    words of a question decide what is quoted.
+    fetches them for the whole page. Only a hit on its article's best passage borrows, so an
+    article's second hit (in a small collection) quotes its own passage. Query terms are
+    weighted by idf, so the rare, telling words of a question decide what is quoted.
     """
     found = store.passages([pid for pid, _ in ranked])
     articles = store.articles(list({p.article_id for p in found}))
     weights = {term: index.idf(term) for term in set(terms)}
-    extra: list[list[int]] = []
-    for passage in found:
-        first = passage.id - passage.ordinal
-        scores = index.scores_between(terms, first, first + articles[passage.article_id].passages)
-        order = np.lexsort((np.arange(scores.shape[0]), -scores))
-        extra.append(
-            [
-                first + int(i)
-                for i in order[:CANDIDATES]
-                if scores[i] > 0 and first + int(i) != passage.id
-            ][: CANDIDATES - 1]
-        )
+    extra = [_next_best(index, terms, p, articles[p.article_id].passages) for p in found]
     more = {p.id: p for p in store.passages(sorted({pid for ids in extra for pid in ids}))}
     hits = []
     for rank, (passage, (_, score), ids) in enumerate(
@@ -110,3 +100,17 @@ def cite(
             )
         )
     return hits
+
+
+def _next_best(index: Index, terms: Sequence[str], passage: Passage, count: int) -> list[int]:
+    """Ids of the next best passages of ``passage``'s article (``count`` passages) to quote.
+
+    Empty unless ``passage`` is its article's best (ties to the lower id, as ``diversify``
+    ranks them); passages with no query term are left out.
+    """
+    first = passage.id - passage.ordinal
+    scores = index.scores_between(terms, first, first + count)
+    order = np.lexsort((np.arange(scores.shape[0]), -scores)).tolist()
+    if not order or first + order[0] != passage.id:
+        return []
+    return [first + i for i in order[1:CANDIDATES] if scores[i] > 0]

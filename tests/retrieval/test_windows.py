@@ -101,7 +101,7 @@ def test_excerpt_comes_from_another_passage_of_the_article() -> None:
     )
     engine = Engine.open(":memory:")
     engine.ingest([Article("Report", f"{answering}\n\n{restating}\n\n{filler}", id="a")])
-    hit = engine.search("Which country was shaken by a 7.0-magnitude earthquake?").hits[0]
+    hit, second = engine.search("Which country was shaken by a 7.0-magnitude earthquake?").hits
     engine.close()
     assert hit.ranked is not None
     assert hit.ranked.text == restating
@@ -110,6 +110,9 @@ def test_excerpt_comes_from_another_passage_of_the_article() -> None:
     assert hit.passage.id == hit.ranked.id - 1
     assert "Philippines" in hit.excerpt
     assert hit.excerpt == hit.excerpt_span.slice(hit.passage.text)
+    # The article's second hit is not its best passage: it quotes only itself.
+    assert second.ranked == second.passage
+    assert second.passage.text == answering
 
 
 @pytest.mark.parametrize(
