@@ -21,7 +21,8 @@ from retrieval.windows import WEIGHTS, Weights, choose
 
 CANDIDATES = 3
 """Passages of a hit's article whose windows compete for the excerpt: the ranked one and the
-next best two (five did no better on rtqa_news_2024, and each costs citing time)."""
+next best two, plus the article's opening passage when it holds a query term (five by score
+did no better on rtqa_news_2024, and each costs citing time)."""
 
 
 def diversify(
@@ -103,14 +104,20 @@ def cite(
 
 
 def _next_best(index: Index, terms: Sequence[str], passage: Passage, count: int) -> list[int]:
-    """Ids of the next best passages of ``passage``'s article (``count`` passages) to quote.
+    """Ids of other passages of ``passage``'s article (``count`` passages) to quote from.
 
-    Empty unless ``passage`` is its article's best (ties to the lower id, as ``diversify``
-    ranks them); passages with no query term are left out.
+    The next best by score and the opening passage, each only if it holds a query term, and
+    none unless ``passage`` is its article's best (ties to the lower id, as ``diversify``
+    ranks them).
     """
+    if count < 2:
+        return []
     first = passage.id - passage.ordinal
     scores = index.scores_between(terms, first, first + count)
     order = np.lexsort((np.arange(scores.shape[0]), -scores)).tolist()
     if not order or first + order[0] != passage.id:
         return []
-    return [first + i for i in order[1:CANDIDATES] if scores[i] > 0]
+    chosen = [i for i in order[1:CANDIDATES] if scores[i] > 0]
+    if passage.ordinal != 0 and 0 not in chosen and scores[0] > 0:
+        chosen.append(0)
+    return [first + i for i in chosen]
