@@ -55,8 +55,7 @@ WEIGHTS = Weights()
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """The chosen window: its passage, its span in that passage's text, highlights inside it,
-    and whether it was cut inside a sentence at its start or end."""
+    """The chosen window: its passage, its span there, its highlights and where it was cut."""
 
     passage: Passage
     span: Span
@@ -118,7 +117,8 @@ def choose(
             value += lead if value else 0.0
             if best is None or value > best[0]:
                 best = (value, passage, span, cut)
-    assert best is not None  # passages is not empty and every passage yields a window
+    if best is None:  # unreachable: every passage, even an empty one, yields a window
+        raise AssertionError("no window to choose from")
     _, passage, span, cut = best
     found = [pair for pair in analyzer.term_spans(span.slice(passage.text)) if pair[0] in weights]
     return Choice(passage, span, united(found), *cut)

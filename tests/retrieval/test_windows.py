@@ -234,3 +234,21 @@ def test_window_is_verbatim_on_generated_text(
 ) -> None:
     """On generated text the excerpt is always a slice, within the limit, highlights inside."""
     verbatim(" ".join(words), question, english)
+
+
+LONG_PARAGRAPH = " ".join(f"Sentence number {i} talks about nothing much." for i in range(12))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{LONG_PARAGRAPH}\n\n{LONG_PARAGRAPH}\n\nKyiv got weapons.",
+        f"{LONG_PARAGRAPH}\n\n{LONG_PARAGRAPH}",
+    ],
+    ids=["match-at-the-end", "no-match"],
+)
+def test_paragraphs_far_from_any_match_are_never_cut_across_sentences(
+    english: Analyzer, text: str
+) -> None:
+    """Long paragraphs without a query term, near one or not, never yield a cut-across window."""
+    verbatim(text, "Did Kyiv get weapons?", english)
