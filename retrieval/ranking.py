@@ -71,14 +71,23 @@ def cite(
     The excerpt may come from another passage of the hit's article than the one that ranked
     (:mod:`retrieval.windows`): the article's passages have consecutive ids, so the index
     scores just that range to find the article's next best passages, and one store read
-    fetches them for the whole page. Only a hit on its article's best passage borrows, so an
-    article's second hit (in a small collection) quotes its own passage. Query terms are
-    weighted by idf, so the rare, telling words of a question decide what is quoted.
+    fetches them for the whole page. Only a hit on its article's best passage borrows, and
+    never a passage that is itself a hit on the page, so two hits of one article (in a
+    small collection) never quote the same window. Query terms are weighted by idf, so the
+    rare, telling words of a question decide what is quoted.
     """
     found = store.passages([pid for pid, _ in ranked])
     articles = store.articles(list({p.article_id for p in found}))
     weights = {term: index.idf(term) for term in set(terms)}
-    extra = [_next_best(index, terms, p, articles[p.article_id].passages) for p in found]
+    shown = {pid for pid, _ in ranked}
+    extra = [
+        [
+            pid
+            for pid in _next_best(index, terms, p, articles[p.article_id].passages)
+            if pid not in shown
+        ]
+        for p in found
+    ]
     more = {p.id: p for p in store.passages(sorted({pid for ids in extra for pid in ids}))}
     hits = []
     for rank, (passage, (_, score), ids) in enumerate(

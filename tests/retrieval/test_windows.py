@@ -82,37 +82,54 @@ def test_search_quotes_the_sentence_with_an_answer_of_the_asked_kind(
     assert answer in hit.excerpt
 
 
-def test_excerpt_comes_from_another_passage_of_the_article() -> None:
-    """The window may come from the article's second-best passage; ``ranked`` keeps the first."""
-    restating = (
-        "The 7.0-magnitude earthquake was the strongest to hit the country in a decade. The"
-        " earthquake was felt across the whole country for almost a minute, and the earthquake"
-        " magnitude surprised every seismologist who had studied the country's faults."
-    )
-    answering = (
-        "Rescue teams in the Philippines searched collapsed homes after the earthquake, and"
-        " schools stayed closed while engineers inspected bridges and roads for any damage to"
-        " the structures that thousands of people cross every single day on their way to work."
-    )
-    filler = (
-        "Markets opened calmly on the following day, with traders saying they expected little"
-        " lasting effect on exports, although insurers warned that claims could take months to"
-        " settle and that premiums for homeowners were likely to rise over the coming year."
-    )
+QUAKE_ANSWER = (
+    "Rescue teams in the Philippines searched collapsed homes after the earthquake, and"
+    " schools stayed closed while engineers inspected bridges and roads for any damage to"
+    " the structures that thousands of people cross every single day on their way to work."
+)
+QUAKE_RESTATED = (
+    "The 7.0-magnitude earthquake was the strongest to hit the country in a decade. The"
+    " earthquake was felt across the whole country for almost a minute, and the earthquake"
+    " magnitude surprised every seismologist who had studied the country's faults."
+)
+QUAKE_FILLER = (
+    "Markets opened calmly on the following day, with traders saying they expected little"
+    " lasting effect on exports, although insurers warned that claims could take months to"
+    " settle and that premiums for homeowners were likely to rise over the coming year."
+)
+QUAKE_QUESTION = "Which country was shaken by a 7.0-magnitude earthquake?"
+
+
+@pytest.fixture
+def quake() -> Engine:
+    """An engine holding one article whose answer is a paragraph before its best passage."""
     engine = Engine.open(":memory:")
-    engine.ingest([Article("Report", f"{answering}\n\n{restating}\n\n{filler}", id="a")])
-    hit, second = engine.search("Which country was shaken by a 7.0-magnitude earthquake?").hits
-    engine.close()
+    text = f"{QUAKE_ANSWER}\n\n{QUAKE_RESTATED}\n\n{QUAKE_FILLER}"
+    engine.ingest([Article("Report", text, id="a")])
+    return engine
+
+
+def test_excerpt_comes_from_another_passage_of_the_article(quake: Engine) -> None:
+    """The window may come from the article's second-best passage; ``ranked`` keeps the best."""
+    (hit,) = quake.search(QUAKE_QUESTION, k=1).hits
+    quake.close()
     assert hit.ranked is not None
-    assert hit.ranked.text == restating
-    assert hit.passage.text == answering
+    assert hit.ranked.text == QUAKE_RESTATED
+    assert hit.passage.text == QUAKE_ANSWER
     assert hit.passage.article_id == hit.ranked.article_id
     assert hit.passage.id == hit.ranked.id - 1
     assert "Philippines" in hit.excerpt
     assert hit.excerpt == hit.excerpt_span.slice(hit.passage.text)
-    # The article's second hit is not its best passage: it quotes only itself.
-    assert second.ranked == second.passage
-    assert second.passage.text == answering
+
+
+def test_two_hits_of_one_article_never_quote_the_same_window(quake: Engine) -> None:
+    """When the answering passage is a hit of its own on the page, each hit quotes itself."""
+    first, second = quake.search(QUAKE_QUESTION, k=10).hits
+    quake.close()
+    assert first.passage == first.ranked
+    assert second.passage == second.ranked
+    assert second.passage.text == QUAKE_ANSWER
+    assert first.excerpt != second.excerpt
 
 
 @pytest.mark.parametrize(
