@@ -158,8 +158,17 @@ def results_header(result: SearchResult, related_to: str = "") -> str:
 
 
 def hit_block(hit: Hit, excerpt_chars: int, *, linked: bool) -> str:
-    """``[1] best sentence`` then the citation on its own line."""
-    excerpt = highlight(*cut(hit.excerpt, hit.highlights, excerpt_chars))
+    """``[1] excerpt`` then the citation on its own line.
+
+    An excerpt narrowed inside a long sentence gets "…" where the sentence goes on; the
+    excerpt itself stays the verbatim slice, the marks are added here.
+    """
+    text, spans = cut(hit.excerpt, hit.highlights, excerpt_chars)
+    excerpt = highlight(text, spans)
+    if hit.cut_start:
+        excerpt = ELLIPSIS + excerpt
+    if hit.cut_end and not text.endswith(ELLIPSIS):
+        excerpt += ELLIPSIS
     return f"[{hit.rank}] {excerpt}\n{citation(hit.article, linked=linked)}"
 
 

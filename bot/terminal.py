@@ -53,13 +53,17 @@ def index_lines(check: IndexCheck, index_dir: object) -> list[str]:
 
 
 def print_hit(hit: Hit, out: TextIO, *, bold: bool) -> None:
-    """Print one cited excerpt: the sentence with query words marked, then its source."""
+    """Print one cited excerpt with query words marked (and "…" where cut), then its source."""
     on, off = ("\033[1m", "\033[0m") if bold else ("**", "**")
     text, parts, cursor = hit.excerpt, [], 0
     for span in hit.highlights:
         parts += [text[cursor : span.start], on, span.slice(text), off]
         cursor = span.end
     parts.append(text[cursor:])
+    if hit.cut_start:
+        parts.insert(0, "…")
+    if hit.cut_end:
+        parts.append("…")
     a = hit.article
     cite = " · ".join(x for x in (a.title, a.source, format_date(a.date)) if x)
     print(f"[{hit.rank}] {''.join(parts)}\n    {cite}", file=out)
@@ -93,10 +97,13 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "url": a.url,
         "source": a.source,
         "passage_id": hit.passage.id,
+        "ranked_passage_id": (hit.ranked or hit.passage).id,
         "score": hit.score,
         "excerpt": hit.excerpt,
         "excerpt_span": [hit.excerpt_span.start, hit.excerpt_span.end],
         "highlights": [[s.start, s.end] for s in hit.highlights],
+        "cut_start": hit.cut_start,
+        "cut_end": hit.cut_end,
     }
 
 

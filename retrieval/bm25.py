@@ -200,6 +200,36 @@ class Index:
                     out[base + docs] += weight * tf_part(tfs, norms, k1)
         return out
 
+    def scores_between(self, query: Sequence[str], start: int, stop: int) -> Floats:
+        """``scores(query)[start:stop]``, reading only the postings inside that id range.
+
+        An article's passages have consecutive ids, so citing a hit can rank the passages of
+        its article alone: a binary search per posting list instead of a pass over the corpus.
+        """
+        start, stop = max(start, 0), min(stop, self.n_docs)
+        out = np.zeros(max(stop - start, 0), dtype=np.float64)
+        if stop <= start:
+            return out
+        terms = self._query(query)
+        k1 = self.params.k1
+        for segment, lengths, base in zip(self._segments, self._lengths, self._bases, strict=False):
+            first, last = max(start - int(base), 0), min(stop - int(base), segment.n_docs)
+            if first >= last:
+                continue
+            slots = segment.slots(terms.ids).tolist()
+            for weight, slot in zip(terms.weights.tolist(), slots, strict=True):
+                if slot < 0:
+                    continue
+                docs, tfs = segment.postings(slot)
+                # Bounds in the postings' own dtype: a mixed-type search would copy the list.
+                lo, hi = docs.searchsorted(np.array((first, last), dtype=docs.dtype)).tolist()
+                if lo == hi:
+                    continue
+                inside = docs[lo:hi]
+                norms = self._norm_table[lengths[inside]]
+                out[base + inside - start] += weight * tf_part(tfs[lo:hi], norms, k1)
+        return out
+
     def top_k(self, query: Sequence[str], k: int) -> tuple[Int64s, Floats]:
         """The ``k`` best passages as (ids int64, scores float64), exact.
 

@@ -365,14 +365,14 @@ class Engine:
     ) -> SearchResult:
         """Rank the best ``k`` passages, one per article before any second; cite a page of them.
 
-        Ranking is cheap and exact; citing (best sentence, highlights) costs most, so only the
-        hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the lower
-        passage id, i.e. the earlier ingested passage. With ``related`` the query is a message
-        (forwarded, pasted, any length) searched by its most telling terms: ``related_terms``.
-        The result is ``abstained`` when the best passage holds less than ``min_share`` of the
-        question's rare-word weight (see :mod:`retrieval.answerable`); its hits are then the
-        nearest articles, not answers. Raises ``TooManyResultsError`` when ``k`` is over
-        ``MAX_RESULTS``.
+        Ranking is cheap and exact; citing (the answering sentences, highlights) costs most, so
+        only the hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the
+        lower passage id, i.e. the earlier ingested passage. With ``related`` the query is a
+        message (forwarded, pasted, any length) searched by its most telling terms:
+        ``related_terms``. The result is ``abstained`` when the best passage holds less than
+        ``min_share`` of the question's rare-word weight (see :mod:`retrieval.answerable`); its
+        hits are then the nearest articles, not answers. Raises ``TooManyResultsError`` when
+        ``k`` is over ``MAX_RESULTS``.
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
@@ -388,7 +388,9 @@ class Engine:
         abstained = not ranked or (share < min_share and not related)
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
-        hits = cite(self.store, self.analyzer, snapshot.index, terms, page, offset + 1)
+        # A message is read no further for citing than for its terms: a huge paste costs no more.
+        asked = query[:RELATED_CHARS] if related else query
+        hits = cite(self.store, self.analyzer, snapshot.index, asked, terms, page, offset + 1)
         seconds = time.perf_counter() - started
         return SearchResult(
             query,
@@ -426,7 +428,7 @@ class Engine:
         for local in order.tolist():
             owner = int(snapshot.owners[since + local])
             best.setdefault(owner, (since + local, float(scores[local])))
-        return cite(self.store, self.analyzer, index, terms, list(best.values()), 1)
+        return cite(self.store, self.analyzer, index, query, terms, list(best.values()), 1)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""

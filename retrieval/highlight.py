@@ -1,9 +1,13 @@
-"""Pick the excerpt to cite from a passage and locate the words to highlight in it.
+"""Locate the words to highlight in a text, narrow a long sentence, pick a passage's best sentence.
 
 Everything returned is a span into the text given, never rewritten text: a
 reply can then prove its excerpt is verbatim and escape it segment by segment.
 Matching is by stem through the same ``Analyzer`` that indexed the passage, so
 a query for "weapons" highlights "weapon" and "Weapons" alike.
+
+Search hits are cited by :mod:`retrieval.windows`, which uses ``narrow`` and ``united``
+from here; ``best_sentence`` (the single best-matching sentence of one passage, what hits
+quoted before) stays as the simple picker and the baseline ``bench.excerpts`` compares with.
 """
 
 from __future__ import annotations
@@ -52,13 +56,13 @@ def excerpt(
     chosen = _choose(text, matches, weights)
     if chosen.end - chosen.start > max_chars:
         inside = [span for _, span in matches if chosen.start <= span.start < chosen.end]
-        chosen = _window(text, chosen, inside, max_chars)
+        chosen = narrow(text, chosen, inside, max_chars)
     shifted = [
         (term, Span(span.start - chosen.start, span.end - chosen.start))
         for term, span in matches
         if chosen.start <= span.start and span.end <= chosen.end
     ]
-    return chosen, _united(shifted)
+    return chosen, united(shifted)
 
 
 def _choose(
@@ -97,10 +101,10 @@ def highlight_spans(
     Each word keeps its own span (neighbours are not joined across spaces);
     spans that overlap, which only odd normalisations produce, are united.
     """
-    return _united(_matches(text, query_terms, analyzer))
+    return united(_matches(text, query_terms, analyzer))
 
 
-def _united(matches: list[tuple[str, Span]]) -> tuple[Span, ...]:
+def united(matches: list[tuple[str, Span]]) -> tuple[Span, ...]:
     """The spans of sorted matches, overlapping ones united."""
     spans: list[Span] = []
     for _, span in matches:
@@ -120,7 +124,7 @@ def _matches(text: str, query_terms: Collection[str], analyzer: Analyzer) -> lis
     return found
 
 
-def _window(text: str, sentence: Span, highlights: list[Span], max_chars: int) -> Span:
+def narrow(text: str, sentence: Span, highlights: list[Span], max_chars: int) -> Span:
     """Return the part of ``sentence`` (at most ``max_chars``) holding the most highlights.
 
     Candidate windows start at the sentence itself or at a highlighted word;

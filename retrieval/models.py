@@ -104,8 +104,13 @@ class IngestSummary:
 class Hit:
     """One search result, ready to cite.
 
-    ``excerpt`` is ``excerpt_span.slice(passage.text)``: the passage's best
-    sentence for the query. ``highlights`` are spans inside ``excerpt``.
+    ``passage`` is the passage the excerpt was taken from, which is what "open passage"
+    shows; ``ranked`` is the passage of the same article that the index ranked (and that
+    ``score`` belongs to), often but not always the same one (``None`` on a hit built by
+    hand means ``passage``). ``excerpt`` is ``excerpt_span.slice(passage.text)``: one to
+    three whole sentences chosen to answer the query, or part of one long sentence, in which
+    case ``cut_start`` / ``cut_end`` say the sentence goes on before / after it, so a reader
+    is shown an ellipsis there. ``highlights`` are spans inside ``excerpt``.
     """
 
     rank: int
@@ -115,6 +120,9 @@ class Hit:
     excerpt: str
     excerpt_span: Span
     highlights: tuple[Span, ...] = ()
+    ranked: Passage | None = None
+    cut_start: bool = False
+    cut_end: bool = False
 
 
 @dataclass(frozen=True, slots=True)

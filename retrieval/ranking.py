@@ -1,8 +1,9 @@
 """From index scores to what a reader sees: one passage per article first, then citations.
 
 Both steps sit between the index (exact scores, ``retrieval.bm25``) and the reply: ranking
-by article so one long article cannot fill a page, and citing each hit with its best sentence
-and highlighted words, so every excerpt is a verbatim, checkable slice of a stored passage.
+by article so one long article cannot fill a page, and citing each hit with the sentences of
+its article that best answer the query and its highlighted words, so every excerpt is a
+verbatim, checkable slice of a stored passage.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.bm25 import Index
-from retrieval.highlight import excerpt
-from retrieval.models import Hit
+from retrieval.models import Hit, Passage
 from retrieval.store import Store
 from retrieval.text import Analyzer
+from retrieval.windows import WEIGHTS, Weights, choose
+
+CANDIDATES = 3
+"""Passages of a hit's article whose windows compete for the excerpt: the ranked one and the
+next best two, plus the article's opening passage when it holds a query term (five by score
+did no better on rtqa_news_2024, and each costs citing time)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,30 +81,74 @@ def cite(
     store: Store,
     analyzer: Analyzer,
     index: Index,
+    query: str,
     terms: Sequence[str],
     ranked: Sequence[tuple[int, float]],
     first_rank: int,
+    *,
+    tuning: Weights = WEIGHTS,
 ) -> list[Hit]:
-    """Turn ranked ``(passage id, score)`` pairs into hits with best sentence and highlights.
+    """Turn ranked ``(passage id, score)`` pairs into hits quoting the window that answers.
 
-    Sentences are weighted by the idf of the query terms they hold, so the rare, telling
-    words of a question decide which sentence is quoted.
+    The excerpt may come from another passage of the hit's article than the one that ranked
+    (:mod:`retrieval.windows`): the article's passages have consecutive ids, so the index
+    scores just that range to find the article's next best passages, and one store read
+    fetches them for the whole page. Only a hit on its article's best passage borrows, and
+    never a passage that is itself a hit on the page, so two hits of one article (in a
+    small collection) never quote the same window. Query terms are weighted by idf, so the
+    rare, telling words of a question decide what is quoted.
     """
-    passages = store.passages([pid for pid, _ in ranked])
-    articles = store.articles(list({p.article_id for p in passages}))
+    found = store.passages([pid for pid, _ in ranked])
+    articles = store.articles(list({p.article_id for p in found}))
     weights = {term: index.idf(term) for term in set(terms)}
+    shown = {pid for pid, _ in ranked}
+    extra = [
+        [
+            pid
+            for pid in _next_best(index, terms, p, articles[p.article_id].passages)
+            if pid not in shown
+        ]
+        for p in found
+    ]
+    more = {p.id: p for p in store.passages(sorted({pid for ids in extra for pid in ids}))}
     hits = []
-    for rank, (passage, (_, score)) in enumerate(zip(passages, ranked, strict=True), first_rank):
-        span, highlights = excerpt(passage.text, weights, analyzer, weights)
+    for rank, (passage, (_, score), ids) in enumerate(
+        zip(found, ranked, extra, strict=True), first_rank
+    ):
+        candidates = [passage, *(more[i] for i in ids if i in more)]
+        choice = choose(query, candidates, weights, analyzer, tuning=tuning)
         hits.append(
             Hit(
                 rank=rank,
                 score=score,
                 article=articles[passage.article_id],
-                passage=passage,
-                excerpt=span.slice(passage.text),
-                excerpt_span=span,
-                highlights=highlights,
+                passage=choice.passage,
+                excerpt=choice.span.slice(choice.passage.text),
+                excerpt_span=choice.span,
+                highlights=choice.highlights,
+                ranked=passage,
+                cut_start=choice.cut_start,
+                cut_end=choice.cut_end,
             )
         )
     return hits
+
+
+def _next_best(index: Index, terms: Sequence[str], passage: Passage, count: int) -> list[int]:
+    """Ids of other passages of ``passage``'s article (``count`` passages) to quote from.
+
+    The next best by score and the opening passage, each only if it holds a query term, and
+    none unless ``passage`` is its article's best (ties to the lower id, as ``diversify``
+    ranks them).
+    """
+    if count < 2:
+        return []
+    first = passage.id - passage.ordinal
+    scores = index.scores_between(terms, first, first + count)
+    order = np.lexsort((np.arange(scores.shape[0]), -scores)).tolist()
+    if not order or first + order[0] != passage.id:
+        return []
+    chosen = [i for i in order[1:CANDIDATES] if scores[i] > 0]
+    if passage.ordinal != 0 and 0 not in chosen and scores[0] > 0:
+        chosen.append(0)
+    return [first + i for i in chosen]

@@ -88,7 +88,8 @@ def test_search_json_has_every_citation_field(
     assert 1 <= len(hits) <= 3
     for hit in hits:
         assert set(hit) >= {"article_id", "title", "date", "url", "source", "passage_id",
-                            "score", "excerpt", "excerpt_span", "highlights"}  # fmt: skip
+                            "ranked_passage_id", "score", "excerpt", "excerpt_span", "highlights",
+                            "cut_start", "cut_end"}  # fmt: skip
         assert hit["date"].startswith("2022-04-07")
         words = {hit["excerpt"][s:e].lower() for s, e in hit["highlights"]}
         assert words <= {"weapons", "ukraine", "weapon", "ukraine's"}

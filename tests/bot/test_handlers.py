@@ -14,6 +14,8 @@ from bot.buttons import OpenButton, parse_button
 from bot.commands import COMMANDS, LATEST_USAGE, SEARCH_USAGE
 from bot.context import services_in
 from bot.render import esc
+from retrieval.engine import Engine
+from retrieval.models import Article
 
 
 def keyboard_data(params: dict[str, object]) -> list[str]:
@@ -125,6 +127,43 @@ async def test_open_button_shows_whole_passage_with_neighbours(bot: Bot, updates
         f"p:{token}:0",
         f"o:{token}:{pid + 1}:0",
     ]
+
+
+async def test_open_button_shows_the_passage_the_excerpt_came_from(
+    bot: Bot, updates: Updates, engine: Engine
+) -> None:
+    """When the answer is quoted from another passage than the one that ranked, "open" shows it.
+
+    A second matching article fills the two-hit page, so the answering passage is not a hit
+    of its own there and the first hit may borrow it.
+    """
+    answering = (
+        "Rescue teams in the Philippines searched collapsed homes after the earthquake, and"
+        " schools stayed closed while engineers inspected bridges and roads for any damage to"
+        " the structures that thousands of people cross every single day on their way to work."
+    )
+    restating = (
+        "The 7.0-magnitude earthquake was the strongest to hit the country in a decade. The"
+        " earthquake was felt across the whole country for almost a minute, and the earthquake"
+        " magnitude surprised every seismologist who had studied the country's faults."
+    )
+    other = "An earthquake drill was held in the capital, and residents practised sheltering."
+    engine.ingest([Article("Quake report", f"{answering}\n\n{restating}", id="quake"),
+                   Article("Drill", other, id="drill")])  # fmt: skip
+    question = "Which country was shaken by a 7.0-magnitude earthquake?"
+    hit = engine.search(question, k=6, limit=2).hits[0]  # the bot's first page
+    assert hit.ranked is not None
+    assert hit.ranked.text == restating
+    assert hit.passage.text == answering
+    await bot.send(updates.message(question))
+    sent = bot.api.calls_to("sendMessage")[-1].params
+    assert "[1] Rescue teams in the Philippines" in sent["text"]
+    assert parse_button(keyboard_data(sent)[0]) == OpenButton(1, hit.passage.id, 0)
+    await bot.send(updates.button(OpenButton(1, hit.passage.id, 0).data()))
+    edit = bot.api.calls_to("editMessageText")[-1].params
+    assert html_problems(edit["text"]) == []
+    assert "Passage 1 of 2" in edit["text"]
+    assert "Rescue teams in the Philippines" in edit["text"]
 
 
 @pytest.mark.parametrize(

@@ -177,6 +177,37 @@ def test_abstained_reply_always_fits() -> None:
     assert "<a " not in text
 
 
+@pytest.mark.parametrize(("cut_start", "cut_end"), [(True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("text", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_cut_excerpt_gets_ellipses_and_stays_valid_html(
+    text: str, cut_start: bool, cut_end: bool
+) -> None:
+    """An excerpt narrowed inside a sentence is shown with "…" where it goes on, escaped."""
+    plain = hit(1, text)
+    cut = Hit(1, 1.0, plain.article, plain.passage, text, plain.excerpt_span, plain.highlights,
+              cut_start=cut_start, cut_end=cut_end)  # fmt: skip
+    block = render.hit_block(cut, render.EXCERPT_CHARS, linked=True)
+    assert html_problems(block) == []
+    shown = visible_text(block.split("\n")[0]).removeprefix("[1] ")
+    assert shown.startswith("…") == cut_start
+    assert shown.endswith("…") == cut_end
+    assert shown.strip("…") == text
+    page = render.results_page(SearchResult("weapons", (cut,), 1, 0, ("weapon",), 0.01))
+    assert html_problems(page) == []
+
+
+def test_cut_excerpt_that_is_also_shortened_ends_in_one_ellipsis() -> None:
+    """An excerpt cut at its end and shortened for the page does not end in "……"."""
+    text = "weapons and more weapons " * 40
+    plain = hit(1, text.strip())
+    cut = Hit(1, 1.0, plain.article, plain.passage, plain.excerpt, plain.excerpt_span,
+              plain.highlights, cut_end=True)  # fmt: skip
+    block = render.hit_block(cut, 100, linked=True)
+    assert html_problems(block) == []
+    assert block.split("\n")[0].endswith("…")
+    assert not block.split("\n")[0].endswith("……")
+
+
 def test_ten_thousand_character_passage_is_cut_cleanly() -> None:
     """A 10,000-character passage is cut at a word, ends with "…", and keeps its bold words."""
     text = " ".join(["weapons&arms", "<i>", "🇺🇦", "שלום"] * 1000)[:10_000]

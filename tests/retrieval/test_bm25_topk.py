@@ -191,3 +191,31 @@ def test_building_an_index_compiles_the_sweep_for_its_dtypes() -> None:
     Index.build([["a", "b"] * 150, ["a"]], LUCENE)  # tfs fit a byte, lengths need a short
     compiled = [str(signature) for signature in topk._kernel.signatures]
     assert any("Array(uint8" in found and "Array(uint16" in found for found in compiled)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    corpus=CORPORA,
+    cuts=st.lists(st.integers(0, 40), max_size=4),
+    query=QUERIES,
+    bounds=st.tuples(st.integers(-3, 45), st.integers(-3, 45)),
+    scorer=st.sampled_from(["okapi", "lucene"]),
+)
+def test_hypothesis_scores_between_equals_a_slice_of_scores(
+    corpus: list[list[str]],
+    cuts: list[int],
+    query: list[str],
+    bounds: tuple[int, int],
+    scorer: str,
+) -> None:
+    """Scoring one id range (an article's passages) gives exactly that slice of all scores."""
+    index = Index.empty(BM25Params(scorer=scorer))  # type: ignore[arg-type]
+    start = 0
+    for cut in [*sorted(set(cuts)), len(corpus)]:
+        index = index.add(corpus[start:cut])
+        start = max(start, cut)
+    low, high = bounds
+    want = index.scores(query)[max(low, 0) : max(min(high, index.n_docs), 0)]
+    got = index.scores_between(query, low, high)
+    assert got.shape == (max(min(high, index.n_docs) - max(low, 0), 0),)
+    np.testing.assert_array_equal(got, want)

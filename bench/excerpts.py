@@ -1,0 +1,234 @@
+"""Does the excerpt of result 1 hold the answer? The answer-bearing window beside the old picker.
+
+For every question of ``rtqa_news_2024`` and ``rtqa_evidence_dev`` the engine ranks as the
+bot does (``diversify``, k=10) and result 1 is cited twice from the same ranking:
+
+- **before**: the old picker, ``retrieval.highlight.excerpt``: the best sentence of the
+  passage that ranked (what ``cite`` quoted until the window chooser replaced it);
+- **after**: ``retrieval.ranking.cite``: the one-to-three-sentence window of the article's
+  best passages that answers (``retrieval.windows``).
+
+AnsHit@1 is scored on the excerpt and on the passage it came from, with the README's rules:
+on ``rtqa_news_2024`` after NFKC, case folding, removing quote characters and collapsing
+whitespace, word-bounded where the answer starts or ends with a letter or digit; on
+``rtqa_evidence_dev`` word-bounded and case-insensitive (``bench.quality.answer_hit``).
+Question dates are ignored: the engine has no ``as_of`` yet. Answers are read only here,
+for scoring. The weights were set on the even-numbered questions of ``rtqa_news_2024``
+(in file order) and are checked on the odd ones and on ``rtqa_evidence_dev``; ``--weights``
+scores another setting.
+
+Citing costs time only for the page shown: the last table times citing a page of five hits
+both ways on the same rankings.
+
+    python -m bench.excerpts [--sets rtqa_news_2024,rtqa_evidence_dev] [--quick]
+        [--weights answer=1.0,novelty=0.1,length=0.2,lead=0.4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+
+import numpy as np
+
+from bench.corpus import read_jsonl
+from bench.machine import latency, machine_report, markdown_table, need_eval
+from bench.quality import answer_hit, load_set
+
+SETS = ("rtqa_news_2024", "rtqa_evidence_dev")
+PAGE = 5
+QUOTES = str.maketrans("", "", "'\"‘’“”`")  # the README's quote characters
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question and its answer strings (for scoring only)."""
+
+    id: str
+    text: str
+    answers: tuple[str, ...]
+
+
+def load_news() -> tuple[list[object], list[Question]]:
+    """``rtqa_news_2024`` as ``Article`` records and questions (it has no qrels to filter by)."""
+    from retrieval.models import Article
+
+    folder = need_eval() / "rtqa_news_2024"
+    records = list(read_jsonl(folder / "corpus.jsonl.gz"))
+    url_count = Counter(str(r.get("url") or "") for r in records)
+    articles: list[object] = []
+    for r in records:
+        url = str(r.get("url") or "")
+        date = datetime.fromisoformat(str(r["date"])) if r.get("date") else None
+        kept = url if url and url_count[url] == 1 else None
+        title, text = str(r.get("title") or ""), str(r["text"])
+        articles.append(Article(title, text, date=date, url=kept, id=str(r["id"])))
+    questions = [
+        Question(str(q["id"]), str(q["text"]), tuple(str(a) for a in q["answers"]))  # type: ignore[attr-defined]
+        for q in read_jsonl(folder / "queries.jsonl")
+    ]
+    return articles, questions
+
+
+def load(name: str) -> tuple[list[object], list[Question]]:
+    """Articles and questions of one set."""
+    if name == "rtqa_news_2024":
+        return load_news()
+    data = load_set(name)
+    questions = [Question(i, t, tuple(data.answers.get(i, ()))) for i, t in data.queries]
+    return list(data.articles), questions
+
+
+def _normal(text: str) -> str:
+    """The README's matching form: NFKC, casefolded, quotes removed, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().translate(QUOTES).split())
+
+
+def news_hit(answers: Sequence[str], text: str) -> float:
+    """1.0 if an answer occurs in ``text`` under the README's ``rtqa_news_2024`` rules."""
+    haystack = _normal(text)
+    for answer in map(_normal, answers):
+        if not answer:
+            continue
+        before = r"(?<!\w)" if answer[0].isalnum() else ""
+        after = r"(?!\w)" if answer[-1].isalnum() else ""
+        if re.search(before + re.escape(answer) + after, haystack):
+            return 1.0
+    return 0.0
+
+
+def interval(values: Sequence[float]) -> str:
+    """``mean ± 1.96·sd/√n``."""
+    array = np.asarray(values, dtype=np.float64)
+    half = 1.96 * array.std(ddof=1) / math.sqrt(array.size) if array.size > 1 else 0.0
+    return f"{array.mean():.3f} ± {half:.3f}"
+
+
+def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
+    """Rank every question once; score result 1's old and new excerpt; time both citers."""
+    from retrieval.engine import Engine
+    from retrieval.errors import QueryError
+    from retrieval.highlight import excerpt
+    from retrieval.ranking import cite, diversify
+    from retrieval.windows import Weights
+
+    assert isinstance(tuning, Weights)
+    articles, questions = load(name)
+    if limit:
+        questions = questions[:limit]
+    score: Callable[[Sequence[str], str], float] = (
+        news_hit if name == "rtqa_news_2024" else answer_hit
+    )
+    engine = Engine.open(":memory:")
+    engine.ingest(articles)  # type: ignore[arg-type]
+    index, owners, store = engine._snapshot.index, engine._snapshot.owners, engine.store
+    columns: dict[str, list[float]] = {k: [] for k in ("old", "passage", "new", "new passage")}
+    other_passage = 0
+    old_s: list[float] = []
+    new_s: list[float] = []
+    for question in questions:
+        try:
+            terms = engine.query_terms(question.text)
+        except QueryError:
+            terms = []
+        ranked = diversify(index, owners, terms, 10) if terms else []
+        if not ranked:
+            for column in columns.values():
+                column.append(0.0)
+            continue
+        page = ranked[:PAGE]
+        tick = time.perf_counter()
+        passages = store.passages([pid for pid, _ in page])
+        store.articles(list({p.article_id for p in passages}))
+        weights = {term: index.idf(term) for term in set(terms)}
+        spans = [excerpt(p.text, weights, engine.analyzer, weights) for p in passages]
+        old_s.append(time.perf_counter() - tick)
+        tick = time.perf_counter()
+        hits = cite(store, engine.analyzer, index, question.text, terms, page, 1, tuning=tuning)
+        new_s.append(time.perf_counter() - tick)
+        first, top = passages[0], hits[0]
+        columns["old"].append(score(question.answers, spans[0][0].slice(first.text)))
+        columns["passage"].append(score(question.answers, first.text))
+        columns["new"].append(score(question.answers, top.excerpt))
+        columns["new passage"].append(score(question.answers, top.passage.text))
+        other_passage += top.passage.id != first.id
+    engine.close()
+    return {
+        "set": name,
+        "columns": columns,
+        "other": other_passage,
+        "old": latency(old_s),
+        "new": latency(new_s),
+    }
+
+
+def rows_of(result: dict[str, object]) -> list[list[object]]:
+    """Table rows for one set; ``rtqa_news_2024`` also by half (even: tuning, odd: held out)."""
+    columns: dict[str, list[float]] = result["columns"]  # type: ignore[assignment]
+    name = str(result["set"])
+    parts = [(name, slice(None))]
+    if name == "rtqa_news_2024":
+        parts += [(f"{name} even (tuning)", slice(0, None, 2))]
+        parts += [(f"{name} odd (held out)", slice(1, None, 2))]
+    rows = []
+    for label, part in parts:
+        cells = [interval(values[part]) for values in columns.values()]
+        rows.append([label, len(columns["old"][part]), *cells])
+    rows[0].append(result["other"])
+    for row in rows[1:]:
+        row.append("")
+    return rows
+
+
+def parse_weights(text: str) -> object:
+    """``answer=0.6,novelty=0.1`` over the defaults of ``retrieval.windows.Weights``."""
+    from retrieval.windows import Weights
+
+    names = {f.name: f.type for f in fields(Weights)}
+    changes: dict[str, float | int] = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        if key not in names:
+            raise SystemExit(f"bench: unknown weight {key!r}; known: {', '.join(names)}")
+        changes[key] = int(value) if key == "novelty_words" else float(value)
+    return replace(Weights(), **changes)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse flags, evaluate each set and print the Markdown report."""
+    parser = argparse.ArgumentParser(prog="python -m bench.excerpts", description=__doc__)
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated eval sets")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 200 questions per set")
+    parser.add_argument("--weights", default="", help="window weights, e.g. answer=1.0,lead=0.4")
+    args = parser.parse_args(argv)
+    tuning = parse_weights(args.weights)
+    print("## Excerpts: does result 1's excerpt hold the answer? (AnsHit@1, 95% intervals)\n")
+    print(machine_report() + "\n")
+    print(f"window weights: {tuning}\n")
+    results = [evaluate(name, tuning, 200 if args.quick else 0) for name in args.sets.split(",")]
+    headers = ("set", "questions", "before: excerpt", "before: passage", "after: excerpt",
+               "after: its passage", "from another passage")  # fmt: skip
+    print(markdown_table(headers, [row for r in results for row in rows_of(r)]))
+    print(
+        "\nbefore = the old picker (best sentence of the passage that ranked); after = the"
+        " answer-bearing window. Same ranking both ways.\n"
+    )
+    timing = []
+    for r in results:
+        for label in ("old", "new"):
+            stats = r[label]
+            timing.append([r["set"], label, f"{stats.p50_ms:.2f}", f"{stats.p99_ms:.2f}",  # type: ignore[attr-defined]
+                           f"{stats.mean_ms:.2f}"])  # type: ignore[attr-defined]  # fmt: skip
+    print(f"Citing a page of {PAGE} hits (store reads included), ms:\n")
+    print(markdown_table(("set", "citer", "p50", "p99", "mean"), timing))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""Choose the excerpt that answers: one to three sentences from the article's best passages.
+
+The passage that ranked is often not where the answer is quoted: the article says it a
+paragraph earlier, or the ranked passage's best-matching sentence only restates the question
+("The 7.0-magnitude quake hit northern Luzon" for "Which country was shaken by a quake?")
+while the answer sits in the sentence before. So every window of one to three consecutive
+sentences (at most ``max_chars``) of a few candidate passages is scored on five features:
+
+- **coverage**: the idf-weighted share of the question's distinct terms the window holds
+  (a window holding none of them is never chosen over one that does);
+- **answer**: whether it holds a candidate of the kind the question asks for that the
+  question does not already name (:mod:`retrieval.answers`);
+- **novelty**: how many content words it adds beyond the question's (saturating), so a
+  window that tells something beats one that only repeats the question;
+- **length**: how much of the ``max_chars`` budget it fills, so that with the rest equal the
+  reader gets the sentences around the match too;
+- **lead**: ``1 / (1 + ordinal)`` of its passage, since news puts who, what, when and where
+  in the opening paragraph (the inverted pyramid).
+
+The weights were set on the even-numbered questions of ``rtqa_news_2024`` and checked on the
+odd ones and on ``rtqa_evidence_dev`` (``python -m bench.excerpts``). A window is always a
+verbatim slice of one passage that starts and ends at sentence boundaries, except a single
+sentence longer than ``max_chars``, which is narrowed at word boundaries to the part holding
+most query words and flagged as cut, so the reader is shown an ellipsis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from retrieval.answers import Kind, asked_words, candidates, question_kind
+from retrieval.highlight import narrow, united
+from retrieval.models import Passage, Span
+from retrieval.sentences import split_sentences
+from retrieval.text import Analyzer
+
+MAX_CHARS = 300
+MAX_SENTENCES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each feature counts next to coverage (which counts 1)."""
+
+    answer: float = 1.0
+    novelty: float = 0.1
+    length: float = 0.2
+    lead: float = 0.4
+    novelty_words: int = 12  # novel content words at which novelty saturates
+
+
+WEIGHTS = Weights()
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The chosen window: its passage, its span there, its highlights and where it was cut."""
+
+    passage: Passage
+    span: Span
+    highlights: tuple[Span, ...]
+    cut_start: bool = False
+    cut_end: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    """What scoring needs of one sentence: its span, its terms and its answer candidates."""
+
+    span: Span
+    terms: frozenset[str]
+    answers: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    """The question as scoring sees it, worked out once per hit."""
+
+    kind: Kind | None
+    asked: frozenset[str]
+    weights: Mapping[str, float]
+    total: float
+
+
+def choose(
+    question: str,
+    passages: Sequence[Passage],
+    weights: Mapping[str, float],
+    analyzer: Analyzer,
+    *,
+    max_chars: int = MAX_CHARS,
+    tuning: Weights = WEIGHTS,
+) -> Choice:
+    """The best window over ``passages`` (the ranked one first, then the article's next best).
+
+    ``weights`` maps each query term to its idf. Ties go to the earlier passage in
+    ``passages``, then to the earlier window, so with nothing to tell them apart the ranked
+    passage's opening is quoted.
+    """
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, got {max_chars}")
+    if not passages:
+        raise ValueError("choose needs at least one passage")
+    ask = _Question(
+        question_kind(question),
+        asked_words(question),
+        weights,
+        sum(max(w, 0.0) for w in weights.values()) or 1.0,
+    )
+    best: tuple[float, Passage, Span, tuple[bool, bool]] | None = None
+    for passage in passages:
+        sentences = _sentences(passage.text, ask, analyzer)
+        lead = tuning.lead / (1 + passage.ordinal)
+        for span, cut, parts in _windows(passage.text, sentences, ask, analyzer, max_chars):
+            value = _value(span, parts, ask, max_chars, tuning)
+            value += lead if value else 0.0
+            if best is None or value > best[0]:
+                best = (value, passage, span, cut)
+    if best is None:  # unreachable: every passage, even an empty one, yields a window
+        raise AssertionError("no window to choose from")
+    _, passage, span, cut = best
+    found = [pair for pair in analyzer.term_spans(span.slice(passage.text)) if pair[0] in weights]
+    return Choice(passage, span, united(found), *cut)
+
+
+def _sentences(text: str, ask: _Question, analyzer: Analyzer) -> list[_Sentence]:
+    """The sentences of ``text`` with their terms, and answer candidates where they can count.
+
+    Only a window holding a query term can win, so candidates are looked for only in
+    sentences that share a window with one: the costly part is skipped everywhere else.
+    """
+    spans = split_sentences(text) or [Span(0, 0)]
+    terms = [frozenset(analyzer.terms(span.slice(text))) for span in spans]
+    matching = [i for i, found in enumerate(terms) if not found.isdisjoint(ask.weights)]
+    reach = MAX_SENTENCES - 1
+    near = {j for i in matching for j in range(i - reach, i + reach + 1)}
+    sentences = []
+    for i, (span, found) in enumerate(zip(spans, terms, strict=True)):
+        answers: tuple[Span, ...] = ()
+        if i in near:
+            piece = span.slice(text)
+            answers = tuple(
+                Span(a.start + span.start, a.end + span.start)
+                for a in candidates(piece, ask.kind, ask.asked, analyzer.stopwords)
+            )
+        sentences.append(_Sentence(span, found, answers))
+    return sentences
+
+
+def _windows(
+    text: str, sentences: list[_Sentence], ask: _Question, analyzer: Analyzer, max_chars: int
+) -> list[tuple[Span, tuple[bool, bool], list[_Sentence]]]:
+    """Every window of 1..MAX_SENTENCES sentences within ``max_chars``: span, cut flags, parts.
+
+    A sentence longer than ``max_chars`` is a window alone, narrowed to the part holding the
+    most query words.
+    """
+    found = []
+    for i, first in enumerate(sentences):
+        whole = first.span
+        if whole.end - whole.start > max_chars:
+            found.append(_narrowed(text, first, ask, analyzer, max_chars))
+            continue
+        for j in range(i, min(i + MAX_SENTENCES, len(sentences))):
+            last = sentences[j].span
+            if last.end - whole.start > max_chars:
+                break
+            found.append((Span(whole.start, last.end), (False, False), sentences[i : j + 1]))
+    return found
+
+
+def _narrowed(
+    text: str, sentence: _Sentence, ask: _Question, analyzer: Analyzer, max_chars: int
+) -> tuple[Span, tuple[bool, bool], list[_Sentence]]:
+    """The part of a long sentence (at most ``max_chars``, cut between words) to quote."""
+    whole = sentence.span
+    spans = [
+        (term, Span(s.start + whole.start, s.end + whole.start))
+        for term, s in analyzer.term_spans(whole.slice(text))
+    ]
+    span = narrow(text, whole, [s for t, s in spans if t in ask.weights], max_chars)
+    part = _Sentence(
+        span,
+        frozenset(t for t, s in spans if span.start <= s.start and s.end <= span.end),
+        tuple(a for a in sentence.answers if span.start <= a.start and a.end <= span.end),
+    )
+    return span, (span.start > whole.start, span.end < whole.end), [part]
+
+
+def _value(
+    span: Span, parts: list[_Sentence], ask: _Question, max_chars: int, tuning: Weights
+) -> float:
+    """The weighted features of one window; a window without a query term scores 0."""
+    terms = frozenset().union(*(part.terms for part in parts))
+    matched = terms & ask.weights.keys()
+    coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
+    if not matched:
+        return 0.0
+    answer = any(part.answers for part in parts)
+    novelty = min(len(terms) - len(matched), tuning.novelty_words) / tuning.novelty_words
+    length = (span.end - span.start) / max_chars
+    return coverage + tuning.answer * answer + tuning.novelty * novelty + tuning.length * length
