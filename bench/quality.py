@@ -54,6 +54,7 @@ COLUMNS = (
     ("AnsHit@5 passage", "AnsHit@5 passage"),
     ("AnsHit@1 excerpt", "AnsHit@1 excerpt"),
     ("AnsHit@5 excerpt", "AnsHit@5 excerpt"),
+    ("Declined", "declined"),
 )
 README_REFERENCE = {  # the sets' README: rank_bm25.BM25Okapi, 50-200-word passages with title
     "bbc_title": {"Recall@1": 0.671, "Recall@5": 0.886, "MRR@10": 0.766, "nDCG@10": 0.811},

@@ -42,7 +42,9 @@ K = 10
 
 RANKING = ("Recall@1", "Recall@5", "MRR@10", "nDCG@10")
 ANSWERS = ("AnsHit@1 passage", "AnsHit@5 passage", "AnsHit@1 excerpt", "AnsHit@5 excerpt")
-METRICS = RANKING + ANSWERS
+DECLINED = "Declined"
+"""The share of queries the search declined to answer (``SearchResult.abstained``)."""
+METRICS = (*RANKING, *ANSWERS, DECLINED)
 
 QUOTES = str.maketrans("", "", "'\"‘’“”`")
 
@@ -69,12 +71,17 @@ class EvalSet:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What one query brought back: article ids (first occurrence each) and shown texts."""
+    """What one query brought back: article ids (first occurrence each) and shown texts.
+
+    ``excerpts`` are what a reader is shown: none when the search ``declined``, since the
+    bot then lists titles only. Ranking metrics and passages still count the ranked hits.
+    """
 
     articles: tuple[str, ...]
     passages: tuple[str, ...]
     excerpts: tuple[str, ...]
     refused: bool = False
+    declined: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +324,7 @@ def score(data: EvalSet, outcomes: Sequence[Outcome]) -> dict[str, Estimate]:
     canon = canonical_ids(data.articles)
     values: dict[str, list[float]] = {name: [] for name in METRICS}
     for query, outcome in zip(data.queries, outcomes, strict=True):
+        values[DECLINED].append(float(outcome.declined))
         judged = data.qrels.get(query.id)
         if judged:
             relevant = frozenset(canon.get(doc, doc) for doc in judged)
@@ -351,7 +359,8 @@ def outcome_of(result: SearchResult) -> Outcome:
     """Article ids in order of first occurrence, and the passage and excerpt of every hit."""
     articles = tuple(dict.fromkeys(hit.article.id for hit in result.hits))
     passages = tuple(hit.passage.text for hit in result.hits)
-    return Outcome(articles, passages, tuple(hit.excerpt for hit in result.hits))
+    excerpts = () if result.abstained else tuple(hit.excerpt for hit in result.hits)
+    return Outcome(articles, passages, excerpts, declined=result.abstained)
 
 
 def evaluate(

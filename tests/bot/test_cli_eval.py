@@ -37,6 +37,8 @@ QRELS = [("q1", "a1", 1), ("q2", "a2", 1), ("q2", "a4", 1), ("q3", "a4", 1), ("q
 # AnsHit over the six answered queries; excerpts are the one-sentence passages:
 # @1: q1 yes, q2 yes (quotes and case ignored), q3 no (a2 first), q4-q6 no -> 2/6
 # @5: q3 yes as well (a4 second) -> 3/6
+# Declined over all six: only q4, which finds nothing (q5 is refused, not declined) -> 1/6,
+# sample sd sqrt(1/6).
 # Interval half width = 1.96 * sample sd / sqrt(n).
 EXPECTED = {
     "Recall@1": (0.5, 0.565803, 4),
@@ -47,6 +49,7 @@ EXPECTED = {
     "AnsHit@5 passage": (0.5, 0.438270, 6),
     "AnsHit@1 excerpt": (1 / 3, 0.413204, 6),
     "AnsHit@5 excerpt": (0.5, 0.438270, 6),
+    "Declined": (1 / 6, 0.326667, 6),
 }
 
 

@@ -12,6 +12,7 @@ from retrieval.evaluation import (
     Outcome,
     answer_hit,
     estimate,
+    evaluate,
     ndcg_at,
     recall_at,
     reciprocal_rank,
@@ -91,6 +92,19 @@ def test_score_is_article_level_and_keeps_passage_and_excerpt_apart() -> None:
 
 
 def test_unanswered_and_unjudged_sets_report_only_what_applies() -> None:
-    """Without qrels there are no ranking metrics; without answers no AnsHit."""
+    """Without qrels there are no ranking metrics; without answers no AnsHit; declines count."""
     data = EvalSet("s", (Article("t", "x", id="a"),), (EvalQuery("q", "x"),), {})
-    assert score(data, [Outcome(("a",), ("x",), ("x",))]) == {}
+    assert list(score(data, [Outcome(("a",), ("x",), ("x",))])) == ["Declined"]
+
+
+def test_a_declined_search_shows_no_excerpt_but_keeps_its_ranking() -> None:
+    """When the engine declines, the reader sees titles only: excerpts miss, passages count."""
+    articles = (
+        Article("Volcano", "The Etna volcano covered Catania in ash.", id="a1"),
+        Article("Rail", "Train drivers went on strike.", id="a2"),
+    )
+    data = EvalSet("s", articles, (EvalQuery("q", "volcano unheardofword", answers=("Etna",)),), {})
+    result = evaluate(data, ask=lambda engine, query, k: engine.search(query.text, k, min_share=1))
+    assert result.metrics["Declined"].mean == 1.0
+    assert result.metrics["AnsHit@1 passage"].mean == 1.0
+    assert result.metrics["AnsHit@1 excerpt"].mean == 0.0
