@@ -25,7 +25,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from retrieval.errors import (
     StoreError,
     TooManyResultsError,
 )
+from retrieval.loaders.limits import storable
 from retrieval.models import (
     Article,
     ArticleInfo,
@@ -85,6 +86,24 @@ _OLDER_INDEX = (
     "it was saved by an older Briefbot, which could misplace passages when two processes "
     "wrote the store"
 )
+
+
+def _storable(article: Article) -> Article:
+    """``article`` as the store keeps it exactly (``loaders.limits.storable`` on every field).
+
+    Loaders already clean what they read; articles built by a library user may still carry a
+    NUL (SQLite's ``substr`` would end the passage there) or a lone surrogate (which would fail
+    the whole batch).
+    """
+    cleaned = replace(
+        article,
+        title=storable(article.title),
+        text=storable(article.text),
+        url=None if article.url is None else storable(article.url),
+        source=None if article.source is None else storable(article.source),
+        id=storable(article.id),
+    )
+    return article if cleaned == article else cleaned
 
 
 class Engine:
@@ -280,7 +299,7 @@ class Engine:
         report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
         skipped = list(report.skipped)
         with self._write_lock:
-            fresh, duplicates = self.store.unseen(report.articles)
+            fresh, duplicates = self.store.unseen([_storable(a) for a in report.articles])
             batch: list[NewArticle] = []
             terms_of: list[list[list[str]]] = []
             texts = [(article.title, article.text) for article, _, _ in fresh]

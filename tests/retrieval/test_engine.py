@@ -380,3 +380,22 @@ def test_read_only_engine_never_writes(tmp_path: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "b.sqlite3.index").rglob("*")} == saved
     assert writer.search("zebras").total == 0
     writer.close()
+
+
+def test_articles_built_in_code_with_nul_or_lone_surrogate_are_stored_whole() -> None:
+    """A NUL no longer ends the stored passage, and a lone surrogate no longer fails the batch."""
+    engine = Engine.open()
+    summary = engine.ingest(
+        [
+            article("Nul", "before\x00after nulbody words"),
+            article("Odd \ud800 title", "A surrogate \udfff sits in this glacier report."),
+            article("Fine", "An ordinary report about harbour cranes."),
+        ]
+    )
+    assert len(summary.added) == 3
+    (hit,) = engine.search("nulbody").hits
+    assert hit.passage.text == "beforeafter nulbody words"
+    (hit,) = engine.search("glacier").hits
+    assert hit.article.title == "Odd \ufffd title"
+    assert "\ufffd" in hit.passage.text
+    assert engine.search("cranes").hits
