@@ -359,8 +359,10 @@ def outcome_of(result: SearchResult) -> Outcome:
     """Article ids in order of first occurrence, and the passage and excerpt of every hit."""
     articles = tuple(dict.fromkeys(hit.article.id for hit in result.hits))
     passages = tuple(hit.passage.text for hit in result.hits)
-    excerpts = () if result.abstained else tuple(hit.excerpt for hit in result.hits)
-    return Outcome(articles, passages, excerpts, declined=result.abstained)
+    # ``bench.quality --before`` runs engines from before declining existed: they never decline.
+    declined = bool(getattr(result, "abstained", False))
+    excerpts = () if declined else tuple(hit.excerpt for hit in result.hits)
+    return Outcome(articles, passages, excerpts, declined=declined)
 
 
 def evaluate(
