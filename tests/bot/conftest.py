@@ -14,6 +14,16 @@ from retrieval.engine import Engine
 
 
 @pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An isolated store path and no config file, whatever the developer's machine has."""
+    db = tmp_path / "store.sqlite3"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFBOT_DB", str(db))
+    monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
+    return db
+
+
+@pytest.fixture
 def engine() -> Iterator[Engine]:
     """A real engine over a few hand-made briefings (one with five passages)."""
     engine = Engine.open(":memory:")

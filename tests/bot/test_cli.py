@@ -19,16 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "retrieval" / "fixtures"
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """An isolated store and no config file, whatever the developer's machine has."""
-    db = tmp_path / "store.sqlite3"
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BRIEFBOT_DB", str(db))
-    monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
-    return db
-
-
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()

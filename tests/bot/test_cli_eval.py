@@ -67,16 +67,6 @@ def write_set(folder: Path, *, gz: bool = False) -> Path:
     return folder
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No config file and a store path that must stay untouched."""
-    db = tmp_path / "store.sqlite3"
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("BRIEFBOT_DB", str(db))
-    monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
-    return db
-
-
 def test_eval_json_gives_the_hand_computed_figures(
     env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
