@@ -85,7 +85,7 @@ class BotState:
         self._db = connect(path)
         self._lock = threading.Lock()
         with self._lock:
-            # One transaction: the parent and worker processes open the file at once.
+            # The parent and worker processes open the file at once: one creates the tables.
             create_tables(self._db, SCHEMA, _migrate)
             self._db.execute(
                 "DELETE FROM bot_answers WHERE created < ?", (time.time() - ANSWER_LIFETIME,)

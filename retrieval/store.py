@@ -122,6 +122,10 @@ class Store:
         self._lock = threading.Lock()
 
     def _check_schema(self) -> None:
+        if self.readonly:
+            exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+            if self._db.execute(exists).fetchone() is None:
+                raise StoreError(f"{self.path} is not a Briefbot store yet: ingest something first")
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None and self.readonly:
             raise StoreError(f"{self.path} is not a Briefbot store yet: ingest something first")
