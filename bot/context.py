@@ -80,7 +80,14 @@ class Services:
 
     @classmethod
     def create(
-        cls, settings: Settings, engine: Engine, role: Role = Role.SINGLE, **more: Any
+        cls,
+        settings: Settings,
+        engine: Engine,
+        role: Role = Role.SINGLE,
+        *,
+        live: Live | None = None,
+        pool: Pool | None = None,
+        poll_watch: PollWatch | None = None,
     ) -> Services:
         """Open the bot's tables beside the engine's and set up the guard from settings."""
         return cls(
@@ -91,7 +98,9 @@ class Services:
             guard=Guard(settings.allowed_ids, settings.rate_limit, settings.rate_window),
             stats=Stats(),
             role=role,
-            **more,
+            live=live,
+            pool=pool,
+            poll_watch=poll_watch,
         )
 
     def is_admin(self, user_id: int | None) -> bool:

@@ -26,7 +26,7 @@ from telegram.error import InvalidToken
 from bot.app import build_application
 from bot.pool import Pool, processes, share
 from bot.roles import Role
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 from bot.worker import serve
 from retrieval import Engine
 
@@ -77,11 +77,18 @@ def run_webhook(settings: Settings, engine: Engine) -> None:
     forwards that path unchanged to ``listen``:``port``.
     """
     app = build_application(settings, engine, Role.WEBHOOK)
-    app.run_webhook(
-        listen=settings.listen,
-        port=settings.port,
-        url_path=urlsplit(settings.webhook_url).path,
-        webhook_url=settings.webhook_url,
-        secret_token=settings.secret_token,
-        allowed_updates=ALLOWED_UPDATES,
-    )
+    try:
+        app.run_webhook(
+            listen=settings.listen,
+            port=settings.port,
+            url_path=urlsplit(settings.webhook_url).path,
+            webhook_url=settings.webhook_url,
+            secret_token=settings.secret_token,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    except OSError as error:  # the address is taken or not this machine's: the operator's to fix
+        where = f"{settings.listen}:{settings.port}"
+        raise ConfigError(
+            f"[telegram] listen, port: cannot serve the webhook on {where}: "
+            f"{error.strerror or error}"
+        ) from None

@@ -83,3 +83,11 @@ def test_only_documented_telegram_modules(path: Path) -> None:
 def test_a_worker_does_not_import_the_command_line() -> None:
     """The worker process's module stands on its own: it no longer borrows from ``bot.cli``."""
     assert "bot.cli" not in bot_graph()["bot.worker"]
+
+
+@pytest.mark.parametrize("path", sorted(BOT.glob("*.py")), ids=lambda path: path.name)
+def test_no_bot_data_string_keys(path: Path) -> None:
+    """Services reach handlers one way, the typed ``BotData``: nothing indexes ``bot_data``."""
+    source = path.read_text(encoding="utf-8")
+    assert "bot_data[" not in source
+    assert "bot_data.get(" not in source

@@ -74,6 +74,20 @@ class Server:
                 time.sleep(0.05)
 
 
+def bot_env(tmp_path: Path, base_url: str, config: Path) -> dict[str, str]:
+    """The environment of `briefbot run`: ours, minus anything that could reach elsewhere."""
+    keep = {k: v for k, v in os.environ.items()
+            if not k.startswith("BRIEFBOT_") and "proxy" not in k.lower()}  # fmt: skip
+    return keep | {
+        "BRIEFBOT_TOKEN": TOKEN,
+        "BRIEFBOT_SECRET_TOKEN": SECRET_TOKEN,
+        "BRIEFBOT_BASE_URL": base_url,
+        "BRIEFBOT_DB": str(tmp_path / "briefbot.sqlite3"),
+        "BRIEFBOT_CONFIG": str(config),
+        "NO_PROXY": "127.0.0.1,localhost",
+    }
+
+
 @contextmanager
 def webhook_bot(tmp_path: Path, more: str = "") -> Iterator[Server]:
     """`briefbot run` in webhook mode until the block ends, then stopped with SIGTERM."""
@@ -86,18 +100,9 @@ def webhook_bot(tmp_path: Path, more: str = "") -> Iterator[Server]:
         + more,
         encoding="utf-8",
     )
-    keep = {k: v for k, v in os.environ.items()
-            if not k.startswith("BRIEFBOT_") and "proxy" not in k.lower()}  # fmt: skip
     log = tmp_path / "stderr.log"
     with serve_bot_api(api) as base_url, log.open("w") as out:
-        env = keep | {
-            "BRIEFBOT_TOKEN": TOKEN,
-            "BRIEFBOT_SECRET_TOKEN": SECRET_TOKEN,
-            "BRIEFBOT_BASE_URL": base_url,
-            "BRIEFBOT_DB": str(tmp_path / "briefbot.sqlite3"),
-            "BRIEFBOT_CONFIG": str(config),
-            "NO_PROXY": "127.0.0.1,localhost",
-        }
+        env = bot_env(tmp_path, base_url, config)
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env, stdout=out, stderr=out
         )
@@ -145,3 +150,26 @@ def test_an_orderly_stop_deletes_the_webhook_when_asked(tmp_path: Path) -> None:
         assert bot.api.calls_to("deleteWebhook") == []
     assert bot.exit_code == 0, bot.log.read_text()
     assert len(bot.api.calls_to("deleteWebhook")) == 1
+
+
+def test_a_taken_port_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    """When the webhook's port is taken, `briefbot run` says so in one line, no traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        config = tmp_path / "config.toml"
+        config.write_text(
+            "[[sources]]\nlocation = 'seeds'\n\n[telegram]\nmode = 'webhook'\n"
+            f"webhook_url = 'https://bot.example.org{PATH}'\nport = {port}\n",
+            encoding="utf-8",
+        )
+        with serve_bot_api(FakeBotApi()) as base_url:
+            env = bot_env(tmp_path, base_url, config)
+            done = subprocess.run(
+                [sys.executable, "-m", "bot.cli", "run"],
+                cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert f"cannot serve the webhook on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
