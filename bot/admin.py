@@ -16,9 +16,9 @@ from telegram import Update
 from bot import render_alerts
 from bot.context import BriefContext
 from bot.handlers import command_argument, logs_answer, send_answer
-from bot.live import after_ingest, live_in
+from bot.live import after_ingest
 from bot.render import usage
-from bot.watches import WatchCapError
+from bot.watches import Forgotten, WatchCapError
 from retrieval.errors import QueryError, SourceError
 from retrieval.loaders import load_url
 from retrieval.models import IngestSummary
@@ -61,7 +61,7 @@ async def watch(update: Update, context: BriefContext) -> None:
     except QueryError as error:
         await send_answer(update, context, usage(f"{error}\n{WATCH_USAGE}"))
         return
-    store, settings = live_in(context.bot_data).watches, context.services.settings
+    store, settings = context.services.watches, context.services.settings
     topic = message.message_thread_id if message.is_topic_message else None
     add = functools.partial(
         store.add_watch,
@@ -82,7 +82,7 @@ async def watches(update: Update, context: BriefContext) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    found = await asyncio.to_thread(live_in(context.bot_data).watches.watches, chat.id)
+    found = await asyncio.to_thread(context.services.watches.watches, chat.id)
     await send_answer(update, context, render_alerts.watch_list(found))
 
 
@@ -97,8 +97,10 @@ async def unwatch(update: Update, context: BriefContext) -> None:
         await send_answer(update, context, usage(UNWATCH_USAGE))
         return
     watch_id = int(argument)
-    store = live_in(context.bot_data).watches
+    store = context.services.watches
     removed = await asyncio.to_thread(store.remove_watch, chat.id, watch_id)
+    if removed:
+        await asyncio.to_thread(store.alerts.forget, [watch_id])
     await send_answer(update, context, render_alerts.unwatched(watch_id, removed=removed))
 
 
@@ -109,16 +111,21 @@ async def forgetme(update: Update, context: BriefContext) -> None:
     if ids is None:
         return
     chat_id, user_id = ids
-    forgotten = await asyncio.to_thread(live_in(context.bot_data).watches.forget, user_id, chat_id)
-    questions = await asyncio.to_thread(context.services.state.forget, user_id, chat_id)
-    context.services.guard.forget(user_id)
+    services = context.services
+    # Each owner forgets what its tables hold; in the user's private chat also its history.
+    private = chat_id if chat_id == user_id else None
+    watch_ids = await asyncio.to_thread(services.watches.forget, user_id)
+    alerts = await asyncio.to_thread(services.watches.alerts.forget, watch_ids, private)
+    questions = await asyncio.to_thread(services.state.forget, user_id, chat_id)
+    services.guard.forget(user_id)
+    forgotten = Forgotten(len(watch_ids), alerts)
     await send_answer(update, context, render_alerts.forgot(forgotten, questions))
 
 
 def _ingest_now(context: BriefContext, url: str) -> tuple[IngestSummary | None, str | None]:
     """Fetch ``url`` and ingest it (in a thread): through the tracker if it is a configured
     source, so its validators and status stay right; else a one-off download."""
-    services, live = context.services, live_in(context.bot_data)
+    services, live = context.services, context.services.background()
     every = {s.location: s.every for s in services.settings.sources}
     if url in every:
         result = live.tracker.poll(url, every[url])
@@ -141,7 +148,7 @@ async def ingest(update: Update, context: BriefContext) -> None:
         # Only URLs: a path typed in Telegram must never read the server's files.
         await send_answer(update, context, usage(INGEST_USAGE))
         return
-    summary, error = await live_in(context.bot_data).run(_ingest_now, context, url)
+    summary, error = await context.services.background().run(_ingest_now, context, url)
     await send_answer(update, context, render_alerts.ingest_result(url, summary, error))
     if summary is not None and summary.added:
         await after_ingest(context.application, summary)
@@ -150,7 +157,7 @@ async def ingest(update: Update, context: BriefContext) -> None:
 @logs_answer("sources")
 async def sources(update: Update, context: BriefContext) -> None:
     """Admins: each source's last poll, items added and last error, in plain words."""
-    statuses = await asyncio.to_thread(live_in(context.bot_data).tracker.status)
+    statuses = await asyncio.to_thread(context.services.background().tracker.status)
     configured = context.services.settings.sources
-    now = datetime.fromtimestamp(live_in(context.bot_data).clock(), UTC)
+    now = datetime.fromtimestamp(context.services.background().clock(), UTC)
     await send_answer(update, context, render_alerts.sources_text(configured, statuses, now))

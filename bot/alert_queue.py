@@ -1,7 +1,11 @@
 """The alert queue: matched briefings per chat, pending until sent, and when messages went.
 
-Lives in ``bot.watches``' tables and shares its connection and lock (``WatchStore.alerts``);
-split off so each module stays small. ``UNIQUE(chat_id, article_id)`` on ``bot_alerts`` is what
+Two tables, created here and written only here, on ``bot.watches``' connection and lock
+(``WatchStore.alerts``):
+
+- ``bot_alerts``: one row per (chat, article) a watch matched, ``sent`` NULL while pending.
+- ``bot_alert_messages``: when each alert message went out, for the per-chat hourly cap.
+ ``UNIQUE(chat_id, article_id)`` on ``bot_alerts`` is what
 makes "the same briefing never alerts a chat twice" hold across restarts and across several
 watches of one chat. Times are epoch seconds passed in by the caller (tests use a fake clock).
 """
@@ -16,9 +20,29 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from retrieval.models import ArticleInfo, Hit, Span
+from retrieval.sqlite import create_tables, transaction
 
 # Only the last hour of sends matters for the cap; older rows are pruned as new ones arrive.
 HOUR = 3600.0
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bot_alerts (
+    chat_id INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    watch_id INTEGER NOT NULL,
+    query TEXT NOT NULL,
+    article TEXT NOT NULL,
+    excerpt TEXT NOT NULL,
+    highlights TEXT NOT NULL,
+    found REAL NOT NULL,
+    sent REAL,
+    UNIQUE (chat_id, article_id)
+);
+CREATE INDEX IF NOT EXISTS bot_alerts_pending ON bot_alerts (chat_id, sent);
+CREATE TABLE IF NOT EXISTS bot_alert_messages (
+    chat_id INTEGER NOT NULL,
+    sent REAL NOT NULL
+);
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +88,8 @@ class AlertQueue:
     def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
         self._db = db
         self._lock = lock
+        with lock:
+            create_tables(db, SCHEMA)
 
     def queue(
         self, chat_id: int, watch_id: int, query: str, hits: Iterable[Hit], now: float
@@ -83,7 +109,7 @@ class AlertQueue:
             )
             for hit in hits
         ]
-        with self._lock, self._db:
+        with self._lock, transaction(self._db):
             before = self._db.total_changes
             self._db.executemany(
                 "INSERT OR IGNORE INTO bot_alerts "
@@ -94,11 +120,15 @@ class AlertQueue:
             return self._db.total_changes - before
 
     def pending(self, chat_id: int) -> list[Alert]:
-        """The chat's alerts not sent yet, in the order they were found."""
+        """The chat's alerts not sent yet, in the order they were found.
+
+        Only alerts whose watch still exists: one removed meanwhile (/unwatch, /forgetme)
+        never sends what it found, whichever owner's table was cleaned first.
+        """
         with self._lock:
             rows = self._db.execute(
                 "SELECT a.watch_id, a.query, a.article, a.excerpt, a.highlights, a.found,"
-                " w.thread_id FROM bot_alerts a LEFT JOIN bot_watches w ON w.id = a.watch_id"
+                " w.thread_id FROM bot_alerts a JOIN bot_watches w ON w.id = a.watch_id"
                 " WHERE a.chat_id = ? AND a.sent IS NULL ORDER BY a.found, a.rowid",
                 (chat_id,),
             ).fetchall()
@@ -115,6 +145,29 @@ class AlertQueue:
             )
             for r in rows
         ]
+
+    def forget(self, watch_ids: Sequence[int], chat_id: int | None = None) -> int:
+        """Delete the pending alerts of ``watch_ids`` and, given ``chat_id`` (a user's private
+        chat, on /forgetme), that chat's alert history and send times; return how many alerts."""
+        marks = ",".join("?" * len(watch_ids))
+        with self._lock, transaction(self._db):
+            deleted = self._db.execute(
+                f"DELETE FROM bot_alerts WHERE sent IS NULL AND watch_id IN ({marks})",
+                list(watch_ids),
+            ).rowcount
+            if chat_id is not None:
+                deleted += self._db.execute(
+                    "DELETE FROM bot_alerts WHERE chat_id = ?", (chat_id,)
+                ).rowcount
+                self._db.execute("DELETE FROM bot_alert_messages WHERE chat_id = ?", (chat_id,))
+        return int(deleted)
+
+    def drop_chat(self, chat_id: int) -> None:
+        """Drop the pending alerts of a chat that can never receive them."""
+        with self._lock, transaction(self._db):
+            self._db.execute(
+                "DELETE FROM bot_alerts WHERE chat_id = ? AND sent IS NULL", (chat_id,)
+            )
 
     def chats_with_pending(self) -> list[int]:
         """Every chat that has alerts waiting (after a restart, their sends are rescheduled)."""
@@ -136,7 +189,7 @@ class AlertQueue:
     def claim(self, chat_id: int, article_ids: Sequence[str], now: float) -> None:
         """Mark alerts sent and count one message, before sending: a crash mid-send may lose
         an alert but can never repeat one."""
-        with self._lock, self._db:
+        with self._lock, transaction(self._db):
             self._db.executemany(
                 "UPDATE bot_alerts SET sent = ? WHERE chat_id = ? AND article_id = ?",
                 [(now, chat_id, article_id) for article_id in article_ids],
@@ -146,7 +199,7 @@ class AlertQueue:
 
     def release(self, chat_id: int, article_ids: Sequence[str], now: float) -> None:
         """Undo ``claim`` after a send that failed, so the alerts are tried again."""
-        with self._lock, self._db:
+        with self._lock, transaction(self._db):
             self._db.executemany(
                 "UPDATE bot_alerts SET sent = NULL WHERE chat_id = ? AND article_id = ?",
                 [(chat_id, article_id) for article_id in article_ids],

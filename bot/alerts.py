@@ -100,6 +100,7 @@ async def send_pending(
         if isinstance(error, Forbidden) or any(g in error.message.lower() for g in GONE):
             log.info("chat %s cannot receive alerts (%s): dropping its watches", chat_id, error)
             await asyncio.to_thread(store.drop_chat, chat_id)
+            await asyncio.to_thread(store.alerts.drop_chat, chat_id)
             return None
         await asyncio.to_thread(store.alerts.release, chat_id, ids, now)
         raise

@@ -1,9 +1,9 @@
-"""The application factory and the blocking ``run_bot`` the CLI calls.
+"""The application factory: one application per process, built for that process's role.
 
-``build_application`` is the only place the bot is wired: defaults, handlers (in one ordered
-block), the error handler, start-up and shutdown hooks. Tests call it with a recording request
-instead of the network; ``run_bot`` calls it with the real one and long-polls, handing updates
-to worker processes when given a ``Pool``; each worker builds the same application.
+``build_application`` is the only place the bot is wired: defaults, services for the role
+(``bot.roles``), handlers (in one ordered block), the error handler, start-up and shutdown
+hooks. Tests call it with a recording request instead of the network; ``bot.runtime`` calls it
+with the real one and starts and stops each role.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 
 from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -32,14 +31,15 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import commands, live
 from bot.browse import on_button
-from bot.context import SERVICES_KEY, BriefContext, Services, services_in
+from bot.context import BotData, BriefContext, Services
 from bot.handlers import gate, logs_answer, on_error, on_text, send_answer
-from bot.pool import Pool, pool_in
+from bot.pool import Pool
 from bot.retry import PollWatch, RetryingRequest
+from bot.roles import Role
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from retrieval.engine import Engine
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 BriefApp = Application[
-    ExtBot[int], BriefContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], JobQueue[Any]
+    ExtBot[int], BriefContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Any]
 ]
 UNKNOWN_COMMAND = "I don't know that command. /help lists what I can do."
 # Retries after Telegram's flood control answers "retry after": a reply is delayed, not lost.
@@ -67,7 +67,6 @@ SWITCH_INTERVAL = 0.001
 # Open connections to the Bot API for replies (the long poll has its own). A reply waits up to
 # a second for a free one, so the pool covers every answer that can be in flight at once.
 CONNECTION_POOL = 64
-WATCH_KEY = "briefbot.poll_watch"
 
 
 def use_worker_threads() -> None:
@@ -79,46 +78,54 @@ def use_worker_threads() -> None:
 
 
 async def post_init(app: BriefApp) -> None:
-    """Set up the worker threads and processes, then publish the command menu."""
+    """Set up the worker threads, publish the command menu, then start the workers (if any)."""
     use_worker_threads()
-    pool = pool_in(app.bot_data)
-    if pool is not None:
-        await pool.start()
+    services = app.bot_data.services
     # Admins get every command in their own chats; everyone else the public ones.
     await app.bot.set_my_commands(commands.bot_commands(admin=False))
-    for admin_id in sorted(services_in(app.bot_data).settings.admin_ids):
+    for admin_id in sorted(services.settings.admin_ids):
         await app.bot.set_my_commands(
             commands.bot_commands(admin=True), scope=BotCommandScopeChat(admin_id)
         )
-    # Polls and alert sends start only once the bot can send: after initialize(), on the queue.
-    live.start(app)
-    log.info("serving as @%s", app.bot.username)
+    if services.pool is not None:
+        await services.pool.start()
+    if services.live is not None:
+        # Polls and alert sends start only once the bot can send: after initialize().
+        live.start(app)
+    log.info("serving as @%s (%s)", app.bot.username, services.role.value)
 
 
 async def post_stop(app: BriefApp) -> None:
-    """Polling has stopped: let the worker processes finish what they hold."""
-    pool = pool_in(app.bot_data)
-    if pool is not None:
-        await pool.close()
+    """An orderly stop: a webhook server unhooks the bot if the settings ask it to.
 
-
-def close_services(app: BriefApp) -> None:
-    """Close the bot's tables; the engine belongs to whoever opened it."""
-    services_in(app.bot_data).state.close()
-    live.live_in(app.bot_data).close()
+    Off by default: with several instances behind one URL, one stopping must not unhook the
+    others. PTB calls this only after the application ran, never after a failed start.
+    """
+    services = app.bot_data.services
+    if services.role is Role.WEBHOOK and services.settings.delete_webhook_on_stop:
+        await app.bot.delete_webhook()
+        log.info("webhook removed")
 
 
 async def post_shutdown(app: BriefApp) -> None:
     """Release everything once nothing can use it any more, also after a failed start.
 
-    When the first Bot API call fails (a bad token, an unreachable server), PTB skips its own
-    shutdown, which would leave the HTTP sessions open; closing twice is harmless.
+    The one place the pool and the bot's tables close. When the first Bot API call fails (a
+    bad token, an unreachable server), PTB skips its own shutdown, which would leave the HTTP
+    sessions open; closing twice is harmless.
     """
-    pool = pool_in(app.bot_data)
-    if pool is not None:
-        await pool.close()
+    services = app.bot_data.services
+    if services.pool is not None:
+        await services.pool.close()  # the workers finish what they hold first
     await app.bot.shutdown()
-    close_services(app)
+    services.close()
+
+
+def bot_api_request(settings: Settings, connections: int) -> BaseRequest:
+    """The Bot API client the settings name: Briefbot's aiohttp one or PTB's own httpx one."""
+    if settings.transport == "httpx":
+        return HTTPXRequest(connection_pool_size=connections)
+    return AiohttpRequest(connections)
 
 
 @logs_answer("unknown command")
@@ -130,23 +137,25 @@ async def unknown_command(update: Update, context: BriefContext) -> None:
 def build_application(
     settings: Settings,
     engine: Engine,
+    role: Role = Role.SINGLE,
     *,
+    pool: Pool | None = None,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
-    pool: Pool | None = None,
-    background: bool = True,
 ) -> BriefApp:
-    """Wire the bot for ``settings`` around ``engine``; pass requests to replace the network.
+    """Wire the bot for ``settings`` around ``engine`` as ``role``; pass requests to replace
+    the network.
 
     Every request, given or made here, goes through ``bot.retry``'s policy for failed calls.
-    With ``pool``, updates that pass the access gate go to worker processes (``bot.pool``).
-    A worker process builds its application without ``background``: no job queue, since
-    source polls and alerts run in the parent.
+    A ``PARENT`` hands updates that pass the access gate to the workers of ``pool``. A
+    ``WORKER`` gets only what answering uses: no updater, no job queue, no source tracker.
     """
+    if role.forwards != (pool is not None):
+        raise ValueError(f"a {role.value} needs a pool exactly when it forwards updates")
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .context_types(ContextTypes(context=BriefContext))
+        .context_types(ContextTypes(context=BriefContext, bot_data=BotData))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -163,25 +172,36 @@ def build_application(
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
-    if not background:
+    builder = builder.request(
+        RetryingRequest(request or bot_api_request(settings, CONNECTION_POOL))
+    )
+    watch = PollWatch() if role.polls else None
+    if role.has_updater:
+        builder = builder.get_updates_request(
+            RetryingRequest(get_updates_request or bot_api_request(settings, 1), watch)
+        )
+    else:
+        builder = builder.updater(None)
+    if not role.runs_background:
         # PTB documents None as "no job queue"; its type hint leaves None out.
         builder = builder.job_queue(None)  # type: ignore[arg-type]
-    watch = PollWatch()
-    builder = builder.request(RetryingRequest(request or AiohttpRequest(CONNECTION_POOL)))
-    builder = builder.get_updates_request(
-        RetryingRequest(get_updates_request or AiohttpRequest(1), watch)
-    )
     app: BriefApp = builder.build()
-    watch.on_rejected = app.stop_running  # a token revoked while running: stop, don't poll on
-    app.bot_data[WATCH_KEY] = watch
-    app.bot_data[SERVICES_KEY] = Services.create(settings, engine)
-    live.install(app, settings, engine)
+    if watch is not None:
+        watch.on_rejected = app.stop_running  # a token revoked while running: stop, not deaf
+    app.bot_data.services = Services.create(
+        settings,
+        engine,
+        role,
+        live=live.open_live(engine) if role.runs_background else None,
+        pool=pool,
+        poll_watch=watch,
+    )
 
     # Group -2 runs before every other group, so nobody off the allowlist reaches a handler
     # (or a worker process: group -1 hands updates over to those).
     app.add_handler(TypeHandler(Update, gate), group=-2)
     if pool is not None:
-        pool.attach(app, group=-1)
+        pool.attach(app, group=-1, record=app.bot_data.services.stats.record)
     # Commands before free text: "/search x" must never be read as the question "/search x".
     # CommandHandler also sees edited messages, so an edited /search edits its answer.
     admins = filters.User(user_id=settings.admin_ids)
@@ -197,16 +217,3 @@ def build_application(
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, unknown_command))
     app.add_error_handler(on_error)
     return app
-
-
-def run_bot(settings: Settings, engine: Engine, pool: Pool | None = None) -> None:
-    """Long-poll until Ctrl-C or SIGTERM, then shut down cleanly (run_polling handles both).
-
-    Raises ``InvalidToken`` when Telegram rejected the token while running (it was revoked):
-    polling stopped for good, so the bot stops too instead of running deaf.
-    """
-    app = build_application(settings, engine, pool=pool)
-    app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
-    watch = app.bot_data.get(WATCH_KEY)
-    if isinstance(watch, PollWatch) and watch.rejected:
-        raise InvalidToken("the token was rejected while running")

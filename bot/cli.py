@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from bot.render import format_date, result_count
 from bot.settings import BOTFATHER_HELP, Settings, Source, check_token, load_settings
+from bot.store import open_engine
 from bot.terminal import (
     describe,
     eval_lines,
@@ -40,22 +41,6 @@ from retrieval.sources import SourceStatus, SourceTracker
 
 BATCH_ARTICLES = 2000
 """Articles per store transaction: big enough to be fast, small enough to show progress."""
-
-
-def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
-    """Open the store named by the settings with the configured analysis and scorer.
-
-    A read-only engine (a bot worker's) analyses in its own process: it only ever indexes the
-    few passages another process just ingested, and a worker may not start processes.
-    """
-    return Engine.open(
-        settings.db_path,
-        language=settings.language,
-        scorer=settings.scorer,
-        max_query_chars=settings.max_query_chars,
-        workers=1 if read_only else 2,
-        read_only=read_only,
-    )
 
 
 def ingest_sources(
@@ -188,21 +173,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     # The Telegram stack loads only for the bot itself.
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import run_bot
+    from bot import runtime
     from bot.logs import configure_logging, redact_output
-    from bot.pool import Pool, processes, share
-    from bot.worker import serve
 
-    redact_output(settings.token)  # every line from here on, logged or printed, masks the token
+    # Every line from here on, logged or printed, masks the token and the webhook secret.
+    redact_output(settings.token, settings.secret_token)
     configure_logging(settings)
-    size = processes(settings)
-    if size > 1:
-        settings = share(settings, size)
     engine = open_engine(settings)
     try:
         for line in poll_sources(engine, settings.sources):
             print(line, file=sys.stderr)
-        run_bot(settings, engine, Pool(settings, size, serve) if size > 1 else None)
+        runtime.run(settings, engine)
     except InvalidToken:
         print(f"Telegram rejected the token. {BOTFATHER_HELP}", file=sys.stderr)
         return 2

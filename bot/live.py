@@ -13,64 +13,35 @@ and alerts on it, so an operator's ingest becomes searchable without a restart.
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 import logging
 import time
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 from telegram.ext import Application, CallbackContext, JobQueue
 
 from bot import alerts
-from bot.context import services_in
-from bot.pool import pool_in
+from bot.context import BotData, Live, services_in
 from bot.settings import Settings, Source
-from bot.watches import WatchStore
 from retrieval.engine import Engine
 from retrieval.models import IngestSummary
 from retrieval.sources import SourceTracker
 
 log = logging.getLogger(__name__)
 
-LIVE_KEY = "briefbot.live"
 # A send that failed for a passing reason (network, flood control after retries) is retried.
 RETRY_SEND = 60.0
-# Polls wait on the network; two let one slow feed run beside everything else.
-BACKGROUND_THREADS = 2
 # How often to look for passages another process stored: one cheap query when there are none.
 CATCH_UP_EVERY = 30.0
-T = TypeVar("T")
 
 AnyApp = Application[Any, Any, Any, Any, Any, JobQueue[Any]]
 AnyContext = CallbackContext[Any, Any, Any, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Live:
-    """What background work needs besides the engine: watch tables, source tracker, clock.
-
-    Polls and ingests run on threads of their own: a feed that takes its full timeout to
-    answer must never hold up the threads that answer questions.
-    """
-
-    watches: WatchStore
-    tracker: SourceTracker
-    clock: Callable[[], float]
-    background: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(BACKGROUND_THREADS, "briefbot-live")
-    )
-
-    async def run(self, function: Callable[..., T], *args: Any) -> T:
-        """Run a slow call (poll, ingest, alert matching) on the background threads."""
-        return await asyncio.get_running_loop().run_in_executor(self.background, function, *args)
-
-    def close(self) -> None:
-        """Stop the background threads and close both tables' connections."""
-        self.background.shutdown(wait=False, cancel_futures=True)
-        self.watches.close()
-        self.tracker.close()
+def open_live(engine: Engine, clock: Callable[[], float] = time.time) -> Live:
+    """The background services of a role that runs background work: a source tracker."""
+    return Live(tracker=SourceTracker(engine, clock=clock), clock=clock)
 
 
 def install(
@@ -81,22 +52,18 @@ def install(
     tracker: SourceTracker | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Live:
-    """Open the watch tables and a source tracker beside the engine and keep them in bot_data."""
-    live = Live(
-        watches=WatchStore(settings.db_path),
-        tracker=tracker or SourceTracker(engine, clock=clock),
-        clock=clock,
-    )
-    app.bot_data[LIVE_KEY] = live
+    """Replace the application's background services (tests: a fake clock, short timeouts)."""
+    services = services_in(app.bot_data)
+    if services.live is not None:
+        services.live.close()
+    live = Live(tracker=tracker or SourceTracker(engine, clock=clock), clock=clock)
+    app.bot_data.services = dataclasses.replace(services, live=live)
     return live
 
 
-def live_in(bot_data: Mapping[Any, Any]) -> Live:
-    """The ``Live`` record ``install`` stored."""
-    live = bot_data.get(LIVE_KEY)
-    if not isinstance(live, Live):
-        raise RuntimeError("bot.live.install() did not run: no live services in bot_data")
-    return live
+def live_in(bot_data: BotData) -> Live:
+    """The background services of the application (operators' commands and jobs)."""
+    return services_in(bot_data).background()
 
 
 def _jobs(app: AnyApp) -> JobQueue[Any]:
@@ -112,7 +79,7 @@ def start(app: AnyApp) -> None:
         if source.every > 0:
             # The first poll comes one interval after start: the CLI just ingested everything.
             _jobs(app).run_once(poll_job, source.every, data=source, name=f"poll {source.location}")
-    for chat_id in live_in(app.bot_data).watches.alerts.chats_with_pending():
+    for chat_id in services_in(app.bot_data).watches.alerts.chats_with_pending():
         schedule_send(app, chat_id, settings.alert_window)
     _jobs(app).run_repeating(catch_up_job, CATCH_UP_EVERY, name="catch up with the store")
 
@@ -167,13 +134,12 @@ async def after_ingest(app: AnyApp, summary: IngestSummary) -> list[int]:
     """Tell the worker processes, queue alerts for what ``summary`` added and schedule the
     sends; return the alerted chats."""
     services, live = services_in(app.bot_data), live_in(app.bot_data)
-    pool = pool_in(app.bot_data)
-    if pool is not None:
-        pool.refresh()
+    if services.pool is not None:
+        services.pool.refresh()
     chats = await live.run(
         alerts.match_new,
         services.engine,
-        live.watches,
+        services.watches,
         summary,
         services.settings.alert_min_match,
         live.clock(),
@@ -198,10 +164,10 @@ def schedule_send(app: AnyApp, chat_id: int, delay: float) -> None:
 
 async def send_alerts(app: AnyApp, chat_id: int) -> float | None:
     """Send the chat's pending alerts if its hourly cap allows; return when to try again."""
-    settings, live = services_in(app.bot_data).settings, live_in(app.bot_data)
+    services, live = services_in(app.bot_data), live_in(app.bot_data)
     try:
         return await alerts.send_pending(
-            app.bot, live.watches, chat_id, settings.alert_cap_per_hour, live.clock()
+            app.bot, services.watches, chat_id, services.settings.alert_cap_per_hour, live.clock()
         )
     except Exception:
         log.exception("sending alerts to chat %s failed; retrying later", chat_id)

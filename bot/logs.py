@@ -32,12 +32,14 @@ CHATTY_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Applicati
 class TokenRedactingFilter(logging.Filter):
     """Replace the token (and its secret half on its own) in every record that passes."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *others: str) -> None:
         super().__init__()
         # The secret after the colon identifies the bot as well as the whole token does, so it
         # is masked on its own too; the longest string goes first so the full token wins.
+        # ``others`` are more secrets to mask the same way (the webhook's secret token).
         secret = token.partition(":")[2]
-        self.secrets = tuple(s for s in sorted({token, secret}, key=len, reverse=True) if s)
+        every = {token, secret, *others}
+        self.secrets = tuple(s for s in sorted(every, key=len, reverse=True) if s)
 
     def redact(self, text: str) -> str:
         """Return ``text`` with every occurrence of the token masked."""
@@ -100,9 +102,10 @@ class RedactingStream(io.TextIOBase):
         return getattr(self.inner, "encoding", None) or "utf-8"
 
 
-def redact_output(token: str) -> None:
-    """Mask ``token`` in everything this process writes to stdout and stderr from now on."""
-    redactor = TokenRedactingFilter(token)
+def redact_output(token: str, *others: str) -> None:
+    """Mask ``token`` (and ``others``) in everything this process writes to stdout and stderr
+    from now on."""
+    redactor = TokenRedactingFilter(token, *others)
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is not None and not isinstance(stream, RedactingStream):
@@ -128,13 +131,15 @@ class SetupErrorsInOneLine(logging.Filter):
         return True
 
 
-def install_redaction(token: str, logger: logging.Logger | None = None) -> TokenRedactingFilter:
+def install_redaction(
+    token: str, logger: logging.Logger | None = None, *others: str
+) -> TokenRedactingFilter:
     """Add a redacting filter to every handler of ``logger`` (the root logger by default).
 
     Handler filters see records from every child logger, while a logger's own filters only see
     records logged on that exact logger, so the filter goes on the handlers.
     """
-    redactor = TokenRedactingFilter(token)
+    redactor = TokenRedactingFilter(token, *others)
     for handler in (logger or logging.getLogger()).handlers:
         handler.addFilter(redactor)
     return redactor
@@ -166,4 +171,4 @@ def configure_logging(
         logging.getLogger(name).setLevel(logging.NOTSET if settings.log_questions else logging.INFO)
     for each in root.handlers:
         each.addFilter(SetupErrorsInOneLine())  # before redaction, which then sees it all
-    install_redaction(settings.token, root)
+    install_redaction(settings.token, root, settings.secret_token)

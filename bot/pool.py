@@ -37,12 +37,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.context import services_in
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-POOL_KEY = "briefbot.pool"
 # One line is one update: a few KB. The bound only stops a corrupt stream from eating memory.
 LINE_LIMIT = 1 << 22
 # How long workers get to finish the updates they hold when the bot stops.
@@ -111,7 +109,11 @@ class Worker:
 
 
 class Pool:
-    """Starts, feeds, restarts and stops the worker processes of one running bot."""
+    """Starts, feeds, restarts and stops the worker processes of one running bot.
+
+    The parent's services own it (``bot.context.Services.pool``): started once the bot can
+    send, closed once when it stops (``bot.app``'s start and stop hooks).
+    """
 
     def __init__(self, settings: Settings, size: int, target: Target) -> None:
         self.settings = settings
@@ -123,11 +125,13 @@ class Pool:
         self._delays = [RESTART_DELAY] * size
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = asyncio.Event()
+        self._record: Callable[[float], None] = lambda _seconds: None
 
-    def attach(self, app: AnyApp, group: int) -> None:
-        """Forward updates from ``app`` through a handler in ``group`` (before all others)."""
+    def attach(self, app: AnyApp, group: int, record: Callable[[float], None]) -> None:
+        """Forward updates from ``app`` through a handler in ``group`` (before all others);
+        ``record`` counts each answer a worker reports (for /stats)."""
         self._app = app
-        app.bot_data[POOL_KEY] = self
+        self._record = record
         app.add_handler(TypeHandler(Update, self.route), group=group)
 
     @property
@@ -192,7 +196,7 @@ class Pool:
         if "done" in message:
             worker.pending.pop(int(message["done"]), None)
         elif "answered" in message:
-            services_in(self.app.bot_data).stats.record(float(message["answered"]))
+            self._record(float(message["answered"]))
         elif message.get("ready"):
             worker.ready = True
             log.info("worker %d of %d is answering", worker.number + 1, self.size)
@@ -231,7 +235,9 @@ class Pool:
                           worker.number + 1)  # fmt: skip
 
     async def close(self) -> None:
-        """Let every worker finish the updates it holds, then wait for it to exit."""
+        """Let every worker finish the updates it holds, then wait for it to exit; once."""
+        if self.closing:
+            return
         self.closing = True
         self._closed.set()
         for worker in self.workers:
@@ -242,9 +248,3 @@ class Pool:
         for worker in self.workers:
             if worker is not None and worker.process.is_alive():
                 worker.process.kill()
-
-
-def pool_in(bot_data: Mapping[Any, Any]) -> Pool | None:
-    """The ``Pool`` an application forwards updates through, if it has one."""
-    pool = bot_data.get(POOL_KEY)
-    return pool if isinstance(pool, Pool) else None

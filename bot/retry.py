@@ -48,11 +48,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from telegram._utils.types import ODVInput
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import BaseRequest, RequestData
 
-from bot.transport import NotSentError
+from bot.transport import NotSentError, Timeout
 
 log = logging.getLogger(__name__)
 
@@ -190,10 +189,10 @@ class RetryingRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Send the call; repeat it after a failure the policy allows, within its budget."""
         name = url.rsplit("/", 1)[-1]

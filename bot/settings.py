@@ -20,6 +20,10 @@ from retrieval.errors import BriefbotError
 
 DEFAULT_CONFIG = Path("config.toml")
 TOKEN_PATTERN = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,60}$")
+# What Telegram accepts as a webhook's secret token (setWebhook): 1-256 of these characters.
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Settings that must never be printed: a settings dump shows them masked.
+SECRETS = frozenset({"token", "secret_token"})
 
 
 class ConfigError(BriefbotError):
@@ -49,6 +53,13 @@ class Settings:
     token: str = field(default="", repr=False)
     base_url: str = ""
     workers: int = 0
+    mode: str = "polling"
+    webhook_url: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret_token: str = field(default="", repr=False)
+    delete_webhook_on_stop: bool = False
+    transport: str = "briefbot"
     allowed_ids: frozenset[int] = frozenset()
     admin_ids: frozenset[int] = frozenset()
     rate_limit: int = 20
@@ -63,12 +74,13 @@ class Settings:
     watches_per_user: int = 50
 
     def __repr__(self) -> str:
-        """Show every setting but the token, so a settings dump never leaks it."""
-        shown = ", ".join(
-            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.name != "token"
-        )
-        token = "'***'" if self.token else "''"
-        return f"Settings({shown}, token={token})"
+        """Show every setting with the token and webhook secret masked: a dump never leaks them."""
+        shown = ", ".join(f"{f.name}={self._shown(f.name)}" for f in fields(self))
+        return f"Settings({shown})"
+
+    def _shown(self, name: str) -> str:
+        value = getattr(self, name)
+        return "'***'" if name in SECRETS and value else repr(value)
 
 
 # (table, key) in config.toml -> Settings field
@@ -83,6 +95,13 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",
+    ("telegram", "mode"): "mode",
+    ("telegram", "webhook_url"): "webhook_url",
+    ("telegram", "listen"): "listen",
+    ("telegram", "port"): "port",
+    ("telegram", "secret_token"): "secret_token",
+    ("telegram", "delete_webhook_on_stop"): "delete_webhook_on_stop",
+    ("telegram", "transport"): "transport",
     ("access", "allowed_ids"): "allowed_ids",
     ("access", "admin_ids"): "admin_ids",
     ("limits", "rate_limit"): "rate_limit",
@@ -104,6 +123,9 @@ ENV_KEYS: dict[str, str] = {
     "BRIEFBOT_TOKEN": "token",
     "BRIEFBOT_BASE_URL": "base_url",
     "BRIEFBOT_WORKERS": "workers",
+    "BRIEFBOT_MODE": "mode",
+    "BRIEFBOT_WEBHOOK_URL": "webhook_url",
+    "BRIEFBOT_SECRET_TOKEN": "secret_token",
     "BRIEFBOT_ALLOWED_IDS": "allowed_ids",
     "BRIEFBOT_ADMIN_IDS": "admin_ids",
     "BRIEFBOT_LOG_LEVEL": "log_level",
@@ -114,6 +136,10 @@ ENV_KEYS: dict[str, str] = {
 CHOICES: dict[str, tuple[str, ...]] = {
     "scorer": ("lucene", "okapi"),
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
+    "mode": ("polling", "webhook"),
+    # "httpx" falls back to python-telegram-bot's own HTTPXRequest (bot/transport.py says why
+    # "briefbot", over aiohttp, is the default).
+    "transport": ("briefbot", "httpx"),
 }
 
 
@@ -229,7 +255,36 @@ def load_settings(
         raise ConfigError(f"[search] results must be at most {MAX_RESULTS:,}")
     if settings.min_share > 1:
         raise ConfigError("[search] min_share must be between 0 and 1")
+    if settings.mode == "webhook":
+        check_webhook(settings)
     return settings
+
+
+def check_webhook(settings: Settings) -> None:
+    """Refuse a webhook set-up Telegram would reject or that would let anyone post updates."""
+    if not settings.webhook_url.lower().startswith("https://"):
+        raise ConfigError(
+            "[telegram] webhook_url: webhook mode needs the public https:// URL Telegram posts "
+            f"updates to (e.g. https://bot.example.org/telegram), got {settings.webhook_url!r}"
+        )
+    if not settings.secret_token:
+        raise ConfigError(
+            "[telegram] secret_token is required in webhook mode: without it anyone who finds "
+            "the URL can post updates. Set 1-256 characters of A-Z, a-z, 0-9, _ and - (e.g. "
+            "the output of `openssl rand -hex 32`) in BRIEFBOT_SECRET_TOKEN or config.toml."
+        )
+    if not SECRET_PATTERN.match(settings.secret_token):
+        raise ConfigError(
+            "[telegram] secret_token: Telegram accepts 1-256 characters of A-Z, a-z, 0-9, _ "
+            "and - only"
+        )
+    if not 0 < settings.port < 65536:
+        raise ConfigError(f"[telegram] port: expected 1-65535, got {settings.port}")
+    if settings.workers > 1:
+        raise ConfigError(
+            "[telegram] workers: a webhook server answers in one process; to use more cores, "
+            "run more instances behind the load balancer (see the README's Deploy section)"
+        )
 
 
 BOTFATHER_HELP = (

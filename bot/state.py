@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.sqlite import connect, create_tables, transaction
+
 # 9 random bytes are 12 URL-safe characters: 72 bits no one can count through, and the longest
 # button ("o:<token>:<passage>:<page>") still fits Telegram's 64 bytes of callback data.
 TOKEN_BYTES = 9
@@ -79,23 +81,12 @@ class BotState:
     answer message links."""
 
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # check_same_thread=False: calls arrive from asyncio.to_thread workers; the lock
-        # serialises them.
-        self._db = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
-        # The store puts this file in WAL mode, where NORMAL skips the fsync on each commit yet
-        # never corrupts the file; a power cut may forget the last links, a crash loses none.
-        # With FULL, two fsyncs per answer (~4 ms each here) under the lock capped it at ~125/s.
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        # Calls arrive from asyncio.to_thread workers; the lock serialises them.
+        self._db = connect(path)
         self._lock = threading.Lock()
-        with self._lock, self._db:
-            # IMMEDIATE: the parent and worker processes open the file at once; one migrates.
-            self._db.execute("BEGIN IMMEDIATE")
-            _migrate(self._db)
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
+        with self._lock:
+            # The parent and worker processes open the file at once: one creates the tables.
+            create_tables(self._db, SCHEMA, _migrate)
             self._db.execute(
                 "DELETE FROM bot_answers WHERE created < ?", (time.time() - ANSWER_LIFETIME,)
             )
@@ -115,7 +106,7 @@ class BotState:
                     return str(row[0])
                 token = secrets.token_urlsafe(TOKEN_BYTES)
                 try:
-                    with self._db:
+                    with transaction(self._db):
                         self._db.execute(
                             "INSERT INTO bot_queries VALUES (?, ?, ?, ?, ?, ?)",
                             (token, owner.chat_id, owner.user_id, owner.shared, text, time.time()),
@@ -143,7 +134,7 @@ class BotState:
         """Delete ``user_id``'s stored questions everywhere (their buttons then expire) and, in
         the user's private chat (``chat_id == user_id``), its question -> answer links; return
         how many questions went."""
-        with self._lock, self._db:
+        with self._lock, transaction(self._db):
             deleted = self._db.execute(
                 "DELETE FROM bot_queries WHERE user_id = ?", (user_id,)
             ).rowcount
@@ -153,7 +144,7 @@ class BotState:
 
     def link_answer(self, chat_id: int, message_id: int, answer_id: int) -> None:
         """Record that message ``answer_id`` answers question ``message_id`` in ``chat_id``."""
-        with self._lock, self._db:
+        with self._lock, transaction(self._db):
             self._db.execute(
                 "INSERT OR REPLACE INTO bot_answers VALUES (?, ?, ?, ?)",
                 (chat_id, message_id, answer_id, time.time()),

@@ -20,11 +20,10 @@ from __future__ import annotations
 import io
 import re
 import urllib.request
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -34,6 +33,11 @@ TOKEN_IN_BYTES = re.compile(rb"\d{5,20}:[A-Za-z0-9_-]{30,60}")
 # The token's secret half alone identifies the bot as well: mask it too where the URL shows it.
 TOKEN_IN_URL = re.compile(r"/bot\d+:([^/]+)/")
 MASK = "[token]"
+
+Timeout: TypeAlias = Any
+"""A timeout as PTB passes it to ``do_request``: seconds, None (no limit) or
+``BaseRequest.DEFAULT_NONE`` (not given: the request's own default applies). PTB's name for that
+union lives in a private module, outside its stability policy, so it is spelled ``Any`` here."""
 
 
 class NotSentError(NetworkError):
@@ -53,8 +57,11 @@ def mask_body(body: bytes, url: str) -> bytes:
     return body
 
 
-def _seconds(value: ODVInput[float], default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value
+def _seconds(value: Timeout, default: float | None) -> float | None:
+    """``value`` in seconds, or ``default`` when the caller left it out (PTB's documented way)."""
+    if value is BaseRequest.DEFAULT_NONE:
+        return default
+    return None if value is None else float(value)
 
 
 def _sum(*parts: float | None) -> float | None:
@@ -127,10 +134,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        read_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        write_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Timeout = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Timeout = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Send one request; return the status code and the body.
 

@@ -1,19 +1,16 @@
 """Saved searches ("watches") and their alerts, kept in the bot's sqlite file.
 
-Three tables, all prefixed ``bot_`` like ``bot.state``'s:
-
-- ``bot_watches``: one row per saved query, owned by a chat (and the user who saved it).
-- ``bot_alerts``: one row per (chat, article) a watch matched, ``sent`` NULL while pending.
-- ``bot_alert_messages``: when each alert message went out, for the per-chat hourly cap.
-
-The last two are worked by ``bot.alert_queue`` (``WatchStore.alerts``) on the same connection.
+``bot_watches`` (prefixed ``bot_`` like ``bot.state``'s tables) holds one row per saved query,
+owned by a chat (and the user who saved it); this module creates it and is the only one to
+write it. The alerts watches find are ``bot.alert_queue``'s tables, worked through
+``WatchStore.alerts`` on the same connection; an operation spanning both (/forgetme, a chat
+that blocked the bot) calls each owner in turn.
 Every method is synchronous and serialised by one lock; the bot calls them through
 ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +18,7 @@ from pathlib import Path
 
 from bot.alert_queue import AlertQueue
 from retrieval.errors import BriefbotError
+from retrieval.sqlite import connect, create_tables, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bot_watches (
@@ -33,23 +31,6 @@ CREATE TABLE IF NOT EXISTS bot_watches (
     UNIQUE (chat_id, query)
 );
 CREATE INDEX IF NOT EXISTS bot_watches_user ON bot_watches (user_id);
-CREATE TABLE IF NOT EXISTS bot_alerts (
-    chat_id INTEGER NOT NULL,
-    article_id TEXT NOT NULL,
-    watch_id INTEGER NOT NULL,
-    query TEXT NOT NULL,
-    article TEXT NOT NULL,
-    excerpt TEXT NOT NULL,
-    highlights TEXT NOT NULL,
-    found REAL NOT NULL,
-    sent REAL,
-    UNIQUE (chat_id, article_id)
-);
-CREATE INDEX IF NOT EXISTS bot_alerts_pending ON bot_alerts (chat_id, sent);
-CREATE TABLE IF NOT EXISTS bot_alert_messages (
-    chat_id INTEGER NOT NULL,
-    sent REAL NOT NULL
-);
 """
 
 
@@ -85,14 +66,12 @@ class WatchStore:
     """Watches, pending and sent alerts, and alert send times, in one sqlite file."""
 
     def __init__(self, path: Path | str) -> None:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # check_same_thread=False: calls come from asyncio.to_thread workers; the lock
-        # serialises them.
-        self._db = sqlite3.connect(str(path), timeout=10.0, check_same_thread=False)
+        # Calls come from asyncio.to_thread workers; the lock serialises them. The alert
+        # queue works its own tables on this connection, under the same lock.
+        self._db = connect(path)
         self._lock = threading.Lock()
-        with self._lock, self._db:
-            self._db.executescript(SCHEMA)
+        with self._lock:
+            create_tables(self._db, SCHEMA)
         self.alerts = AlertQueue(self._db, self._lock)
 
     # -- watches ----------------------------------------------------------------------------
@@ -117,8 +96,7 @@ class WatchStore:
         on the file, can never pass the caps together.
         """
         select = "SELECT id, user_id, thread_id FROM bot_watches WHERE chat_id = ? AND query = ?"
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._lock, transaction(self._db):
             row = self._db.execute(select, (chat_id, query)).fetchone()
             if row is not None:
                 return Watch(int(row[0]), chat_id, int(row[1]), query, row[2]), False
@@ -148,47 +126,34 @@ class WatchStore:
         return [Watch(int(r[0]), int(r[1]), int(r[2]), str(r[3]), r[4]) for r in rows]
 
     def remove_watch(self, chat_id: int, watch_id: int) -> bool:
-        """Delete watch ``watch_id`` if it belongs to ``chat_id``; pending alerts go with it."""
-        with self._lock, self._db:
+        """Delete watch ``watch_id`` if it belongs to ``chat_id``; its pending alerts are never
+        sent (``AlertQueue.pending`` skips alerts whose watch is gone) and go with
+        ``AlertQueue.forget``."""
+        with self._lock, transaction(self._db):
             cursor = self._db.execute(
                 "DELETE FROM bot_watches WHERE id = ? AND chat_id = ?", (watch_id, chat_id)
             )
-            if cursor.rowcount:
-                self._db.execute(
-                    "DELETE FROM bot_alerts WHERE watch_id = ? AND sent IS NULL", (watch_id,)
-                )
         return cursor.rowcount == 1
 
-    def forget(self, user_id: int, chat_id: int) -> Forgotten:
-        """Delete ``user_id``'s watches everywhere and their pending alerts; in the user's
-        private chat (``chat_id == user_id``) also its alert history and send times (the
-        stored questions and answer links are ``bot.state``'s to forget)."""
-        with self._lock, self._db:
+    def forget(self, user_id: int) -> list[int]:
+        """Delete ``user_id``'s watches in every chat; return their ids (for
+        ``AlertQueue.forget``, which owns the alerts they found)."""
+        with self._lock, transaction(self._db):
             ids = [
-                row[0]
+                int(row[0])
                 for row in self._db.execute(
                     "SELECT id FROM bot_watches WHERE user_id = ?", (user_id,)
                 )
             ]
             marks = ",".join("?" * len(ids))
-            alerts = self._db.execute(
-                f"DELETE FROM bot_alerts WHERE sent IS NULL AND watch_id IN ({marks})", ids
-            ).rowcount
             self._db.execute(f"DELETE FROM bot_watches WHERE id IN ({marks})", ids)
-            if chat_id == user_id:
-                alerts += self._db.execute(
-                    "DELETE FROM bot_alerts WHERE chat_id = ?", (chat_id,)
-                ).rowcount
-                self._db.execute("DELETE FROM bot_alert_messages WHERE chat_id = ?", (chat_id,))
-        return Forgotten(len(ids), alerts)
+        return ids
 
     def drop_chat(self, chat_id: int) -> None:
-        """Forget a chat that blocked the bot or was deleted: its watches and pending alerts."""
-        with self._lock, self._db:
+        """Forget a chat that blocked the bot or was deleted: its watches (its alerts are
+        ``AlertQueue.drop_chat``'s)."""
+        with self._lock, transaction(self._db):
             self._db.execute("DELETE FROM bot_watches WHERE chat_id = ?", (chat_id,))
-            self._db.execute(
-                "DELETE FROM bot_alerts WHERE chat_id = ? AND sent IS NULL", (chat_id,)
-            )
 
     def close(self) -> None:
         """Close the connection; the object must not be used afterwards."""

@@ -1,8 +1,10 @@
-"""One worker process: answers the updates its parent forwards (see ``bot.pool`` for the link).
+"""The worker role: answer the updates the parent forwards (see ``bot.pool`` for the link).
 
-It runs the same application as a single-process bot, with the same handlers and its own Bot
-API connection, but without polling or background work: those stay with the parent. It opens
-the store read-only and indexes what the parent ingests when told to refresh.
+It runs the same handlers as a single-process bot, with its own Bot API connection, in an
+application built for ``Role.WORKER``: no updater, no job queue, no source tracker, since
+polling and background work stay with the parent. It opens the store read-only and indexes
+what the parent ingests when told to refresh. ``serve`` is the process's entry point, which
+``bot.runtime`` gives the pool.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import BriefApp, build_application, close_services, use_worker_threads
-from bot.cli import open_engine
-from bot.context import services_in
+from bot.app import BriefApp, build_application, use_worker_threads
 from bot.logs import configure_logging, redact_output
 from bot.pool import LINE_LIMIT, line
+from bot.roles import Role
 from bot.settings import Settings
+from bot.store import open_engine
 from retrieval.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ def serve(settings: Settings, number: int, link: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # Before anything can fail: even the traceback multiprocessing prints as a worker dies.
-    redact_output(settings.token)
+    redact_output(settings.token, settings.secret_token)
     configure_logging(settings, process=f"worker {number + 1}")
     engine = open_engine(settings, read_only=True)
     try:
@@ -54,8 +56,9 @@ def serve(settings: Settings, number: int, link: socket.socket) -> None:
 async def answer(settings: Settings, engine: Engine, link: socket.socket) -> None:
     """Run the application on the updates read from ``link``."""
     reader, writer = await asyncio.open_connection(sock=link, limit=LINE_LIMIT)
-    app = build_application(settings, engine, background=False)
-    services_in(app.bot_data).stats.on_record = lambda s: writer.write(line({"answered": s}))
+    app = build_application(settings, engine, Role.WORKER)
+    services = app.bot_data.services
+    services.stats.on_record = lambda s: writer.write(line({"answered": s}))
     use_worker_threads()
     try:
         async with app:
@@ -67,7 +70,7 @@ async def answer(settings: Settings, engine: Engine, link: socket.socket) -> Non
                 await app.stop()  # waits for every update still being answered
     finally:
         await app.bot.shutdown()  # also after a failed start, which `async with` leaves open
-        close_services(app)
+        services.close()
         writer.close()
 
 

@@ -149,7 +149,7 @@ class Engine:
         A ``read_only`` engine never writes the index or ingests: it is for a process that
         searches a store another process keeps, and it catches up with ``refresh``.
         """
-        store = Store(path)
+        store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
         params = BM25Params(scorer=scorer)  # type: ignore[arg-type]
         return cls(

@@ -23,6 +23,7 @@ from retrieval.loaders.folders import NAME_NOT_UTF8, is_storable_name
 from retrieval.loaders.formats import kind_for_name
 from retrieval.loaders.limits import storable
 from retrieval.models import LoadReport, Skipped
+from retrieval.sqlite import connect, create_tables, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sources (
@@ -142,21 +143,22 @@ def scan_folder(root: Path) -> tuple[dict[str, FileStamp], LoadReport]:
     return found, LoadReport(skipped=tuple(problems))
 
 
+def _migrate(db: sqlite3.Connection) -> None:
+    """Give a ``sources`` table from before skips were shown its ``last_skipped`` column."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sources)")}
+    if columns and "last_skipped" not in columns:
+        db.execute("ALTER TABLE sources ADD COLUMN last_skipped TEXT")
+
+
 class SourceState:
     """The ``sources`` and ``source_files`` tables behind a lock, safe across threads."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, readonly: bool = False) -> None:
         self.path = path
         try:
-            if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            # The store may be mid-transaction on its own connection: wait, do not fail.
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(SCHEMA)
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(sources)")}
-            if "last_skipped" not in columns:  # a store made before skips were shown
-                self._db.execute("ALTER TABLE sources ADD COLUMN last_skipped TEXT")
+            self._db = connect(path, readonly=readonly)
+            if not readonly:
+                create_tables(self._db, SCHEMA, _migrate)
         except (sqlite3.Error, OSError) as error:
             raise StoreError(f"cannot open the source state at {path}: {error}") from None
         self._lock = threading.Lock()
@@ -230,12 +232,7 @@ class SourceState:
     def _write(self) -> Iterator[None]:
         """One immediate transaction, rolled back on any error; SQLite errors become StoreError."""
         try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with transaction(self._db):
                 yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
         except sqlite3.Error as error:
             raise StoreError(f"cannot write the source state at {self.path}: {error}") from None

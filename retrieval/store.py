@@ -24,6 +24,7 @@ from pathlib import Path
 
 from retrieval.errors import StoreError
 from retrieval.models import Article, ArticleInfo, Passage, Span
+from retrieval.sqlite import BUSY_SECONDS, connect, create_tables
 from retrieval.urls import canonical_url
 
 SCHEMA_VERSION = "1"
@@ -53,10 +54,7 @@ CREATE TABLE IF NOT EXISTS passages (
 """
 
 INFO_COLUMNS = "id, title, date, url, source, passages"
-
-BUSY_SECONDS = 60.0
-"""How long a write waits for another process's write transaction (a batch takes well under
-a second) before failing with "database is locked"."""
+__all__ = ["BUSY_SECONDS", "SCHEMA", "NewArticle", "Store", "StoredBatch"]
 
 
 def dedup_key(article: Article) -> str:
@@ -107,27 +105,30 @@ def _info(row: Sequence[object]) -> ArticleInfo:
 class Store:
     """Articles and passage spans in one SQLite file (or ``:memory:``), safe across threads.
 
-    One connection behind a lock: reads are short, and SQLite serialises writers anyway.
+    One connection behind a lock: reads are short, and SQLite serialises writers anyway. A
+    ``readonly`` store (a worker process's) creates nothing and cannot write.
     """
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(self, path: str | Path = ":memory:", *, readonly: bool = False) -> None:
         self.path = str(path)
+        self.readonly = readonly
         try:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS
-            )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
+            self._db = connect(self.path, readonly=readonly)
+            if not readonly:
+                create_tables(self._db, SCHEMA)
             self._check_schema()
         except (sqlite3.Error, OSError) as error:
             raise StoreError(f"cannot open the store at {self.path}: {error}") from None
         self._lock = threading.Lock()
 
     def _check_schema(self) -> None:
+        if self.readonly:
+            exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+            if self._db.execute(exists).fetchone() is None:
+                raise StoreError(f"{self.path} is not a Briefbot store yet: ingest something first")
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None and self.readonly:
+            raise StoreError(f"{self.path} is not a Briefbot store yet: ingest something first")
         if row is None:
             # OR IGNORE: another process may be creating the same new store at this moment.
             self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))

@@ -80,4 +80,4 @@ async def start_bot(settings: Settings, engine: Engine, api: FakeBotApi) -> Asyn
     app = build_application(settings, engine, request=request, get_updates_request=request)
     async with app:
         yield Bot(app, api)
-    services_in(app.bot_data).state.close()
+    services_in(app.bot_data).close()

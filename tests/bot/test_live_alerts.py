@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bot_harness import Bot
 from html_check import html_problems
-from live_harness import Clock, briefing, ingest, live, live_bot
+from live_harness import Clock, briefing, ingest, live_bot
 from telegram_fakes import FakeBotApi, Updates
 
 from bot.app import UNKNOWN_COMMAND
@@ -56,7 +56,7 @@ async def test_watch_and_watches_show_the_saved_query_with_its_id(
 ) -> None:
     """/watch confirms with an id; /watches lists it; the same query again is not a copy."""
     await watcher.send(updates.message("/watch grain <exports>"))
-    [saved] = live(watcher).watches.watches(501)
+    [saved] = watcher.services.watches.watches(501)
     assert f"(#{saved.id})" in last_text(watcher)
     assert "grain &lt;exports&gt;" in last_text(watcher)
     await watcher.send(updates.message("/watch grain   <exports>"))
@@ -76,19 +76,19 @@ async def test_unsearchable_watch_gets_help_and_saves_nothing(
     """A watch the engine could never match is explained, not saved."""
     await watcher.send(updates.message(text))
     assert expected.lower() in last_text(watcher).lower()
-    assert live(watcher).watches.watches() == []
+    assert watcher.services.watches.watches() == []
 
 
 async def test_unwatch_of_another_chats_id_fails_politely(watcher: Bot, updates: Updates) -> None:
     """Chat 502 cannot remove chat 501's watch; 501 can."""
     await watcher.send(updates.message("/watch grain"))
-    [saved] = live(watcher).watches.watches(501)
+    [saved] = watcher.services.watches.watches(501)
     await watcher.send(updates.message(f"/unwatch {saved.id}", user_id=502))
     assert f"This chat has no watch #{saved.id}" in last_text(watcher)
-    assert live(watcher).watches.watches(501) == [saved]
+    assert watcher.services.watches.watches(501) == [saved]
     await watcher.send(updates.message(f"/unwatch #{saved.id}"))
     assert f"Stopped watch #{saved.id}." == last_text(watcher)
-    assert live(watcher).watches.watches() == []
+    assert watcher.services.watches.watches() == []
 
 
 async def test_a_burst_of_watch_commands_stores_exactly_the_chat_cap(
@@ -97,7 +97,7 @@ async def test_a_burst_of_watch_commands_stores_exactly_the_chat_cap(
     """60 /watch sent at once in one chat keep 20 watches; 40 replies explain the chat cap."""
     burst = [updates.message(f"/watch grain w{n}") for n in range(60)]
     await asyncio.gather(*(watcher.send(update) for update in burst))
-    assert len(live(watcher).watches.watches(501)) == 20
+    assert len(watcher.services.watches.watches(501)) == 20
     replies = watcher.texts()
     assert len(replies) == 60
     assert sum("This chat already has 20 watches" in text for text in replies) == 40
@@ -113,7 +113,7 @@ async def test_one_user_in_ten_groups_is_held_by_the_user_cap(
         for n in range(6)
     ]
     await asyncio.gather(*(watcher.send(update) for update in burst))
-    assert len(live(watcher).watches.watches()) == 50
+    assert len(watcher.services.watches.watches()) == 50
     refusals = [text for text in watcher.texts() if "across your chats" in text]
     assert len(refusals) == 10
     assert html_problems(refusals[0]) == []
@@ -164,7 +164,7 @@ async def test_hourly_cap_keeps_matches_pending_until_the_hour_allows(
         delays.append(await send_alerts(watcher.app, 501))
         clock.now += 60
     assert delays == [None, None, pytest.approx(3600 - 120)]
-    assert len(live(watcher).watches.alerts.pending(501)) == 1
+    assert len(watcher.services.watches.alerts.pending(501)) == 1
     clock.now += 3600 - 120
     assert await send_alerts(watcher.app, 501) is None
     alerts = [call for call in watcher.api.calls_to("sendMessage") if "🔔" in call.params["text"]]
@@ -239,8 +239,8 @@ async def test_blocked_chat_loses_its_watches_instead_of_retrying(
     await after_ingest(watcher.app, ingest(engine, GRAIN))
     watcher.api.fail_next("sendMessage", "Forbidden: bot was blocked by the user")
     assert await send_alerts(watcher.app, 501) is None
-    assert live(watcher).watches.watches() == []
-    assert live(watcher).watches.alerts.pending(501) == []
+    assert watcher.services.watches.watches() == []
+    assert watcher.services.watches.alerts.pending(501) == []
 
 
 async def test_send_jobs_on_the_running_queue_batch_within_the_window(

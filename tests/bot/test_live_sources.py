@@ -212,10 +212,10 @@ async def test_the_bot_indexes_what_another_process_stored(
         other.close()
         await bot.send(updates.message("/stats", user_id=900))
         assert "Not searchable yet: 3 stored passages" in bot.texts()[-1]
-        assert live(bot).watches.alerts.chats_with_pending() == []
+        assert bot.services.watches.alerts.chats_with_pending() == []
         assert await catch_up(bot.app) == 3
         assert await catch_up(bot.app) == 0
-        assert live(bot).watches.alerts.chats_with_pending() == [77]
+        assert bot.services.watches.alerts.chats_with_pending() == [77]
         await bot.send(updates.message(marker("o", 1)))
         assert f"Briefing {marker('o', 1)}" in bot.texts()[-1]
         await bot.send(updates.message("/stats", user_id=900))

@@ -87,6 +87,16 @@ def test_filter_masks_token_everywhere(make: object) -> None:
     assert MASK in formatted
 
 
+def test_configured_logging_masks_the_webhook_secret(
+    restore_logging: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The webhook's secret token is masked like the bot token, in every logged line."""
+    configure_logging(Settings(token=TOKEN, secret_token="hook-secret_42"))
+    logging.getLogger("bot.test").warning("setWebhook with secret_token=%s", "hook-secret_42")
+    assert "hook-secret_42" not in caplog.text
+    assert f"secret_token={MASK}" in caplog.text
+
+
 def test_configure_logging_rejects_unknown_level(restore_logging: None) -> None:
     """A misspelt level is a configuration error naming the key, not a traceback."""
     with pytest.raises(ConfigError, match=r"\[logging\] level"):

@@ -24,6 +24,7 @@ from bot import pool as pool_module
 from bot.app import BriefApp, build_application
 from bot.context import services_in
 from bot.pool import Pool, Target, owner, processes, share
+from bot.roles import Role
 from bot.settings import Settings
 from retrieval.engine import Engine
 
@@ -88,7 +89,7 @@ async def running(
     pool = Pool(replace(settings, db_path=log), 2, target)
     request = RecordingRequest(api)
     app = build_application(
-        settings, engine, request=request, get_updates_request=request, pool=pool
+        settings, engine, Role.PARENT, pool=pool, request=request, get_updates_request=request
     )
     async with app:
         await app.start()
@@ -99,7 +100,7 @@ async def running(
         finally:
             await pool.close()
             await app.stop()
-    services_in(app.bot_data).state.close()
+    services_in(app.bot_data).close()
 
 
 async def test_updates_reach_their_worker_and_answers_count(

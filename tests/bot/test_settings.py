@@ -142,3 +142,56 @@ def test_example_config_covers_every_setting() -> None:
     defaults = Settings()
     for name, value in values.items():
         assert value == getattr(defaults, name), name
+
+
+WEBHOOK = '[telegram]\nmode = "webhook"\nwebhook_url = "https://bot.example.org/hook"\n'
+
+
+def test_webhook_settings_load_from_file_and_environment(tmp_path: Path) -> None:
+    """Webhook mode reads its URL, address and port from the file and the secret from the
+    environment; a settings dump masks the secret."""
+    config = tmp_path / "c.toml"
+    config.write_text(WEBHOOK + 'listen = "0.0.0.0"\nport = 8080\ndelete_webhook_on_stop = true\n')
+    env = {"BRIEFBOT_CONFIG": str(config), "BRIEFBOT_SECRET_TOKEN": "abc_DEF-123"}
+    settings = load_settings(env=env)
+    assert (settings.mode, settings.listen, settings.port) == ("webhook", "0.0.0.0", 8080)
+    assert settings.secret_token == "abc_DEF-123"
+    assert settings.delete_webhook_on_stop is True
+    assert "abc_DEF-123" not in repr(settings)
+    assert "secret_token='***'" in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("more", "secret", "message"),
+    [
+        ("", "", "secret_token is required in webhook mode"),
+        ("", "has spaces", "Telegram accepts 1-256 characters"),
+        ("", "x" * 257, "Telegram accepts 1-256 characters"),
+        ('[telegram]\nmode = "webhook"\n', "abc", "webhook_url: webhook mode needs the public"),
+        ("port = 0\n", "abc", "port: expected 1-65535"),
+        ("workers = 2\n", "abc", "run more instances behind the load balancer"),
+    ],
+    ids=["no-secret", "spaces", "too-long", "no-url", "port-zero", "workers"],
+)
+def test_webhook_mistakes_are_config_errors(
+    tmp_path: Path, more: str, secret: str, message: str
+) -> None:
+    """A webhook set-up Telegram would refuse, or one open to anyone, fails with one line."""
+    config = tmp_path / "c.toml"
+    config.write_text(more if more.startswith("[telegram]") else WEBHOOK + more)
+    env = {"BRIEFBOT_CONFIG": str(config), "BRIEFBOT_SECRET_TOKEN": secret}
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env=env)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("mode", "websocket"), ("transport", "requests")],
+    ids=["mode", "transport"],
+)
+def test_mode_and_transport_take_known_values_only(tmp_path: Path, key: str, value: str) -> None:
+    """An unknown mode or transport names the choices."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'[telegram]\n{key} = "{value}"\n')
+    with pytest.raises(ConfigError, match=f"\\[telegram\\] {key}: expected"):
+        load_settings(env={"BRIEFBOT_CONFIG": str(config)})

@@ -37,6 +37,20 @@ def test_watches_belong_to_their_chat(store: WatchStore) -> None:
     store.close()
 
 
+def test_alerts_of_a_removed_watch_are_never_sent(store: WatchStore) -> None:
+    """An alert its watch no longer exists for is not pending, even before the queue forgets it."""
+    engine = Engine.open(":memory:")
+    summary = engine.ingest([Article("Grain deal", "Grain exports resume.")])
+    watch, _ = store.add_watch(7, 7, "grain")
+    match_new(engine, store, summary, 0.1, now=1.0)
+    assert len(store.alerts.pending(7)) == 1
+    assert store.remove_watch(7, watch.id) is True
+    assert store.alerts.pending(7) == []
+    assert store.alerts.forget([watch.id]) == 1
+    store.close()
+    engine.close()
+
+
 def test_a_burst_from_two_connections_stores_exactly_the_chat_cap(tmp_path: Path) -> None:
     """60 concurrent saves in one chat, split over two connections (like two worker processes)
     to one file, keep exactly 20; the other 40 are refused by the chat cap."""
@@ -143,7 +157,8 @@ def test_release_puts_alerts_back_and_uncounts_the_message(store: WatchStore) ->
 
 
 def test_forget_removes_the_users_watches_and_alerts_only(store: WatchStore) -> None:
-    """/forgetme's table work: the user's watches, pending alerts and send times go; others stay."""
+    """/forgetme's table work, owner by owner: the user's watches, then their pending alerts and
+    (in the private chat) its send times; others stay."""
     engine = Engine.open(":memory:")
     summary = engine.ingest([Article("Grain deal", "Grain exports resume.")])
     store.add_watch(7, 7, "grain")
@@ -151,14 +166,14 @@ def test_forget_removes_the_users_watches_and_alerts_only(store: WatchStore) -> 
     store.add_watch(-100, 8, "grain")
     match_new(engine, store, summary, 0.1, now=1.0)
     store.alerts.claim(7, [store.alerts.pending(7)[0].article.id], now=2.0)
-    forgotten = store.forget(7, 7)
-    assert forgotten.watches == 2
+    gone = store.forget(7)
+    assert len(gone) == 2
+    assert store.alerts.forget(gone, 7) == 2
     assert store.watches(7) == []
     assert [w.user_id for w in store.watches(-100)] == [8]
     assert store.alerts.sends_since(7, 0.0) == []
     # The group's alert was queued by user 7's watch (the first to match), so it goes too.
     assert store.alerts.pending(-100) == []
-    assert forgotten.alerts == 2
     store.close()
     engine.close()
 

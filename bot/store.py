@@ -1,0 +1,28 @@
+"""Opening the store the settings name, for the CLI and for every role of the running bot.
+
+Kept apart from ``bot.cli`` (which imports no Telegram code) and ``bot.runtime`` (which does),
+so a worker process opens its engine without importing the command line, and the command
+line reads the store without loading the Telegram stack.
+"""
+
+from __future__ import annotations
+
+from bot.settings import Settings
+from retrieval import Engine
+
+
+def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
+    """Open the store named by the settings with the configured analysis and scorer.
+
+    A read-only engine (a bot worker's) analyses in its own process: it only ever indexes the
+    few passages another process just ingested, and a worker may not start processes. It runs
+    no schema statement and cannot write the store.
+    """
+    return Engine.open(
+        settings.db_path,
+        language=settings.language,
+        scorer=settings.scorer,
+        max_query_chars=settings.max_query_chars,
+        workers=1 if read_only else 2,
+        read_only=read_only,
+    )
