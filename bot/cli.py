@@ -32,6 +32,7 @@ from bot.terminal import (
     source_line,
 )
 from retrieval import Engine, IngestSummary, LoadReport, load_location
+from retrieval.bm25 import SCORERS
 from retrieval.errors import BriefbotError, SourceError
 from retrieval.evaluation import evaluate, read_set, report_dict
 from retrieval.models import ArticleInfo, Skipped
@@ -242,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", type=Path, help="config file (default: ./config.toml)")
     parser.add_argument("--db", type=Path, help="store path (overrides [store] path)")
-    parser.add_argument("--scorer", choices=["lucene", "okapi"], help="BM25 variant")
+    parser.add_argument("--scorer", choices=SCORERS, help="BM25 variant")
     parser.add_argument("--language", help="Snowball language for stemming and stopwords")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

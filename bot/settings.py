@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.answerable import MIN_SHARE
+from retrieval.bm25 import SCORERS, Scorer
 from retrieval.engine import MAX_RESULTS
 from retrieval.errors import BriefbotError
 
@@ -40,7 +41,7 @@ class Settings:
 
     db_path: Path = Path("data/briefbot.sqlite3")
     language: str = "english"
-    scorer: str = "lucene"
+    scorer: Scorer = "lucene"
     results: int = 12
     page_size: int = 3
     max_query_chars: int = 500
@@ -112,7 +113,7 @@ ENV_KEYS: dict[str, str] = {
 
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "scorer": ("lucene", "okapi"),
+    "scorer": SCORERS,
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
 }
 

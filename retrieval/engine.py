@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.answerable import MIN_SHARE, match_share
-from retrieval.bm25 import BM25Params, Index
+from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
@@ -139,7 +139,7 @@ class Engine:
         path: str | Path = ":memory:",
         *,
         language: str = "english",
-        scorer: str = "lucene",
+        scorer: Scorer = "lucene",
         max_query_chars: int = MAX_QUERY_CHARS,
         workers: int = 2,
         read_only: bool = False,
@@ -151,7 +151,7 @@ class Engine:
         """
         store = Store(path)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
-        params = BM25Params(scorer=scorer)  # type: ignore[arg-type]
+        params = BM25Params(scorer=scorer)
         return cls(
             store,
             Analyzer(language),
