@@ -18,7 +18,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.render import format_date, result_count
-from bot.settings import BOTFATHER_HELP, Settings, Source, check_token, load_settings
+from bot.settings import (
+    BOTFATHER_HELP,
+    ConfigError,
+    Settings,
+    Source,
+    check_token,
+    load_settings,
+)
 from bot.terminal import (
     describe,
     eval_lines,
@@ -30,10 +37,11 @@ from bot.terminal import (
     size_words,
     source_json,
     source_line,
+    stats_json,
 )
 from retrieval import Engine, IngestSummary, LoadReport, load_location
 from retrieval.bm25 import SCORERS
-from retrieval.errors import BriefbotError, SourceError
+from retrieval.errors import BriefbotError, IndexLanguageError, SourceError
 from retrieval.evaluation import evaluate, read_set, report_dict
 from retrieval.models import ArticleInfo, Skipped
 from retrieval.source_state import SourceState
@@ -57,6 +65,20 @@ def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         workers=1 if read_only else 2,
         read_only=read_only,
     )
+
+
+def open_reader(settings: Settings) -> Engine:
+    """An engine for a read-only command (search, latest, stats): it never writes the store's
+    saved index. A store indexed in another language is refused with what to run instead:
+    re-indexing it is a writer's job."""
+    try:
+        return open_engine(settings, read_only=True)
+    except IndexLanguageError as error:
+        raise ConfigError(
+            f"{error}. Read it with --language {error.stored} (or [index] language = "
+            f'"{error.stored}"); to re-index it in {error.wanted}, run a command that writes '
+            f"the store, e.g. `briefbot --language {error.wanted} ingest PATH_OR_URL`"
+        ) from None
 
 
 def ingest_sources(
@@ -97,7 +119,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     query = " ".join(args.query)
-    engine = open_engine(settings)
+    engine = open_reader(settings)
     # A text over the question limit is a paste: search for briefings related to it.
     related = engine.too_long(query)
     result = engine.search(query, args.k, related=related, min_share=settings.min_share)
@@ -141,7 +163,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
-    for info in open_engine(settings).latest(args.n):
+    for info in open_reader(settings).latest(args.n):
         if args.json:
             print(json.dumps(info_json(info), ensure_ascii=False))
         else:
@@ -151,13 +173,16 @@ def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    # Opening repairs the saved index (see Engine); the check then says what it found.
-    engine = open_engine(settings)
+    # Opening indexes, in memory, what the saved index lacks (see Engine); the check says what.
+    engine = open_reader(settings)
     stats, check = engine.stats(), engine.check()
+    if args.json:
+        print(json.dumps(stats_json(settings.db_path, stats, check), ensure_ascii=False))
+        return 0
     print(f"store       {settings.db_path}")
     print(f"articles    {stats.articles:,}")
     print(f"passages    {stats.passages:,}")
-    print("\n".join(index_lines(check, engine.index_dir)))
+    print("\n".join(index_lines(check, engine.index_dir, saved=False)))
     print(f"vocabulary  {stats.vocabulary:,} terms")
     print(f"store size  {size_words(stats.store_bytes)}")
     print(f"index size  {size_words(stats.index_bytes)} in memory")
@@ -275,9 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser(
         "stats", help="show store and index sizes; check every stored passage is searchable",
         description="Show store and index sizes, and whether every stored passage is "
-        "searchable. Opening the store indexes what the saved index lacks (after a stopped "
-        "ingest, or another process's) and says so.",
+        "searchable. Opening the store indexes, in memory, what the saved index lacks (after "
+        "a stopped ingest, or another process's) and says so; like search and latest, stats "
+        "never writes the store or its index.",
     )  # fmt: skip
+    stats.add_argument("--json", action="store_true", help="one JSON object")
     stats.set_defaults(run=cmd_stats)
 
     sources = commands.add_parser(

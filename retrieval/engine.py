@@ -36,6 +36,7 @@ from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
+    IndexLanguageError,
     QueryTooLongError,
     StopwordsOnlyError,
     StoreError,
@@ -147,20 +148,26 @@ class Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
         A ``read_only`` engine never writes the index or ingests: it is for a process that
-        searches a store another process keeps, and it catches up with ``refresh``.
+        searches a store another process keeps, and it catches up with ``refresh``. It raises
+        ``IndexLanguageError`` for a store indexed in another ``language``, which only a
+        writer may re-index.
         """
         store = Store(path)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
         params = BM25Params(scorer=scorer)
-        return cls(
-            store,
-            Analyzer(language),
-            params,
-            max_query_chars=max_query_chars,
-            index_dir=index_dir,
-            workers=workers,
-            read_only=read_only,
-        )
+        try:
+            return cls(
+                store,
+                Analyzer(language),
+                params,
+                max_query_chars=max_query_chars,
+                index_dir=index_dir,
+                workers=workers,
+                read_only=read_only,
+            )
+        except BaseException:
+            store.close()
+            raise
 
     def close(self) -> None:
         """Stop ingest worker processes and release the store."""
@@ -171,6 +178,9 @@ class Engine:
 
     def _restore(self) -> _Snapshot:
         """Load the saved index if it is this store's, then index the stored passages it lacks."""
+        stored = self.store.setting("language")
+        if self.read_only and stored not in (None, self.analyzer.language):
+            raise IndexLanguageError(self.store.path, stored, self.analyzer.language)
         index, origin, problem = self._load_saved()
         # Counted after loading: whatever a concurrent save claims was committed before it.
         counts = np.array(self.store.passage_counts(), dtype=np.int64)
