@@ -26,6 +26,7 @@ from telegram.ext import Application, CallbackContext, JobQueue
 from bot import alerts
 from bot.context import services_in
 from bot.pool import pool_in
+from bot.render import counted
 from bot.settings import Settings, Source
 from bot.watches import WatchStore
 from retrieval.engine import Engine
@@ -149,7 +150,7 @@ async def poll_source(app: AnyApp, source: Source) -> float:
         log.exception("polling %s failed", source.location)
         return max(source.every, RETRY_SEND)
     if result.summary is not None and result.summary.added:
-        log.info("%s: added %d briefings", source.location, len(result.summary.added))
+        log.info("%s: added %s", source.location, counted(len(result.summary.added), "briefing"))
         await after_ingest(app, result.summary)
     return result.next_delay if result.next_delay > 0 else source.every
 

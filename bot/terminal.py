@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TextIO
 
-from bot.render import DECLINE, NEAREST, format_date
+from bot.render import DECLINE, NEAREST, counted, format_date
 from retrieval.evaluation import Report
 from retrieval.models import (
     ArticleInfo,
@@ -33,7 +33,8 @@ def size_words(count: int) -> str:
 def describe(summary: IngestSummary) -> str:
     """A short, plain summary of an ingest for people and logs."""
     lines = [
-        f"Added {len(summary.added)} articles ({summary.passages} passages), "
+        f"Added {counted(len(summary.added), 'article')} "
+        f"({counted(summary.passages, 'passage')}), "
         f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
     ]
     lines += [f"  skipped {item}" for item in summary.skipped]
