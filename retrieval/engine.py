@@ -43,6 +43,7 @@ from retrieval.errors import (
     TooManyResultsError,
 )
 from retrieval.loaders.limits import storable
+from retrieval.loaders.markup import html_to_text, looks_like_html
 from retrieval.models import (
     Article,
     ArticleInfo,
@@ -87,6 +88,16 @@ _OLDER_INDEX = (
     "it was saved by an older Briefbot, which could misplace passages when two processes "
     "wrote the store"
 )
+
+
+def plain_query(text: str) -> str:
+    """``text`` without HTML markup, cleaned as loaders clean article bodies.
+
+    Markup pasted into a question (a copied snippet of a page) would otherwise make tag and
+    attribute names ("div", "href", "class") search words. Only text holding a real tag is
+    touched, so "a < b" or "<3" stays as typed.
+    """
+    return html_to_text(text) if looks_like_html(text) else text
 
 
 def _storable(article: Article) -> Article:
@@ -352,7 +363,7 @@ class Engine:
         """
         if related:
             return self.related_terms(query)
-        text = query.strip()
+        text = plain_query(query).strip()
         if len(text) > self.max_query_chars:
             raise QueryTooLongError(len(text), self.max_query_chars)
         if not WORD.search(text):
@@ -364,7 +375,7 @@ class Engine:
 
     def too_long(self, query: str) -> bool:
         """Whether ``query`` is over the question limit (search it with ``related=True``)."""
-        return len(query.strip()) > self.max_query_chars
+        return len(plain_query(query).strip()) > self.max_query_chars
 
     def related_terms(self, text: str) -> list[str]:
         """The ``RELATED_TERMS`` most telling terms of a forwarded or pasted ``text``.
@@ -374,7 +385,7 @@ class Engine:
         article. Text with no words, or only stopwords, raises the same errors as a question;
         words the briefings never use leave the list empty, and the search finds nothing.
         """
-        head = text[:RELATED_CHARS].strip()
+        head = plain_query(text[:RELATED_CHARS]).strip()
         if not WORD.search(head):
             raise EmptyQueryError
         terms = self.analyzer.terms(head)
@@ -401,11 +412,12 @@ class Engine:
         ``related_terms``. The result is ``abstained`` when the best passage holds less than
         ``min_share`` of the question's rare-word weight (see :mod:`retrieval.answerable`); its
         hits are then the nearest articles, not answers. Raises ``TooManyResultsError`` when
-        ``k`` is over ``MAX_RESULTS``.
+        ``k`` is over ``MAX_RESULTS``. Markup in ``query`` is dropped first (``plain_query``).
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
             raise TooManyResultsError(k, MAX_RESULTS)
+        query = plain_query(query)  # shown back and cited from as the tags-free text
         terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
         ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH)
@@ -443,6 +455,7 @@ class Engine:
         or the rare ones". Only the best passage of each article is returned, best first.
         Uses the query analysis and scores of ``search``.
         """
+        query = plain_query(query)
         terms = self.query_terms(query)
         snapshot = self._snapshot
         index = snapshot.index
