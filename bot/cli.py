@@ -243,11 +243,22 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def poll_sources(engine: Engine, sources: Sequence[Source]) -> list[str]:
     """Poll every configured source once through the tracker, so /sources shows this start
-    and the first scheduled poll can be a cheap conditional request."""
+    and the first scheduled poll can be a cheap conditional request. A failing source is left
+    alone until its back-off (kept in the store) ends."""
     tracker = SourceTracker(engine)
     lines = []
     try:
         for source in sources:
+            wait = tracker.wait(source.location)
+            if wait > 0:
+                # Its back-off outlives a restart: a broken server is not asked again at once.
+                until = datetime.fromtimestamp(tracker.clock() + wait, UTC)
+                when = "polled then" if source.every > 0 else "polled at the first start after"
+                lines.append(
+                    f"{source.location}: failing, so backing off until {until:%Y-%m-%d %H:%M} "
+                    f"UTC ({when}); `briefbot sources` says why"
+                )
+                continue
             result = tracker.poll(source.location, source.every)
             if result.error:
                 lines.append(f"{source.location}: {result.error}")

@@ -109,13 +109,20 @@ def _jobs(app: AnyApp) -> JobQueue[Any]:
 def start(app: AnyApp) -> None:
     """Schedule every repeating source and any alerts a previous run left pending."""
     settings = services_in(app.bot_data).settings
+    tracker = live_in(app.bot_data).tracker
     for source in settings.sources:
         if source.every > 0:
-            # The first poll comes one interval after start: the CLI just ingested everything.
-            _jobs(app).run_once(poll_job, source.every, data=source, name=f"poll {source.location}")
+            delay = first_delay(tracker, source)
+            _jobs(app).run_once(poll_job, delay, data=source, name=f"poll {source.location}")
     for chat_id in live_in(app.bot_data).watches.alerts.chats_with_pending():
         schedule_send(app, chat_id, settings.alert_window)
     _jobs(app).run_repeating(catch_up_job, CATCH_UP_EVERY, name="catch up with the store")
+
+
+def first_delay(tracker: SourceTracker, source: Source) -> float:
+    """Seconds from start to a repeating source's first scheduled poll: one interval (the CLI
+    just polled it), or what is left of its back-off if it is failing (kept across restarts)."""
+    return tracker.wait(source.location) or source.every
 
 
 async def catch_up(app: AnyApp) -> int:
