@@ -206,6 +206,17 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.health import check_health, health_lines
+
+    health = check_health(settings)
+    if args.json:
+        print(json.dumps(health.as_json(), ensure_ascii=False))
+    else:
+        print("\n".join(health_lines(health)))
+    return 0 if health.ok else 1
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     problem = check_token(settings.token)
     if problem:
@@ -325,6 +336,18 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sources.add_argument("--json", action="store_true", help="one JSON object per source")
     sources.set_defaults(run=cmd_sources)
+
+    health = commands.add_parser(
+        "health", help="check the store, its index and the sources; exit 0 only if all pass",
+        description="Exit 0 only when the store opens, its saved search index loads as the "
+        "store's own, and no configured source has failed past its back-off cap; else exit "
+        "1 and say which check failed and why. Reads only: made for a container HEALTHCHECK "
+        "or a watchdog beside the running bot.",
+    )  # fmt: skip
+    health.add_argument(
+        "--json", action="store_true", help="one JSON object: each check's ok and why"
+    )
+    health.set_defaults(run=cmd_health)
 
     evaluation = commands.add_parser(
         "eval", help="measure search quality on eval sets",
