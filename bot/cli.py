@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bot.health import check_health, health_lines
 from bot.render import format_date, result_count
 from bot.settings import (
     BOTFATHER_HELP,
@@ -207,8 +208,6 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.health import check_health, health_lines
-
     health = check_health(settings)
     if args.json:
         print(json.dumps(health.as_json(), ensure_ascii=False))
