@@ -15,7 +15,7 @@ from bot.render import counted
 from bot.settings import Settings
 from retrieval.engine import Engine
 from retrieval.errors import BriefbotError, IndexLanguageError
-from retrieval.source_state import SourceState
+from retrieval.source_state import saved_rows
 from retrieval.sources import MAX_RETRY, past_cap
 
 
@@ -89,13 +89,9 @@ def _index(stored: int, saved: int | None, repaired: str | None) -> Check:
 def _sources(settings: Settings) -> Check:
     """Whether any configured source has failed past its back-off cap."""
     try:
-        state = SourceState(str(settings.db_path))
+        rows = {row.location: row for row in saved_rows(str(settings.db_path))}
     except BriefbotError as error:
         return Check("sources", False, str(error))
-    try:
-        rows = {row.location: row for row in state.rows()}
-    finally:
-        state.close()
     broken = [
         f"{source.location} ({counted(rows[source.location].failures, 'failed poll')}: "
         f"{rows[source.location].last_error})"

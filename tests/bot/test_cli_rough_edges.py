@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -21,9 +23,14 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def fingerprint(db: Path) -> dict[str, str]:
-    """A hash of the store file and of every file of its saved index."""
-    files = [db, *sorted(p for p in Path(f"{db}.index").rglob("*") if p.is_file())]
-    return {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+    """A hash of the store's content (its SQL dump: a WAL checkpoint moves bytes, not rows)
+    and of every file of its saved index."""
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        dump = "\n".join(connection.iterdump()).encode()
+    found = {str(db): hashlib.sha256(dump).hexdigest()}
+    for path in sorted(p for p in Path(f"{db}.index").rglob("*") if p.is_file()):
+        found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 def test_config_toml_is_ignored_by_git() -> None:

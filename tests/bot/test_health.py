@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,9 +39,14 @@ def health(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[st
 
 
 def fingerprint(db: Path) -> dict[str, str]:
-    """A hash of the store file and of every file of its saved index."""
-    files = [db, *sorted(p for p in Path(f"{db}.index").rglob("*") if p.is_file())]
-    return {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in files}
+    """A hash of the store's content (its SQL dump: a WAL checkpoint moves bytes, not rows)
+    and of every file of its saved index."""
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        dump = "\n".join(connection.iterdump()).encode()
+    found = {str(db): hashlib.sha256(dump).hexdigest()}
+    for path in sorted(p for p in Path(f"{db}.index").rglob("*") if p.is_file()):
+        found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 def test_a_served_store_is_healthy_and_checking_writes_nothing(
