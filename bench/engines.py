@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from retrieval.bm25 import Scorer
 
 K = 10
 
@@ -26,11 +29,11 @@ def exhaustive_top(scores: np.ndarray, k: int) -> np.ndarray:
     return order[scores[order] > 0][:k]
 
 
-def build_ours(lists: list[list[str]], scorer: str) -> Built:
+def build_ours(lists: list[list[str]], scorer: Scorer) -> Built:
     """Build our index and check its pruned top-k against the exhaustive scores."""
     from retrieval.bm25 import BM25Params, Index
 
-    index = Index.build(lists, BM25Params(scorer=scorer))  # type: ignore[arg-type]
+    index = Index.build(lists, BM25Params(scorer=scorer))
 
     def check(sample: Sequence[list[str]]) -> dict[str, Any]:
         bad = 0

@@ -17,8 +17,16 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from bot.health import check_health, health_lines
 from bot.render import format_date, result_count
-from bot.settings import BOTFATHER_HELP, Settings, Source, check_token, load_settings
+from bot.settings import (
+    BOTFATHER_HELP,
+    ConfigError,
+    Settings,
+    Source,
+    check_token,
+    load_settings,
+)
 from bot.store import open_engine
 from bot.terminal import (
     describe,
@@ -31,9 +39,11 @@ from bot.terminal import (
     size_words,
     source_json,
     source_line,
+    stats_json,
 )
 from retrieval import Engine, IngestSummary, LoadReport, load_location
-from retrieval.errors import BriefbotError, SourceError
+from retrieval.bm25 import SCORERS
+from retrieval.errors import BriefbotError, IndexLanguageError, SourceError
 from retrieval.evaluation import evaluate, read_set, report_dict
 from retrieval.models import ArticleInfo, Skipped
 from retrieval.source_state import SourceState
@@ -41,6 +51,20 @@ from retrieval.sources import SourceStatus, SourceTracker
 
 BATCH_ARTICLES = 2000
 """Articles per store transaction: big enough to be fast, small enough to show progress."""
+
+
+def open_reader(settings: Settings) -> Engine:
+    """An engine for a read-only command (search, latest, stats): it never writes the store's
+    saved index. A store indexed in another language is refused with what to run instead:
+    re-indexing it is a writer's job."""
+    try:
+        return open_engine(settings, read_only=True)
+    except IndexLanguageError as error:
+        raise ConfigError(
+            f"{error}. Read it with --language {error.stored} (or [index] language = "
+            f'"{error.stored}"); to re-index it in {error.wanted}, run a command that writes '
+            f"the store, e.g. `briefbot --language {error.wanted} ingest PATH_OR_URL`"
+        ) from None
 
 
 def ingest_sources(
@@ -81,7 +105,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     query = " ".join(args.query)
-    engine = open_engine(settings)
+    engine = open_reader(settings)
     # A text over the question limit is a paste: search for briefings related to it.
     related = engine.too_long(query)
     result = engine.search(query, args.k, related=related, min_share=settings.min_share)
@@ -125,7 +149,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
-    for info in open_engine(settings).latest(args.n):
+    for info in open_reader(settings).latest(args.n):
         if args.json:
             print(json.dumps(info_json(info), ensure_ascii=False))
         else:
@@ -135,13 +159,16 @@ def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    # Opening repairs the saved index (see Engine); the check then says what it found.
-    engine = open_engine(settings)
+    # Opening indexes, in memory, what the saved index lacks (see Engine); the check says what.
+    engine = open_reader(settings)
     stats, check = engine.stats(), engine.check()
+    if args.json:
+        print(json.dumps(stats_json(settings.db_path, stats, check), ensure_ascii=False))
+        return 0
     print(f"store       {settings.db_path}")
     print(f"articles    {stats.articles:,}")
     print(f"passages    {stats.passages:,}")
-    print("\n".join(index_lines(check, engine.index_dir)))
+    print("\n".join(index_lines(check, engine.index_dir, saved=False)))
     print(f"vocabulary  {stats.vocabulary:,} terms")
     print(f"store size  {size_words(stats.store_bytes)}")
     print(f"index size  {size_words(stats.index_bytes)} in memory")
@@ -163,6 +190,15 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
         else:
             print(source_line(row, every.get(location), now))
     return 0
+
+
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    health = check_health(settings)
+    if args.json:
+        print(json.dumps(health.as_json(), ensure_ascii=False))
+    else:
+        print("\n".join(health_lines(health)))
+    return 0 if health.ok else 1
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -198,11 +234,22 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def poll_sources(engine: Engine, sources: Sequence[Source]) -> list[str]:
     """Poll every configured source once through the tracker, so /sources shows this start
-    and the first scheduled poll can be a cheap conditional request."""
+    and the first scheduled poll can be a cheap conditional request. A failing source is left
+    alone until its back-off (kept in the store) ends."""
     tracker = SourceTracker(engine)
     lines = []
     try:
         for source in sources:
+            wait = tracker.wait(source.location)
+            if wait > 0:
+                # Its back-off outlives a restart: a broken server is not asked again at once.
+                until = datetime.fromtimestamp(tracker.clock() + wait, UTC)
+                when = "polled then" if source.every > 0 else "polled at the first start after"
+                lines.append(
+                    f"{source.location}: failing, so backing off until {until:%Y-%m-%d %H:%M} "
+                    f"UTC ({when}); `briefbot sources` says why"
+                )
+                continue
             result = tracker.poll(source.location, source.every)
             if result.error:
                 lines.append(f"{source.location}: {result.error}")
@@ -223,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", type=Path, help="config file (default: ./config.toml)")
     parser.add_argument("--db", type=Path, help="store path (overrides [store] path)")
-    parser.add_argument("--scorer", choices=["lucene", "okapi"], help="BM25 variant")
+    parser.add_argument("--scorer", choices=SCORERS, help="BM25 variant")
     parser.add_argument("--language", help="Snowball language for stemming and stopwords")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -255,9 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser(
         "stats", help="show store and index sizes; check every stored passage is searchable",
         description="Show store and index sizes, and whether every stored passage is "
-        "searchable. Opening the store indexes what the saved index lacks (after a stopped "
-        "ingest, or another process's) and says so.",
+        "searchable. Opening the store indexes, in memory, what the saved index lacks (after "
+        "a stopped ingest, or another process's) and says so; like search and latest, stats "
+        "never writes the store or its index.",
     )  # fmt: skip
+    stats.add_argument("--json", action="store_true", help="one JSON object")
     stats.set_defaults(run=cmd_stats)
 
     sources = commands.add_parser(
@@ -267,6 +316,18 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sources.add_argument("--json", action="store_true", help="one JSON object per source")
     sources.set_defaults(run=cmd_sources)
+
+    health = commands.add_parser(
+        "health", help="check the store, its index and the sources; exit 0 only if all pass",
+        description="Exit 0 only when the store opens, its saved search index loads as the "
+        "store's own, and no configured source has failed past its back-off cap; else exit "
+        "1 and say which check failed and why. Reads only: made for a container HEALTHCHECK "
+        "or a watchdog beside the running bot.",
+    )  # fmt: skip
+    health.add_argument(
+        "--json", action="store_true", help="one JSON object: each check's ok and why"
+    )
+    health.set_defaults(run=cmd_health)
 
     evaluation = commands.add_parser(
         "eval", help="measure search quality on eval sets",

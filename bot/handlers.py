@@ -75,8 +75,9 @@ def log_answer(update: Update, services: Services, what: str, started: float, co
     """One line per answered update: what, chat type, result count and latency."""
     chat = update.effective_chat
     seconds = time.perf_counter() - started
-    line = "answered %s in %s chat: %d results, %.1f ms"
-    args: tuple[object, ...] = (what, chat.type if chat else "unknown", count, seconds * 1000)
+    line = "answered %s in %s chat: %s, %.1f ms"
+    found = render.counted(count, "result")
+    args: tuple[object, ...] = (what, chat.type if chat else "unknown", found, seconds * 1000)
     message = update.effective_message
     if services.settings.log_questions and message and message.text:
         line += " (question: %r)"
@@ -222,7 +223,10 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
     verdict = services.guard.question(user.id if user else message.chat_id)
     if not verdict.allowed:
         if verdict.tell:
-            await message.reply_text(render.retry_later(verdict.retry_after))
+            guard = services.guard
+            await message.reply_text(
+                render.retry_later(verdict.retry_after, guard.limit, guard.window)
+            )
         return
     related = related_to(message, query, services.settings.max_query_chars)
     searching = asyncio.ensure_future(

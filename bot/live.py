@@ -23,6 +23,7 @@ from telegram.ext import Application, CallbackContext, JobQueue
 
 from bot import alerts
 from bot.context import BotData, Live, services_in
+from bot.render import counted
 from bot.settings import Settings, Source
 from retrieval.engine import Engine
 from retrieval.models import IngestSummary
@@ -75,13 +76,20 @@ def _jobs(app: AnyApp) -> JobQueue[Any]:
 def start(app: AnyApp) -> None:
     """Schedule every repeating source and any alerts a previous run left pending."""
     settings = services_in(app.bot_data).settings
+    tracker = live_in(app.bot_data).tracker
     for source in settings.sources:
         if source.every > 0:
-            # The first poll comes one interval after start: the CLI just ingested everything.
-            _jobs(app).run_once(poll_job, source.every, data=source, name=f"poll {source.location}")
+            delay = first_delay(tracker, source)
+            _jobs(app).run_once(poll_job, delay, data=source, name=f"poll {source.location}")
     for chat_id in services_in(app.bot_data).watches.alerts.chats_with_pending():
         schedule_send(app, chat_id, settings.alert_window)
     _jobs(app).run_repeating(catch_up_job, CATCH_UP_EVERY, name="catch up with the store")
+
+
+def first_delay(tracker: SourceTracker, source: Source) -> float:
+    """Seconds from start to a repeating source's first scheduled poll: one interval (the CLI
+    just polled it), or what is left of its back-off if it is failing (kept across restarts)."""
+    return tracker.wait(source.location) or source.every
 
 
 async def catch_up(app: AnyApp) -> int:
@@ -116,7 +124,7 @@ async def poll_source(app: AnyApp, source: Source) -> float:
         log.exception("polling %s failed", source.location)
         return max(source.every, RETRY_SEND)
     if result.summary is not None and result.summary.added:
-        log.info("%s: added %d briefings", source.location, len(result.summary.added))
+        log.info("%s: added %s", source.location, counted(len(result.summary.added), "briefing"))
         await after_ingest(app, result.summary)
     return result.next_delay if result.next_delay > 0 else source.every
 

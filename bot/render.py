@@ -132,6 +132,11 @@ def format_seconds(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """``1 briefing``, ``0 briefings``, ``2 passages``: a count with its noun in agreement."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 def result_count(result: SearchResult) -> str:
     """``1 result``, ``7 results``, or ``120+ results`` when more matched than were counted.
 
@@ -283,9 +288,16 @@ def usage(text: str) -> str:
     return esc(text)
 
 
-def retry_later(seconds: float) -> str:
-    """What a user over the rate limit is told, once."""
-    return f"You are asking faster than I can keep up. Try again in {max(1, round(seconds))} s."
+def retry_later(seconds: float, limit: int, window: float) -> str:
+    """What a user over their own quota (``limit`` questions per ``window`` s) is told, once.
+
+    It is a per-person limit, not the bot being busy: the message says so, and when to retry.
+    """
+    span = f"{window / 60:g} min" if window >= 60 else f"{window:g} s"
+    return (
+        f"You have asked {counted(limit, 'question')} in {span}, the most I answer for one "
+        f"person. Try again in {max(1, round(seconds))} s."
+    )
 
 
 def format_duration(seconds: float) -> str:
@@ -310,8 +322,8 @@ def stats_text(articles: int, passages: int, snapshot: StatsSnapshot, unsearchab
     lines = ["<b>Briefbot stats</b>", f"Articles: {articles}", f"Passages: {passages}"]
     if unsearchable:
         lines.append(
-            f"Not searchable yet: {unsearchable} stored passages (another process stored "
-            "them; the bot indexes them within a minute)"
+            f"Not searchable yet: {counted(unsearchable, 'stored passage')} (another process "
+            "stored them; the bot indexes them within a minute)"
         )
     lines += [
         f"Questions answered: {snapshot.answered}",

@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.alert_queue import Alert
-from bot.render import QUERY_CHARS, citation, cut, fits, format_duration, highlight, short
+from bot.render import (
+    QUERY_CHARS,
+    citation,
+    counted,
+    cut,
+    fits,
+    format_duration,
+    highlight,
+    short,
+)
 from bot.settings import Source
 from bot.watches import Forgotten, Watch
 from retrieval.models import IngestSummary
@@ -112,7 +121,7 @@ def source_block(
         return f"{head}\nnot polled yet"
     state = "ok" if status.last_error is None else f"⚠️ {short(status.last_error, ERROR_CHARS)}"
     if status.failures:
-        state += f" ({status.failures} failed polls in a row)"
+        state += f" ({counted(status.failures, 'failed poll')} in a row)"
     if status.last_skipped:
         state += f"\nskipped {short(status.last_skipped, ERROR_CHARS)}"
     return (
@@ -144,7 +153,8 @@ def ingest_result(location: str, summary: IngestSummary | None, error: str | Non
     if summary is None:
         return f"{where} has not changed since the last poll: nothing to add."
     lines = [
-        f"Ingested {where}: added {len(summary.added)} briefings ({summary.passages} passages), "
+        f"Ingested {where}: added {counted(len(summary.added), 'briefing')} "
+        f"({counted(summary.passages, 'passage')}), "
         f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
     ]
     lines += [f"• skipped {short(str(item), ERROR_CHARS)}" for item in summary.skipped[:SKIP_LINES]]

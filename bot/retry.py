@@ -269,8 +269,9 @@ class PollWatch:
         if status >= 500:
             self.failed(description(status, body))
         elif self.down_since is not None and status < 300:
-            log.warning("polling works again after %.0f s (%d failed polls)",
-                        time.monotonic() - self.down_since, self.failures)  # fmt: skip
+            log.warning("polling works again after %.0f s (%d failed poll%s)",
+                        time.monotonic() - self.down_since, self.failures,
+                        "" if self.failures == 1 else "s")  # fmt: skip
             self.down_since = None
             self.failures = 0
         return False

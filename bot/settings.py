@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.answerable import MIN_SHARE
+from retrieval.bm25 import SCORERS, Scorer
 from retrieval.engine import MAX_RESULTS
 from retrieval.errors import BriefbotError
+from retrieval.text import LANGUAGES
 
 DEFAULT_CONFIG = Path("config.toml")
 TOKEN_PATTERN = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,60}$")
@@ -44,7 +46,7 @@ class Settings:
 
     db_path: Path = Path("data/briefbot.sqlite3")
     language: str = "english"
-    scorer: str = "lucene"
+    scorer: Scorer = "lucene"
     results: int = 12
     page_size: int = 3
     max_query_chars: int = 500
@@ -134,7 +136,8 @@ ENV_KEYS: dict[str, str] = {
 
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "scorer": ("lucene", "okapi"),
+    "scorer": SCORERS,
+    "language": LANGUAGES,
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
     "mode": ("polling", "webhook"),
     # "httpx" falls back to python-telegram-bot's own HTTPXRequest (bot/transport.py says why
@@ -147,7 +150,8 @@ def _coerce(name: str, value: Any, where: str) -> Any:
     """Turn a TOML or environment value into the type the field holds, or say what is wrong."""
     default = getattr(Settings(), name)
     if name in CHOICES and value not in CHOICES[name]:
-        options = " or ".join(repr(choice) for choice in CHOICES[name])
+        quoted = [repr(choice) for choice in CHOICES[name]]
+        options = " or ".join(quoted) if len(quoted) <= 2 else f"one of {', '.join(quoted)}"
         raise ConfigError(f"{where}: expected {options}, got {value!r}")
     try:
         if isinstance(default, bool):
@@ -255,6 +259,10 @@ def load_settings(
         raise ConfigError(f"[search] results must be at most {MAX_RESULTS:,}")
     if settings.min_share > 1:
         raise ConfigError("[search] min_share must be between 0 and 1")
+    if settings.language not in LANGUAGES:  # an override (--language) is checked here
+        raise ConfigError(
+            f"unknown language {settings.language!r}; Briefbot stems {', '.join(LANGUAGES)}"
+        )
     if settings.mode == "webhook":
         check_webhook(settings)
     return settings

@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TextIO
 
-from bot.render import DECLINE, NEAREST, format_date
+from bot.render import DECLINE, NEAREST, counted, format_date
 from retrieval.evaluation import Report
-from retrieval.models import ArticleInfo, Hit, IndexCheck, IngestSummary, SearchResult
+from retrieval.models import (
+    ArticleInfo,
+    EngineStats,
+    Hit,
+    IndexCheck,
+    IngestSummary,
+    SearchResult,
+)
 from retrieval.sources import SourceStatus, ago_words, every_words
 
 
@@ -26,18 +33,27 @@ def size_words(count: int) -> str:
 def describe(summary: IngestSummary) -> str:
     """A short, plain summary of an ingest for people and logs."""
     lines = [
-        f"Added {len(summary.added)} articles ({summary.passages} passages), "
+        f"Added {counted(len(summary.added), 'article')} "
+        f"({counted(summary.passages, 'passage')}), "
         f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
     ]
     lines += [f"  skipped {item}" for item in summary.skipped]
     return "\n".join(lines)
 
 
-def index_lines(check: IndexCheck, index_dir: object) -> list[str]:
-    """``stats`` lines on how the index agrees with the store, each with what to do about it."""
+def index_lines(check: IndexCheck, index_dir: object, *, saved: bool = True) -> list[str]:
+    """``stats`` lines on how the index agrees with the store, each with what to do about it.
+
+    ``saved`` says whether a repair was written to ``index_dir`` (not by a read-only engine).
+    """
     lines = [f"searchable  {check.searchable:,} of {check.stored:,} stored passages"]
-    if check.repaired:
+    if check.repaired and saved:
         lines.append(f"repaired    {check.repaired}; nothing left to do")
+    elif check.repaired:
+        lines.append(
+            f"repaired    {check.repaired}, in memory for this command only (it never writes); "
+            "the next `briefbot ingest` or the bot's next ingest or start saves it"
+        )
     if check.unsearchable:
         lines.append(
             f"behind      {check.unsearchable:,} passages were stored while this ran (another "
@@ -50,6 +66,23 @@ def index_lines(check: IndexCheck, index_dir: object) -> list[str]:
             f"lacks until {index_dir} can be written"
         )
     return lines
+
+
+def stats_json(store: object, stats: EngineStats, check: IndexCheck) -> dict[str, object]:
+    """The store and index figures as the JSON object ``stats --json`` prints."""
+    return {
+        "store": str(store),
+        "articles": stats.articles,
+        "passages": stats.passages,
+        "stored_passages": check.stored,
+        "searchable_passages": check.searchable,
+        "saved_passages": check.saved,
+        "repaired": check.repaired,
+        "save_error": check.save_error,
+        "vocabulary": stats.vocabulary,
+        "store_bytes": stats.store_bytes,
+        "index_bytes": stats.index_bytes,
+    }
 
 
 def print_hit(hit: Hit, out: TextIO, *, bold: bool) -> None:

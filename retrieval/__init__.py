@@ -15,6 +15,7 @@ from retrieval.engine import MAX_QUERY_CHARS, MAX_RESULTS, Engine
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
+    IndexLanguageError,
     QueryError,
     QueryTooLongError,
     SourceError,
@@ -59,6 +60,7 @@ __all__ = [
     "Hit",
     "Index",
     "IndexCheck",
+    "IndexLanguageError",
     "IngestSummary",
     "LoadReport",
     "Passage",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -43,7 +43,9 @@ from retrieval.topk import (
     warm_up,
 )
 
-Scorer = Literal["okapi", "lucene"]
+Scorer = Literal["lucene", "okapi"]
+"""The BM25 variants by name; every list of choices (CLI, settings, validation) derives from it."""
+SCORERS: tuple[Scorer, ...] = get_args(Scorer)
 
 # Merge the newest two segments while the older is less than this many times larger:
 # sizes then at least double towards the oldest, so a snapshot has about log2(N) segments
@@ -61,8 +63,9 @@ class BM25Params:
     epsilon: float = 0.25
 
     def __post_init__(self) -> None:
-        if self.scorer not in ("okapi", "lucene"):
-            raise ValueError(f"scorer must be 'okapi' or 'lucene', not {self.scorer!r}")
+        if self.scorer not in SCORERS:
+            names = " or ".join(repr(name) for name in SCORERS)
+            raise ValueError(f"scorer must be {names}, not {self.scorer!r}")
         numbers = (self.k1, self.b, self.epsilon)
         if not all(isinstance(x, int | float) and np.isfinite(x) for x in numbers):
             raise ValueError("k1, b and epsilon must be finite numbers")

@@ -32,16 +32,18 @@ from typing import Any
 import numpy as np
 
 from retrieval.answerable import MIN_SHARE, match_share
-from retrieval.bm25 import BM25Params, Index
+from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
+    IndexLanguageError,
     QueryTooLongError,
     StopwordsOnlyError,
     StoreError,
     TooManyResultsError,
 )
 from retrieval.loaders.limits import storable
+from retrieval.loaders.markup import html_to_text, looks_like_html
 from retrieval.models import (
     Article,
     ArticleInfo,
@@ -86,6 +88,16 @@ _OLDER_INDEX = (
     "it was saved by an older Briefbot, which could misplace passages when two processes "
     "wrote the store"
 )
+
+
+def plain_query(text: str) -> str:
+    """``text`` without HTML markup, cleaned as loaders clean article bodies.
+
+    Markup pasted into a question (a copied snippet of a page) would otherwise make tag and
+    attribute names ("div", "href", "class") search words. Only text holding a real tag is
+    touched, so "a < b" or "<3" stays as typed.
+    """
+    return html_to_text(text) if looks_like_html(text) else text
 
 
 def _storable(article: Article) -> Article:
@@ -139,7 +151,7 @@ class Engine:
         path: str | Path = ":memory:",
         *,
         language: str = "english",
-        scorer: str = "lucene",
+        scorer: Scorer = "lucene",
         max_query_chars: int = MAX_QUERY_CHARS,
         workers: int = 2,
         read_only: bool = False,
@@ -147,20 +159,26 @@ class Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
         A ``read_only`` engine never writes the index or ingests: it is for a process that
-        searches a store another process keeps, and it catches up with ``refresh``.
+        searches a store another process keeps, and it catches up with ``refresh``. It raises
+        ``IndexLanguageError`` for a store indexed in another ``language``, which only a
+        writer may re-index.
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
-        params = BM25Params(scorer=scorer)  # type: ignore[arg-type]
-        return cls(
-            store,
-            Analyzer(language),
-            params,
-            max_query_chars=max_query_chars,
-            index_dir=index_dir,
-            workers=workers,
-            read_only=read_only,
-        )
+        params = BM25Params(scorer=scorer)
+        try:
+            return cls(
+                store,
+                Analyzer(language),
+                params,
+                max_query_chars=max_query_chars,
+                index_dir=index_dir,
+                workers=workers,
+                read_only=read_only,
+            )
+        except BaseException:
+            store.close()
+            raise
 
     def close(self) -> None:
         """Stop ingest worker processes and release the store."""
@@ -171,6 +189,9 @@ class Engine:
 
     def _restore(self) -> _Snapshot:
         """Load the saved index if it is this store's, then index the stored passages it lacks."""
+        stored = self.store.setting("language")
+        if self.read_only and stored not in (None, self.analyzer.language):
+            raise IndexLanguageError(self.store.path, stored, self.analyzer.language)
         index, origin, problem = self._load_saved()
         # Counted after loading: whatever a concurrent save claims was committed before it.
         counts = np.array(self.store.passage_counts(), dtype=np.int64)
@@ -342,7 +363,7 @@ class Engine:
         """
         if related:
             return self.related_terms(query)
-        text = query.strip()
+        text = plain_query(query).strip()
         if len(text) > self.max_query_chars:
             raise QueryTooLongError(len(text), self.max_query_chars)
         if not WORD.search(text):
@@ -354,7 +375,7 @@ class Engine:
 
     def too_long(self, query: str) -> bool:
         """Whether ``query`` is over the question limit (search it with ``related=True``)."""
-        return len(query.strip()) > self.max_query_chars
+        return len(plain_query(query).strip()) > self.max_query_chars
 
     def related_terms(self, text: str) -> list[str]:
         """The ``RELATED_TERMS`` most telling terms of a forwarded or pasted ``text``.
@@ -364,7 +385,7 @@ class Engine:
         article. Text with no words, or only stopwords, raises the same errors as a question;
         words the briefings never use leave the list empty, and the search finds nothing.
         """
-        head = text[:RELATED_CHARS].strip()
+        head = plain_query(text[:RELATED_CHARS]).strip()
         if not WORD.search(head):
             raise EmptyQueryError
         terms = self.analyzer.terms(head)
@@ -391,11 +412,12 @@ class Engine:
         ``related_terms``. The result is ``abstained`` when the best passage holds less than
         ``min_share`` of the question's rare-word weight (see :mod:`retrieval.answerable`); its
         hits are then the nearest articles, not answers. Raises ``TooManyResultsError`` when
-        ``k`` is over ``MAX_RESULTS``.
+        ``k`` is over ``MAX_RESULTS``. Markup in ``query`` is dropped first (``plain_query``).
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
             raise TooManyResultsError(k, MAX_RESULTS)
+        query = plain_query(query)  # shown back and cited from as the tags-free text
         terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
         ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH)
@@ -433,6 +455,7 @@ class Engine:
         or the rare ones". Only the best passage of each article is returned, best first.
         Uses the query analysis and scores of ``search``.
         """
+        query = plain_query(query)
         terms = self.query_terms(query)
         snapshot = self._snapshot
         index = snapshot.index

@@ -11,6 +11,7 @@
     ├── SourceError             a whole source cannot be read (missing file, bad URL,
     │                           HTTP failure, response too large)
     ├── StoreError              the store cannot be opened or written
+    │   └── IndexLanguageError    a read-only open in another language than the store's
     └── EvalSetError            an eval set (``retrieval.evaluation``) is missing or malformed
 
 Malformed *items* inside a readable source are not errors: loaders report them
@@ -71,6 +72,20 @@ class SourceError(BriefbotError):
 
 class StoreError(BriefbotError):
     """The article store could not be opened, read or written."""
+
+
+class IndexLanguageError(StoreError):
+    """A read-only engine was asked for another language than the store's index holds.
+
+    Re-indexing would mean writing (or, read-only, re-analysing every passage at each open),
+    so the caller is told both languages and decides.
+    """
+
+    def __init__(self, path: str, stored: str, wanted: str) -> None:
+        self.path = path
+        self.stored = stored
+        self.wanted = wanted
+        super().__init__(f"the index of {path} is in {stored}, not {wanted}")
 
 
 class EvalSetError(BriefbotError):

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from retrieval.bm25 import Scorer
 from retrieval.engine import MAX_QUERY_CHARS, Engine
 from retrieval.errors import EvalSetError, QueryError
 from retrieval.models import Article, SearchResult
@@ -369,7 +370,7 @@ def evaluate(
     data: EvalSet,
     *,
     language: str = "english",
-    scorer: str = "lucene",
+    scorer: Scorer = "lucene",
     max_query_chars: int = MAX_QUERY_CHARS,
     k: int = K,
     ask: Ask = ask,

@@ -9,6 +9,7 @@ own tables, created if missing, so an older store gains them on first use.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -236,3 +237,24 @@ class SourceState:
                 yield
         except sqlite3.Error as error:
             raise StoreError(f"cannot write the source state at {self.path}: {error}") from None
+
+
+def saved_rows(path: str) -> list[SourceRow]:
+    """Every source's stored state, read without writing anything (not even the tables).
+
+    For checks that must leave the store as they found it (``briefbot health``): a store no
+    source was ever polled into has no such table yet, and that means no rows.
+    """
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            db.execute("PRAGMA busy_timeout=10000")
+            known = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sources'"
+            ).fetchone()
+            if known is None:
+                return []
+            found = db.execute(f"SELECT {_COLUMNS} FROM sources ORDER BY rowid").fetchall()
+    except sqlite3.Error as error:
+        raise StoreError(f"cannot read the source state at {path}: {error}") from None
+    return [SourceRow(*values) for values in found]

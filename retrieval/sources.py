@@ -44,6 +44,7 @@ __all__ = [
     "every_words",
     "is_url",
     "last_skipped",
+    "past_cap",
     "plain_reason",
 ]
 
@@ -79,6 +80,11 @@ def backoff(every: float, failures: int) -> float:
     if failures <= 0:
         return every
     return min(max(every, MIN_RETRY) * 2.0 ** (failures - 1), MAX_RETRY)
+
+
+def past_cap(every: float, failures: int) -> bool:
+    """Whether a source has failed so often that its back-off reached ``MAX_RETRY``."""
+    return failures > 0 and backoff(every, failures) >= MAX_RETRY
 
 
 def is_url(location: str) -> bool:
@@ -158,6 +164,17 @@ class SourceTracker:
             )
         )  # fmt: skip
         return PollResult(location, summary, summary is None, None, every)
+
+    def wait(self, location: str) -> float:
+        """Seconds left of a failing source's back-off (0: it may be polled now).
+
+        The back-off (failures, next poll time) is kept in the store, so a restart honours
+        it instead of asking a broken server again at once.
+        """
+        row = self.state.row(location)
+        if row.failures <= 0 or row.next_poll is None:
+            return 0.0
+        return max(row.next_poll - self.clock(), 0.0)
 
     def status(self) -> list[SourceStatus]:
         """Every source polled so far (or remembered from an earlier run)."""

@@ -113,7 +113,9 @@ async def test_rate_limit_tells_once_when_to_retry(
             await bot.send(updates.message("weapons"))
         texts = bot.texts()
         assert [("[1] " in t) for t in texts] == [True, True, False]
-        assert texts[2].startswith("You are asking faster than I can keep up. Try again in ")
+        assert texts[2].startswith(
+            "You have asked 2 questions in 1 min, the most I answer for one person. Try again in "
+        )
         assert len(api.calls_to("sendMessage")) == 3
         # Another user is not affected.
         await bot.send(updates.message("weapons", user_id=503))

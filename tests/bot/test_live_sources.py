@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -107,7 +108,7 @@ async def test_failing_source_is_reported_and_others_continue(
     assert "added 2 (total 2)" in good
     assert "ok" in good
     assert "500" in bad
-    assert "1 failed polls in a row" in bad
+    assert "(1 failed poll in a row)" in bad
 
 
 async def test_ingest_command_reports_then_alerts(
@@ -221,3 +222,13 @@ async def test_the_bot_indexes_what_another_process_stored(
         await bot.send(updates.message("/stats", user_id=900))
         assert "Not searchable" not in bot.texts()[-1]
     engine.close()
+
+
+async def test_a_poll_that_adds_one_briefing_logs_it_in_the_singular(
+    polling: Bot, server: FeedServer, feed_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The poll log line says "added 1 briefing", not "added 1 briefings"."""
+    server.entries = [FIRST[0]]
+    with caplog.at_level(logging.INFO, logger="bot.live"):
+        await poll_source(polling.app, feed_settings.sources[0])
+    assert f"{feed_settings.sources[0].location}: added 1 briefing\n" in caplog.text + "\n"

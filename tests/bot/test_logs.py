@@ -18,6 +18,7 @@ from bot.logs import (
     CHATTY_LOGGERS,
     MASK,
     NOISY_LOGGERS,
+    QUIET_LOGGERS,
     TokenRedactingFilter,
     configure_logging,
 )
@@ -32,7 +33,7 @@ SECRET = TOKEN.partition(":")[2]
 def restore_logging() -> Iterator[None]:
     """Undo what configure_logging does to the root logger and the HTTP loggers."""
     root = logging.getLogger()
-    names = ("", *NOISY_LOGGERS, *CHATTY_LOGGERS)
+    names = ("", *NOISY_LOGGERS, *CHATTY_LOGGERS, *QUIET_LOGGERS)
     levels = {name: logging.getLogger(name).level for name in names}
     handlers = list(root.handlers)
     filters = {handler: list(handler.filters) for handler in handlers}
@@ -211,3 +212,34 @@ def test_output_streams_mask_the_token_in_prints_and_uncaught_tracebacks() -> No
     assert "worker failed" in done.stderr
     for secret in (TOKEN, SECRET):
         assert secret not in done.stdout + done.stderr
+
+
+def test_job_runs_log_no_scheduler_chatter_but_its_warnings_stay() -> None:
+    """A job run (a feed poll) adds no APScheduler INFO lines at INFO; its warnings still show."""
+    code = (
+        "import asyncio, io, logging\n"
+        "from apscheduler.schedulers.asyncio import AsyncIOScheduler\n"
+        "from bot.logs import configure_logging\n"
+        "from bot.settings import Settings\n"
+        "stream = io.StringIO()\n"
+        "configure_logging(Settings(log_level='INFO'), stream)\n"
+        "async def main():\n"
+        "    done = asyncio.Event()\n"
+        "    scheduler = AsyncIOScheduler()\n"
+        "    scheduler.start()\n"
+        "    scheduler.add_job(done.set)\n"
+        "    await asyncio.wait_for(done.wait(), 30)\n"
+        "    scheduler.shutdown(wait=False)\n"
+        "asyncio.run(main())\n"
+        "logging.getLogger('bot.live').info('polled a feed')\n"
+        "logging.getLogger('apscheduler.scheduler').warning('a job was missed')\n"
+        "print(stream.getvalue(), end='')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    lines = out.splitlines()
+    assert [line.split(" ", 2)[2] for line in lines] == [
+        "INFO bot.live: polled a feed",
+        "WARNING apscheduler.scheduler: a job was missed",
+    ]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval import segments
-from retrieval.bm25 import BM25Params, Index
+from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
 
 OKAPI = BM25Params(scorer="okapi")
 LUCENE = BM25Params(scorer="lucene")
@@ -108,13 +108,13 @@ def test_nbytes_grows_with_the_index() -> None:
     corpus=st.lists(st.lists(st.sampled_from("abcdef"), max_size=7), min_size=1, max_size=30),
     cuts=st.lists(st.integers(0, 30), max_size=5),
     query=st.lists(st.sampled_from("abcdefz"), min_size=1, max_size=4),
-    scorer=st.sampled_from(["okapi", "lucene"]),
+    scorer=st.sampled_from(SCORERS),
 )
 def test_hypothesis_adds_equal_a_fresh_build(
-    corpus: list[list[str]], cuts: list[int], query: list[str], scorer: str
+    corpus: list[list[str]], cuts: list[int], query: list[str], scorer: Scorer
 ) -> None:
     """Any sequence of add() calls scores like one build over all passages."""
-    params = BM25Params(scorer=scorer)  # type: ignore[arg-type]
+    params = BM25Params(scorer=scorer)
     index = Index.empty(params)
     start = 0
     for cut in sorted(cuts):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval import topk
-from retrieval.bm25 import BM25Params, Index
+from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
 from retrieval.topk import select_top_k
 
 OKAPI = BM25Params(scorer="okapi")
@@ -93,13 +93,13 @@ QUERIES = st.lists(st.sampled_from([*"abcde", "zz"]), min_size=1, max_size=6)
     corpus=CORPORA,
     query=QUERIES,
     k=st.integers(1, 45),
-    scorer=st.sampled_from(["okapi", "lucene"]),
+    scorer=st.sampled_from(SCORERS),
 )
 def test_hypothesis_top_k_equals_exhaustive(
-    corpus: list[list[str]], query: list[str], k: int, scorer: str
+    corpus: list[list[str]], query: list[str], k: int, scorer: Scorer
 ) -> None:
     """On generated corpora full of ties, top_k equals the exhaustive ranking."""
-    index = Index.build(corpus, BM25Params(scorer=scorer))  # type: ignore[arg-type]
+    index = Index.build(corpus, BM25Params(scorer=scorer))
     assert_same_top_k(index, query, k)
 
 
@@ -199,17 +199,17 @@ def test_building_an_index_compiles_the_sweep_for_its_dtypes() -> None:
     cuts=st.lists(st.integers(0, 40), max_size=4),
     query=QUERIES,
     bounds=st.tuples(st.integers(-3, 45), st.integers(-3, 45)),
-    scorer=st.sampled_from(["okapi", "lucene"]),
+    scorer=st.sampled_from(SCORERS),
 )
 def test_hypothesis_scores_between_equals_a_slice_of_scores(
     corpus: list[list[str]],
     cuts: list[int],
     query: list[str],
     bounds: tuple[int, int],
-    scorer: str,
+    scorer: Scorer,
 ) -> None:
     """Scoring one id range (an article's passages) gives exactly that slice of all scores."""
-    index = Index.empty(BM25Params(scorer=scorer))  # type: ignore[arg-type]
+    index = Index.empty(BM25Params(scorer=scorer))
     start = 0
     for cut in [*sorted(set(cuts)), len(corpus)]:
         index = index.add(corpus[start:cut])

@@ -162,6 +162,16 @@ def test_format_follows_suffix_then_content_type(
     assert [a.title for a in load_location(_url(server, path)).articles] == titles
 
 
+def test_html_page_loads_as_an_article(server: _Server) -> None:
+    """A web page (not a feed) is read as one article: its title and text (tests in
+    test_loaders_pages.py)."""
+    (article,) = load_url(_url(server, "/page")).articles
+    assert (article.title, article.text) == (
+        "Not a feed",
+        "This is a web page saved with the wrong suffix.",
+    )
+
+
 def test_redirect_is_followed(server: _Server) -> None:
     """A redirect to the feed is followed and the report names the URL asked for."""
     url = _url(server, "/redirect")
@@ -173,7 +183,6 @@ def test_redirect_is_followed(server: _Server) -> None:
 @pytest.mark.parametrize(
     ("path", "kwargs", "message"),
     [
-        ("/page", {}, "{url} is not an RSS or Atom feed (looks like HTML)"),
         ("/error", {}, "{url}: the server answered HTTP 500 Internal Server Error"),
         ("/missing", {}, "{url}: the server answered HTTP 404 Not Found"),
         ("/slow", {"timeout": 0.3}, "{url}: timed out after 0.3 s"),
@@ -181,7 +190,7 @@ def test_redirect_is_followed(server: _Server) -> None:
         ("/unsized", {"max_bytes": 1000}, "{url}: the response is over the 1,000 byte limit"),
         ("/ftp-redirect", {}, "{url} redirects to ftp://127.0.0.1/feed.xml: only http:// and"),
     ],
-    ids=["html", "500", "404", "timeout", "too-big", "too-big-unsized", "ftp-redirect"],
+    ids=["500", "404", "timeout", "too-big", "too-big-unsized", "ftp-redirect"],
 )
 def test_unreadable_url_is_a_source_error(
     server: _Server, path: str, kwargs: dict[str, Any], message: str

@@ -36,8 +36,10 @@ class FeedServer(ThreadingHTTPServer):
 
     ``mode`` makes it misbehave: "500", "slow" (answers after ``slow_seconds``), "html",
     "big" (``big_bytes`` of body), "malformed". Paths starting ``/good`` always behave and
-    paths starting ``/broken`` always answer 500. Every status sent is kept in ``answers``
-    and every request's headers in ``requests``.
+    paths starting ``/broken`` always answer 500. ``pages`` maps other paths to canned
+    ``(status, body, content type, headers)`` answers (web pages, redirects), served while the
+    mode is "ok". Every status sent is kept in ``answers`` and every request's headers in
+    ``requests``.
     """
 
     daemon_threads = True
@@ -49,6 +51,7 @@ class FeedServer(ThreadingHTTPServer):
         self.mode = "ok"
         self.slow_seconds = 2.0
         self.big_bytes = 40_000
+        self.pages: dict[str, tuple[int, bytes, str | None, dict[str, str]]] = {}
         self.requests: list[dict[str, str]] = []
         self.answers: list[int] = []
         self.release = threading.Event()
@@ -68,6 +71,9 @@ class _FeedHandler(BaseHTTPRequestHandler):
             mode = "ok"
         elif self.path.startswith("/broken"):
             mode = "500"
+        if mode == "ok" and self.path in self.server.pages:
+            status, body, kind, headers = self.server.pages[self.path]
+            return self._send(status, body, kind, **headers)
         if mode == "slow":
             self.server.release.wait(self.server.slow_seconds)
             return self._send(200, rss([]))
