@@ -56,7 +56,10 @@ BATCH_ARTICLES = 2000
 def open_reader(settings: Settings) -> Engine:
     """An engine for a read-only command (search, latest, stats): it never writes the store's
     saved index. A store indexed in another language is refused with what to run instead:
-    re-indexing it is a writer's job."""
+    re-indexing it is a writer's job. A store not created yet reads as an empty one, and
+    reading it creates nothing."""
+    if not settings.db_path.exists():
+        return Engine.open(language=settings.language, scorer=settings.scorer, workers=1)
     try:
         return open_engine(settings, read_only=True)
     except IndexLanguageError as error:
