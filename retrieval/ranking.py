@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from retrieval.bm25 import Index
 from retrieval.models import Hit, Passage
+from retrieval.retired import LiveIndex
 from retrieval.store import Store
 from retrieval.text import Analyzer
 from retrieval.windows import WEIGHTS, Weights, choose
@@ -40,7 +41,11 @@ class Ranking:
 
 
 def diversify(
-    index: Index, owners: npt.NDArray[np.int32], terms: Sequence[str], k: int, depth: int = 0
+    index: Index | LiveIndex,
+    owners: npt.NDArray[np.int32],
+    terms: Sequence[str],
+    k: int,
+    depth: int = 0,
 ) -> Ranking:
     """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
 
