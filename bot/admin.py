@@ -17,6 +17,7 @@ from bot import render_alerts
 from bot.context import BriefContext
 from bot.handlers import command_argument, logs_answer, send_answer
 from bot.live import after_ingest, live_in
+from bot.pool import pool_in
 from bot.render import usage
 from bot.watches import WatchCapError
 from retrieval.errors import QueryError, SourceError
@@ -28,6 +29,10 @@ WATCH_USAGE = (
 )
 UNWATCH_USAGE = "Usage: /unwatch <id>, e.g. /unwatch 3. /watches lists the ids."
 INGEST_USAGE = "Usage: /ingest <http(s) URL of a feed or an article>."
+REMOVE_USAGE = (
+    "Usage: /remove <article URL or id> (several may follow), or /remove source <name> for "
+    "every article of a source. They leave results and alerts at once."
+)
 # per ("chat" or "user") -> what a refused /watch says; the caps are settings ([watches]).
 TOO_MANY = {
     "chat": "This chat already has {} watches, the most I keep. Stop one with /unwatch <id> first.",
@@ -143,8 +148,35 @@ async def ingest(update: Update, context: BriefContext) -> None:
         return
     summary, error = await live_in(context.bot_data).run(_ingest_now, context, url)
     await send_answer(update, context, render_alerts.ingest_result(url, summary, error))
-    if summary is not None and summary.added:
+    if summary is not None and (summary.added or summary.updated):
         await after_ingest(context.application, summary)
+
+
+@logs_answer("remove")
+async def remove(update: Update, context: BriefContext) -> None:
+    """Admins: remove articles by URL or id, or a whole source; say what went, drop their
+    pending alerts and have the worker processes stop showing them."""
+    message = update.effective_message
+    if message is None:
+        return
+    words = command_argument(message).split()
+    targets: list[str] = words
+    source: str | None = None
+    if words and words[0].lower() in ("source", "source:"):
+        targets, source = [], " ".join(words[1:])
+    if not words or source == "":
+        await send_answer(update, context, usage(REMOVE_USAGE))
+        return
+    live = live_in(context.bot_data)
+    remove_now = functools.partial(context.services.engine.remove, targets, source=source)
+    removed = await live.run(remove_now)
+    if removed.articles:
+        gone = [info.id for info in removed.articles]
+        await asyncio.to_thread(live.watches.alerts.drop_pending, gone)
+        pool = pool_in(context.bot_data)
+        if pool is not None:
+            pool.refresh()
+    await send_answer(update, context, render_alerts.removed_text(removed, targets, source))
 
 
 @logs_answer("sources")

@@ -148,8 +148,13 @@ async def poll_source(app: AnyApp, source: Source) -> float:
         # StoreError and the like: log it, keep this source scheduled, keep the others going.
         log.exception("polling %s failed", source.location)
         return max(source.every, RETRY_SEND)
-    if result.summary is not None and result.summary.added:
-        log.info("%s: added %d briefings", source.location, len(result.summary.added))
+    if result.summary is not None and (result.summary.added or result.summary.updated):
+        log.info(
+            "%s: added %d briefings, updated %d",
+            source.location,
+            len(result.summary.added),
+            len(result.summary.updated),
+        )
         await after_ingest(app, result.summary)
     return result.next_delay if result.next_delay > 0 else source.every
 
