@@ -34,6 +34,7 @@ from bot.terminal import (
     source_json,
     source_line,
 )
+from bot.watches import WatchStore
 from retrieval import Engine, IngestSummary, LoadReport, load_location
 from retrieval.errors import BriefbotError, SourceError
 from retrieval.evaluation import evaluate, read_set, report_dict
@@ -120,6 +121,12 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     if not removed.articles:
         print(f"briefbot remove: {nothing_removed(args.targets, args.source)}", file=sys.stderr)
         return 1
+    # Alerts queued for a running bot but not sent yet would still quote them: drop those.
+    watches = WatchStore(settings.db_path)
+    try:
+        watches.alerts.drop_pending([info.id for info in removed.articles])
+    finally:
+        watches.close()
     print(removed_line(removed))
     for info in removed.articles:
         print(f"  {info.id}  {info.title}" + (f"  {info.url}" if info.url else ""))

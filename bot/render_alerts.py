@@ -164,9 +164,14 @@ def removed_text(removed: Removed, targets: Sequence[str], source: str | None) -
     """What /remove answers: what went ("removed 1 article (7 passages)"), or that nothing
     matched what was asked for."""
     if not removed.articles:
-        return short(nothing_removed(targets, source).capitalize() + ".", ERROR_CHARS * 2)
-    head = removed_line(removed).capitalize() + "."
+        return short(_sentence(nothing_removed(targets, source)), ERROR_CHARS * 2)
+    head = _sentence(removed_line(removed))
     lines = [f"• {short(info.title, LOCATION_CHARS)}" for info in removed.articles[:SKIP_LINES]]
     if len(removed.articles) > SKIP_LINES:
         lines.append(f"… and {len(removed.articles) - SKIP_LINES} more")
     return "\n".join([head, *lines])
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first letter (the rest as it is) and a full stop."""
+    return f"{text[:1].upper()}{text[1:]}."
