@@ -122,12 +122,16 @@ async def catch_up(app: AnyApp) -> int:
     workers, and alert on it like on a poll; return how many passages."""
     engine, live = services_in(app.bot_data).engine, live_in(app.bot_data)
     # Read first: a poll ingesting meanwhile only widens the range, and alerts never repeat.
-    since = engine.stats().passages
+    before = engine.stats()
+    since = before.passages
     try:
         added = await live.run(engine.refresh)
     except Exception:
         log.exception("indexing what another process stored failed; trying again later")
         return 0
+    pool = pool_in(app.bot_data)
+    if pool is not None and not added and engine.stats().retired != before.retired:
+        pool.refresh()  # another process removed articles: the workers mask them too
     if added:
         log.info("indexed %d passages another process stored", added)
         await after_ingest(app, IngestSummary(passages=added, first_passage=since))

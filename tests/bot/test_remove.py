@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
-from bot_harness import Bot
+from bot_harness import Bot, start_bot
 from feed_server import FeedServer, feed_server
 from html_check import html_problems
 from live_harness import PROXY_VARIABLES, Clock, live, live_bot
 from telegram_fakes import FakeBotApi, Updates
+from writers import marker, numbered
 
 from bot.buttons import OpenButton, parse_button
-from bot.live import poll_source, send_alerts
+from bot.live import catch_up, poll_source, send_alerts
 from bot.settings import Settings, Source
 from retrieval.engine import Engine
 
@@ -175,3 +177,24 @@ async def test_a_button_on_a_removed_briefing_says_so(
     edit = polling.api.calls_to("editMessageText")[-1].params
     assert str(edit["text"]).startswith("This briefing was removed")
     assert [label for label, _ in keyboard(edit)] == ["Back to results"]
+
+
+async def test_a_removal_by_another_process_leaves_the_bot_answers_at_once(
+    settings: Settings, api: FakeBotApi, updates: Updates, tmp_path: Path
+) -> None:
+    """`briefbot remove` beside the running bot: the next answer already leaves the article
+    out, and the next catch-up masks it (the article count drops) though nothing was added."""
+    db = tmp_path / "b.sqlite3"
+    engine = Engine.open(db)
+    engine.ingest(numbered("r", 2))
+    async for bot in start_bot(settings, engine, api):
+        other = Engine.open(db)
+        assert [info.id for info in other.remove(["r-1"]).articles] == ["r-1"]
+        other.close()
+        await bot.send(updates.message(marker("r", 1)))
+        assert f"Briefing {marker('r', 1)}" not in bot.texts()[-1]
+        assert engine.count_articles() == 2
+        assert await catch_up(bot.app) == 0
+        assert engine.count_articles() == 1
+        assert engine.stats().retired == 1
+    engine.close()
