@@ -6,8 +6,8 @@
    The same questions are ranked as ``Engine.search`` ranks them (``diversify``, k=10, with
    ``COUNT_DEPTH``) with no passage retired, and with 1% and 10% of the articles retired
    (whole articles, drawn at random), question by question in turn so every column shares the
-   machine's load. Checked on every question: no retired passage is returned, and each live
-   ranking equals the exhaustive ranking over the live passages' scores.
+   machine's load, each column first in turn. Checked on the first 200 questions: no retired
+   passage is returned, and each live top-10 equals the exhaustive ranking of live passages.
 2. Ingest of a feed. A store of ``--articles`` articles; a 50-entry feed is ingested as it is
    (all stored already), with 10 entries corrected (10 updates), and as 50 new entries, each
    ``--rounds`` times in turn; median milliseconds per ingest.
@@ -34,6 +34,9 @@ PER_ARTICLE = 4
 SHARES = (0.0, 0.01, 0.10)
 FEED = 50
 CHANGED = 10
+CHECKED = 200
+"""Questions whose live rankings are checked against exhaustive scoring (a full scoring pass
+over the index each)."""
 
 
 def search_rows(n_passages: int, n_queries: int) -> tuple[list[list[str]], int]:
@@ -59,12 +62,16 @@ def search_rows(n_passages: int, n_queries: int) -> tuple[list[list[str]], int]:
     sample = queries(n_queries)
     times: list[list[float]] = [[] for _ in SHARES]
     bad = 0
-    for query in sample:
-        for column, view in enumerate(views):
+    for number, query in enumerate(sample):
+        # Each column goes first in turn: the first to rank a question pays for its postings
+        # leaving memory for the cache, and must not always be the same column.
+        for step in range(len(views)):
+            column = (number + step) % len(views)
+            view = views[column]
             started = time.perf_counter()
             ranking = diversify(view, owners, query, 10, COUNT_DEPTH)
             times[column].append(time.perf_counter() - started)
-            if isinstance(view, LiveIndex):
+            if isinstance(view, LiveIndex) and number < CHECKED:
                 ids, _ = view.top_k(query, 10)
                 scores = index.scores(query)
                 scores[view.dead] = 0
@@ -144,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows, bad = search_rows(args.passages, args.queries)
     print(f"Ranking (diversify, k=10) at {args.passages:,} passages, retired vs none:\n")
     print(markdown_table(("retired", "queries", "p50 ms", "p99 ms", "mean ms"), rows))
-    print(f"\nlive top-10 against exhaustive live scores: {bad} mismatches\n")
+    checked = min(CHECKED, args.queries) * (len(SHARES) - 1)
+    print(f"\nlive top-10 against exhaustive live scores: {bad} mismatches in {checked}\n")
     print(f"Ingest of a {FEED}-entry feed into a store of {args.articles:,} articles:\n")
     headers = ("feed", "ingests", "median ms", "max ms")
     print(markdown_table(headers, ingest_rows(args.articles, args.rounds)))
