@@ -12,6 +12,8 @@ from writers import numbered, write_jsonl
 
 from bot.cli import main
 from bot.terminal import source_line
+from bot.watches import WatchStore
+from retrieval import Engine
 from retrieval.sources import SourceStatus
 
 
@@ -133,3 +135,23 @@ def test_sources_line_shows_updates_only_when_there_were_some() -> None:
         "https://f.test/rss", now, now, 2, 5, 0, None, None, updated_last=1, updated_total=3
     )
     assert "added 2 (total 5) · updated 1 (total 3) · ok" in source_line(updated, 600.0, now)
+
+
+def test_remove_drops_alerts_a_running_bot_has_not_sent_yet(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An alert queued for a removed article (by a bot on the same store) is dropped, so it is
+    never sent; alerts about other articles stay."""
+    run(capsys, "ingest", str(write_jsonl(tmp_path / "a.jsonl", numbered("a", 2))))
+    engine = Engine.open(env)
+    hits = engine.search("grain shipments", k=5).hits
+    engine.close()
+    watches = WatchStore(env)
+    watch, _ = watches.add_watch(77, 77, "grain shipments")
+    assert watches.alerts.queue(77, watch.id, watch.query, hits, 1.0) == 2
+    watches.close()
+    code, _, _ = run(capsys, "remove", "a-0")
+    assert code == 0
+    watches = WatchStore(env)
+    assert [alert.article.id for alert in watches.alerts.pending(77)] == ["a-1"]
+    watches.close()
