@@ -28,6 +28,10 @@ WATCH_USAGE = (
 )
 UNWATCH_USAGE = "Usage: /unwatch <id>, e.g. /unwatch 3. /watches lists the ids."
 INGEST_USAGE = "Usage: /ingest <http(s) URL of a feed or an article>."
+REMOVE_USAGE = (
+    "Usage: /remove <article URL or id> (several may follow), or /remove source <name> for "
+    "every article of a source. They leave results and alerts at once."
+)
 # per ("chat" or "user") -> what a refused /watch says; the caps are settings ([watches]).
 TOO_MANY = {
     "chat": "This chat already has {} watches, the most I keep. Stop one with /unwatch <id> first.",
@@ -150,8 +154,34 @@ async def ingest(update: Update, context: BriefContext) -> None:
         return
     summary, error = await context.services.background().run(_ingest_now, context, url)
     await send_answer(update, context, render_alerts.ingest_result(url, summary, error))
-    if summary is not None and summary.added:
+    if summary is not None and (summary.added or summary.updated):
         await after_ingest(context.application, summary)
+
+
+@logs_answer("remove")
+async def remove(update: Update, context: BriefContext) -> None:
+    """Admins: remove articles by URL or id, or a whole source; say what went, drop their
+    pending alerts and have the worker processes stop showing them."""
+    message = update.effective_message
+    if message is None:
+        return
+    words = command_argument(message).split()
+    targets: list[str] = words
+    source: str | None = None
+    if words and words[0].lower() in ("source", "source:"):
+        targets, source = [], " ".join(words[1:])
+    if not words or source == "":
+        await send_answer(update, context, usage(REMOVE_USAGE))
+        return
+    services = context.services
+    remove_now = functools.partial(services.engine.remove, targets, source=source)
+    removed = await services.background().run(remove_now)
+    if removed.articles:
+        gone = [info.id for info in removed.articles]
+        await asyncio.to_thread(services.watches.alerts.drop_pending, gone)
+        if services.pool is not None:
+            services.pool.refresh()
+    await send_answer(update, context, render_alerts.removed_text(removed, targets, source))
 
 
 @logs_answer("sources")

@@ -169,6 +169,20 @@ class AlertQueue:
                 "DELETE FROM bot_alerts WHERE chat_id = ? AND sent IS NULL", (chat_id,)
             )
 
+    def drop_pending(self, article_ids: Sequence[str]) -> int:
+        """Forget the alerts not sent yet about these (removed) articles; return how many."""
+        ids = list(article_ids)
+        with self._lock, transaction(self._db):
+            before = self._db.total_changes
+            for i in range(0, len(ids), 500):
+                part = ids[i : i + 500]
+                self._db.execute(
+                    "DELETE FROM bot_alerts WHERE sent IS NULL"
+                    f" AND article_id IN ({','.join('?' * len(part))})",
+                    part,
+                )
+            return self._db.total_changes - before
+
     def chats_with_pending(self) -> list[int]:
         """Every chat that has alerts waiting (after a restart, their sends are rescheduled)."""
         with self._lock:

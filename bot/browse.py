@@ -23,6 +23,7 @@ from bot.handlers import log_answer, parse_stored, results_view, search_page, se
 from bot.state import Owner
 from retrieval.errors import QueryError
 from retrieval.highlight import highlight_spans
+from retrieval.store import Retirement
 
 STALE = "This button has expired. Please send your question again."
 LATEST_MAX = 100
@@ -65,6 +66,9 @@ def passage_view(services: Services, button: OpenButton, presser: Owner) -> tupl
     stored = services.state.query(button.qid, presser)
     if stored is None:
         return None
+    retired = engine.retirement(button.passage_id)
+    if retired is not None:
+        return retired_view(retired, button), 0
     passage = engine.passage(button.passage_id)
     article = engine.article(passage.article_id) if passage else None
     if passage is None or article is None:
@@ -77,6 +81,18 @@ def passage_view(services: Services, button: OpenButton, presser: Owner) -> tupl
     spans = highlight_spans(passage.text, set(terms), engine.analyzer)
     text = render.passage_view(article, passage, spans)
     return (text, buttons.passage_keyboard(button.qid, passage, article, button.page)), 1
+
+
+def retired_view(retired: Retirement, button: OpenButton) -> View:
+    """What a button pointing at a replaced or removed briefing shows instead of an error."""
+    title = render.short(retired.title, render.TITLE_CHARS)
+    if retired.successor is None:
+        text = f"This briefing was removed: <b>{title}</b> is no longer available."
+        successor = None
+    else:
+        text = f"This briefing was updated since: <b>{title}</b> has a new version."
+        successor = retired.successor_first
+    return text, buttons.retired_keyboard(button.qid, button.page, successor)
 
 
 async def on_button(update: Update, context: BriefContext) -> None:

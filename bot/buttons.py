@@ -154,6 +154,14 @@ def passage_keyboard(
     return InlineKeyboardMarkup([row])
 
 
+def retired_keyboard(qid: str, page: int, successor: int | None) -> InlineKeyboardMarkup:
+    """Under a replaced or removed passage: open the new version (if any), or go back."""
+    row = [_button("Back to results", PageButton(qid, page))]
+    if successor is not None:
+        row.insert(0, _button("Open the new version", OpenButton(qid, successor, page)))
+    return InlineKeyboardMarkup([row])
+
+
 def latest_keyboard(count: int, page: int, pages: int) -> InlineKeyboardMarkup | None:
     """The pager for /latest, or nothing when everything fits on one page."""
     if pages <= 1:

@@ -34,13 +34,17 @@ from bot.terminal import (
     hit_json,
     index_lines,
     info_json,
+    ingest_items,
+    nothing_removed,
     print_declined,
     print_hit,
+    removed_line,
     size_words,
     source_json,
     source_line,
     stats_json,
 )
+from bot.watches import WatchStore
 from retrieval import Engine, IngestSummary, LoadReport, load_location
 from retrieval.bm25 import SCORERS
 from retrieval.errors import BriefbotError, IndexLanguageError, SourceError
@@ -83,6 +87,8 @@ def ingest_sources(
     report = sum(reports, LoadReport())
     articles = report.articles
     added: list[ArticleInfo] = []
+    updated: list[ArticleInfo] = []
+    unchanged: list[ArticleInfo] = []
     duplicates = passages = 0
     first: int | None = None
     with tqdm(total=len(articles), unit="article", disable=not show_progress, leave=False) as bar:
@@ -92,18 +98,51 @@ def ingest_sources(
             summary = engine.ingest(batch, persist=last)
             first = summary.first_passage if first is None else first
             added.extend(summary.added)
+            updated.extend(summary.updated)
+            unchanged.extend(summary.unchanged)
             duplicates += summary.duplicates
             passages += summary.passages
             report += LoadReport(skipped=summary.skipped)
             bar.update(len(batch))
-    return IngestSummary(tuple(added), duplicates, report.skipped, passages, first or 0)
+    return IngestSummary(tuple(added), duplicates, report.skipped, passages, first or 0,
+                         tuple(updated), tuple(unchanged))  # fmt: skip
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_engine(settings)
     summary = ingest_sources(engine, args.locations, show_progress=sys.stderr.isatty())
-    print(describe(summary))
-    return 0 if summary.added or summary.duplicates or not summary.skipped else 1
+    if args.json:
+        for item in ingest_items(summary):
+            print(json.dumps(item, ensure_ascii=False))
+    else:
+        print(describe(summary))
+    stored = summary.added or summary.updated or summary.duplicates
+    return 0 if stored or not summary.skipped else 1
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.targets and args.source is None:
+        print("briefbot remove: name articles by id or URL, or a source with --source NAME",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    engine = open_engine(settings)
+    try:
+        removed = engine.remove(args.targets, source=args.source)
+    finally:
+        engine.close()
+    if not removed.articles:
+        print(f"briefbot remove: {nothing_removed(args.targets, args.source)}", file=sys.stderr)
+        return 1
+    # Alerts queued for a running bot but not sent yet would still quote them: drop those.
+    watches = WatchStore(settings.db_path)
+    try:
+        watches.alerts.drop_pending([info.id for info in removed.articles])
+    finally:
+        watches.close()
+    print(removed_line(removed))
+    for info in removed.articles:
+        print(f"  {info.id}  {info.title}" + (f"  {info.url}" if info.url else ""))
+    return 0
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -171,6 +210,8 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     print(f"store       {settings.db_path}")
     print(f"articles    {stats.articles:,}")
     print(f"passages    {stats.passages:,}")
+    if stats.retired:
+        print(f"retired     {stats.retired:,} of them (replaced or removed articles): never shown")
     print("\n".join(index_lines(check, engine.index_dir, saved=False)))
     print(f"vocabulary  {stats.vocabulary:,} terms")
     print(f"store size  {size_words(stats.store_bytes)}")
@@ -284,7 +325,21 @@ def build_parser() -> argparse.ArgumentParser:
         "the bot runs on the same store: it finds what you add within a minute.",
     )  # fmt: skip
     ingest.add_argument("locations", nargs="+", metavar="PATH_OR_URL")
+    ingest.add_argument(
+        "--json", action="store_true",
+        help="one JSON object per item: added, updated, already stored or skipped (with why)",
+    )  # fmt: skip
     ingest.set_defaults(run=cmd_ingest)
+
+    remove = commands.add_parser(
+        "remove", help="remove articles by id or URL, or every article of a source",
+        description="Remove stored articles at once, in one transaction: they leave search "
+        "results and watch alerts (a running bot's within a minute), and a feed offering the "
+        "same URL again is refused. Ids are those `latest --json` and `search --json` print.",
+    )  # fmt: skip
+    remove.add_argument("targets", nargs="*", metavar="ID_OR_URL")
+    remove.add_argument("--source", metavar="NAME", help="every article of this source")
+    remove.set_defaults(run=cmd_remove)
 
     search = commands.add_parser(
         "search", help="search the briefings",

@@ -118,6 +118,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", "", "operator statistics: corpus, answers, timings, uptime", stats, True),
     Command("ingest", "<url>", "fetch a feed or article now and report", admin.ingest, True),
     Command("sources", "", "each source's last poll, items added, last error", admin.sources, True),
+    Command(
+        "remove",
+        "<url or id> | source <name>",
+        "remove articles from results and alerts",
+        admin.remove,
+        True,
+    ),
 )
 
 

@@ -97,12 +97,16 @@ async def catch_up(app: AnyApp) -> int:
     workers, and alert on it like on a poll; return how many passages."""
     engine, live = services_in(app.bot_data).engine, live_in(app.bot_data)
     # Read first: a poll ingesting meanwhile only widens the range, and alerts never repeat.
-    since = engine.stats().passages
+    before = engine.stats()
+    since = before.passages
     try:
         added = await live.run(engine.refresh)
     except Exception:
         log.exception("indexing what another process stored failed; trying again later")
         return 0
+    pool = services_in(app.bot_data).pool
+    if pool is not None and not added and engine.stats().retired != before.retired:
+        pool.refresh()  # another process removed articles: the workers mask them too
     if added:
         log.info("indexed %d passages another process stored", added)
         await after_ingest(app, IngestSummary(passages=added, first_passage=since))
@@ -123,8 +127,13 @@ async def poll_source(app: AnyApp, source: Source) -> float:
         # StoreError and the like: log it, keep this source scheduled, keep the others going.
         log.exception("polling %s failed", source.location)
         return max(source.every, RETRY_SEND)
-    if result.summary is not None and result.summary.added:
-        log.info("%s: added %s", source.location, counted(len(result.summary.added), "briefing"))
+    if result.summary is not None and (result.summary.added or result.summary.updated):
+        log.info(
+            "%s: added %s, updated %d",
+            source.location,
+            counted(len(result.summary.added), "briefing"),
+            len(result.summary.updated),
+        )
         await after_ingest(app, result.summary)
     return result.next_delay if result.next_delay > 0 else source.every
 

@@ -22,8 +22,9 @@ from bot.render import (
     short,
 )
 from bot.settings import Source
+from bot.terminal import nothing_removed, removed_line
 from bot.watches import Forgotten, Watch
-from retrieval.models import IngestSummary
+from retrieval.models import IngestSummary, Removed
 from retrieval.sources import SourceStatus
 
 ALERT_EXCERPT_CHARS = 300
@@ -124,9 +125,14 @@ def source_block(
         state += f" ({counted(status.failures, 'failed poll')} in a row)"
     if status.last_skipped:
         state += f"\nskipped {short(status.last_skipped, ERROR_CHARS)}"
+    updated = (
+        f", updated {status.updated_last} (total {status.updated_total})"
+        if status.updated_total
+        else ""
+    )
     return (
         f"{head}\nlast poll {_ago(status.last_poll, now)}, added {status.added_last} "
-        f"(total {status.added_total})\n{state}"
+        f"(total {status.added_total}){updated}\n{state}"
     )
 
 
@@ -155,9 +161,27 @@ def ingest_result(location: str, summary: IngestSummary | None, error: str | Non
     lines = [
         f"Ingested {where}: added {counted(len(summary.added), 'briefing')} "
         f"({counted(summary.passages, 'passage')}), "
-        f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
+        + (f"{len(summary.updated)} updated, " if summary.updated else "")
+        + f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
     ]
     lines += [f"• skipped {short(str(item), ERROR_CHARS)}" for item in summary.skipped[:SKIP_LINES]]
     if len(summary.skipped) > SKIP_LINES:
         lines.append(f"… and {len(summary.skipped) - SKIP_LINES} more skipped")
     return "\n".join(lines)
+
+
+def removed_text(removed: Removed, targets: Sequence[str], source: str | None) -> str:
+    """What /remove answers: what went ("removed 1 article (7 passages)"), or that nothing
+    matched what was asked for."""
+    if not removed.articles:
+        return short(_sentence(nothing_removed(targets, source)), ERROR_CHARS * 2)
+    head = _sentence(removed_line(removed))
+    lines = [f"• {short(info.title, LOCATION_CHARS)}" for info in removed.articles[:SKIP_LINES]]
+    if len(removed.articles) > SKIP_LINES:
+        lines.append(f"… and {len(removed.articles) - SKIP_LINES} more")
+    return "\n".join([head, *lines])
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first letter (the rest as it is) and a full stop."""
+    return f"{text[:1].upper()}{text[1:]}."

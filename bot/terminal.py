@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
 
@@ -13,6 +14,7 @@ from retrieval.models import (
     Hit,
     IndexCheck,
     IngestSummary,
+    Removed,
     SearchResult,
 )
 from retrieval.sources import SourceStatus, ago_words, every_words
@@ -35,10 +37,41 @@ def describe(summary: IngestSummary) -> str:
     lines = [
         f"Added {counted(len(summary.added), 'article')} "
         f"({counted(summary.passages, 'passage')}), "
-        f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
+        + (f"{len(summary.updated)} updated, " if summary.updated else "")
+        + f"{summary.duplicates} already stored, {len(summary.skipped)} skipped."
     ]
+    lines += [f"  updated {info.title} ({info.url or info.id})" for info in summary.updated]
     lines += [f"  skipped {item}" for item in summary.skipped]
     return "\n".join(lines)
+
+
+def ingest_items(summary: IngestSummary) -> list[dict[str, object]]:
+    """Every item of an ingest and what happened to it, as ``ingest --json`` prints them."""
+    items: list[dict[str, object]] = []
+    for status, infos in (("added", summary.added), ("updated", summary.updated),
+                          ("already stored", summary.unchanged)):  # fmt: skip
+        items += [{"status": status, **info_json(info)} for info in infos]
+    items += [
+        {"status": "skipped", "where": f"{item.source}{f' ({item.where})' if item.where else ''}",
+         "reason": item.reason}
+        for item in summary.skipped
+    ]  # fmt: skip
+    return items
+
+
+def removed_line(removed: Removed) -> str:
+    """The confirmation of a removal: "removed 1 article (7 passages)"."""
+    return (
+        f"removed {counted(len(removed.articles), 'article')} "
+        f"({counted(removed.passages, 'passage')})"
+    )
+
+
+def nothing_removed(targets: Sequence[str], source: str | None) -> str:
+    """What to say when a removal matched nothing, naming what was asked for."""
+    asked = [f"id or URL {target!r}" for target in targets]
+    asked += [] if source is None else [f"source {source!r}"]
+    return f"nothing removed: no stored article has {' or '.join(asked)}"
 
 
 def index_lines(check: IndexCheck, index_dir: object, *, saved: bool = True) -> list[str]:
@@ -156,9 +189,12 @@ def source_line(row: SourceStatus, every: float | None, now: datetime) -> str:
     elif row.last_poll is None:
         health = "not polled yet"
     skipped = f"\n    skipped {row.last_skipped}" if row.last_skipped else ""
+    updated = (
+        f"updated {row.updated_last} (total {row.updated_total}) · " if row.updated_total else ""
+    )
     return (
         f"{row.location}\n    {how_often} · last poll {ago_words(row.last_poll, now)} · "
-        f"added {row.added_last} (total {row.added_total}) · {health}{skipped}"
+        f"added {row.added_last} (total {row.added_total}) · {updated}{health}{skipped}"
     )
 
 
@@ -172,6 +208,8 @@ def source_json(row: SourceStatus, every: float | None) -> dict[str, object]:
         "every": every,
         "added_last": row.added_last,
         "added_total": row.added_total,
+        "updated_last": row.updated_last,
+        "updated_total": row.updated_total,
         "failures": row.failures,
         "last_error": row.last_error,
         "last_skipped": row.last_skipped,

@@ -16,6 +16,11 @@ The saved index records which store passages it holds (its count and the key of 
 holding the last one). Opening a store checks that record and indexes what the saved copy
 lacks, or rebuilds it when it belongs to other data: a crash or another writer can leave the
 saved index behind the store, never ahead of it or out of step with it.
+
+A changed article under a stored URL replaces the stored version, and an operator may remove
+articles: the store retires the old passages in the same transaction (see
+:mod:`retrieval.store`), and every engine masks them out (:mod:`retrieval.retired`) as soon as
+it catches up, which reads new passages and new removals in one consistent view.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -53,13 +58,15 @@ from retrieval.models import (
     IngestSummary,
     LoadReport,
     Passage,
+    Removed,
     SearchResult,
     Skipped,
 )
 from retrieval.pipeline import Pipeline
 from retrieval.ranking import cite, diversify
 from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
-from retrieval.store import NewArticle, Store
+from retrieval.retired import LiveIndex, Mask, live_scores, retire
+from retrieval.store import NewArticle, Retirement, Store
 from retrieval.text import Analyzer
 
 log = logging.getLogger(__name__)
@@ -77,11 +84,22 @@ WORD = re.compile(r"[^\W_]")
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
-    """What one search reads: an index and, per passage, the position of its article."""
+    """What one search reads: an index and, per passage, the position of its article.
+
+    ``dead`` marks the passages of replaced or removed articles (None: there are none), of
+    which there are ``dead_articles``; ``mark`` is the last store removal it includes.
+    """
 
     index: Index
     owners: np.ndarray
     articles: int
+    dead: Mask | None = None
+    dead_articles: int = 0
+    mark: int = 0
+
+    def ranked(self) -> Index | LiveIndex:
+        """What to rank: the index, without its retired passages if it has any."""
+        return self.index if self.dead is None else LiveIndex(self.index, self.dead)
 
 
 _OLDER_INDEX = (
@@ -116,6 +134,16 @@ def _storable(article: Article) -> Article:
         id=storable(article.id),
     )
     return article if cleaned == article else cleaned
+
+
+def _where(article: Article) -> str:
+    """How a skipped article is named: its URL, else its id, else its title's start."""
+    return article.url or article.id or article.title[:60]
+
+
+def _stored_info(article: Article, id_: str) -> ArticleInfo:
+    """``article`` as an ingest summary names it: under the id the store knows it by."""
+    return ArticleInfo(id_, article.title, article.date, article.url, article.source)
 
 
 class Engine:
@@ -261,8 +289,8 @@ class Engine:
         whole batches only; passages stored after it are left to the next call.
         """
         start = old.index.n_docs
-        counts = self.store.passage_counts_from(start)
-        if not counts:
+        counts, removals = self.store.changes_since(start, old.mark)
+        if not counts and not removals:
             return old
         end = start + sum(counts)
         first, terms = own if own is not None else (end, [])
@@ -273,7 +301,10 @@ class Engine:
         index = old.index.add(tokens)
         articles = np.arange(old.articles, old.articles + len(counts), dtype=np.int32)
         owners = np.concatenate([old.owners, np.repeat(articles, counts)])
-        return _Snapshot(index, owners, old.articles + len(counts))
+        dead = retire(old.dead, index.n_docs, removals)
+        mark = removals[-1].n if removals else old.mark
+        retired = old.dead_articles + len(removals)
+        return _Snapshot(index, owners, old.articles + len(counts), dead, retired, mark)
 
     def _analyze_stored(self, start: int, stop: int) -> list[list[str]]:
         """Index terms of stored passages ``start`` up to ``stop``, as ingest made them."""
@@ -311,6 +342,8 @@ class Engine:
     ) -> IngestSummary:
         """Store new articles and make them searchable; duplicates are counted, not stored.
 
+        An article whose canonical URL is stored with another title or text replaces the
+        stored version (``updated``): the old passages leave every result once this returns.
         The batch is one store transaction, and the new index is published only after it
         commits: a failure leaves both exactly as they were. With ``persist=False`` the index
         is saved later (``save_index``); a restart re-indexes whatever the saved index lacks.
@@ -320,36 +353,67 @@ class Engine:
         report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
         skipped = list(report.skipped)
         with self._write_lock:
-            fresh, duplicates = self.store.unseen([_storable(a) for a in report.articles])
+            sorted_ = self.store.sort([_storable(a) for a in report.articles])
+            fresh = sorted_.fresh
+            for article, reason in sorted_.refused:
+                skipped.append(Skipped(_where(article), "", reason))
+            unchanged = [_stored_info(article, id_) for article, id_ in sorted_.stored]
             batch: list[NewArticle] = []
             terms_of: list[list[list[str]]] = []
             texts = [(article.title, article.text) for article, _, _ in fresh]
             prepared = self.pipeline.prepare(texts)
             for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
                 if not any(terms):
-                    where = article.url or article.id or article.title[:60]
-                    skipped.append(Skipped(where, "", "the text has no searchable words"))
+                    skipped.append(Skipped(_where(article), "", "the text has no searchable words"))
                     continue
                 batch.append(NewArticle(article, key, id_, tuple(spans)))
                 terms_of.append(terms)
             stored = self.store.add(batch)
-            # Another writer may have stored some of these since ``unseen`` looked.
-            duplicates += len(batch) - len(stored.kept)
+            # Another writer may have stored some of these since ``sort`` looked.
+            kept = set(stored.kept)
+            unchanged += [
+                _stored_info(item.article, item.id)
+                for position, item in enumerate(batch)
+                if position not in kept
+            ]
             own = [passage for position in stored.kept for passage in terms_of[position]]
             old = self._snapshot
             self._snapshot = self._catch_up(old, (stored.first_passage, own))
-            if persist and self._snapshot is not old:
+            if persist and self._snapshot.index is not old.index:
                 self._save(self._snapshot.index)
-        return IngestSummary(stored.added, duplicates, tuple(skipped), len(own),
-                             stored.first_passage)  # fmt: skip
+        replaced = {stored.kept.index(position) for position in stored.replaced}
+        added = tuple(info for i, info in enumerate(stored.added) if i not in replaced)
+        updated = tuple(info for i, info in enumerate(stored.added) if i in replaced)
+        return IngestSummary(added, len(unchanged), tuple(skipped), len(own),
+                             stored.first_passage, updated, tuple(unchanged))  # fmt: skip
+
+    def remove(self, targets: Sequence[str] = (), *, source: str | None = None) -> Removed:
+        """Remove articles by id or URL, or every article of ``source``, in one transaction.
+
+        Their passages leave search results and watch matches once this returns (other
+        engines on the store when they next catch up), and the store refuses the same URLs
+        when a feed offers them again. Nothing matching is not an error: ``articles`` is
+        empty.
+        """
+        if self.read_only:
+            raise StoreError("this engine is read-only: remove through the one that writes")
+        with self._write_lock:
+            gone = self.store.remove(targets, source=source)
+            self._snapshot = self._catch_up(self._snapshot)
+        return Removed(tuple(gone), sum(info.passages for info in gone))
+
+    def retirement(self, passage_id: int) -> Retirement | None:
+        """How passage ``passage_id``'s article was replaced or removed; None if it was not."""
+        return self.store.retirement(passage_id)
 
     def refresh(self) -> int:
-        """Index the passages another process has stored since this engine looked; say how many."""
+        """Index the passages another process has stored since this engine looked, and stop
+        returning those it retired; say how many passages were indexed."""
         with self._write_lock:
             old = self._snapshot
             snapshot = self._catch_up(old)
             added = snapshot.index.n_docs - old.index.n_docs
-            if added:
+            if snapshot is not old:  # new passages, or removals only
                 self._snapshot = snapshot
         return added
 
@@ -420,7 +484,7 @@ class Engine:
         query = plain_query(query)  # shown back and cited from as the tags-free text
         terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
-        ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH)
+        ranking = diversify(snapshot.ranked(), snapshot.owners, terms, k, COUNT_DEPTH)
         ranked = ranking.passages
         # min_share 0 never declines a search that found something; finding nothing always is.
         # A related search is judged only on finding something: a message is not a question,
@@ -461,7 +525,7 @@ class Engine:
         index = snapshot.index
         if since >= index.n_docs:
             return []
-        scores = index.scores(terms)[since:]
+        scores = live_scores(index.scores(terms)[since:], snapshot.dead, since)
         ceiling = sum(index.idf(term) for term in terms) * (index.params.k1 + 1)
         floor = max(min_match * ceiling, np.finfo(np.float64).tiny)
         found = np.flatnonzero(scores >= floor)
@@ -487,7 +551,7 @@ class Engine:
 
     def count_articles(self) -> int:
         """How many articles are searchable."""
-        return self._snapshot.articles
+        return self._snapshot.articles - self._snapshot.dead_articles
 
     def example_query(self) -> str | None:
         """A few content words from the newest headline, to show people what to ask."""
@@ -512,9 +576,10 @@ class Engine:
         """Sizes of the store and the index."""
         snapshot = self._snapshot
         return EngineStats(
-            articles=snapshot.articles,
+            articles=snapshot.articles - snapshot.dead_articles,
             passages=snapshot.index.n_docs,
             vocabulary=snapshot.index.vocabulary_size,
             store_bytes=self.store.size_bytes(),
             index_bytes=snapshot.index.nbytes,
+            retired=0 if snapshot.dead is None else int(np.count_nonzero(snapshot.dead)),
         )

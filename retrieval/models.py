@@ -88,7 +88,7 @@ class LoadReport:
 
 @dataclass(frozen=True, slots=True)
 class IngestSummary:
-    """The outcome of storing one batch: counts plus every skip reason.
+    """The outcome of storing one batch: what was added, updated, stored already or skipped.
 
     The new passages have the ids ``first_passage .. first_passage + passages - 1``.
     """
@@ -98,6 +98,11 @@ class IngestSummary:
     skipped: tuple[Skipped, ...] = ()
     passages: int = 0
     first_passage: int = 0
+    updated: tuple[ArticleInfo, ...] = ()
+    """New versions that replaced a stored article with the same URL (their passages are
+    counted in ``passages``; ``added`` leaves them out)."""
+    unchanged: tuple[ArticleInfo, ...] = ()
+    """The ``duplicates``: articles stored already with the same text, under their stored id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,3 +186,13 @@ class EngineStats:
     vocabulary: int
     store_bytes: int
     index_bytes: int
+    retired: int = 0
+    """Of ``passages``, those of replaced or removed articles: indexed, never returned."""
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """What one removal took out of the store and the index, at once."""
+
+    articles: tuple[ArticleInfo, ...]
+    passages: int

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from retrieval.bm25 import Index
 from retrieval.models import Hit, Passage
+from retrieval.retired import LiveIndex
 from retrieval.store import Store
 from retrieval.text import Analyzer
 from retrieval.windows import WEIGHTS, Weights, choose
@@ -40,7 +41,11 @@ class Ranking:
 
 
 def diversify(
-    index: Index, owners: npt.NDArray[np.int32], terms: Sequence[str], k: int, depth: int = 0
+    index: Index | LiveIndex,
+    owners: npt.NDArray[np.int32],
+    terms: Sequence[str],
+    k: int,
+    depth: int = 0,
 ) -> Ranking:
     """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
 
@@ -100,6 +105,11 @@ def cite(
     """
     found = store.passages([pid for pid, _ in ranked])
     articles = store.articles(list({p.article_id for p in found}))
+    if len(articles) < len({p.article_id for p in found}):
+        # Another process replaced or removed an article after this ranking's snapshot was
+        # taken: its passages are not cited, and this engine masks them at its next refresh.
+        live = [(p, r) for p, r in zip(found, ranked, strict=True) if p.article_id in articles]
+        found, ranked = [p for p, _ in live], [r for _, r in live]
     weights = {term: index.idf(term) for term in set(terms)}
     shown = {pid for pid, _ in ranked}
     extra = [

@@ -38,7 +38,9 @@ CREATE TABLE IF NOT EXISTS sources (
     failures INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     next_poll REAL,
-    last_skipped TEXT
+    last_skipped TEXT,
+    updated_last INTEGER NOT NULL DEFAULT 0,
+    updated_total INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS source_files (
     location TEXT NOT NULL,
@@ -51,7 +53,7 @@ CREATE TABLE IF NOT EXISTS source_files (
 
 _COLUMNS = (
     "location, etag, last_modified, last_poll, last_success, added_last, added_total, "
-    "failures, last_error, next_poll, last_skipped"
+    "failures, last_error, next_poll, last_skipped, updated_last, updated_total"
 )
 
 FileStamp = tuple[int, int]
@@ -72,6 +74,9 @@ class SourceStatus:
     next_poll: datetime | None
     last_skipped: str | None = None
     """The last item the latest read skipped, and why (a source can be "ok" and still skip)."""
+    updated_last: int = 0
+    """Stored articles the latest read replaced with a changed version (same URL)."""
+    updated_total: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +94,8 @@ class SourceRow:
     last_error: str | None = None
     next_poll: float | None = None
     last_skipped: str | None = None
+    updated_last: int = 0
+    updated_total: int = 0
 
     def status(self) -> SourceStatus:
         """This row as the status record callers see, with times as UTC datetimes."""
@@ -102,6 +109,8 @@ class SourceRow:
             last_error=self.last_error,
             next_poll=_moment(self.next_poll),
             last_skipped=self.last_skipped,
+            updated_last=self.updated_last,
+            updated_total=self.updated_total,
         )
 
 
@@ -145,10 +154,16 @@ def scan_folder(root: Path) -> tuple[dict[str, FileStamp], LoadReport]:
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    """Give a ``sources`` table from before skips were shown its ``last_skipped`` column."""
+    """Give a ``sources`` table from before skips were shown its ``last_skipped`` column, and
+    one from before updates were kept its ``updated_*`` counts."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(sources)")}
-    if columns and "last_skipped" not in columns:
+    if not columns:
+        return
+    if "last_skipped" not in columns:
         db.execute("ALTER TABLE sources ADD COLUMN last_skipped TEXT")
+    for name in ("updated_last", "updated_total"):
+        if name not in columns:
+            db.execute(f"ALTER TABLE sources ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0")
 
 
 class SourceState:
@@ -188,7 +203,7 @@ class SourceState:
         values = (
             row.location, row.etag, row.last_modified, row.last_poll, row.last_success,
             row.added_last, row.added_total, row.failures, row.last_error, row.next_poll,
-            row.last_skipped,
+            row.last_skipped, row.updated_last, row.updated_total,
         )  # fmt: skip
         with self._lock, self._write():
             # UPSERT keeps the rowid, so status() keeps first-poll order.
@@ -199,7 +214,8 @@ class SourceState:
                 "last_success = excluded.last_success, added_last = excluded.added_last, "
                 "added_total = excluded.added_total, failures = excluded.failures, "
                 "last_error = excluded.last_error, next_poll = excluded.next_poll, "
-                "last_skipped = excluded.last_skipped",
+                "last_skipped = excluded.last_skipped, updated_last = excluded.updated_last, "
+                "updated_total = excluded.updated_total",
                 values,
             )
 

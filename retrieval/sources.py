@@ -146,12 +146,13 @@ class SourceTracker:
             log.warning("polling %s failed (%d in a row): %s", location, failures, reason)
             self.state.save(
                 replace(
-                    row, last_poll=now, added_last=0, failures=failures, last_error=reason,
-                    next_poll=now + delay,
+                    row, last_poll=now, added_last=0, updated_last=0, failures=failures,
+                    last_error=reason, next_poll=now + delay,
                 )
             )  # fmt: skip
             return PollResult(location, None, False, reason, delay)
         added = len(summary.added) if summary else 0
+        updated = len(summary.updated) if summary else 0
         etag, last_modified = validators
         # Unchanged since the last read: what that read skipped is still skipped.
         skipped = row.last_skipped if summary is None else last_skipped(summary, location)
@@ -160,7 +161,8 @@ class SourceTracker:
                 row, etag=etag, last_modified=last_modified, last_poll=now, last_success=now,
                 added_last=added, added_total=row.added_total + added, failures=0,
                 last_error=None, next_poll=now + every if every > 0 else None,
-                last_skipped=skipped,
+                last_skipped=skipped, updated_last=updated,
+                updated_total=row.updated_total + updated,
             )
         )  # fmt: skip
         return PollResult(location, summary, summary is None, None, every)

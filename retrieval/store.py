@@ -9,6 +9,15 @@ the batch's write transaction (SQLite lets one writer in at a time), so two writ
 collide, and each batch's articles and passages appear at once or not at all. The duplicate
 check is repeated inside that transaction: an article another writer stored meanwhile is a
 duplicate, not an error.
+
+Articles are replaced (a newer text under the same canonical URL) or removed, never rewritten:
+passage ids and spans stay as they are, so the index can keep addressing passages by row
+number. Retiring an article adds a row to ``removed`` (its ``n`` says in which order, so an
+engine catches up with removals as it does with passages) and frees the article's ``id`` and
+``key`` for a newer version by renaming them ``removed:<seq>``; ``removed`` keeps the originals.
+A replacement is written in the transaction that stores the new version, so a reader sees the
+old version or the new one, never both or neither. A key removed by an operator stays refused
+(a polled feed would otherwise bring the article straight back).
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from retrieval.errors import StoreError
 from retrieval.models import Article, ArticleInfo, Passage, Span
@@ -51,7 +61,19 @@ CREATE TABLE IF NOT EXISTS passages (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS removed (
+    n INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE REFERENCES articles (seq),
+    id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at TEXT NOT NULL,
+    replaced INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS removed_by_key ON removed (key);
 """
+
+LIVE = "seq NOT IN (SELECT seq FROM removed)"
+"""SQL condition on ``articles``: the article is neither replaced nor removed."""
 
 INFO_COLUMNS = "id, title, date, url, source, passages"
 __all__ = ["BUSY_SECONDS", "SCHEMA", "NewArticle", "Store", "StoredBatch"]
@@ -63,6 +85,22 @@ def dedup_key(article: Article) -> str:
         return "url:" + canonical_url(article.url)
     content = unicodedata.normalize("NFKC", f"{article.title}\n{article.text}").casefold()
     return "sha256:" + hashlib.sha256(" ".join(content.split()).encode()).hexdigest()
+
+
+def same_text(title: str, text: str, other_title: str, other_text: str) -> bool:
+    """Whether two versions of an article say the same, whitespace aside (a feed re-rendering
+    its markup is not an update)."""
+    return " ".join(title.split()) == " ".join(other_title.split()) and " ".join(
+        text.split()
+    ) == " ".join(other_text.split())
+
+
+def _unchanged(key: str, article: Article, stored: tuple[int, str, str, str]) -> bool:
+    """Whether ``article`` is the stored version ``(seq, id, title, text)`` under its ``key``.
+
+    Only a URL names an article whatever its text; a content-hash key is the text itself.
+    """
+    return not key.startswith("url:") or same_text(article.title, article.text, *stored[2:])
 
 
 def article_id(article: Article, key: str) -> str:
@@ -88,6 +126,45 @@ class StoredBatch:
     first_passage: int
     kept: tuple[int, ...]
     """Positions in the batch of the stored articles; the rest were stored meanwhile."""
+    replaced: tuple[int, ...] = ()
+    """Those of ``kept`` that replaced an older version of themselves."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sorted:
+    """A batch sorted against the store before any work is spent on it (see ``Store.sort``)."""
+
+    fresh: list[tuple[Article, str, str]]
+    """``(article, dedup key, id)`` of new articles and of changed versions of stored ones."""
+    stored: list[tuple[Article, str]]
+    """Articles stored already with the same text, with the stored id."""
+    refused: list[tuple[Article, str]]
+    """Articles that may not be stored, with the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """Passages an article retired, in removal order ``n``: what an engine stops returning."""
+
+    n: int
+    first_passage: int
+    passages: int
+    replaced: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Retirement:
+    """How a retired passage's article went: replaced (by ``successor``) or removed."""
+
+    title: str
+    replaced: bool
+    successor: ArticleInfo | None
+    successor_first: int | None
+
+
+WEB = ("http://", "https://")
+
+REMOVED_BY_OPERATOR = "it was removed from the store on {} (briefbot remove or /remove)"
 
 
 def _info(row: Sequence[object]) -> ArticleInfo:
@@ -170,43 +247,98 @@ class Store:
                 found.update((key, id_))
         return found & set(wanted)
 
-    def unseen(self, articles: Sequence[Article]) -> tuple[list[tuple[Article, str, str]], int]:
-        """``(article, dedup key, id)`` of each article not stored yet, and how many were.
+    def _live_by_key(self, keys: Iterable[str]) -> dict[str, tuple[int, str, str, str]]:
+        """``key -> (seq, id, title, text)`` of the stored (live) articles with those keys."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, tuple[int, str, str, str]] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            sql = (
+                "SELECT key, seq, id, title, text FROM articles"
+                f" WHERE key IN ({','.join('?' * len(part))})"
+            )
+            for key, seq, id_, title, text in self._db.execute(sql, part):
+                found[str(key)] = (int(seq), str(id_), str(title), str(text))
+        return found
 
-        An article repeated within ``articles`` counts as already stored after its first copy.
+    def _removed_keys(self, keys: Iterable[str]) -> dict[str, str]:
+        """``key -> when`` of ``keys`` an operator removed (a replaced key is not refused)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, str] = {}
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            sql = (
+                "SELECT key, at FROM removed WHERE replaced = 0"
+                f" AND key IN ({','.join('?' * len(part))})"
+            )
+            found.update((str(key), str(at)[:10]) for key, at in self._db.execute(sql, part))
+        return found
+
+    def sort(self, articles: Sequence[Article]) -> Sorted:
+        """Sort a batch into new or changed articles, ones stored already, and refused ones.
+
+        A stored article with the same canonical URL (dedup key) and a changed title or text is
+        an update: it is fresh, and ``add`` replaces the stored version. An article whose key or
+        id is stored with the same text, or repeated within ``articles`` after its first copy,
+        is stored already. A key an operator removed is refused.
         """
         keyed = [(a, dedup_key(a)) for a in articles]
-        known = self.existing_keys([k for _, k in keyed] + [a.id for a in articles if a.id])
-        fresh, duplicates = [], 0
+        keys = [key for _, key in keyed]
+        with self._lock:
+            live = self._live_by_key(keys)
+            known = self._existing_keys(keys + [a.id for a in articles if a.id])
+            refusals = self._removed_keys(key for key in keys if key not in live)
+        result = Sorted([], [], [])
+        seen: set[str] = set()
         for article, key in keyed:
             id_ = article_id(article, key)
-            if key in known or id_ in known:
-                duplicates += 1
+            old = live.get(key)
+            if key in seen or id_ in seen:
+                result.stored.append((article, old[1] if old else id_))
                 continue
-            known.update((key, id_))
-            fresh.append((article, key, id_))
-        return fresh, duplicates
+            seen.update((key, id_))
+            if old is not None:
+                if _unchanged(key, article, old):
+                    result.stored.append((article, old[1]))
+                else:
+                    result.fresh.append((article, key, id_))
+            elif id_ in known:
+                result.stored.append((article, id_))
+            elif key in refusals:
+                result.refused.append((article, REMOVED_BY_OPERATOR.format(refusals[key])))
+            else:
+                result.fresh.append((article, key, id_))
+        return result
 
     def add(self, batch: Sequence[NewArticle]) -> StoredBatch:
         """Store a batch in one transaction: all of it, or (on any error) none of it.
 
-        Articles another writer stored since ``unseen`` looked are left out (see ``kept``);
-        the rest get consecutive passage ids from the store's next one.
+        An article whose key is stored with another text replaces that version (which is
+        retired in this same transaction). Articles another writer stored since ``sort``
+        looked are left out (see ``kept``); the rest get consecutive passage ids from the
+        store's next one.
         """
         added_at = datetime.now(UTC).isoformat()
-        infos, kept = [], []
+        infos, kept, replaced = [], [], []
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 next_passage = first_passage = self._next_passage()
-                taken = self._existing_keys(
-                    [item.key for item in batch] + [item.id for item in batch]
-                )
+                live = self._live_by_key([item.key for item in batch])
+                taken = self._existing_keys([item.id for item in batch])
                 for position, item in enumerate(batch):
-                    if item.key in taken or item.id in taken:
-                        continue
-                    taken.update((item.key, item.id))
                     a = item.article
+                    old = live.get(item.key)
+                    if old is not None:
+                        if _unchanged(item.key, a, old):
+                            continue  # another writer stored this very version meanwhile
+                        if item.id != old[1] and item.id in taken:
+                            continue  # the new version's id belongs to another article
+                        self._retire(old[0], replaced=True, at=added_at)
+                        taken.discard(old[1])
+                    elif item.id in taken:
+                        continue
+                    taken.add(item.id)
                     date = a.date.astimezone(UTC).isoformat() if a.date else None
                     cursor = self._db.execute(
                         "INSERT INTO articles (id, key, title, text, date, url, source, added_at,"
@@ -221,7 +353,10 @@ class Store:
                             for i, s in enumerate(item.spans)
                         ],
                     )
+                    live[item.key] = (int(cursor.lastrowid or 0), item.id, a.title, a.text)
                     next_passage += len(item.spans)
+                    if old is not None:
+                        replaced.append(position)
                     kept.append(position)
                     infos.append(ArticleInfo(item.id, a.title, a.date, a.url, a.source,
                                              len(item.spans)))  # fmt: skip
@@ -231,15 +366,112 @@ class Store:
                 if isinstance(error, sqlite3.Error):
                     raise StoreError(f"could not store the batch: {error}") from None
                 raise
-        return StoredBatch(tuple(infos), first_passage, tuple(kept))
+        return StoredBatch(tuple(infos), first_passage, tuple(kept), tuple(replaced))
+
+    def _retire(self, seq: int, *, replaced: bool, at: str) -> None:
+        """Mark article ``seq`` replaced or removed and free its id and key (in a transaction)."""
+        self._db.execute(
+            "INSERT INTO removed (seq, id, key, at, replaced)"
+            " SELECT seq, id, key, ?, ? FROM articles WHERE seq = ?",
+            (at, int(replaced), seq),
+        )
+        self._db.execute(
+            "UPDATE articles SET id = 'removed:' || seq, key = 'removed:' || seq WHERE seq = ?",
+            (seq,),
+        )
+
+    def remove(
+        self, targets: Sequence[str] = (), *, source: str | None = None
+    ) -> list[ArticleInfo]:
+        """Remove the stored articles named by id or URL in ``targets``, or all of ``source``'s.
+
+        One transaction; returns what was removed (nothing when nothing matched). A source
+        name matches whatever its case.
+        """
+        at = datetime.now(UTC).isoformat()
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                rows: list[tuple[Any, ...]] = []
+                if source is not None:
+                    rows += self._db.execute(
+                        f"SELECT seq, {INFO_COLUMNS} FROM articles"
+                        f" WHERE source = ? COLLATE NOCASE AND {LIVE} ORDER BY seq",
+                        (source,),
+                    ).fetchall()
+                for i in range(0, len(targets), 400):
+                    ids = list(targets[i : i + 400])
+                    urls = ["url:" + canonical_url(t) for t in ids if t.lower().startswith(WEB)]
+                    rows += self._db.execute(
+                        f"SELECT seq, {INFO_COLUMNS} FROM articles"
+                        f" WHERE (id IN ({','.join('?' * len(ids))})"
+                        f" OR key IN ({','.join('?' * len(urls))})) AND {LIVE} ORDER BY seq",
+                        ids + urls,
+                    ).fetchall()
+                unique = {int(row[0]): row for row in rows}
+                for seq in sorted(unique):
+                    self._retire(seq, replaced=False, at=at)
+                self._db.execute("COMMIT")
+            except BaseException as error:
+                self._db.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise StoreError(f"could not remove: {error}") from None
+                raise
+        return [_info(unique[seq][1:]) for seq in sorted(unique)]
+
+    def changes_since(self, start: int, mark: int) -> tuple[list[int], list[Removal]]:
+        """``passage_counts_from(start)`` and the removals numbered above ``mark``, read in one
+        transaction: every removal it returns is of passages the counts cover (or precede)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                counts = self._counts_from(start)
+                rows = self._db.execute(
+                    "SELECT r.n, a.first_passage, a.passages, r.replaced FROM removed r"
+                    " JOIN articles a ON a.seq = r.seq WHERE r.n > ? ORDER BY r.n",
+                    (mark,),
+                ).fetchall()
+            finally:
+                self._db.execute("COMMIT")
+        return counts, [Removal(int(n), int(f), int(c), bool(r)) for n, f, c, r in rows]
+
+    def retirement(self, passage_id: int) -> Retirement | None:
+        """How passage ``passage_id``'s article was retired, or None if it is live or unknown.
+
+        The successor is the live article now stored under the same key, if any.
+        """
+        with self._lock:
+            row = self._db.execute(
+                "SELECT r.key, r.replaced, a.title FROM passages p"
+                " JOIN removed r ON r.seq = p.article_seq"
+                " JOIN articles a ON a.seq = p.article_seq WHERE p.id = ?",
+                (passage_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            now = self._db.execute(
+                f"SELECT {INFO_COLUMNS}, first_passage FROM articles WHERE key = ?", (row[0],)
+            ).fetchone()
+        successor = None if now is None else _info(now[:-1])
+        first = None if now is None else int(now[-1])
+        return Retirement(str(row[2]), bool(row[1]), successor, first)
+
+    def count_removed(self) -> tuple[int, int]:
+        """How many articles were replaced or removed, and how many passages they held."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT count(*), coalesce(sum(a.passages), 0) FROM removed r"
+                " JOIN articles a ON a.seq = r.seq"
+            ).fetchone()
+        return int(row[0]), int(row[1])
 
     def _count(self, table: str) -> int:
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     def count_articles(self) -> int:
-        """How many articles are stored."""
+        """How many articles are stored (and neither replaced nor removed)."""
         with self._lock:
-            return self._count("articles")
+            return self._count("articles") - self._count("removed")
 
     def _next_passage(self) -> int:
         # Ids are 0..N-1, so the largest plus one is the count, read from the primary key's
@@ -281,11 +513,11 @@ class Store:
         ]
 
     def articles(self, ids: Sequence[str]) -> dict[str, ArticleInfo]:
-        """Fetch article metadata by id."""
+        """Fetch article metadata by id (of live articles only)."""
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        sql = f"SELECT {INFO_COLUMNS} FROM articles WHERE id IN ({marks})"
+        sql = f"SELECT {INFO_COLUMNS} FROM articles WHERE id IN ({marks}) AND {LIVE}"
         with self._lock:
             rows = self._db.execute(sql, list(ids)).fetchall()
         return {info.id: info for info in map(_info, rows)}
@@ -293,7 +525,7 @@ class Store:
     def latest(self, n: int, offset: int = 0) -> list[ArticleInfo]:
         """Newest first by date; undated articles last, newest ingested first among equals."""
         sql = (
-            f"SELECT {INFO_COLUMNS} FROM articles"
+            f"SELECT {INFO_COLUMNS} FROM articles WHERE {LIVE}"
             " ORDER BY date IS NULL, date DESC, seq DESC LIMIT ? OFFSET ?"
         )
         with self._lock:
@@ -312,11 +544,14 @@ class Store:
         ``start`` falls inside an article, which means an index does not belong to this store.
         """
         with self._lock:
-            rows = self._db.execute(
-                "SELECT first_passage, passages FROM articles WHERE seq >="
-                " (SELECT article_seq FROM passages WHERE id = ?) ORDER BY seq",
-                (start,),
-            ).fetchall()
+            return self._counts_from(start)
+
+    def _counts_from(self, start: int) -> list[int]:
+        rows = self._db.execute(
+            "SELECT first_passage, passages FROM articles WHERE seq >="
+            " (SELECT article_seq FROM passages WHERE id = ?) ORDER BY seq",
+            (start,),
+        ).fetchall()
         expected = start
         for first, count in rows:
             if first != expected:
@@ -327,10 +562,11 @@ class Store:
         return [count for _, count in rows]
 
     def article_key_of(self, passage_id: int) -> str | None:
-        """The dedup key of the article holding passage ``passage_id``, or None."""
+        """The dedup key the article holding passage ``passage_id`` was stored under, or None."""
         with self._lock:
             row = self._db.execute(
-                "SELECT a.key FROM passages p JOIN articles a ON a.seq = p.article_seq"
+                "SELECT coalesce(r.key, a.key) FROM passages p"
+                " JOIN articles a ON a.seq = p.article_seq LEFT JOIN removed r ON r.seq = a.seq"
                 " WHERE p.id = ?",
                 (passage_id,),
             ).fetchone()

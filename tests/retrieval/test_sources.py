@@ -201,11 +201,28 @@ def test_republished_entry_with_tracking_parameters_adds_nothing(
     """The same link with ?utm_source=x is a duplicate, not a new article."""
     tracker.poll(server.url())
     title, link, text = server.entries[0]
-    server.entries[0] = (title + " (updated)", link + "?utm_source=x", text)
+    server.entries[0] = (title, link + "?utm_source=x", text)
     result = tracker.poll(server.url())
     assert result.summary is not None
     assert (result.summary.added, result.summary.duplicates) == ((), 2)
     assert tracker.engine.count_articles() == 2
+
+
+def test_republished_entry_with_a_corrected_title_updates_the_stored_one(
+    server: FeedServer, tracker: SourceTracker
+) -> None:
+    """The same link with another title replaces the stored article: counted as updated,
+    shown in the source's status, and the number of articles stays the same."""
+    tracker.poll(server.url())
+    title, link, text = server.entries[0]
+    server.entries[0] = (title + " (corrected)", link + "?utm_source=x", text)
+    result = tracker.poll(server.url())
+    assert result.summary is not None
+    assert [info.title for info in result.summary.updated] == [title + " (corrected)"]
+    assert (result.summary.added, result.summary.duplicates) == ((), 1)
+    assert tracker.engine.count_articles() == 2
+    (status,) = tracker.status()
+    assert (status.updated_last, status.updated_total) == (1, 1)
 
 
 def test_same_article_from_a_file_and_a_feed_is_stored_once(

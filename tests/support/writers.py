@@ -54,9 +54,12 @@ def ingest_one_by_one(db: str, prefix: str, count: int) -> None:
 
 
 def stored(db: Path | str) -> list[tuple[str, str]]:
-    """``(article id, title)`` of every article in the store, read straight from SQLite."""
+    """``(article id, title)`` of every live article in the store, read straight from SQLite
+    (replaced and removed ones are left out)."""
     with sqlite3.connect(db) as connection:
-        return connection.execute("SELECT id, title FROM articles ORDER BY seq").fetchall()
+        return connection.execute(
+            "SELECT id, title FROM articles WHERE seq NOT IN (SELECT seq FROM removed) ORDER BY seq"
+        ).fetchall()
 
 
 def check_store_whole(db: Path | str) -> None:
