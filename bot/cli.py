@@ -31,6 +31,7 @@ from bot.terminal import (
     source_json,
     source_line,
 )
+from bot.why import explain_hit, explanation_json, print_explanation
 from retrieval import Engine, IngestSummary, LoadReport, load_location
 from retrieval.errors import BriefbotError, SourceError
 from retrieval.evaluation import evaluate, read_set, report_dict
@@ -100,9 +101,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     # A text over the question limit is a paste: search for briefings related to it.
     related = engine.too_long(query)
     result = engine.search(query, args.k, related=related, min_share=settings.min_share)
+    why = partial(explain_hit, engine, query, related) if args.explain else None
     if args.json:
         for hit in result.hits:
             line = {**hit_json(hit), "abstained": result.abstained}
+            if why is not None:
+                line["explanation"] = explanation_json(why(hit))
             print(json.dumps(line, ensure_ascii=False))
         return 0
     if result.related:
@@ -117,6 +121,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{result_count(result)} in {result.seconds * 1000:.1f} ms\n")
     for hit in result.hits:
         print_hit(hit, sys.stdout, bold=sys.stdout.isatty())
+        if why is not None:
+            print_explanation(why(hit), sys.stdout)
     return 0
 
 
@@ -262,6 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     search.add_argument("--json", action="store_true", help="one JSON object per hit")
+    search.add_argument(
+        "--explain", action="store_true",
+        help="under each hit, each query word's part of its score, in plain words",
+    )  # fmt: skip
     search.set_defaults(run=cmd_search)
 
     latest = commands.add_parser(

@@ -21,6 +21,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import buttons, render
 from bot.context import BriefContext, Services
+from bot.feedback_buttons import feedback_row
 from bot.guard import Access
 from bot.retry import failure_line, is_outage, may_have_arrived
 from bot.state import Owner
@@ -207,7 +208,11 @@ def results_view(
     page = result.offset // page_size
     ranked = [(hit.rank, hit.passage.id) for hit in result.hits]
     text = render.results_page(result, related_to=related_to)
-    return text, buttons.results_keyboard(qid, page, pages, ranked)
+    rows = list(buttons.results_keyboard(qid, page, pages, ranked).inline_keyboard)
+    first = result.hits[0]
+    # Votes and "Why?" between the numbers and the pager, which stays the last row.
+    rows.insert(1, feedback_row(qid, first.rank, (first.ranked or first.passage).id, page))
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def answer_question(update: Update, context: BriefContext, query: str) -> None:

@@ -75,7 +75,9 @@ async def test_free_text_question_gets_typing_then_cited_excerpts(
         OpenButton(token, parse_button(data[0]).passage_id, 0),  # type: ignore[union-attr]
         OpenButton(token, parse_button(data[1]).passage_id, 0),  # type: ignore[union-attr]
     ]
-    assert data[2:] == ["n", f"p:{token}:1"]
+    ranked = parse_button(data[0]).passage_id  # type: ignore[union-attr]
+    assert data[2:5] == [f"v:{token}:1:u", f"v:{token}:1:d", f"w:{token}:{ranked}:0"]
+    assert data[5:] == ["n", f"p:{token}:1"]
 
 
 async def test_unanswerable_question_is_declined_with_nearest_titles(
