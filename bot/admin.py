@@ -18,6 +18,7 @@ from bot.context import BriefContext
 from bot.handlers import command_argument, logs_answer, send_answer
 from bot.live import after_ingest, live_in
 from bot.render import usage
+from bot.votes import forgot_votes
 from bot.watches import WatchCapError
 from retrieval.errors import QueryError, SourceError
 from retrieval.loaders import load_url
@@ -111,8 +112,10 @@ async def forgetme(update: Update, context: BriefContext) -> None:
     chat_id, user_id = ids
     forgotten = await asyncio.to_thread(live_in(context.bot_data).watches.forget, user_id, chat_id)
     questions = await asyncio.to_thread(context.services.state.forget, user_id, chat_id)
+    votes = await asyncio.to_thread(context.services.votes.forget, user_id)
     context.services.guard.forget(user_id)
-    await send_answer(update, context, render_alerts.forgot(forgotten, questions))
+    text = render_alerts.forgot(forgotten, questions) + forgot_votes(votes)
+    await send_answer(update, context, text)
 
 
 def _ingest_now(context: BriefContext, url: str) -> tuple[IngestSummary | None, str | None]:

@@ -15,7 +15,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken
 from telegram.ext import (
@@ -27,6 +27,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     ExtBot,
+    InlineQueryHandler,
     JobQueue,
     MessageHandler,
     TypeHandler,
@@ -34,10 +35,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import commands, live
+from bot import commands, feedback_buttons, live, menus
 from bot.browse import on_button
 from bot.context import SERVICES_KEY, BriefContext, Services, services_in
+from bot.feedback import on_feedback
 from bot.handlers import gate, logs_answer, on_error, on_text, send_answer
+from bot.inline import on_inline
 from bot.pool import Pool, pool_in
 from bot.retry import PollWatch, RetryingRequest
 from bot.settings import Settings
@@ -84,12 +87,7 @@ async def post_init(app: BriefApp) -> None:
     pool = pool_in(app.bot_data)
     if pool is not None:
         await pool.start()
-    # Admins get every command in their own chats; everyone else the public ones.
-    await app.bot.set_my_commands(commands.bot_commands(admin=False))
-    for admin_id in sorted(services_in(app.bot_data).settings.admin_ids):
-        await app.bot.set_my_commands(
-            commands.bot_commands(admin=True), scope=BotCommandScopeChat(admin_id)
-        )
+    await menus.publish(app.bot, services_in(app.bot_data).settings.admin_ids)
     # Polls and alert sends start only once the bot can send: after initialize(), on the queue.
     live.start(app)
     log.info("serving as @%s", app.bot.username)
@@ -105,6 +103,7 @@ async def post_stop(app: BriefApp) -> None:
 def close_services(app: BriefApp) -> None:
     """Close the bot's tables; the engine belongs to whoever opened it."""
     services_in(app.bot_data).state.close()
+    services_in(app.bot_data).votes.close()
     live.live_in(app.bot_data).close()
 
 
@@ -188,7 +187,10 @@ def build_application(
     for command in commands.COMMANDS:
         only = admins if command.admin else None
         app.add_handler(CommandHandler(command.name, command.callback, filters=only))
+    # Votes and "Why?" have their own prefixes; every other press is a browsing button.
+    app.add_handler(CallbackQueryHandler(on_feedback, pattern=feedback_buttons.PATTERN))
     app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(InlineQueryHandler(on_inline))
     # Free text (new or edited) is a question; commands are excluded so that the
     # unknown-command reply below is the only answer to a mistyped command.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
@@ -206,7 +208,7 @@ def run_bot(settings: Settings, engine: Engine, pool: Pool | None = None) -> Non
     polling stopped for good, so the bot stops too instead of running deaf.
     """
     app = build_application(settings, engine, pool=pool)
-    app.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    app.run_polling(allowed_updates=["message", "edited_message", "callback_query", "inline_query"])
     watch = app.bot_data.get(WATCH_KEY)
     if isinstance(watch, PollWatch) and watch.rejected:
         raise InvalidToken("the token was rejected while running")

@@ -17,6 +17,7 @@ from bot.guard import Guard
 from bot.settings import Settings
 from bot.state import BotState
 from bot.stats import Stats
+from bot.votes import Votes
 from retrieval.engine import Engine
 
 SERVICES_KEY = "briefbot.services"
@@ -31,6 +32,7 @@ class Services:
     state: BotState
     guard: Guard
     stats: Stats
+    votes: Votes
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> Services:
@@ -41,6 +43,7 @@ class Services:
             state=BotState(settings.db_path),
             guard=Guard(settings.allowed_ids, settings.rate_limit, settings.rate_window),
             stats=Stats(),
+            votes=Votes(settings.db_path),
         )
 
     def is_admin(self, user_id: int | None) -> bool:

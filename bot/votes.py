@@ -157,3 +157,8 @@ class Votes:
         """Close the connection; the object must not be used afterwards."""
         with self._lock:
             self._db.close()
+
+
+def forgot_votes(count: int) -> str:
+    """What /forgetme adds about votes (plain text, nothing to escape)."""
+    return f" Your {count} {'vote' if count == 1 else 'votes'} on answers went too."

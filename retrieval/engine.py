@@ -426,9 +426,7 @@ class Engine:
             related=related,
         )
 
-    def explain(
-        self, query: str, passage_id: int, *, related: bool = False
-    ) -> Explanation | None:
+    def explain(self, query: str, passage_id: int, *, related: bool = False) -> Explanation | None:
         """Why ``passage_id`` scores what ``search(query)`` shows for it, word by word.
 
         None when no searchable passage has that id. Raises the ``QueryError`` of ``search``

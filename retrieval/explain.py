@@ -125,9 +125,7 @@ def explain_passage(
             )
         )
     length = len(analyzer.terms(title)) + len(analyzer.terms(text))
-    return Explanation(
-        passage_id, index.params.scorer, length, index.n_docs, tuple(contributions)
-    )
+    return Explanation(passage_id, index.params.scorer, length, index.n_docs, tuple(contributions))
 
 
 def _number(value: float) -> str:
@@ -136,6 +134,7 @@ def _number(value: float) -> str:
 
 def _where(contribution: Contribution) -> str:
     """``twice (once in the title, once in the text)``, or where the one occurrence is."""
+
     def times(n: int) -> str:
         return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
@@ -155,9 +154,7 @@ def word_line(contribution: Contribution, total_passages: int) -> str:
     forms = ", ".join(f"“{form}”" for form in c.forms)
     matched = f" matched {forms}" if c.forms and c.forms != (asked,) else ""
     rarity = f"in {c.passages:,} of {total_passages:,} passages (rarity {_number(c.idf)})"
-    return (
-        f"“{asked}”{repeated}{matched}: {rarity}; here {_where(c)}; adds {_number(c.score)}"
-    )
+    return f"“{asked}”{repeated}{matched}: {rarity}; here {_where(c)}; adds {_number(c.score)}"
 
 
 def factor_line(factor: Factor) -> str:

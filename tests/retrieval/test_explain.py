@@ -91,7 +91,8 @@ def test_title_and_text_counted_apart_with_forms() -> None:
     assert explanation is not None
     weapon, grain = explanation.contributions
     assert (weapon.in_title, weapon.in_text, weapon.forms) == (1, 2, ("weapons", "weapon"))
-    assert weapon.asked == ("weapon",) and weapon.passages == 1 and weapon.score > 0
+    assert (weapon.asked, weapon.passages) == (("weapon",), 1)
+    assert weapon.score > 0
     assert (grain.occurrences, grain.score) == (0, 0.0)
     lines = explanation_lines(explanation)
     assert "3 times (once in the title, twice in the text)" in lines[0]
