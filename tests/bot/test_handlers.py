@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -329,14 +330,24 @@ async def test_latest_lists_newest_first_and_pages(bot: Bot, updates: Updates) -
 
 
 async def test_start_set_my_commands_for_users_and_admins(bot: Bot) -> None:
-    """post_init publishes the public menu, and the full one in each admin's chat."""
+    """post_init publishes a menu per scope: private chats, groups, and each admin's chat."""
     assert bot.app.post_init is not None
     await bot.app.post_init(bot.app)
     calls = bot.api.calls_to("setMyCommands")
-    public = [c["command"] for c in calls[0].params["commands"]]
-    assert public == [c.name for c in COMMANDS if not c.admin]
-    assert calls[1].params["scope"] == {"type": "chat", "chat_id": 900}
-    assert "stats" in [c["command"] for c in calls[1].params["commands"]]
+    menus = {
+        json.dumps(call.params["scope"], sort_keys=True): [
+            command["command"] for command in call.params["commands"]
+        ]
+        for call in calls
+    }
+    public = [c.name for c in COMMANDS if not c.admin]
+    assert len(calls) == 3
+    assert menus['{"type": "all_private_chats"}'] == public
+    groups = menus['{"type": "all_group_chats"}']
+    assert groups == [name for name in public if name not in ("start", "forgetme")]
+    admin = menus['{"chat_id": 900, "type": "chat"}']
+    assert admin == [c.name for c in COMMANDS]
+    assert {"stats", "sources", "ingest"} <= set(admin) - set(public)
 
 
 async def test_edited_question_edits_its_answer(bot: Bot, updates: Updates) -> None:
