@@ -170,3 +170,21 @@ def test_share_line() -> None:
     """/stats' line says the share and counts, or that nobody voted yet."""
     assert share_line(Share(0, 0)) == "Helpful answers (7 days): no votes yet"
     assert share_line(Share(4, 3)) == "Helpful answers (7 days): 75% (3 of 4 votes)"
+
+
+async def test_opened_passage_has_why_for_itself(bot: Bot, updates: Updates) -> None:
+    """An opened passage carries "Why?" for that passage, which any engine score bears out."""
+    await bot.send(updates.message("artillery shells"))
+    opened = next(data for data in keyboard(bot) if data.startswith("o:"))
+    await bot.send(updates.button(opened))
+    why = keyboard(bot, "editMessageText")[-1]
+    button = parse_feedback(why)
+    assert isinstance(button, WhyButton)
+    assert button.passage_id == int(opened.split(":")[2])
+    await bot.send(updates.button(why))
+    text = bot.texts()[-1]
+    assert html_problems(text) == []
+    assert "“artillery”" in text
+    explanation = bot.services.engine.explain("artillery shells", button.passage_id)
+    assert explanation is not None
+    assert f"<i>Score {explanation.score:.2f}" in text

@@ -129,6 +129,7 @@ async def test_open_button_shows_whole_passage_with_neighbours(bot: Bot, updates
         f"o:{token}:{pid - 1}:0",
         f"p:{token}:0",
         f"o:{token}:{pid + 1}:0",
+        f"w:{token}:{pid}:0",
     ]
 
 
