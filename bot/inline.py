@@ -55,9 +55,9 @@ def inline_message(hit: Hit) -> str:
 def title_line(hit: Hit) -> str:
     """``Title · Source · 7 Apr 2022`` as plain text (Telegram shows titles unformatted)."""
     article = hit.article
-    parts = [article.title.strip() or "Untitled"]
+    parts = [render.cut(article.title.strip() or "Untitled", (), render.TITLE_CHARS)[0]]
     if article.source:
-        parts.append(article.source)
+        parts.append(render.cut(article.source, (), render.SOURCE_CHARS)[0])
     parts.append(render.format_date(article.date))
     return " · ".join(parts)
 
@@ -91,7 +91,9 @@ def inline_search(services: Services, query: str, offset: int) -> SearchResult:
 
 def open_bot(text: str) -> InlineQueryResultsButton:
     """The button above the results that opens a private chat with the bot."""
-    return InlineQueryResultsButton(text[:BUTTON_CHARS], start_parameter=START_PARAMETER)
+    return InlineQueryResultsButton(
+        render.cut(text, (), BUTTON_CHARS)[0], start_parameter=START_PARAMETER
+    )
 
 
 async def on_inline(update: Update, context: BriefContext) -> None:
