@@ -164,8 +164,14 @@ def factor_line(factor: Factor) -> str:
 
 
 def explanation_lines(explanation: Explanation) -> list[str]:
-    """The whole explanation as plain text lines: words, factors, then the sum."""
-    lines = [word_line(c, explanation.total_passages) for c in explanation.contributions]
+    """The whole explanation as plain text lines: the words found, one line naming the words
+    not found (they add nothing), the factors, then the sum."""
+    found = [c for c in explanation.contributions if c.occurrences]
+    missing = [c for c in explanation.contributions if not c.occurrences]
+    lines = [word_line(c, explanation.total_passages) for c in found]
+    if missing:
+        named = ", ".join(f"“{'/'.join(c.asked) or c.term}”" for c in missing)
+        lines.append(f"Not in this passage (adds 0): {named}")
     lines += [factor_line(factor) for factor in explanation.factors]
     parts = " + ".join(_number(c.score) for c in explanation.contributions if c.score)
     total = f"Score {_number(explanation.score)}"

@@ -16,7 +16,9 @@ from bot.feedback_buttons import VoteButton, WhyButton, feedback_row, parse_feed
 from bot.render import fits
 from bot.settings import Settings
 from bot.votes import Share
+from bot.why import why_text
 from retrieval.engine import Engine
+from retrieval.models import Article
 
 TOKEN = "AbCdEfGhIj_-"
 
@@ -188,3 +190,24 @@ async def test_opened_passage_has_why_for_itself(bot: Bot, updates: Updates) -> 
     explanation = bot.services.engine.explain("artillery shells", button.passage_id)
     assert explanation is not None
     assert f"<i>Score {explanation.score:.2f}" in text
+
+
+def test_why_text_of_a_long_question_fits_one_message() -> None:
+    """A question of many matched words still gives valid HTML under 4096, ending with the sum."""
+    words = [f"word{n}" for n in range(70)]
+    engine = Engine.open(":memory:")
+    engine.ingest([Article(title="All the words", text=" ".join(words), url="https://x.org/?a&b")])
+    engine.ingest([Article(title="Other", text="Nothing of note.")])
+    query = " ".join(words)[:500]
+    explanation = engine.explain(query, 0)
+    article = engine.article(engine.passage(0).article_id)  # type: ignore[union-attr]
+    engine.close()
+    assert explanation is not None
+    assert article is not None
+    assert len(explanation.contributions) > 50
+    text = why_text(article, explanation)
+    assert fits(text)
+    assert html_problems(text) == []
+    assert "…" in text
+    assert text.endswith("</i>")
+    assert f"Score {explanation.score:.2f}" in text

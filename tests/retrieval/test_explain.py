@@ -97,7 +97,7 @@ def test_title_and_text_counted_apart_with_forms() -> None:
     lines = explanation_lines(explanation)
     assert "3 times (once in the title, twice in the text)" in lines[0]
     assert "in 1 of 2 passages" in lines[0]
-    assert lines[1] == "“grain”: not in this passage, adds 0"
+    assert lines[1] == "Not in this passage (adds 0): “grain”"
     assert lines[-1].startswith(f"Score {explanation.score:.2f}")
     engine.close()
 
