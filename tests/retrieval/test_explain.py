@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from retrieval import Article, Engine, StopwordsOnlyError, load_path
@@ -133,4 +135,31 @@ def test_unknown_passage_and_unsearchable_query() -> None:
     with pytest.raises(StopwordsOnlyError):
         engine.explain("the of and", 0)
     assert isinstance(engine.explain("weapons", 0), Explanation)
+    engine.close()
+
+
+WORDS = ["grain", "grains", "port", "ports", "war", "wheat", "aid", "Kyiv", "ship", "rain"]
+texts = st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["okapi", "lucene"]),
+    st.lists(st.tuples(texts, texts), min_size=1, max_size=8),
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join),
+)
+def test_generated_corpora_explain_every_hit_exactly(
+    scorer: str, articles: list[tuple[str, str]], query: str
+) -> None:
+    """On generated corpora (a word in every passage, repeats, one passage) parts sum to hits."""
+    engine = Engine.open(":memory:", scorer=scorer, workers=1)
+    engine.ingest(
+        Article(title=title, text=text, id=f"a{n}") for n, (title, text) in enumerate(articles)
+    )
+    for hit in engine.search(query, 20, min_share=0.0).hits:
+        assert hit.ranked is not None
+        explanation = engine.explain(query, hit.ranked.id)
+        assert explanation is not None
+        assert abs(explanation.score - hit.score) <= 1e-9
+        assert sum(c.occurrences for c in explanation.contributions) > 0
     engine.close()
