@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -294,5 +295,5 @@ def test_feedback_export_is_anonymised(env: Path, capsys: pytest.CaptureFixture[
     ]
     assert len({v["voter"] for v in exported}) == 2
     for text in (out, lines):
-        assert "4242" not in text
+        assert not re.search(r"\b(4242|777)\b", text)  # a hash may hold the digits, not the id
         assert "Weapons for the" not in text
