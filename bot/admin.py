@@ -18,6 +18,7 @@ from bot.context import BriefContext
 from bot.handlers import command_argument, logs_answer, send_answer
 from bot.live import after_ingest
 from bot.render import usage
+from bot.votes import forgot_votes
 from bot.watches import Forgotten, WatchCapError
 from retrieval.errors import QueryError, SourceError
 from retrieval.loaders import load_url
@@ -121,9 +122,11 @@ async def forgetme(update: Update, context: BriefContext) -> None:
     watch_ids = await asyncio.to_thread(services.watches.forget, user_id)
     alerts = await asyncio.to_thread(services.watches.alerts.forget, watch_ids, private)
     questions = await asyncio.to_thread(services.state.forget, user_id, chat_id)
+    votes = await asyncio.to_thread(services.votes.forget, user_id)
     services.guard.forget(user_id)
     forgotten = Forgotten(len(watch_ids), alerts)
-    await send_answer(update, context, render_alerts.forgot(forgotten, questions))
+    text = render_alerts.forgot(forgotten, questions) + forgot_votes(votes)
+    await send_answer(update, context, text)
 
 
 def _ingest_now(context: BriefContext, url: str) -> tuple[IngestSummary | None, str | None]:

@@ -15,7 +15,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from telegram import BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -26,6 +26,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     ExtBot,
+    InlineQueryHandler,
     JobQueue,
     MessageHandler,
     TypeHandler,
@@ -33,10 +34,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import commands, live
+from bot import commands, feedback_buttons, live, menus
 from bot.browse import on_button
 from bot.context import BotData, BriefContext, Services
+from bot.feedback import on_feedback
 from bot.handlers import gate, logs_answer, on_error, on_text, send_answer
+from bot.inline import on_inline
 from bot.pool import Pool
 from bot.retry import PollWatch, RetryingRequest
 from bot.roles import Role
@@ -81,12 +84,8 @@ async def post_init(app: BriefApp) -> None:
     """Set up the worker threads, publish the command menu, then start the workers (if any)."""
     use_worker_threads()
     services = app.bot_data.services
-    # Admins get every command in their own chats; everyone else the public ones.
-    await app.bot.set_my_commands(commands.bot_commands(admin=False))
-    for admin_id in sorted(services.settings.admin_ids):
-        await app.bot.set_my_commands(
-            commands.bot_commands(admin=True), scope=BotCommandScopeChat(admin_id)
-        )
+    # Menus per scope: private chats, groups, and each admin's own chat (every command).
+    await menus.publish(app.bot, services.settings.admin_ids)
     if services.pool is not None:
         await services.pool.start()
     if services.live is not None:
@@ -208,7 +207,10 @@ def build_application(
     for command in commands.COMMANDS:
         only = admins if command.admin else None
         app.add_handler(CommandHandler(command.name, command.callback, filters=only))
+    # Votes and "Why?" have their own prefixes; every other press is a browsing button.
+    app.add_handler(CallbackQueryHandler(on_feedback, pattern=feedback_buttons.PATTERN))
     app.add_handler(CallbackQueryHandler(on_button))
+    app.add_handler(InlineQueryHandler(on_inline))
     # Free text (new or edited) is a question; commands are excluded so that the
     # unknown-command reply below is the only answer to a mistyped command.
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))

@@ -13,12 +13,13 @@ import asyncio
 import math
 import time
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import buttons, render
 from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton, owner_of
 from bot.context import BriefContext, Services
+from bot.feedback_buttons import WhyButton
 from bot.handlers import log_answer, parse_stored, results_view, search_page, send_answer
 from bot.state import Owner
 from retrieval.errors import QueryError
@@ -80,7 +81,10 @@ def passage_view(services: Services, button: OpenButton, presser: Owner) -> tupl
         terms = []
     spans = highlight_spans(passage.text, set(terms), engine.analyzer)
     text = render.passage_view(article, passage, spans)
-    return (text, buttons.passage_keyboard(button.qid, passage, article, button.page)), 1
+    keyboard = buttons.passage_keyboard(button.qid, passage, article, button.page)
+    why = WhyButton(button.qid, passage.id, button.page)
+    rows = [*keyboard.inline_keyboard, [InlineKeyboardButton("Why?", callback_data=why.data())]]
+    return (text, InlineKeyboardMarkup(rows)), 1
 
 
 def retired_view(retired: Retirement, button: OpenButton) -> View:

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -45,6 +46,7 @@ from bot.terminal import (
     stats_json,
 )
 from bot.watches import WatchStore
+from bot.why import explain_hit, explanation_json, print_explanation
 from retrieval import Engine, IngestSummary, LoadReport, load_location
 from retrieval.bm25 import SCORERS
 from retrieval.errors import BriefbotError, IndexLanguageError, SourceError
@@ -151,9 +153,12 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     # A text over the question limit is a paste: search for briefings related to it.
     related = engine.too_long(query)
     result = engine.search(query, args.k, related=related, min_share=settings.min_share)
+    why = partial(explain_hit, engine, query, related) if args.explain else None
     if args.json:
         for hit in result.hits:
             line = {**hit_json(hit), "abstained": result.abstained}
+            if why is not None:
+                line["explanation"] = explanation_json(why(hit))
             print(json.dumps(line, ensure_ascii=False))
         return 0
     if result.related:
@@ -168,6 +173,8 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{result_count(result)} in {result.seconds * 1000:.1f} ms\n")
     for hit in result.hits:
         print_hit(hit, sys.stdout, bold=sys.stdout.isatty())
+        if why is not None:
+            print_explanation(why(hit), sys.stdout)
     return 0
 
 
@@ -197,6 +204,41 @@ def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
         else:
             cite = " · ".join(x for x in (info.source, format_date(info.date)) if x)
             print(f"{info.title}\n    {cite}" + (f"\n    {info.url}" if info.url else ""))
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: it loads the Telegram library, which no other read-only command needs.
+    from bot.feedback import anonymised
+    from bot.votes import Votes
+
+    engine = open_engine(settings, read_only=True)
+    votes = Votes(settings.db_path)
+    try:
+        exported = [anonymised(engine, vote) for vote in votes.export()]
+        week = votes.last_week()
+    finally:
+        votes.close()
+    if args.json:
+        for vote in exported:
+            line = {**asdict(vote), "terms": list(vote.terms)}
+            line["created"] = datetime.fromtimestamp(vote.created, UTC).isoformat()
+            print(json.dumps(line, ensure_ascii=False))
+        return 0
+    if not exported:
+        print("No votes yet. Readers vote with the 👍 / 👎 buttons under each answer.")
+        return 0
+    helpful = sum(vote.helpful for vote in exported)
+    print(f"{len(exported)} votes, {helpful} helpful; last 7 days: "
+          f"{week.helpful} of {week.votes} helpful\n")  # fmt: skip
+    for vote in exported:
+        when = datetime.fromtimestamp(vote.created, UTC).strftime("%Y-%m-%d %H:%M")
+        verdict = "helpful    " if vote.helpful else "not helpful"
+        terms = " ".join(vote.terms) or "(question forgotten)"
+        how = " (related to a message)" if vote.related else ""
+        print(f"{when}  {verdict}  rank {vote.rank:<3} voter {vote.voter}  terms: {terms}{how}")
+        if vote.question is not None:
+            print(f"    asked: {vote.question}")
     return 0
 
 
@@ -348,6 +390,10 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", nargs="+", metavar="QUERY")
     search.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     search.add_argument("--json", action="store_true", help="one JSON object per hit")
+    search.add_argument(
+        "--explain", action="store_true",
+        help="under each hit, each query word's part of its score, in plain words",
+    )  # fmt: skip
     search.set_defaults(run=cmd_search)
 
     latest = commands.add_parser(
@@ -400,6 +446,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, default=0, help="only the first N queries of each set"
     )
     evaluation.set_defaults(run=cmd_eval)
+
+    feedback = commands.add_parser(
+        "feedback", help="export readers' votes on answers, anonymised",
+        description="List every 👍 / 👎 readers gave answers: when, the rank voted on, a salted "
+        "hash instead of the voter, and the question's analysed terms (stems without "
+        "stopwords; its text only where [logging] log_questions was on when voting).",
+    )  # fmt: skip
+    feedback.add_argument("--json", action="store_true", help="one JSON object per vote")
+    feedback.set_defaults(run=cmd_feedback)
 
     run = commands.add_parser(
         "run", help="run the Telegram bot",

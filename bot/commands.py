@@ -15,6 +15,7 @@ from telegram import BotCommand, Update
 from bot import admin, render
 from bot.browse import show_latest
 from bot.context import BriefContext
+from bot.feedback import share_line
 from bot.handlers import (
     Callback,
     answer_question,
@@ -103,6 +104,7 @@ async def stats(update: Update, context: BriefContext) -> None:
     check = await asyncio.to_thread(services.engine.check)
     snapshot = services.stats.snapshot()
     text = render.stats_text(sizes.articles, sizes.passages, snapshot, check.unsearchable)
+    text += "\n" + share_line(await asyncio.to_thread(services.votes.last_week))
     await send_answer(update, context, text)
 
 

@@ -25,6 +25,7 @@ from bot.roles import Role
 from bot.settings import Settings
 from bot.state import BotState
 from bot.stats import Stats
+from bot.votes import Votes
 from bot.watches import WatchStore
 from retrieval.engine import Engine
 from retrieval.sources import SourceTracker
@@ -73,6 +74,7 @@ class Services:
     watches: WatchStore
     guard: Guard
     stats: Stats
+    votes: Votes
     role: Role = Role.SINGLE
     live: Live | None = None
     pool: Pool | None = None
@@ -97,6 +99,7 @@ class Services:
             watches=WatchStore(settings.db_path),
             guard=Guard(settings.allowed_ids, settings.rate_limit, settings.rate_window),
             stats=Stats(),
+            votes=Votes(settings.db_path),
             role=role,
             live=live,
             pool=pool,
@@ -117,6 +120,7 @@ class Services:
         """Close the bot's tables and background threads; the engine belongs to its opener."""
         self.state.close()
         self.watches.close()
+        self.votes.close()
         if self.live is not None:
             self.live.close()
 

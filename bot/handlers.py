@@ -21,6 +21,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import buttons, render
 from bot.context import BriefContext, Services
+from bot.feedback_buttons import feedback_row
 from bot.guard import Access
 from bot.retry import failure_line, is_outage, may_have_arrived
 from bot.state import Owner
@@ -208,7 +209,11 @@ def results_view(
     page = result.offset // page_size
     ranked = [(hit.rank, hit.passage.id) for hit in result.hits]
     text = render.results_page(result, related_to=related_to)
-    return text, buttons.results_keyboard(qid, page, pages, ranked)
+    rows = [list(row) for row in buttons.results_keyboard(qid, page, pages, ranked).inline_keyboard]
+    first = result.hits[0]
+    # Votes and "Why?" between the numbers and the pager, which stays the last row.
+    rows.insert(1, feedback_row(qid, first.rank, (first.ranked or first.passage).id, page))
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def answer_question(update: Update, context: BriefContext, query: str) -> None:
@@ -267,7 +272,7 @@ async def on_text(update: Update, context: BriefContext) -> None:
 
 def is_for_bot(update: Update, bot_id: int, username: str) -> bool:
     """Whether the bot would act on ``update``: a button, a command, or an addressed question."""
-    if update.callback_query:
+    if update.callback_query or update.inline_query:
         return True
     message = update.effective_message
     if message is None:
@@ -290,6 +295,8 @@ async def gate(update: Update, context: BriefContext) -> None:
     if access is Access.REFUSE:
         if update.callback_query:
             await update.callback_query.answer(REFUSAL, show_alert=True)
+        elif update.inline_query:
+            await update.inline_query.answer([], is_personal=True)
         elif update.effective_message:
             await update.effective_message.reply_text(REFUSAL)
     raise ApplicationHandlerStop

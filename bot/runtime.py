@@ -33,7 +33,7 @@ from retrieval import Engine
 __all__ = ["ALLOWED_UPDATES", "Role", "plan", "run", "run_polling", "run_webhook"]
 
 # The update kinds the handlers act on; Telegram sends no others.
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"]
 
 
 def plan(settings: Settings) -> Role:

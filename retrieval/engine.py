@@ -47,6 +47,7 @@ from retrieval.errors import (
     StoreError,
     TooManyResultsError,
 )
+from retrieval.explain import Explanation, explain_passage
 from retrieval.loaders.limits import storable
 from retrieval.loaders.markup import html_to_text, looks_like_html
 from retrieval.models import (
@@ -510,6 +511,23 @@ class Engine:
             share=share,
             related=related,
         )
+
+    def explain(self, query: str, passage_id: int, *, related: bool = False) -> Explanation | None:
+        """Why ``passage_id`` scores what ``search(query)`` shows for it, word by word.
+
+        None when no searchable passage has that id. Raises the ``QueryError`` of ``search``
+        for a question it would not run. See :mod:`retrieval.explain`.
+        """
+        terms = self.query_terms(query, related=related)
+        index = self._snapshot.index
+        if not 0 <= passage_id < index.n_docs:
+            return None
+        rows = list(self.store.passage_texts(passage_id, passage_id + 1))
+        if not rows:
+            return None
+        _, title, text = rows[0]
+        asked = query[:RELATED_CHARS] if related else query
+        return explain_passage(index, self.analyzer, asked, terms, passage_id, title, text)
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
         """Passages with id >= ``since`` that match a saved query well enough to alert on.

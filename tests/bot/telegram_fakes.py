@@ -187,7 +187,7 @@ class FakeBotApi:
 
 
 JSON_FIELDS = {"reply_markup", "link_preview_options", "reply_parameters", "commands", "scope",
-               "allowed_updates", "entities"}  # fmt: skip
+               "allowed_updates", "entities", "results", "button"}  # fmt: skip
 INT_FIELDS = {"chat_id", "message_id", "message_thread_id", "offset", "limit", "timeout"}
 
 
@@ -383,6 +383,17 @@ class Updates:
             "data": data,
         }
         return {"update_id": self._update_id, "callback_query": query}
+
+    def inline(self, query: str, *, offset: str = "", user_id: int = 501) -> dict[str, Any]:
+        """An inline query (``@bot query`` typed in any chat), as Telegram sends it."""
+        inline = {
+            "id": str(self._next()),
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ann"},
+            "query": query,
+            "offset": offset,
+            "chat_type": "sender",
+        }
+        return {"update_id": self._update_id, "inline_query": inline}
 
 
 def sent_messages(api: FakeBotApi) -> list[Call]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -250,3 +251,52 @@ def test_start_up_poll_of_a_poisoned_folder_ingests_the_rest(tmp_path: Path) -> 
     assert "2 skipped" in line
     assert "is out of range" in line
     assert "JSON nested too deeply to read" in line
+
+
+def test_search_explain_prints_each_words_part(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--explain adds plain-words lines under each hit whose parts sum to the JSON score."""
+    run(capsys, "ingest", str(ROOT / "seeds"))
+    code, out, _ = run(capsys, "search", "Blinken", "weapons", "--explain")
+    assert code == 0
+    assert "    why: “blinken”: in " in out
+    assert "    why: Score " in out
+    _, lines, _ = run(capsys, "search", "Blinken", "weapons", "--explain", "--json")
+    for line in lines.splitlines():
+        hit = json.loads(line)
+        words = hit["explanation"]["words"]
+        assert {w["term"] for w in words} == {"blinken", "weapon"}
+        assert abs(sum(w["score"] for w in words) - hit["score"]) <= 1e-9
+        assert abs(hit["explanation"]["score"] - hit["score"]) <= 1e-9
+
+
+def test_feedback_export_is_anonymised(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The export lists votes with hashed voters and analysed terms, never ids or the text."""
+    from bot.state import BotState, Owner
+    from bot.votes import Votes
+
+    code, out, _ = run(capsys, "feedback")
+    assert (code, out.strip()) == (0, "No votes yet. Readers vote with the 👍 / 👎 buttons "
+                                       "under each answer.")  # fmt: skip
+    state, votes = BotState(env), Votes(env)
+    token = state.remember_query("Weapons for the Ukrainians", Owner(4242, 4242))
+    votes.vote(token, 4242, 1, helpful=False)
+    votes.vote(token, 777, 2, helpful=True)
+    state.close()
+    votes.close()
+    code, out, _ = run(capsys, "feedback")
+    assert code == 0
+    assert out.startswith("2 votes, 1 helpful; last 7 days: 1 of 2 helpful")
+    assert out.count("terms: weapon ukrainian") == 2
+    assert "not helpful  rank 1" in out
+    _, lines, _ = run(capsys, "feedback", "--json")
+    exported = [json.loads(line) for line in lines.splitlines()]
+    assert [(v["rank"], v["helpful"], v["terms"]) for v in exported] == [
+        (1, False, ["weapon", "ukrainian"]),
+        (2, True, ["weapon", "ukrainian"]),
+    ]
+    assert len({v["voter"] for v in exported}) == 2
+    for text in (out, lines):
+        assert not re.search(r"\b(4242|777)\b", text)  # a hash may hold the digits, not the id
+        assert "Weapons for the" not in text

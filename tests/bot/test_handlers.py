@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -75,7 +76,9 @@ async def test_free_text_question_gets_typing_then_cited_excerpts(
         OpenButton(token, parse_button(data[0]).passage_id, 0),  # type: ignore[union-attr]
         OpenButton(token, parse_button(data[1]).passage_id, 0),  # type: ignore[union-attr]
     ]
-    assert data[2:] == ["n", f"p:{token}:1"]
+    ranked = parse_button(data[0]).passage_id  # type: ignore[union-attr]
+    assert data[2:5] == [f"v:{token}:1:u", f"v:{token}:1:d", f"w:{token}:{ranked}:0"]
+    assert data[5:] == ["n", f"p:{token}:1"]
 
 
 async def test_unanswerable_question_is_declined_with_nearest_titles(
@@ -126,6 +129,7 @@ async def test_open_button_shows_whole_passage_with_neighbours(bot: Bot, updates
         f"o:{token}:{pid - 1}:0",
         f"p:{token}:0",
         f"o:{token}:{pid + 1}:0",
+        f"w:{token}:{pid}:0",
     ]
 
 
@@ -327,14 +331,24 @@ async def test_latest_lists_newest_first_and_pages(bot: Bot, updates: Updates) -
 
 
 async def test_start_set_my_commands_for_users_and_admins(bot: Bot) -> None:
-    """post_init publishes the public menu, and the full one in each admin's chat."""
+    """post_init publishes a menu per scope: private chats, groups, and each admin's chat."""
     assert bot.app.post_init is not None
     await bot.app.post_init(bot.app)
     calls = bot.api.calls_to("setMyCommands")
-    public = [c["command"] for c in calls[0].params["commands"]]
-    assert public == [c.name for c in COMMANDS if not c.admin]
-    assert calls[1].params["scope"] == {"type": "chat", "chat_id": 900}
-    assert "stats" in [c["command"] for c in calls[1].params["commands"]]
+    menus = {
+        json.dumps(call.params["scope"], sort_keys=True): [
+            command["command"] for command in call.params["commands"]
+        ]
+        for call in calls
+    }
+    public = [c.name for c in COMMANDS if not c.admin]
+    assert len(calls) == 3
+    assert menus['{"type": "all_private_chats"}'] == public
+    groups = menus['{"type": "all_group_chats"}']
+    assert groups == [name for name in public if name not in ("start", "forgetme")]
+    admin = menus['{"chat_id": 900, "type": "chat"}']
+    assert admin == [c.name for c in COMMANDS]
+    assert {"stats", "sources", "ingest"} <= set(admin) - set(public)
 
 
 async def test_edited_question_edits_its_answer(bot: Bot, updates: Updates) -> None:

@@ -1,0 +1,165 @@
+"""Explanations: word contributions that add up to the search score, in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rank_bm25 import BM25Okapi
+
+from retrieval import Article, Engine, StopwordsOnlyError, load_path
+from retrieval.explain import Explanation, Factor, explanation_lines
+from retrieval.pipeline import analyze_texts
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+QUERIES = (
+    "weapons for Ukraine",
+    "grain exports from Odesa ports",
+    "Russia diplomacy weapons weapons",
+    "NATO headquarters in Brussels",
+    "the price of wheat and the harvest",
+)
+MORE = (
+    Article(title="Grain exports resume", text="Ships carrying grain left Odesa ports. " * 3),
+    Article(title="Harvest weather", text="Farmers expect rain in May. Wheat prices fell."),
+    Article(title="Wheat price", text="The price of wheat rose after a poor harvest in Russia."),
+)
+
+
+def open_engine(scorer: str) -> Engine:
+    """The seed briefings and a few short articles, so words differ in rarity."""
+    engine = Engine.open(":memory:", scorer=scorer)
+    engine.ingest(load_path(SEEDS))
+    engine.ingest(MORE)
+    return engine
+
+
+@pytest.fixture(params=["okapi", "lucene"])
+def seeded(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The bundled seed briefings under each scorer."""
+    engine = open_engine(request.param)
+    yield engine
+    engine.close()
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_contributions_sum_to_search_score(seeded: Engine, query: str) -> None:
+    """Every hit's explanation adds up to the score the search showed, within 1e-9."""
+    result = seeded.search(query, 20, min_share=0.0)
+    assert result.hits
+    for hit in result.hits:
+        assert hit.ranked is not None
+        explanation = seeded.explain(query, hit.ranked.id)
+        assert explanation is not None
+        assert abs(explanation.score - hit.score) <= 1e-9
+        assert abs(explanation.words_score - hit.score) <= 1e-9
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_okapi_contributions_match_reference_per_word(query: str) -> None:
+    """Each word's part equals rank_bm25's score for that word alone (repeats included)."""
+    engine = open_engine("okapi")
+    rows = list(engine.store.passage_texts())
+    corpus = analyze_texts([(title, text) for _, title, text in rows], engine.analyzer)
+    reference = BM25Okapi(corpus)
+    terms = engine.query_terms(query)
+    best = int(np.argmax(reference.get_scores(terms)))
+    explanation = engine.explain(query, best)
+    assert explanation is not None
+    for part in explanation.contributions:
+        alone = reference.get_scores([part.term] * part.repeats)[best]
+        assert abs(part.score - alone) <= 1e-9
+        assert part.occurrences == corpus[best].count(part.term)
+        assert part.passages == sum(part.term in doc for doc in corpus)
+    assert explanation.length == len(corpus[best])
+    engine.close()
+
+
+def test_title_and_text_counted_apart_with_forms() -> None:
+    """A word in the title and twice in the text is counted by place, with its written forms."""
+    engine = Engine.open(":memory:")
+    engine.ingest(
+        [
+            Article(title="Weapons talks", text="Ministers discussed weapons. One weapon left."),
+            Article(title="Grain", text="Ships left Odesa with grain."),
+        ]
+    )
+    explanation = engine.explain("weapon grain", 0)
+    assert explanation is not None
+    weapon, grain = explanation.contributions
+    assert (weapon.in_title, weapon.in_text, weapon.forms) == (1, 2, ("weapons", "weapon"))
+    assert (weapon.asked, weapon.passages) == (("weapon",), 1)
+    assert weapon.score > 0
+    assert (grain.occurrences, grain.score) == (0, 0.0)
+    lines = explanation_lines(explanation)
+    assert "3 times (once in the title, twice in the text)" in lines[0]
+    assert "in 1 of 2 passages" in lines[0]
+    assert lines[1] == "Not in this passage (adds 0): “grain”"
+    assert lines[-1].startswith(f"Score {explanation.score:.2f}")
+    engine.close()
+
+
+def test_factors_apply_in_order_and_get_a_line_each() -> None:
+    """Factors added later (a recency prior, a date range) change the score and add lines."""
+    engine = Engine.open(":memory:")
+    engine.ingest([Article(title="Aid", text="Weapons for Ukraine.")])
+    base = engine.explain("weapons", 0)
+    assert base is not None
+
+    boosted = replace(
+        base,
+        factors=(
+            Factor("Recency", "published 2 days before the newest briefing", 0.5),
+            Factor("Bonus", "a test step that adds", 1.0, kind="add"),
+        ),
+    )
+    assert boosted.score == pytest.approx(base.score * 0.5 + 1.0, abs=1e-12)
+    lines = explanation_lines(boosted)
+    assert "Recency: published 2 days before the newest briefing (× 0.500)" in lines
+    assert "Bonus: a test step that adds (+ 1.00)" in lines
+    assert "then the factors above" in lines[-1]
+    engine.close()
+
+
+def test_unknown_passage_and_unsearchable_query() -> None:
+    """An id past the index gives None; a stopword-only question raises like search does."""
+    engine = Engine.open(":memory:")
+    engine.ingest([Article(title="Aid", text="Weapons for Ukraine.")])
+    assert engine.explain("weapons", 5) is None
+    assert engine.explain("weapons", -1) is None
+    with pytest.raises(StopwordsOnlyError):
+        engine.explain("the of and", 0)
+    assert isinstance(engine.explain("weapons", 0), Explanation)
+    engine.close()
+
+
+WORDS = ["grain", "grains", "port", "ports", "war", "wheat", "aid", "Kyiv", "ship", "rain"]
+texts = st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["okapi", "lucene"]),
+    st.lists(st.tuples(texts, texts), min_size=1, max_size=8),
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=5).map(" ".join),
+)
+def test_generated_corpora_explain_every_hit_exactly(
+    scorer: str, articles: list[tuple[str, str]], query: str
+) -> None:
+    """On generated corpora (a word in every passage, repeats, one passage) parts sum to hits."""
+    engine = Engine.open(":memory:", scorer=scorer, workers=1)
+    engine.ingest(
+        Article(title=title, text=text, id=f"a{n}") for n, (title, text) in enumerate(articles)
+    )
+    for hit in engine.search(query, 20, min_share=0.0).hits:
+        assert hit.ranked is not None
+        explanation = engine.explain(query, hit.ranked.id)
+        assert explanation is not None
+        assert abs(explanation.score - hit.score) <= 1e-9
+        assert sum(c.occurrences for c in explanation.contributions) > 0
+    engine.close()
