@@ -212,7 +212,7 @@ def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
     from bot.feedback import anonymised
     from bot.votes import Votes
 
-    engine = open_engine(settings, read_only=True)
+    engine = open_reader(settings)
     votes = Votes(settings.db_path)
     try:
         exported = [anonymised(engine, vote) for vote in votes.export()]

@@ -128,11 +128,12 @@ async def poll_source(app: AnyApp, source: Source) -> float:
         log.exception("polling %s failed", source.location)
         return max(source.every, RETRY_SEND)
     if result.summary is not None and (result.summary.added or result.summary.updated):
+        updated = len(result.summary.updated)
         log.info(
-            "%s: added %s, updated %d",
+            "%s: added %s%s",
             source.location,
             counted(len(result.summary.added), "briefing"),
-            len(result.summary.updated),
+            f", updated {updated}" if updated else "",
         )
         await after_ingest(app, result.summary)
     return result.next_delay if result.next_delay > 0 else source.every

@@ -276,6 +276,7 @@ def test_feedback_export_is_anonymised(env: Path, capsys: pytest.CaptureFixture[
     from bot.state import BotState, Owner
     from bot.votes import Votes
 
+    run(capsys, "ingest", str(ROOT / "seeds"))  # a bot's store holds briefings before votes
     code, out, _ = run(capsys, "feedback")
     assert (code, out.strip()) == (0, "No votes yet. Readers vote with the 👍 / 👎 buttons "
                                        "under each answer.")  # fmt: skip

@@ -10,7 +10,7 @@ import pytest
 from bot_harness import Bot, start_bot
 from feed_server import FeedServer, feed_server
 from html_check import html_problems
-from live_harness import PROXY_VARIABLES, Clock, live, live_bot
+from live_harness import PROXY_VARIABLES, Clock, live_bot
 from telegram_fakes import FakeBotApi, Updates
 from writers import marker, numbered
 
@@ -95,9 +95,9 @@ async def test_removing_drops_alerts_not_sent_yet(
     """An alert queued for a briefing that is removed before it went out is never sent."""
     await polling.send(updates.message("/watch fuel depot"))
     await poll_source(polling.app, feed)
-    assert live(polling).watches.alerts.chats_with_pending() == [501]
+    assert polling.app.bot_data.services.watches.alerts.chats_with_pending() == [501]
     await polling.send(updates.message("/remove https://wire.example/depot", user_id=ADMIN))
-    assert live(polling).watches.alerts.chats_with_pending() == []
+    assert polling.app.bot_data.services.watches.alerts.chats_with_pending() == []
     assert await send_alerts(polling.app, 501) is None
     assert not any(text.startswith("<b>1 new briefing") for text in polling.texts())
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.bm25 import BM25Params, Index
+from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
 from retrieval.ranking import diversify
 from retrieval.retired import LiveIndex, live_scores, retire
 from retrieval.store import Removal
@@ -34,14 +34,14 @@ def exhaustive_live_top_k(
     dead_at=st.lists(st.integers(0, 59), max_size=40),
     query=QUERIES,
     k=st.integers(1, 30),
-    scorer=st.sampled_from(["okapi", "lucene"]),
+    scorer=st.sampled_from(SCORERS),
 )
 def test_live_top_k_equals_exhaustive_scoring_without_retired_passages(
-    corpus: list[list[str]], dead_at: list[int], query: list[str], k: int, scorer: str
+    corpus: list[list[str]], dead_at: list[int], query: list[str], k: int, scorer: Scorer
 ) -> None:
     """Whatever passages are retired, the live top-k has the ids and scores of exhaustive
     scoring with those passages left out, and never a retired one."""
-    index = Index.build(corpus, BM25Params(scorer=scorer))  # type: ignore[arg-type]
+    index = Index.build(corpus, BM25Params(scorer=scorer))
     dead = np.zeros(index.n_docs, dtype=bool)
     dead[[i for i in dead_at if i < index.n_docs]] = True
     ids, scores = LiveIndex(index, dead).top_k(query, k)
