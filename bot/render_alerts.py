@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.alert_queue import Alert
-from bot.render import QUERY_CHARS, citation, cut, fits, format_duration, highlight, short
+from bot.render import ELLIPSIS, QUERY_CHARS, citation, cut, fits, format_duration, highlight, short
 from bot.settings import Source
 from bot.watches import Forgotten, Watch
 from retrieval.models import IngestSummary
@@ -37,8 +37,17 @@ def _join_fitting(head: str, blocks: Sequence[str], more: str) -> tuple[str, int
 
 
 def alert_block(alert: Alert) -> str:
-    """The watched query, the matching sentence with its words in bold, then the citation."""
-    excerpt = highlight(*cut(alert.excerpt, alert.highlights, ALERT_EXCERPT_CHARS))
+    """The watched query, the matching sentence with its words in bold, then the citation.
+
+    An excerpt narrowed inside a long sentence gets "…" where the sentence goes on, as in a
+    reply (``bot.render.hit_block``).
+    """
+    text, spans = cut(alert.excerpt, alert.highlights, ALERT_EXCERPT_CHARS)
+    excerpt = highlight(text, spans)
+    if alert.cut_start:
+        excerpt = ELLIPSIS + excerpt
+    if alert.cut_end and not text.endswith(ELLIPSIS):
+        excerpt += ELLIPSIS
     query = short(alert.query, QUERY_CHARS)
     return f"🔔 <i>{query}</i>\n{excerpt}\n{citation(alert.article)}"
 
