@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.answerable import MIN_SHARE, match_share
+from retrieval.answerable import MIN_SHARE, declines, evidence
 from retrieval.bm25 import BM25Params, Index
 from retrieval.errors import (
     BriefbotError,
@@ -388,10 +388,11 @@ class Engine:
         only the hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the
         lower passage id, i.e. the earlier ingested passage. With ``related`` the query is a
         message (forwarded, pasted, any length) searched by its most telling terms:
-        ``related_terms``. The result is ``abstained`` when the best passage holds less than
-        ``min_share`` of the question's rare-word weight (see :mod:`retrieval.answerable`); its
-        hits are then the nearest articles, not answers. Raises ``TooManyResultsError`` when
-        ``k`` is over ``MAX_RESULTS``.
+        ``related_terms``. The result is ``abstained`` when the best passage holds less of the
+        question's rare-word weight than the question needs, given its unknown words and how
+        much the best passages' scores vary (:mod:`retrieval.answerable`; ``min_share`` shifts the
+        bar, 0 turns it off); its hits are then the nearest articles, not answers. Raises
+        ``TooManyResultsError`` when ``k`` is over ``MAX_RESULTS``.
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
@@ -403,8 +404,11 @@ class Engine:
         # min_share 0 never declines a search that found something; finding nothing always is.
         # A related search is judged only on finding something: a message is not a question,
         # and its nearest briefings are what the reader asked for.
-        share = match_share(snapshot.index, terms, ranked[0][0]) if ranked else 0.0
-        abstained = not ranked or (share < min_share and not related)
+        share, abstained = 0.0, not ranked
+        if ranked:
+            found = evidence(snapshot.index, terms, ranked[0][0], ranking.top)
+            share = found.share
+            abstained = declines(found, min_share) and not related
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
         # A message is read no further for citing than for its terms: a huge paste costs no more.
