@@ -63,13 +63,18 @@ def alerts_message(alerts: Sequence[Alert]) -> tuple[str, int]:
     return text, shown
 
 
-def watch_saved(watch: Watch, *, new: bool) -> str:
-    """Confirm /watch, with the id /unwatch needs."""
+def watch_saved(watch: Watch, *, new: bool, related: bool = False) -> str:
+    """Confirm /watch, with the id /unwatch needs; a long text is watched by its telling words."""
     query = short(watch.query, QUERY_CHARS)
     first = "Watching" if new else "Already watching"
+    match = (
+        "It is long, so I watch for briefings related to it, by its most telling words. "
+        if related
+        else ""
+    )
     return (
         f"👀 {first} <i>{query}</i> (#{watch.id}).\n"
-        "I will send new briefings that match. /watches lists your watches; "
+        f"{match}I will send new briefings that match. /watches lists your watches; "
         f"/unwatch {watch.id} stops this one."
     )
 

@@ -435,9 +435,11 @@ class Engine:
         ``min_match`` is a fraction of the highest score the query's words could reach in
         any passage (every word present, saturated): 0.3 roughly means "most of the words,
         or the rare ones". Only the best passage of each article is returned, best first.
-        Uses the query analysis and scores of ``search``.
+        Uses the query analysis and scores of ``search``; a query over the question limit is
+        watched by its most telling terms, as ``search(related=True)`` searches it.
         """
-        terms = self.query_terms(query)
+        related = self.too_long(query)
+        terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
         index = snapshot.index
         if since >= index.n_docs:
@@ -451,7 +453,8 @@ class Engine:
         for local in order.tolist():
             owner = int(snapshot.owners[since + local])
             best.setdefault(owner, (since + local, float(scores[local])))
-        return cite(self.store, self.analyzer, index, query, terms, list(best.values()), 1)
+        asked = query[:RELATED_CHARS] if related else query
+        return cite(self.store, self.analyzer, index, asked, terms, list(best.values()), 1)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""
