@@ -144,7 +144,7 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
             terms = engine.query_terms(question.text)
         except QueryError:
             terms = []
-        ranked = diversify(index, owners, terms, 10) if terms else []
+        ranked = diversify(index, owners, terms, 10).passages if terms else []
         if not ranked:
             for column in columns.values():
                 column.append(0.0)
