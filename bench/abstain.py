@@ -335,7 +335,7 @@ def cost(passages: int, n_queries: int, per_article: int = 5) -> None:
             cpu[name].append(time.thread_time() - tock)
             wall[name].append(time.perf_counter() - tick)
     rows = []
-    for name, label in (("before", "top-12, one per article (today)"),
+    for name, label in (("before", "top-12, one per article alone"),
                         ("after", f"+ count to {COUNT_DEPTH} passages + evidence")):  # fmt: skip
         stats, own = latency(wall[name]), latency(cpu[name])
         rows.append([label, f"{index.n_docs:,}", stats.n, fmt(stats.p50_ms), fmt(stats.p99_ms),
