@@ -289,8 +289,7 @@ async def test_a_long_watch_is_watched_by_its_telling_words(
 ) -> None:
     """A /watch longer than a question is saved, says how it is watched, and alerts on a match."""
     pasted = (
-        "Ships carrying grain left Odesa at dawn, the first convoy since the corridor closed. "
-        * 8
+        "Ships carrying grain left Odesa at dawn, the first convoy since the corridor closed. " * 8
     ).strip()
     assert engine.too_long(pasted)
     await watcher.send(updates.message(f"/watch {pasted}"))
