@@ -72,22 +72,30 @@ _ENGLISH = PunktLanguageVars()
 
 
 class _PlainRegexVars(PunktLanguageVars):  # type: ignore[misc]  # nltk ships no types
-    """Punkt's English variables, its two per-paragraph patterns run by the stdlib's ``re``.
+    """Punkt's English variables, its patterns run by the stdlib's ``re``.
 
     nltk 3.10 runs every pattern through a ReDoS guard (the ``regex`` engine under a
     timeout), which costs about a millisecond per paragraph for the pattern that finds
-    candidate breaks: most of the cost of citing a page. These two patterns are nltk's own
-    (taken from its compiled ones, so they stay in step with the installed version) and
-    are linear: a mark, then a lookahead over one run of spaces and one token; a run of
-    closing quotes at a sentence's start.
+    candidate breaks, and several for the word pattern Punkt tokenizes a candidate with:
+    most of the cost of citing a page. These patterns are nltk's own (taken from its
+    compiled ones once, so they stay in step with the installed version) and are linear:
+    a mark, then a lookahead over one run of spaces and one token; one word at a time,
+    each ended by a lookahead of a few characters; a run of closing quotes at a sentence's
+    start. Punkt only ever applies them to one paragraph of a passage.
     """
 
     re_boundary_realignment = re.compile(_ENGLISH.re_boundary_realignment.pattern, re.MULTILINE)
     _PERIOD_CONTEXT = re.compile(_ENGLISH.period_context_re().pattern, re.UNICODE | re.VERBOSE)
+    # nltk exposes the compiled word pattern only through this method.
+    _WORDS = re.compile(_ENGLISH._word_tokenizer_re().pattern, re.UNICODE | re.VERBOSE)
 
     def period_context_re(self) -> re.Pattern[str]:
         """The pattern of candidate breaks, compiled by ``re``."""
         return self._PERIOD_CONTEXT
+
+    def word_tokenize(self, s: str) -> list[str]:
+        """Punkt's words of ``s`` (periods kept on words), found by ``re``."""
+        return self._WORDS.findall(s)
 
 
 def _tokenizer(fast: bool = True) -> PunktSentenceTokenizer:
