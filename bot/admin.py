@@ -61,8 +61,10 @@ async def watch(update: Update, context: BriefContext) -> None:
     if not query:
         await send_answer(update, context, usage(WATCH_USAGE))
         return
+    engine = context.services.engine
+    related = engine.too_long(query)  # watched by its telling terms, as a search would be
     try:
-        await asyncio.to_thread(context.services.engine.query_terms, query)
+        await asyncio.to_thread(engine.query_terms, query, related=related)
     except QueryError as error:
         await send_answer(update, context, usage(f"{error}\n{WATCH_USAGE}"))
         return
@@ -78,7 +80,7 @@ async def watch(update: Update, context: BriefContext) -> None:
     except WatchCapError as full:
         await send_answer(update, context, usage(TOO_MANY[full.per].format(full.cap)))
         return
-    await send_answer(update, context, render_alerts.watch_saved(saved, new=new))
+    await send_answer(update, context, render_alerts.watch_saved(saved, new=new, related=related))
 
 
 @logs_answer("watches")

@@ -57,6 +57,8 @@ class Alert:
     highlights: tuple[Span, ...]
     found: float
     thread_id: int | None = None
+    cut_start: bool = False
+    cut_end: bool = False
 
 
 def _article_json(article: ArticleInfo) -> str:
@@ -82,6 +84,30 @@ def _article_from(text: str) -> ArticleInfo:
     )
 
 
+def _marks_json(hit: Hit) -> str:
+    """The excerpt's highlights and cut flags as JSON, for the ``highlights`` column.
+
+    A plain list of spans when the excerpt is whole (what rows queued before cut flags
+    existed hold), else an object that also says where the sentence was cut, so the alert
+    shows "…" there as a reply does; the column keeps its type, so no migration is needed.
+    """
+    spans = [[s.start, s.end] for s in hit.highlights]
+    if not (hit.cut_start or hit.cut_end):
+        return json.dumps(spans)
+    return json.dumps({"spans": spans, "cut": [hit.cut_start, hit.cut_end]})
+
+
+def _marks_from(text: str) -> tuple[tuple[Span, ...], bool, bool]:
+    """Highlights and cut flags as ``_marks_json`` stored them (either form)."""
+    data = json.loads(text)
+    if isinstance(data, dict):
+        cut_start, cut_end = (bool(flag) for flag in data.get("cut", (False, False)))
+        data = data.get("spans", [])
+    else:
+        cut_start = cut_end = False
+    return tuple(Span(s, e) for s, e in data), cut_start, cut_end
+
+
 class AlertQueue:
     """Pending and sent alerts and alert send times, on a connection ``WatchStore`` owns."""
 
@@ -104,7 +130,7 @@ class AlertQueue:
                 query,
                 _article_json(hit.article),
                 hit.excerpt,
-                json.dumps([[s.start, s.end] for s in hit.highlights]),
+                _marks_json(hit),
                 now,
             )
             for hit in hits
@@ -132,19 +158,24 @@ class AlertQueue:
                 " WHERE a.chat_id = ? AND a.sent IS NULL ORDER BY a.found, a.rowid",
                 (chat_id,),
             ).fetchall()
-        return [
-            Alert(
-                chat_id,
-                int(r[0]),
-                str(r[1]),
-                _article_from(r[2]),
-                str(r[3]),
-                tuple(Span(s, e) for s, e in json.loads(r[4])),
-                float(r[5]),
-                None if r[6] is None else int(r[6]),
+        alerts = []
+        for r in rows:
+            highlights, cut_start, cut_end = _marks_from(r[4])
+            alerts.append(
+                Alert(
+                    chat_id,
+                    int(r[0]),
+                    str(r[1]),
+                    _article_from(r[2]),
+                    str(r[3]),
+                    highlights,
+                    float(r[5]),
+                    None if r[6] is None else int(r[6]),
+                    cut_start,
+                    cut_end,
+                )
             )
-            for r in rows
-        ]
+        return alerts
 
     def forget(self, watch_ids: Sequence[int], chat_id: int | None = None) -> int:
         """Delete the pending alerts of ``watch_ids`` and, given ``chat_id`` (a user's private

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.alert_queue import Alert
 from bot.render import (
+    ELLIPSIS,
     QUERY_CHARS,
     citation,
     counted,
@@ -47,8 +48,17 @@ def _join_fitting(head: str, blocks: Sequence[str], more: str) -> tuple[str, int
 
 
 def alert_block(alert: Alert) -> str:
-    """The watched query, the matching sentence with its words in bold, then the citation."""
-    excerpt = highlight(*cut(alert.excerpt, alert.highlights, ALERT_EXCERPT_CHARS))
+    """The watched query, the matching sentence with its words in bold, then the citation.
+
+    An excerpt narrowed inside a long sentence gets "…" where the sentence goes on, as in a
+    reply (``bot.render.hit_block``).
+    """
+    text, spans = cut(alert.excerpt, alert.highlights, ALERT_EXCERPT_CHARS)
+    excerpt = highlight(text, spans)
+    if alert.cut_start:
+        excerpt = ELLIPSIS + excerpt
+    if alert.cut_end and not text.endswith(ELLIPSIS):
+        excerpt += ELLIPSIS
     query = short(alert.query, QUERY_CHARS)
     return f"🔔 <i>{query}</i>\n{excerpt}\n{citation(alert.article)}"
 
@@ -64,13 +74,18 @@ def alerts_message(alerts: Sequence[Alert]) -> tuple[str, int]:
     return text, shown
 
 
-def watch_saved(watch: Watch, *, new: bool) -> str:
-    """Confirm /watch, with the id /unwatch needs."""
+def watch_saved(watch: Watch, *, new: bool, related: bool = False) -> str:
+    """Confirm /watch, with the id /unwatch needs; a long text is watched by its telling words."""
     query = short(watch.query, QUERY_CHARS)
     first = "Watching" if new else "Already watching"
+    match = (
+        "It is long, so I watch for briefings related to it, by its most telling words. "
+        if related
+        else ""
+    )
     return (
         f"👀 {first} <i>{query}</i> (#{watch.id}).\n"
-        "I will send new briefings that match. /watches lists your watches; "
+        f"{match}I will send new briefings that match. /watches lists your watches; "
         f"/unwatch {watch.id} stops this one."
     )
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.answerable import MIN_SHARE, match_share
+from retrieval.answerable import MIN_SHARE, declines, evidence
 from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.errors import (
     BriefbotError,
@@ -474,10 +474,12 @@ class Engine:
         only the hits from ``offset`` up to ``limit`` of them are cited. Ties in score go to the
         lower passage id, i.e. the earlier ingested passage. With ``related`` the query is a
         message (forwarded, pasted, any length) searched by its most telling terms:
-        ``related_terms``. The result is ``abstained`` when the best passage holds less than
-        ``min_share`` of the question's rare-word weight (see :mod:`retrieval.answerable`); its
-        hits are then the nearest articles, not answers. Raises ``TooManyResultsError`` when
-        ``k`` is over ``MAX_RESULTS``. Markup in ``query`` is dropped first (``plain_query``).
+        ``related_terms``. The result is ``abstained`` when the best passage holds less of the
+        question's rare-word weight than the question needs, given its unknown words and how
+        much the best passages' scores vary (:mod:`retrieval.answerable`; ``min_share`` shifts the
+        bar, 0 turns it off); its hits are then the nearest articles, not answers. Raises
+        ``TooManyResultsError`` when ``k`` is over ``MAX_RESULTS``. Markup in ``query`` is
+        dropped first (``plain_query``).
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
@@ -490,8 +492,11 @@ class Engine:
         # min_share 0 never declines a search that found something; finding nothing always is.
         # A related search is judged only on finding something: a message is not a question,
         # and its nearest briefings are what the reader asked for.
-        share = match_share(snapshot.index, terms, ranked[0][0]) if ranked else 0.0
-        abstained = not ranked or (share < min_share and not related)
+        share, abstained = 0.0, not ranked
+        if ranked:
+            found = evidence(snapshot.index, terms, ranked[0][0], ranking.top)
+            share = found.share
+            abstained = declines(found, min_share) and not related
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
         # A message is read no further for citing than for its terms: a huge paste costs no more.
@@ -535,10 +540,12 @@ class Engine:
         ``min_match`` is a fraction of the highest score the query's words could reach in
         any passage (every word present, saturated): 0.3 roughly means "most of the words,
         or the rare ones". Only the best passage of each article is returned, best first.
-        Uses the query analysis and scores of ``search``.
+        Uses the query analysis and scores of ``search``; a query over the question limit is
+        watched by its most telling terms, as ``search(related=True)`` searches it.
         """
         query = plain_query(query)
-        terms = self.query_terms(query)
+        related = self.too_long(query)
+        terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
         index = snapshot.index
         if since >= index.n_docs:
@@ -552,7 +559,8 @@ class Engine:
         for local in order.tolist():
             owner = int(snapshot.owners[since + local])
             best.setdefault(owner, (since + local, float(scores[local])))
-        return cite(self.store, self.analyzer, index, query, terms, list(best.values()), 1)
+        asked = query[:RELATED_CHARS] if related else query
+        return cite(self.store, self.analyzer, index, asked, terms, list(best.values()), 1)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.answerable import SPREAD_DEPTH
 from retrieval.bm25 import Index
 from retrieval.models import Hit, Passage
 from retrieval.retired import LiveIndex
@@ -38,6 +39,7 @@ class Ranking:
     passages: list[tuple[int, float]]
     articles: int
     more: bool
+    top: tuple[float, ...] = ()  # the best SPREAD_DEPTH passage scores, any article, best first
 
 
 def diversify(
@@ -79,7 +81,8 @@ def diversify(
     rounds[by_owner] = position - np.maximum.accumulate(np.where(starts, position, 0))
     order = np.lexsort((position, rounds))[:k]
     passages = list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
-    return Ranking(passages, distinct, len(ids) == m)
+    top = tuple(scores[:SPREAD_DEPTH].tolist())
+    return Ranking(passages, distinct, len(ids) == m, top)
 
 
 def cite(

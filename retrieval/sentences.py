@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
 
 from retrieval.models import Span
 
@@ -39,11 +39,73 @@ _BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 _NON_SPACE = re.compile(r"\S")
 
 
-def _tokenizer() -> PunktSentenceTokenizer:
-    """Build the one untrained Punkt tokenizer, knowing only ``ABBREVIATIONS``."""
+# The plainest possible break: a word of two or more letters, one ".", "?" or "!", then
+# whitespace and the next token or a closing quote or bracket. Untrained Punkt always breaks
+# there unless the word is a known abbreviation (see ``_FastPunkt``).
+_PLAIN_END = re.compile(r"([^\W\d_]{2,})[.?!](?:\s+\S+|[\"')\]}])")
+
+
+class _FastPunkt(PunktSentenceTokenizer):  # type: ignore[misc]  # nltk ships no types
+    """Untrained Punkt that decides the plainest possible breaks without tokenizing them.
+
+    For every ``.``, ``?`` or ``!`` with more text after it, Punkt tokenizes the word before,
+    the mark and the next token, annotates them in two passes and asks whether a sentence
+    break falls before the last token: most of the cost of splitting news text. With no
+    trained parameters that answer is fixed for a plain word of letters: its first pass marks
+    the mark a break unless the word is an abbreviation; its second pass only undoes that
+    after an abbreviation, an ellipsis, an initial (one letter) or a number, and compares
+    collocations and sentence starters, which an untrained model has none of. So a plain
+    word breaks, and everything else (initials, numbers, abbreviations, quotes, brackets,
+    hyphens, dots inside words) goes to Punkt itself. ``tests/retrieval/test_sentences.py``
+    checks the spans equal plain Punkt's on the seeds, hostile text and generated text.
+    """
+
+    def text_contains_sentbreak(self, text: str) -> bool:
+        """Whether ``text`` (word, mark, next token) holds a break: Punkt's answer, faster."""
+        plain = _PLAIN_END.fullmatch(text)
+        if plain is not None and plain.group(1).lower() not in ABBREVIATIONS:
+            return True
+        return bool(super().text_contains_sentbreak(text))
+
+
+_ENGLISH = PunktLanguageVars()
+
+
+class _PlainRegexVars(PunktLanguageVars):  # type: ignore[misc]  # nltk ships no types
+    """Punkt's English variables, its patterns run by the stdlib's ``re``.
+
+    nltk 3.10 runs every pattern through a ReDoS guard (the ``regex`` engine under a
+    timeout), which costs about a millisecond per paragraph for the pattern that finds
+    candidate breaks, and several for the word pattern Punkt tokenizes a candidate with:
+    most of the cost of citing a page. These patterns are nltk's own (taken from its
+    compiled ones once, so they stay in step with the installed version) and are linear:
+    a mark, then a lookahead over one run of spaces and one token; one word at a time,
+    each ended by a lookahead of a few characters; a run of closing quotes at a sentence's
+    start. Punkt only ever applies them to one paragraph of a passage.
+    """
+
+    re_boundary_realignment = re.compile(_ENGLISH.re_boundary_realignment.pattern, re.MULTILINE)
+    _PERIOD_CONTEXT = re.compile(_ENGLISH.period_context_re().pattern, re.UNICODE | re.VERBOSE)
+    # nltk exposes the compiled word pattern only through this method.
+    _WORDS = re.compile(_ENGLISH._word_tokenizer_re().pattern, re.UNICODE | re.VERBOSE)
+
+    def period_context_re(self) -> re.Pattern[str]:
+        """The pattern of candidate breaks, compiled by ``re``."""
+        return self._PERIOD_CONTEXT
+
+    def word_tokenize(self, s: str) -> list[str]:
+        """Punkt's words of ``s`` (periods kept on words), found by ``re``."""
+        return self._WORDS.findall(s)
+
+
+def _tokenizer(fast: bool = True) -> PunktSentenceTokenizer:
+    """Build an untrained Punkt tokenizer knowing only ``ABBREVIATIONS`` (the fast one or
+    nltk's own, which the tests compare it with)."""
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
+    if not fast:
+        return PunktSentenceTokenizer(params)
+    return _FastPunkt(params, lang_vars=_PlainRegexVars())
 
 
 _PUNKT = _tokenizer()

@@ -282,3 +282,22 @@ async def test_alerts_go_to_the_forum_topic_the_watch_was_set_in(
     assert "Grain corridor reopens" in first.params["text"]
     assert "message_thread_id" not in second.params
     assert "Drone strike on depot" in second.params["text"]
+
+
+async def test_a_long_watch_is_watched_by_its_telling_words(
+    watcher: Bot, updates: Updates, engine: Engine
+) -> None:
+    """A /watch longer than a question is saved, says how it is watched, and alerts on a match."""
+    pasted = (
+        "Ships carrying grain left Odesa at dawn, the first convoy since the corridor closed. " * 8
+    ).strip()
+    assert engine.too_long(pasted)
+    await watcher.send(updates.message(f"/watch {pasted}"))
+    assert "related to it" in last_text(watcher)
+    [saved] = watcher.app.bot_data.services.watches.watches(501)
+    assert saved.query == pasted
+    assert await after_ingest(watcher.app, ingest(engine, GRAIN, DRONES)) == [501]
+    assert await send_alerts(watcher.app, 501) is None
+    text = last_text(watcher)
+    assert "Grain corridor reopens" in text
+    assert "depot" not in text

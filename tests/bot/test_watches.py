@@ -14,7 +14,7 @@ from bot.render import fits
 from bot.render_alerts import alerts_message, watch_list
 from bot.watches import Watch, WatchCapError, WatchStore
 from retrieval.engine import Engine
-from retrieval.models import Article, ArticleInfo, Span
+from retrieval.models import Article, ArticleInfo, Hit, Passage, Span
 
 
 @pytest.fixture
@@ -220,3 +220,33 @@ def test_watch_list_is_valid_html_with_ids() -> None:
     assert html_problems(text) == []
     assert "#3 <i>a &lt;b&gt; &amp; c</i>" in text
     assert "#9" in text
+
+
+@pytest.mark.parametrize(
+    ("cut_start", "cut_end"), [(False, False), (True, False), (False, True), (True, True)]
+)
+def test_an_alert_cut_inside_a_sentence_shows_ellipses_after_a_restart(
+    tmp_path: Path, cut_start: bool, cut_end: bool
+) -> None:
+    """A queued hit's cut flags survive the store and put "…" where its sentence goes on."""
+    article = ArticleInfo("a1", "Grain deal", None, None, None, 1)
+    text = "Grain exports resume from Odesa ports today."
+    passage = Passage(0, "a1", 0, Span(0, len(text)), text)
+    excerpt = "exports resume from Odesa"
+    found = Hit(1, 1.0, article, passage, excerpt, Span(6, 31), (Span(0, 7),),
+                cut_start=cut_start, cut_end=cut_end)  # fmt: skip
+    store = WatchStore(tmp_path / "bot.sqlite3")
+    watch, _ = store.add_watch(1, 1, "grain exports")
+    store.alerts.queue(1, watch.id, watch.query, [found], now=1.0)
+    store.close()
+    reopened = WatchStore(tmp_path / "bot.sqlite3")
+    [alert] = reopened.alerts.pending(1)
+    reopened.close()
+    assert (alert.cut_start, alert.cut_end, alert.highlights) == (cut_start, cut_end, (Span(0, 7),))
+    text, _ = alerts_message([alert])
+    assert html_problems(text) == []
+    line = text.split("\n")[3]
+    assert line.startswith("…<b>exports</b>") == cut_start
+    assert line.startswith("<b>exports</b>") != cut_start
+    assert line.endswith("Odesa…") == cut_end
+    assert line.endswith("Odesa") != cut_end

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from retrieval import Article, Engine, load_path
-from retrieval.answerable import match_share, rarity_weights
+from retrieval.answerable import (
+    FLOOR,
+    Evidence,
+    declines,
+    evidence,
+    match_share,
+    needed_share,
+    rarity_weights,
+)
 from retrieval.bm25 import Index
 from retrieval.engine import COUNT_DEPTH
 
@@ -143,3 +151,66 @@ def test_matched_counts_every_matching_article_up_to_the_depth() -> None:
     assert few.total == 3
     engine.ingest([Article("Other", "Barley prices rose.", id="barley")])
     assert (engine.search("barley", k=3).matched, engine.search("barley").more) == (1, False)
+
+
+@pytest.mark.parametrize(
+    ("found", "declined"),
+    [
+        (Evidence(share=0.45, unknown=0.5, spread=0.1), True),
+        (Evidence(share=0.45, unknown=0.0, spread=0.1), False),
+    ],
+    ids=["half-unknown", "all-known"],
+)
+def test_words_the_collection_never_saw_raise_the_bar(found: Evidence, declined: bool) -> None:
+    """A best passage holding 45% of the weight answers, unless half the words are unknown."""
+    assert declines(found) is declined
+    assert declines(found, min_share=0) is False
+
+
+@pytest.mark.parametrize(
+    ("found", "declined"),
+    [
+        (Evidence(share=0.25, unknown=0.0, spread=0.02), True),
+        (Evidence(share=0.25, unknown=0.0, spread=0.2), False),
+    ],
+    ids=["flat-top", "one-stands-out"],
+)
+def test_top_scores_that_vary_little_raise_the_bar(found: Evidence, declined: bool) -> None:
+    """A quarter of the weight answers when the top scores spread, not when they are flat."""
+    assert declines(found) is declined
+
+
+@pytest.mark.parametrize(
+    ("share", "declined"), [(0.05, True), (0.15, False)], ids=["under-floor", "over-floor"]
+)
+def test_a_wide_spread_never_excuses_a_passage_under_the_floor(
+    share: float, declined: bool
+) -> None:
+    """However much the top scores vary, under a tenth of the weight is no answer."""
+    found = Evidence(share=share, unknown=0.0, spread=3.0)
+    assert needed_share(found) == FLOOR
+    assert declines(found) is declined
+
+
+def test_evidence_counts_unknown_terms_and_measures_the_spread() -> None:
+    """unknown is the share of distinct terms no passage holds; spread is sd over mean."""
+    index = Index.build([["dam", "city"], ["city"], ["bus"]])
+    found = evidence(index, ["dam", "city", "zeppelin", "dam"], 0, [3.0, 1.0])
+    assert found.unknown == pytest.approx(1 / 3)
+    assert found.spread == pytest.approx(0.5)
+    assert found.share == pytest.approx(match_share(index, ["dam", "city", "zeppelin"], 0))
+    assert evidence(index, ["dam"], 0, [2.0]).spread == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "declined"),
+    [("Kestrel harbour dredging zeppelins airships", True), ("Kestrel harbour dredging", False)],
+    ids=["unknown-words", "known-words"],
+)
+def test_a_store_declines_a_question_half_about_what_it_never_mentions(
+    topics: Engine, question: str, declined: bool
+) -> None:
+    """The same matching words answer alone, and are not enough beside two unknown ones."""
+    result = topics.search(question)
+    assert result.abstained is declined
+    assert result.hits[0].article.id == "harbour"

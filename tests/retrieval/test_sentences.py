@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from retrieval.models import Span
 from retrieval.sentences import (
     _PUNKT,
+    _QUOTES,
     ABBREVIATIONS,
+    _tokenizer,
     paragraph_spans,
     punkt_spans,
     split_sentences,
@@ -167,4 +169,69 @@ def test_punkt_shortcut_and_cache_change_nothing(piece: str) -> None:
     def trimmed(spans: Iterable[tuple[int, int]]) -> list[Span | None]:
         return [trim(piece, start, end) for start, end in spans]
 
-    assert trimmed(punkt_spans(piece)) == trimmed(_PUNKT.span_tokenize(piece))
+    assert trimmed(punkt_spans(piece)) == trimmed(REFERENCE.span_tokenize(piece))
+
+
+REFERENCE = _tokenizer(fast=False)
+"""nltk's own untrained Punkt, which the fast one must equal."""
+
+# Text that takes Punkt's every path: plain words, abbreviations, initials, numbers, ellipses,
+# quotes and brackets after the mark, hyphens and dots inside words, other scripts, controls.
+TRICKY = {
+    "plain": "Grain left the port. Ships waited? Yes! Then calm.",
+    "abbreviations": "Mr. Smith met Dr. Jones at 5 p.m. on Tuesday. Gen. Lee said no. U.S. aid.",
+    "initials": "John F. Kennedy spoke. A. Smith and B. Jones left. I. Then we went.",
+    "numbers": "It rose 3.5 per cent. In 2024. Prices hit $10. Then fell to No. 2.",
+    "ellipsis": "Wait... what? He paused.. then left. Done.",
+    "quotes": 'He said "go." She left. "Why?" he asked. \'No.\' (See above.) Done.',
+    "brackets": "It ended (finally.) Then [it began.] Again {once.} Over.",
+    "hyphens": "A well-known. Self-made man. Co. ltd. Inc. Ave. St. Rd. done.",
+    "dots-inside": "Visit e.g. bbc.co.uk. Or example.com today. Mail a@b.org. Ok.",
+    "other-scripts": "Привет мир. Это тест! Καλημέρα. Ok. 東京. Done.",
+    "controls": "Weapons\x01 arrived\x7f in\x1b Kyiv.\x0b More\x0c weapons\x85 came.",
+    "lowercase-after": "It came at 9 a.m. and left. the end. ok? yes. Fine.",
+    "single-letters": "Plan A. Plan B. It is a. It is I. Go.",
+    "many-marks": "Really?! No!! Yes?? Sure.!. Ok.... End",
+}
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Each paragraph of ``text`` as Punkt sees it: quotes straightened."""
+    return [span.slice(text).translate(_QUOTES) for span in paragraph_spans(text)]
+
+
+@pytest.mark.parametrize("text", list(TRICKY.values()), ids=list(TRICKY))
+def test_fast_punkt_equals_punkt_on_tricky_text(text: str) -> None:
+    """The fast splitter gives nltk Punkt's spans on every kind of sentence end."""
+    for piece in _paragraphs(text):
+        assert list(_PUNKT.span_tokenize(piece)) == list(REFERENCE.span_tokenize(piece))
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=[path.stem for path in SEEDS])
+def test_fast_punkt_equals_punkt_on_the_seeds(path: Path) -> None:
+    """On every paragraph of every seed the fast splitter gives nltk Punkt's spans."""
+    for piece in _paragraphs(seed_body(path)):
+        assert list(_PUNKT.span_tokenize(piece)) == list(REFERENCE.span_tokenize(piece))
+
+
+words = st.sampled_from(
+    ["war", "Aid", "it", "a", "I", "B", "mr", "Mr", "Dr", "U.S", "e.g", "no", "3", "3.5", "$10",
+     "well-known", "bbc.co.uk", "Привет", "東京", "ﬁne", "x" * 30]
+)  # fmt: skip
+marks = st.sampled_from([".", "?", "!", "..", "...", "?!", ".'", '."', ".)", ".]", ".}", ",", ""])
+gaps = st.sampled_from([" ", "  ", "\n", "\t", "", " (", ' "', " '", " [", "\u00a0"])
+
+
+@given(st.lists(st.tuples(words, marks, gaps), max_size=30))
+@settings(max_examples=500, deadline=None)
+def test_fast_punkt_equals_punkt_on_generated_text(parts: list[tuple[str, str, str]]) -> None:
+    """On generated runs of words, marks and gaps the fast splitter gives Punkt's spans."""
+    piece = "".join(f"{word}{mark}{gap}" for word, mark, gap in parts)
+    assert list(_PUNKT.span_tokenize(piece)) == list(REFERENCE.span_tokenize(piece))
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_fast_punkt_equals_punkt_on_any_text(piece: str) -> None:
+    """On arbitrary Unicode text the fast splitter gives Punkt's spans."""
+    assert list(_PUNKT.span_tokenize(piece)) == list(REFERENCE.span_tokenize(piece))
