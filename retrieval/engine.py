@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from retrieval.loaders.limits import storable
 from retrieval.models import (
     Article,
     ArticleInfo,
+    DateRange,
     EngineStats,
     Hit,
     IndexCheck,
@@ -55,7 +57,9 @@ from retrieval.models import (
     Skipped,
 )
 from retrieval.pipeline import Pipeline
+from retrieval.query_dates import Found, find_dates
 from retrieval.ranking import cite, diversify
+from retrieval.recency import RECENCY, Recency, stamps_of, window
 from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
 from retrieval.store import NewArticle, Store
 from retrieval.text import Analyzer
@@ -80,6 +84,8 @@ class _Snapshot:
     index: Index
     owners: np.ndarray
     articles: int
+    stamps: np.ndarray
+    """Per passage, its article's publication date (``retrieval.recency.stamp``)."""
 
 
 _OLDER_INDEX = (
@@ -119,8 +125,10 @@ class Engine:
         index_dir: Path | None = None,
         workers: int = 2,
         read_only: bool = False,
+        recency: Recency = RECENCY,
     ) -> None:
         self.store = store
+        self.recency = recency
         self.read_only = read_only
         self.analyzer = analyzer
         self.params = params
@@ -143,11 +151,13 @@ class Engine:
         max_query_chars: int = MAX_QUERY_CHARS,
         workers: int = 2,
         read_only: bool = False,
+        recency: Recency = RECENCY,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
         A ``read_only`` engine never writes the index or ingests: it is for a process that
         searches a store another process keeps, and it catches up with ``refresh``.
+        ``recency`` sets the preference for recent briefings (``retrieval.recency``).
         """
         store = Store(path)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -160,6 +170,7 @@ class Engine:
             index_dir=index_dir,
             workers=workers,
             read_only=read_only,
+            recency=recency,
         )
 
     def close(self) -> None:
@@ -183,9 +194,10 @@ class Engine:
         loaded = index or Index.empty(self.params)
         articles = int(np.searchsorted(np.cumsum(counts), loaded.n_docs, side="right"))
         owners = np.repeat(np.arange(articles, dtype=np.int32), counts[:articles])
+        stamps = stamps_of(self.store.article_dates_from(0, articles), counts[:articles])
         if not self.read_only:
             self.store.set_setting("language", self.analyzer.language)
-        snapshot = self._catch_up(_Snapshot(loaded, owners, articles))
+        snapshot = self._catch_up(_Snapshot(loaded, owners, articles, stamps))
         behind = snapshot.index.n_docs - loaded.n_docs
         if index is not None and behind:
             log.info("indexing %d stored passages the saved index lacks", behind)
@@ -252,7 +264,9 @@ class Engine:
         index = old.index.add(tokens)
         articles = np.arange(old.articles, old.articles + len(counts), dtype=np.int32)
         owners = np.concatenate([old.owners, np.repeat(articles, counts)])
-        return _Snapshot(index, owners, old.articles + len(counts))
+        dates = self.store.article_dates_from(start, len(counts))
+        stamps = np.concatenate([old.stamps, stamps_of(dates, counts)])
+        return _Snapshot(index, owners, old.articles + len(counts), stamps)
 
     def _analyze_stored(self, start: int, stop: int) -> list[list[str]]:
         """Index terms of stored passages ``start`` up to ``stop``, as ingest made them."""
@@ -377,6 +391,7 @@ class Engine:
         query: str,
         k: int = 10,
         *,
+        as_of: datetime | None = None,
         offset: int = 0,
         limit: int | None = None,
         related: bool = False,
@@ -392,13 +407,27 @@ class Engine:
         ``min_share`` of the question's rare-word weight (see :mod:`retrieval.answerable`); its
         hits are then the nearest articles, not answers. Raises ``TooManyResultsError`` when
         ``k`` is over ``MAX_RESULTS``.
+
+        ``as_of`` (aware; default now) is the question's "today": briefings published after it
+        are never returned, and with no date in the question recent ones are preferred
+        (``retrieval.recency``). Date expressions in a question ("since 1 May", "last week",
+        ``since:2024-05-01``; ``retrieval.query_dates``) keep the search to that range and are
+        not searched as words; ``date_range`` in the result says which range was used.
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
             raise TooManyResultsError(k, MAX_RESULTS)
-        terms = self.query_terms(query, related=related)
+        today = datetime.now(UTC) if as_of is None else as_of
+        if today.tzinfo is None or today.utcoffset() is None:
+            raise ValueError(f"as_of must be timezone-aware, not {today!r}")
+        found = Found(None, query) if related else find_dates(query, today)
+        if found.range is not None and not WORD.search(found.rest):
+            found = Found(None, query)  # only a date: its words are all there is to search
+        terms = self.query_terms(found.rest, related=related)
         snapshot = self._snapshot
-        ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH)
+        span = found.range or DateRange()
+        dates = window(snapshot.stamps, today, self.recency, span.since, span.until)
+        ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH, dates)
         ranked = ranking.passages
         # min_share 0 never declines a search that found something; finding nothing always is.
         # A related search is judged only on finding something: a message is not a question,
@@ -423,6 +452,9 @@ class Engine:
             abstained=abstained,
             share=share,
             related=related,
+            date_range=found.range,
+            undated=found.rest if found.range is not None else "",
+            as_of=today,
         )
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from retrieval.bm25 import Index
 from retrieval.models import Hit, Passage
+from retrieval.recency import DateWindow
 from retrieval.store import Store
 from retrieval.text import Analyzer
 from retrieval.windows import WEIGHTS, Weights, choose
@@ -40,14 +41,20 @@ class Ranking:
 
 
 def diversify(
-    index: Index, owners: npt.NDArray[np.int32], terms: Sequence[str], k: int, depth: int = 0
+    index: Index,
+    owners: npt.NDArray[np.int32],
+    terms: Sequence[str],
+    k: int,
+    depth: int = 0,
+    dates: DateWindow | None = None,
 ) -> Ranking:
     """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
 
     ``owners[p]`` is the article of passage ``p``. If the best ``m`` passages already span
     ``k`` articles, those articles' best passages are the answer (any other article scores
     lower everywhere). Otherwise ``m`` grows until it covers every matching passage, so a
-    one-article collection still shows all its matches. Ties keep the index's order:
+    one-article collection still shows all its matches. ``dates`` hides passages outside its
+    window and weighs the rest by recency (:meth:`Index.top_k`). Ties keep the index's order:
     higher score first, then the lower passage id. The first sweep takes ``depth`` passages
     (at least ``k``): the sweep scores every posting whatever ``m`` is, so counting the
     articles among a deeper top costs only a larger heap.
@@ -56,7 +63,7 @@ def diversify(
         return Ranking([], 0, False)
     m = max(k, depth)
     while True:
-        ids, scores = index.top_k(terms, m)
+        ids, scores = index.top_k(terms, m, dates)
         found = owners[ids]
         distinct = len(np.unique(found))
         if distinct >= k or len(ids) < m:
