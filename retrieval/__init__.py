@@ -33,6 +33,7 @@ from retrieval.loaders import (
 from retrieval.models import (
     Article,
     ArticleInfo,
+    DateRange,
     EngineStats,
     Hit,
     IndexCheck,
@@ -53,6 +54,7 @@ __all__ = [
     "ArticleInfo",
     "BM25Params",
     "BriefbotError",
+    "DateRange",
     "EmptyQueryError",
     "Engine",
     "EngineStats",

@@ -47,21 +47,46 @@ class Grammar:
 ENGLISH = Grammar(
     months={name.lower(): n for n, name in enumerate(calendar.month_name) if name},
     short_months={
-        "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-        "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-    },  # fmt: skip
+        "jan": 1,
+        "feb": 2,
+        "mar": 3,
+        "apr": 4,
+        "jun": 6,
+        "jul": 7,
+        "aug": 8,
+        "sep": 9,
+        "sept": 9,
+        "oct": 10,
+        "nov": 11,
+        "dec": 12,
+    },
     weekdays={name.lower(): n for n, name in enumerate(calendar.day_name)},
     openers={
-        "in": "in", "during": "in", "on": "in", "since": "since", "from": "since",
-        "after": "after", "before": "before", "until": "until", "till": "until",
-    },  # fmt: skip
+        "in": "in",
+        "during": "in",
+        "on": "in",
+        "since": "since",
+        "from": "since",
+        "after": "after",
+        "before": "before",
+        "until": "until",
+        "till": "until",
+    },
     between=("between", "and"),
     today="today",
     yesterday="yesterday",
     this="this",
     last=("last", "past"),
-    units={"day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month",
-           "months": "month", "year": "year", "years": "year"},  # fmt: skip
+    units={
+        "day": "day",
+        "days": "day",
+        "week": "week",
+        "weeks": "week",
+        "month": "month",
+        "months": "month",
+        "year": "year",
+        "years": "year",
+    },
 )
 
 
@@ -186,16 +211,27 @@ def _build(g: Grammar) -> list[tuple[re.Pattern[str], Rule]]:
     any_month = f"(?:{month}|{short})\\.?"
     weekday = _alternatives(g.weekdays)
     # A date: day month [year] | month day[,] [year] | month [year] | year | ISO day.
-    day_month = rf"(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{any_month})(?:,?\s+(?P<y1>\d{{4}}))?"
-    month_day = rf"(?P<m2>{any_month})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)(?:,?\s+(?P<y2>\d{{4}}))?"
+    last = _alternatives(g.last)
+    ordinal = r"(?:st|nd|rd|th)?"
+    day_month = rf"(?P<d1>\d{{1,2}}){ordinal}\s+(?:of\s+)?(?P<m1>{any_month})"
+    day_month += r"(?:,?\s+(?P<y1>\d{4}))?"
+    month_day = rf"(?P<m2>{any_month})\s+(?P<d2>\d{{1,2}}){ordinal}(?!\d)"
+    month_day += r"(?:,?\s+(?P<y2>\d{4}))?"
     month_year = rf"(?P<m3>{month})(?:\s+(?P<y3>\d{{4}}))?"
     year = r"(?P<y4>(?:19|20)\d\d)"
     iso = r"(?P<iso>\d{4}-\d{2}-\d{2})"
-    relative = rf"(?P<rel>{g.today}|{g.yesterday}|(?:{g.this}|{_alternatives(g.last)})\s+(?:week|month|year)|{_alternatives(g.last)}\s+(?P<n>\d{{1,3}})\s+(?P<unit>{_alternatives(g.units)})|(?:{_alternatives(g.last)}\s+)?(?P<wd>{weekday}))"
+    relative = "|".join(
+        (
+            f"{g.today}|{g.yesterday}",
+            rf"(?:{g.this}|{last})\s+(?:week|month|year)",
+            rf"{last}\s+(?P<n>\d{{1,3}})\s+(?P<unit>{_alternatives(g.units)})",
+            rf"(?:{last}\s+)?(?P<wd>{weekday})",
+        )
+    )
+    relative = f"(?P<rel>{relative})"
     a_date = f"(?:{iso}|{day_month}|{month_day}|{month_year}|{year}|{relative})"
-    second = (
-        a_date.replace("?P<", "?P<b_")
-    )  # the second date of "between ... and ...", its groups renamed
+    # The second date of "between ... and ...", its groups renamed.
+    second = a_date.replace("?P<", "?P<b_")
     # Not followed by a name: "in May Day", "March of the Penguins", "May's cabinet".
     end = r"(?![\w'’]|\s+of\s+the\b|(?-i:\s+[A-Z]))"
     flags = re.IGNORECASE
@@ -239,7 +275,9 @@ def _opened(g: Grammar, m: re.Match[str], day: date) -> tuple[date | None, date 
     return _bounds(period, g.openers[m["op"].lower()])
 
 
-def _relative_only(g: Grammar, m: re.Match[str], day: date) -> tuple[date | None, date | None] | None:
+def _relative_only(
+    g: Grammar, m: re.Match[str], day: date
+) -> tuple[date | None, date | None] | None:
     """A relative expression on its own ("yesterday", "last week"), not a bare weekday."""
     if m["wd"] and not m["rel"].lower().startswith(g.last):
         return None  # "Super Tuesday", "Black Friday": a weekday alone is no date
@@ -254,7 +292,7 @@ def _named(m: re.Match[str]) -> bool:
     if not rel or rel[0].islower() or m.groupdict().get("wd"):
         return False
     before = m.string[: m.start("rel")].rstrip()
-    return bool(before) and before[-1] not in ".!?:;\"“("
+    return bool(before) and before[-1] not in '.!?:;"“('
 
 
 def _bounds(period: Period | None, how: str) -> tuple[date | None, date | None] | None:

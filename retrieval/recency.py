@@ -90,7 +90,7 @@ def stamp(moment: datetime | None) -> int:
     return int(np.floor(moment.timestamp()))
 
 
-def stamps_of(dates: Sequence[datetime | None], counts: Sequence[int]) -> Int64s:
+def stamps_of(dates: Sequence[datetime | None], counts: Sequence[int] | Int64s) -> Int64s:
     """Per-passage stamps from each article's date and passage count, in passage id order."""
     per_article = np.array([stamp(d) for d in dates], dtype=np.int64)
     return np.repeat(per_article, np.asarray(counts, dtype=np.int64))
@@ -128,7 +128,8 @@ def window(
 def factors(dates: DateWindow) -> Floats:
     """Every passage's factor (0 where the window hides it): the exhaustive reference."""
     d = dates
-    return _factors(d.stamps, d.low, d.high, d.dated_only, d.weight, d.half_life, d.as_of)
+    out: Floats = _factors(d.stamps, d.low, d.high, d.dated_only, d.weight, d.half_life, d.as_of)
+    return out
 
 
 def factor(
@@ -142,7 +143,7 @@ def factor(
     if half_life <= 0.0:
         return 1.0
     age = max(now - stamp, 0)
-    return 1.0 + weight * np.exp2(-age / half_life)
+    return 1.0 + weight * float(np.exp2(-age / half_life))
 
 
 def _all_factors(
