@@ -3,8 +3,8 @@
 Every engine gets the same analyzed token lists and the same queries, runs
 single-threaded, and returns top-10. ``ours-prior`` is our default index searched with
 passage dates and the default recency prior, ``ours-range`` with a 90-day date range from
-the question instead (see ``bench.engines.build_ours_dated``). Each (engine, size) runs in a fresh child
-process so its build time and RSS delta are not flattered or inflated by
+the question instead (see ``bench.engines.build_ours_dated``). Each (engine, size) runs in
+a fresh child process so its build time and RSS delta are not flattered or inflated by
 memory a previous engine left behind.
 
     python -m bench.search [--sizes 10000,100000,1000000] [--queries 1000] [--quick]

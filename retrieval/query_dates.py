@@ -7,12 +7,13 @@ relief" among briefings published from 1 May 2024 on.
 
 The grammar is a table per language (:class:`Grammar`): month and weekday names and the
 words that open each kind of expression. Only English is written; another language is one
-more table. A date word alone is never a date: "March of the Penguins", "Theresa May" and
-"USA Today" stay search words. A month counts only after a word that opens a date ("in",
-"since", ...) or beside a day number, and not when a capitalised word, "of the" or "'s"
-follows it (a name); a relative word ("today") counts only when it is not capitalised inside
-a sentence. Without a year, a month or day means its latest occurrence up to "today".
-Measured over all 7,992 dev questions: see ``bench/query_dates.py``.
+more table. A date word alone is never a date: "March of the Penguins", "Theresa May", "the
+January 6 insurrection" and "USA Today" stay search words. A month or day counts only after a
+word that opens a date ("in", "on", "since", ...), and not when a capitalised word, "of the"
+or "'s" follows it (a name); "may" in lower case is the verb; a relative word ("today")
+counts only when it is not capitalised inside a sentence; names that hold an opener ("The
+Mail on Sunday") are listed. Without a year, a month or day means its latest occurrence up to
+"today". False positives over all 7,992 dev questions: ``python -m bench.query_dates``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Grammar:
     """Word before a date -> how it bounds the range: ``in``, ``since``, ``after``,
     ``before``, ``until``."""
     between: tuple[str, str]
+    names: tuple[str, ...]
+    """Names holding a date word after a word that opens a date ("Mail on Sunday")."""
     today: str
     yesterday: str
     this: str
@@ -73,6 +76,7 @@ ENGLISH = Grammar(
         "till": "until",
     },
     between=("between", "and"),
+    names=("mail on sunday", "times on sunday", "express on sunday", "independent on sunday"),
     today="today",
     yesterday="yesterday",
     this="this",
@@ -123,6 +127,10 @@ def find_dates(question: str, today: datetime, grammar: Grammar = ENGLISH) -> Fo
         if high is not None:
             until = high if until is None else min(until, high)
 
+    for name in grammar.names:  # "The Mail on Sunday" is a newspaper, not a day
+        for match in re.finditer(rf"\b{re.escape(name)}\b", question, re.IGNORECASE):
+            spans.append(match.span())
+    named = len(spans)
     for match in _OPERATOR.finditer(question):
         try:
             when = date(int(match[2]), int(match[3]), int(match[4]))
@@ -145,7 +153,7 @@ def find_dates(question: str, today: datetime, grammar: Grammar = ENGLISH) -> Fo
     if since is None and until is None:
         return Found(None, question)
     rest = question
-    for start, end in sorted(spans, reverse=True):
+    for start, end in sorted(spans[named:], reverse=True):
         rest = rest[:start] + " " + rest[end:]
     # "In March, prices rose" leaves ", prices rose": drop the stranded punctuation.
     rest = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s+", " ", rest)).strip(" ,;:")
@@ -245,10 +253,6 @@ def _build(g: Grammar) -> list[tuple[re.Pattern[str], Rule]]:
         (
             re.compile(rf"\b(?P<op>{opener})\s+{a_date}{end}", flags),
             lambda m, day: _opened(g, m, day),
-        ),
-        (
-            re.compile(rf"(?<![\w-])(?:{day_month}|{month_day}|{iso}){end}", flags),
-            lambda m, day: _bounds(_period(g, m.groupdict(), day), "in"),
         ),
         (
             re.compile(rf"(?<![\w-]){relative}{end}", flags),
@@ -356,10 +360,12 @@ def _relative(g: Grammar, groups: dict[str, str | None], day: date) -> Period | 
         days = {"day": 1, "week": 7, "month": 30, "year": 365}[unit] * n
         return day - timedelta(days=days - 1), tomorrow
     which, unit = rel.split()
-    week = day - timedelta(days=day.weekday())
+    week = day - timedelta(days=day.weekday())  # this calendar week's Monday
     month, year = day.replace(day=1), day.replace(month=1, day=1)
     if which == g.this:
-        start = {"week": week, "month": month, "year": year}[unit]
+        # "This week" in news means the last seven days: on a Monday, a calendar week would
+        # hold one day, and a Friday's question means last weekend's story too.
+        start = {"week": day - timedelta(days=6), "month": month, "year": year}[unit]
         return start, tomorrow
     if unit == "week":
         return week - timedelta(days=7), week
@@ -369,7 +375,12 @@ def _relative(g: Grammar, groups: dict[str, str | None], day: date) -> Period | 
 
 
 def _month(g: Grammar, word: str) -> int:
-    """The number of a month name or abbreviation (with or without its dot)."""
+    """The number of a month name or abbreviation (with or without its dot).
+
+    ValueError for a lower-case "may": that is the verb ("prices in may rise"), not May.
+    """
+    if word == "may":
+        raise ValueError("the verb may")
     key = word.lower().rstrip(".")
     return g.months.get(key) or g.short_months[key]
 

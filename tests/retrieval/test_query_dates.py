@@ -9,14 +9,14 @@ import pytest
 from retrieval.models import DateRange
 from retrieval.query_dates import describe, find_dates
 
-# A Saturday: "this week" began on Monday 10 June 2024.
+# A Saturday: "this week" is its last seven days, "last week" Monday 3 to Sunday 9 June 2024.
 TODAY = datetime(2024, 6, 15, 12, 30, tzinfo=UTC)
 
 CASES = [
     ("floods today", "floods", date(2024, 6, 15), date(2024, 6, 16), "on 15 June 2024"),
     ("floods yesterday", "floods", date(2024, 6, 14), date(2024, 6, 15), "on 14 June 2024"),
-    ("floods this week", "floods", date(2024, 6, 10), date(2024, 6, 16),
-     "from 10 June 2024 to 15 June 2024"),
+    ("floods this week", "floods", date(2024, 6, 9), date(2024, 6, 16),
+     "from 9 June 2024 to 15 June 2024"),
     ("floods last week", "floods", date(2024, 6, 3), date(2024, 6, 10),
      "from 3 June 2024 to 9 June 2024"),
     ("floods this month", "floods", date(2024, 6, 1), date(2024, 6, 16),
@@ -81,6 +81,10 @@ NAMES = [
     "Who won in the 2024 election?",
     "since:2024-02-31 floods",
     "Is the Today programme on air?",
+    "Who incited the January 6 insurrection?",
+    "Xbox 2 may be unveiled in summer",
+    "Prices in may rise",
+    "The story ran in The Mail on Sunday.",
 ]
 
 
