@@ -219,7 +219,7 @@ def _build(g: Grammar) -> list[tuple[re.Pattern[str], Rule]]:
     any_month = f"(?:{month}|{short})\\.?"
     weekday = _alternatives(g.weekdays)
     # A date: day month [year] | month day[,] [year] | month [year] | year | ISO day.
-    last = _alternatives(g.last)
+    last = f"(?:{_alternatives(g.last)})"
     ordinal = r"(?:st|nd|rd|th)?"
     day_month = rf"(?P<d1>\d{{1,2}}){ordinal}\s+(?:of\s+)?(?P<m1>{any_month})"
     day_month += r"(?:,?\s+(?P<y1>\d{4}))?"
@@ -360,6 +360,9 @@ def _relative(g: Grammar, groups: dict[str, str | None], day: date) -> Period | 
         days = {"day": 1, "week": 7, "month": 30, "year": 365}[unit] * n
         return day - timedelta(days=days - 1), tomorrow
     which, unit = rel.split()
+    if which != g.this and which != g.last[0]:  # "past week": the seven days to today
+        days = {"week": 7, "month": 30, "year": 365}[unit]
+        return day - timedelta(days=days - 1), tomorrow
     week = day - timedelta(days=day.weekday())  # this calendar week's Monday
     month, year = day.replace(day=1), day.replace(month=1, day=1)
     if which == g.this:

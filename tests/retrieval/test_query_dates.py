@@ -44,6 +44,11 @@ CASES = [
      date(2024, 6, 13), "on 12 June 2024"),
     ("In March, prices rose", "prices rose", date(2024, 3, 1), date(2024, 4, 1),
      "from 1 March 2024 to 31 March 2024"),
+    ("floods last Tuesday", "floods", date(2024, 6, 11), date(2024, 6, 12), "on 11 June 2024"),
+    ("floods past 3 weeks", "floods", date(2024, 5, 26), date(2024, 6, 16),
+     "from 26 May 2024 to 15 June 2024"),
+    ("floods over the past week", "floods over the", date(2024, 6, 9), date(2024, 6, 16),
+     "from 9 June 2024 to 15 June 2024"),
     ("floods in the past 3 days", "floods in the", date(2024, 6, 13), date(2024, 6, 16),
      "from 13 June 2024 to 15 June 2024"),
 ]  # fmt: skip
