@@ -68,9 +68,7 @@ def test_an_empty_range_offers_the_search_without_it(
     assert "briefbot search 'flood delta'" in out
 
 
-def test_a_bad_as_of_is_a_one_line_error(
-    stored: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_bad_as_of_is_a_one_line_error(stored: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--as-of that is not a date exits 2 with a message naming the expected form."""
     with pytest.raises(SystemExit) as stop:
         main(["search", "flood", "--as-of", "last tuesday"])

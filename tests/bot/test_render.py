@@ -264,14 +264,11 @@ def test_header_says_the_date_range_used_instead_of_its_words() -> None:
 
 def test_an_empty_range_says_so_and_offers_the_search_without_it() -> None:
     """Nothing in the range: the reply names the range and the question to send for all dates."""
-    result = SearchResult(
-        "<floods> since:2024-05-01", (), 0, date_range=MAY_ON, undated="<floods>"
-    )
+    result = SearchResult("<floods> since:2024-05-01", (), 0, date_range=MAY_ON, undated="<floods>")
     text = render.none_in_range(result)
     assert html_problems(text) == []
     assert visible_text(text) == (
-        "No briefing dated since 1 May 2024 matches <floods>.\n"
-        "To search all dates, send: <floods>"
+        "No briefing dated since 1 May 2024 matches <floods>.\nTo search all dates, send: <floods>"
     )
 
 
