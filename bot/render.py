@@ -244,6 +244,8 @@ def abstained(result: SearchResult) -> str:
         f"{DECLINE} (<i>{short(result.query, QUERY_CHARS)}</i>{dated})\n"
         "Try other words, or see the newest briefings with /latest."
     )
+    if result.date_range is not None:  # the answer may lie outside the range: offer all dates
+        head += f"\nTo search all dates, send: <code>{short(result.undated, QUERY_CHARS)}</code>"
     nearest = list(dict.fromkeys(hit.article for hit in result.hits))[:NEAREST]
     if not nearest:
         return head

@@ -272,11 +272,13 @@ def test_an_empty_range_says_so_and_offers_the_search_without_it() -> None:
     )
 
 
-def test_a_declined_question_with_a_range_names_it() -> None:
-    """Declining a dated question says which dates were searched."""
+def test_a_declined_question_with_a_range_names_it_and_offers_all_dates() -> None:
+    """Declining a dated question says which dates were searched and offers all dates."""
     result = SearchResult(
         "weather since 1 May", (), 0, abstained=True, date_range=MAY_ON, undated="weather"
     )
-    assert render.abstained(result).startswith(
+    text = render.abstained(result)
+    assert text.startswith(
         "No stored briefing answers that. (<i>weather since 1 May</i> dated since 1 May 2024)"
     )
+    assert "To search all dates, send: <code>weather</code>" in text
