@@ -55,7 +55,7 @@ class Recency:
         return self.half_life_days > 0 and self.weight > 0
 
 
-RECENCY = Recency(half_life_days=14.0, weight=0.3)
+RECENCY = Recency(half_life_days=14.0, weight=0.6)
 """The default preference, chosen on rtqa_news_2024 (``bench/quality.py``)."""
 
 
