@@ -421,7 +421,7 @@ class Engine:
         if today.tzinfo is None or today.utcoffset() is None:
             raise ValueError(f"as_of must be timezone-aware, not {today!r}")
         found = Found(None, query) if related else find_dates(query, today)
-        if found.range is not None and not WORD.search(found.rest):
+        if found.range is not None and not self.analyzer.terms(found.rest):
             found = Found(None, query)  # only a date: its words are all there is to search
         terms = self.query_terms(found.rest, related=related)
         snapshot = self._snapshot

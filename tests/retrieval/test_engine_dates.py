@@ -98,6 +98,7 @@ def test_a_question_that_is_only_a_date_is_searched_as_words(engine: Engine) -> 
     result = engine.search("yesterday", as_of=NOW)
     assert result.date_range is None
     assert result.terms == ("yesterday",)
+    assert engine.search("what was it in the last 2 days", as_of=NOW).date_range is None
 
 
 def test_as_of_must_be_timezone_aware(engine: Engine) -> None:
