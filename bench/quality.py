@@ -107,8 +107,10 @@ def engine_ask(evaluation: ModuleType, dated: bool = False) -> Any:
     parameters = inspect.signature(Engine.search).parameters
     if "as_of" in parameters:
         return evaluation.ask_dated if dated else evaluation.ask
-    if "related" in parameters:
-        return evaluation.ask
+    if "related" in parameters:  # an engine from before "today" (as_of) existed
+        return lambda engine, query, k: engine.search(
+            query.text, k, related=engine.too_long(query.text)
+        )
     return lambda engine, query, k: engine.search(query.text, k)
 
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from retrieval.engine import MAX_QUERY_CHARS, Engine
 from retrieval.errors import EvalSetError, QueryError
@@ -404,12 +405,10 @@ def evaluate(
 
     ``progress`` wraps the query loop (a progress bar, say). A refused query is a miss.
     """
+    # bench.quality --before runs this module over engines that had no recency setting.
+    options: dict[str, Any] = {} if recency == RECENCY else {"recency": recency}
     engine = Engine.open(
-        ":memory:",
-        language=language,
-        scorer=scorer,
-        max_query_chars=max_query_chars,
-        recency=recency,
+        ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **options
     )
     try:
         started = time.perf_counter()
