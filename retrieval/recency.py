@@ -10,7 +10,8 @@ half-life old ``1 + weight/2``, and an old one about 1: a recent story outranks 
 similar relevance, while an old article that alone holds the question's words keeps its
 score and still comes first over recent ones that do not match. An undated passage keeps
 its score (factor 1): neither boosted nor buried, exactly as before the prior existed. A date
-range from the question (``since``/``until``) keeps only dated passages inside it.
+range from the question (``since``/``until``) keeps the dated passages inside it and the
+undated ones: nothing says they lie outside it, and their citations say "date unknown".
 
 Dates are whole seconds since the epoch (UTC), one per passage: :data:`UNDATED` marks a
 passage whose article has none. :class:`DateWindow` carries them with one search's bounds
@@ -118,7 +119,7 @@ def window(
         stamps,
         low,
         high,
-        dated_only=ranged,
+        dated_only=False,
         weight=recency.weight if prior else 0.0,
         half_life=recency.half_life_days * DAY if prior else 0.0,
         as_of=stamp(as_of),

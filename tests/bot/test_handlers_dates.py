@@ -25,13 +25,14 @@ async def test_a_question_is_searched_as_of_its_message_date(bot: Bot, updates: 
 
 
 async def test_the_header_says_the_range_of_a_dated_question(bot: Bot, updates: Updates) -> None:
-    """'since 8 April' keeps the 9 April briefing and the header names the range in full."""
+    """'since 8 April' keeps the 9 April (and an undated) briefing; the header names the range."""
     await bot.send(
         sent_on(updates, "weapons Ukraine since 8 April", datetime(2022, 4, 20, tzinfo=UTC))
     )
     text = str(bot.api.calls_to("sendMessage")[-1].params["text"])
     assert html_problems(text) == []
-    assert text.startswith("🔎 1 result for <i>weapons Ukraine</i> dated since 8 April 2022 (")
+    assert text.startswith("🔎 2 results for <i>weapons Ukraine</i> dated since 8 April 2022 (")
+    assert "Aid report" in text
     assert "Blinken" not in text
 
 
@@ -39,12 +40,12 @@ async def test_a_range_with_no_match_offers_the_question_without_it(
     bot: Bot, updates: Updates
 ) -> None:
     """Nothing before 2020: the reply says so and gives the words to send for all dates."""
-    await bot.send(updates.message("weapons Ukraine until:2020-01-01"))
+    await bot.send(updates.message("Blinken Brussels until:2020-01-01"))
     sent = bot.api.calls_to("sendMessage")[-1].params
     text = str(sent["text"])
     assert html_problems(text) == []
     assert text == (
-        "No briefing dated before 1 January 2020 matches <i>weapons Ukraine</i>.\n"
-        "To search all dates, send: <code>weapons Ukraine</code>"
+        "No briefing dated before 1 January 2020 matches <i>Blinken Brussels</i>.\n"
+        "To search all dates, send: <code>Blinken Brussels</code>"
     )
     assert "reply_markup" not in sent

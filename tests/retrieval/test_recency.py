@@ -53,12 +53,12 @@ def test_future_passages_are_hidden_and_undated_kept() -> None:
     assert factors(dates).tolist() == [0.0, 1.0, 1.0]
 
 
-def test_a_range_keeps_only_dated_passages_inside_it_and_turns_the_prior_off() -> None:
-    """since/until keep dated passages in [since, until); undated ones and the prior go."""
+def test_a_range_keeps_dated_passages_inside_it_and_undated_ones_without_prior() -> None:
+    """since/until keep dated passages in [since, until) and undated ones; the prior is off."""
     dates = window(
         days_ago(1, 10, 20, None), NOW, PRIOR, NOW - timedelta(days=15), NOW - timedelta(days=5)
     )
-    assert factors(dates).tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert factors(dates).tolist() == [0.0, 1.0, 0.0, 1.0]
 
 
 def test_a_recent_passage_outranks_an_older_equal_one_but_not_a_better_match() -> None:
