@@ -1,8 +1,10 @@
 """Search speed of our BM25 index beside rank_bm25, bm25s, tantivy and a plain numpy CSC baseline.
 
 Every engine gets the same analyzed token lists and the same queries, runs
-single-threaded, and returns top-10. Each (engine, size) runs in a fresh child
-process so its build time and RSS delta are not flattered or inflated by
+single-threaded, and returns top-10. ``ours-prior`` is our default index searched with
+passage dates and the default recency prior, ``ours-range`` with a 90-day date range from
+the question instead (see ``bench.engines.build_ours_dated``). Each (engine, size) runs in
+a fresh child process so its build time and RSS delta are not flattered or inflated by
 memory a previous engine left behind.
 
     python -m bench.search [--sizes 10000,100000,1000000] [--queries 1000] [--quick]
@@ -28,12 +30,22 @@ from bench.engines import (
     build_bm25s,
     build_csc,
     build_ours,
+    build_ours_dated,
     build_rank_bm25,
     build_tantivy,
 )
 from bench.machine import fmt, latency, machine_report, markdown_table, rss_bytes
 
-ENGINES = ("ours-lucene", "ours-okapi", "numpy-csc", "rank_bm25", "bm25s", "tantivy")
+ENGINES = (
+    "ours-lucene",
+    "ours-prior",
+    "ours-range",
+    "ours-okapi",
+    "numpy-csc",
+    "rank_bm25",
+    "bm25s",
+    "tantivy",
+)
 EXACT_SAMPLE = 200
 ANCHORS = [  # The issue's figures at 1M passages on a 2-core machine, quoted for the README.
     ("rank_bm25 BM25Okapi", "–", "2300", "–", "–"),
@@ -43,6 +55,8 @@ ANCHORS = [  # The issue's figures at 1M passages on a 2-core machine, quoted fo
 ]
 MODULES = {  # imported before the RSS baseline so memory counts the index, not the code
     "ours-lucene": "retrieval.bm25",
+    "ours-prior": "retrieval.bm25",
+    "ours-range": "retrieval.bm25",
     "ours-okapi": "retrieval.bm25",
     "numpy-csc": "scipy.sparse",
     "rank_bm25": "rank_bm25",
@@ -70,6 +84,8 @@ def run_worker(engine: str, size: int, n_queries: int) -> dict[str, Any]:
     sample = queries(n_queries)
     builders: dict[str, Callable[[], Built]] = {
         "ours-lucene": lambda: build_ours(lists, "lucene"),
+        "ours-prior": lambda: build_ours_dated(lists, ranged=False),
+        "ours-range": lambda: build_ours_dated(lists, ranged=True),
         "ours-okapi": lambda: build_ours(lists, "okapi"),
         "numpy-csc": lambda: build_csc(lists),
         "rank_bm25": lambda: build_rank_bm25(lists),

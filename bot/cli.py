@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -50,8 +51,10 @@ from bot.why import explain_hit, explanation_json, print_explanation
 from retrieval import Engine, IngestSummary, LoadReport, load_location
 from retrieval.bm25 import SCORERS
 from retrieval.errors import BriefbotError, IndexLanguageError, SourceError
-from retrieval.evaluation import evaluate, read_set, report_dict
-from retrieval.models import ArticleInfo, Skipped
+from retrieval.evaluation import ask, ask_dated, evaluate, read_set, report_dict
+from retrieval.models import ArticleInfo, DateRange, Skipped
+from retrieval.query_dates import describe as describe_range
+from retrieval.recency import Recency
 from retrieval.source_state import SourceState
 from retrieval.sources import SourceStatus, SourceTracker
 
@@ -147,23 +150,59 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def as_of_date(value: str) -> datetime:
+    """``--as-of``: an ISO date (its last second) or date-time; UTC unless it names a zone."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date: write it like 2024-05-01 or 2024-05-01T18:00+02:00"
+        ) from None
+    if len(value.strip()) <= 10:  # a day: the whole of it has happened
+        moment = moment.replace(hour=23, minute=59, second=59)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def range_json(dates: DateRange | None) -> dict[str, str | None] | None:
+    """A date range as ISO strings (``until`` exclusive), or None."""
+    if dates is None:
+        return None
+    since, until = dates.since, dates.until
+    return {
+        "since": None if since is None else since.isoformat(),
+        "until": None if until is None else until.isoformat(),
+        "text": describe_range(dates),
+    }
+
+
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     query = " ".join(args.query)
     engine = open_reader(settings)
     # A text over the question limit is a paste: search for briefings related to it.
     related = engine.too_long(query)
-    result = engine.search(query, args.k, related=related, min_share=settings.min_share)
-    why = partial(explain_hit, engine, query, related) if args.explain else None
+    result = engine.search(
+        query, args.k, as_of=args.as_of, related=related, min_share=settings.min_share
+    )
+    dates = range_json(result.date_range)
+    why = partial(explain_hit, engine, query, related, as_of=args.as_of) if args.explain else None
     if args.json:
         for hit in result.hits:
-            line = {**hit_json(hit), "abstained": result.abstained}
+            line = {**hit_json(hit), "abstained": result.abstained, "date_range": dates}
             if why is not None:
                 line["explanation"] = explanation_json(why(hit))
             print(json.dumps(line, ensure_ascii=False))
+        if not result.hits and result.date_range is not None:
+            print(json.dumps({"date_range": dates, "undated": result.undated}))
         return 0
     if result.related:
         words = len(result.terms)
         print(f"Briefings related to the text you gave (by its {words} most telling words)")
+    if result.date_range is not None:
+        print(f"Dated {describe_range(result.date_range)}")
+    if not result.hits and result.date_range is not None:
+        print(f"Nothing dated {describe_range(result.date_range)} matches. Search all dates:")
+        print(f"  briefbot search {shlex.quote(result.undated)}")
+        return 0
     if not result.hits:
         print("No results. Try other or fewer words, or see `briefbot latest`.")
         return 0
@@ -188,6 +227,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             language=settings.language,
             scorer=settings.scorer,
             max_query_chars=settings.max_query_chars,
+            recency=Recency(settings.recency_half_life_days, settings.recency_weight),
+            ask=ask_dated if args.as_of == "question" else ask,
             progress=bar if sys.stderr.isatty() else iter,
         )
         if args.json:
@@ -394,6 +435,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain", action="store_true",
         help="under each hit, each query word's part of its score, in plain words",
     )  # fmt: skip
+    search.add_argument(
+        "--as-of",
+        type=as_of_date,
+        metavar="DATE",
+        help="search as on DATE (ISO; default now): "
+        "nothing published later is found, and recent means recent then",
+    )
     search.set_defaults(run=cmd_search)
 
     latest = commands.add_parser(
@@ -442,6 +490,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     evaluation.add_argument("sets", nargs="+", metavar="PATH", help="eval set folder")
     evaluation.add_argument("--json", action="store_true", help="one JSON object per set")
+    evaluation.add_argument(
+        "--as-of", choices=["now", "question"], default="now",
+        help="each question's 'today': now (default) or the date in its 'date' field",
+    )  # fmt: skip
     evaluation.add_argument(
         "--limit", type=int, default=0, help="only the first N queries of each set"
     )

@@ -12,6 +12,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
@@ -162,9 +163,17 @@ def related_to(message: Message, query: str, max_query_chars: int) -> str:
 
 
 def search_page(
-    services: Services, query: str, page: int, *, related: bool = False
+    services: Services,
+    query: str,
+    page: int,
+    *,
+    related: bool = False,
+    as_of: datetime | None = None,
 ) -> SearchResult:
-    """Rank the results and cite only page ``page`` (clamped into range), in a thread."""
+    """Rank the results and cite only page ``page`` (clamped into range), in a thread.
+
+    ``as_of`` is the question's "today" (the message's date; default now).
+    """
     settings = services.settings
     size, results, share = settings.page_size, settings.results, settings.min_share
     page = max(page, 0)
@@ -172,7 +181,13 @@ def search_page(
 
     def search(offset: int) -> SearchResult:
         return engine.search(
-            query, results, offset=offset, limit=size, related=related, min_share=share
+            query,
+            results,
+            as_of=as_of,
+            offset=offset,
+            limit=size,
+            related=related,
+            min_share=share,
         )
 
     result = search(page * size)
@@ -182,13 +197,17 @@ def search_page(
 
 
 def search_and_remember(
-    services: Services, query: str, owner: Owner, related_to: str = ""
+    services: Services,
+    query: str,
+    owner: Owner,
+    related_to: str = "",
+    as_of: datetime | None = None,
 ) -> tuple[SearchResult, str]:
     """Search, and store the query for ``owner``'s result buttons to run again (in a thread).
 
     A declined question is not stored: its reply has no buttons.
     """
-    result = search_page(services, query, 0, related=bool(related_to))
+    result = search_page(services, query, 0, related=bool(related_to), as_of=as_of)
     stored = stored_text(query, related_to)
     keep = result.hits and not result.abstained
     qid = services.state.remember_query(stored, owner) if keep else ""
@@ -202,6 +221,8 @@ def results_view(
     if not result.hits:
         if related_to:
             return render.no_related(related_to), None
+        if result.date_range is not None:
+            return render.none_in_range(result), None
         return render.no_results(result.query), None
     if result.abstained:  # no answer: the nearest titles, and nothing to page through
         return render.abstained(result), None
@@ -235,7 +256,7 @@ async def answer_question(update: Update, context: BriefContext, query: str) -> 
         return
     related = related_to(message, query, services.settings.max_query_chars)
     searching = asyncio.ensure_future(
-        asyncio.to_thread(search_and_remember, services, query, owner, related)
+        asyncio.to_thread(search_and_remember, services, query, owner, related, message.date)
     )
     services.stats.in_flight += 1
     try:

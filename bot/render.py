@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.stats import StatsSnapshot
 from retrieval.models import ArticleInfo, Hit, Passage, SearchResult, Span
+from retrieval.query_dates import describe as describe_range
 
 # Telegram counts UTF-16 code units of the parsed text; the raw HTML is never shorter.
 LIMIT = 4096
@@ -158,6 +159,10 @@ def results_header(result: SearchResult, related_to: str = "") -> str:
             f"🔎 Briefings related to the message you {esc(related_to)} "
             f"({result_count(result)}, {seconds})"
         )
+    if result.date_range is not None:  # the date words became the range, said in full
+        query = short(result.undated, QUERY_CHARS)
+        dated = esc(describe_range(result.date_range))
+        return f"🔎 {result_count(result)} for <i>{query}</i> dated {dated} ({seconds})"
     query = short(result.query, QUERY_CHARS)
     return f"🔎 {result_count(result)} for <i>{query}</i> ({seconds})"
 
@@ -207,6 +212,20 @@ def no_results(query: str) -> str:
     )
 
 
+def none_in_range(result: SearchResult) -> str:
+    """Say that nothing dated in the question's range matched, and offer the search without it.
+
+    The offer is the plain question to send again (tap to copy): its date words are gone, so
+    it searches every date.
+    """
+    dated = esc(describe_range(result.date_range)) if result.date_range else "then"
+    words = short(result.undated, QUERY_CHARS)
+    return (
+        f"No briefing dated {dated} matches <i>{words}</i>.\n"
+        f"To search all dates, send: <code>{words}</code>"
+    )
+
+
 def no_related(related_to: str) -> str:
     """Say that nothing in the briefings is close to a forwarded or pasted message."""
     return (
@@ -225,10 +244,13 @@ def abstained(result: SearchResult) -> str:
     The nearest articles are the first hits (one per article) as linked titles with dates, so
     a reader can still look; no excerpt is quoted, so nothing passes for an answer.
     """
+    dated = f" dated {esc(describe_range(result.date_range))}" if result.date_range else ""
     head = (
-        f"{DECLINE} (<i>{short(result.query, QUERY_CHARS)}</i>)\n"
+        f"{DECLINE} (<i>{short(result.query, QUERY_CHARS)}</i>{dated})\n"
         "Try other words, or see the newest briefings with /latest."
     )
+    if result.date_range is not None:  # the answer may lie outside the range: offer all dates
+        head += f"\nTo search all dates, send: <code>{short(result.undated, QUERY_CHARS)}</code>"
     nearest = list(dict.fromkeys(hit.article for hit in result.hits))[:NEAREST]
     if not nearest:
         return head

@@ -6,6 +6,7 @@ and the file so an operator can fix them without reading code.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -18,6 +19,7 @@ from retrieval.answerable import MIN_SHARE
 from retrieval.bm25 import SCORERS, Scorer
 from retrieval.engine import MAX_RESULTS
 from retrieval.errors import BriefbotError
+from retrieval.recency import RECENCY
 from retrieval.text import LANGUAGES
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -51,6 +53,8 @@ class Settings:
     page_size: int = 3
     max_query_chars: int = 500
     min_share: float = MIN_SHARE
+    recency_half_life_days: float = RECENCY.half_life_days
+    recency_weight: float = RECENCY.weight
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -94,6 +98,8 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "page_size"): "page_size",
     ("search", "max_query_chars"): "max_query_chars",
     ("search", "min_share"): "min_share",
+    ("search", "recency_half_life_days"): "recency_half_life_days",
+    ("search", "recency_weight"): "recency_weight",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",
@@ -265,6 +271,9 @@ def load_settings(
         )
     if settings.mode == "webhook":
         check_webhook(settings)
+    recency = (settings.recency_half_life_days, settings.recency_weight)
+    if not all(math.isfinite(value) and value >= 0 for value in recency):
+        raise ConfigError("[search] recency_half_life_days and recency_weight must be 0 or more")
     return settings
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.settings import Settings
 from retrieval import Engine
+from retrieval.recency import Recency
 
 
 def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
@@ -25,4 +26,5 @@ def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         max_query_chars=settings.max_query_chars,
         workers=1 if read_only else 2,
         read_only=read_only,
+        recency=Recency(settings.recency_half_life_days, settings.recency_weight),
     )

@@ -7,6 +7,7 @@ the engine and lays the lines out for each place they are shown.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import TextIO
 
 from bot import render
@@ -15,9 +16,11 @@ from retrieval.explain import Explanation, explanation_lines
 from retrieval.models import ArticleInfo, Hit
 
 
-def explain_hit(engine: Engine, query: str, related: bool, hit: Hit) -> Explanation | None:
+def explain_hit(
+    engine: Engine, query: str, related: bool, hit: Hit, *, as_of: datetime | None = None
+) -> Explanation | None:
     """Why ``hit`` scored what it did: the passage that ranked, not the one quoted."""
-    return engine.explain(query, (hit.ranked or hit.passage).id, related=related)
+    return engine.explain(query, (hit.ranked or hit.passage).id, related=related, as_of=as_of)
 
 
 def explanation_json(explanation: Explanation | None) -> dict[str, object] | None:

@@ -34,6 +34,7 @@ from retrieval.loaders import (
 from retrieval.models import (
     Article,
     ArticleInfo,
+    DateRange,
     EngineStats,
     Hit,
     IndexCheck,
@@ -54,6 +55,7 @@ __all__ = [
     "ArticleInfo",
     "BM25Params",
     "BriefbotError",
+    "DateRange",
     "EmptyQueryError",
     "Engine",
     "EngineStats",

@@ -15,7 +15,7 @@ Global doc ids are ``0..n_docs-1`` in insertion order across segments.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -25,6 +25,7 @@ import numpy.typing as npt
 from retrieval.bm25_files import read_index, write_index
 from retrieval.bm25_terms import encode, idf_table
 from retrieval.errors import StoreError
+from retrieval.recency import DateWindow
 from retrieval.segments import (
     Floats,
     Int64s,
@@ -233,16 +234,22 @@ class Index:
                 out[base + inside - start] += weight * tf_part(tfs[lo:hi], norms, k1)
         return out
 
-    def top_k(self, query: Sequence[str], k: int) -> tuple[Int64s, Floats]:
+    def top_k(
+        self, query: Sequence[str], k: int, dates: DateWindow | None = None
+    ) -> tuple[Int64s, Floats]:
         """The ``k`` best passages as (ids int64, scores float64), exact.
 
         Ordered by ``(-score, id)``; a score ``<= 0`` is never returned. Every posting of
         the query is scored (see :mod:`retrieval.topk`), so negative okapi weights need no
-        special path.
+        special path. With ``dates`` (one stamp per passage) the scores are
+        ``scores(query) * recency.factors(dates)``: passages outside its window are never
+        returned, and the rest carry their recency prior.
         """
         terms = self._query(query)
         if k <= 0 or terms.ids.shape[0] == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        if dates is not None and dates.stamps.shape[0] != self.n_docs:
+            raise ValueError(f"{dates.stamps.shape[0]} passage dates for {self.n_docs} passages")
         ids = np.zeros(0, dtype=np.int64)
         scores = np.zeros(0, dtype=np.float64)
         # Largest segment first: its k-th score keeps most of the small ones' out of the heap.
@@ -256,6 +263,7 @@ class Index:
                 k=k,
                 k1=self.params.k1,
                 threshold=kth_score(scores, k),
+                dates=None if dates is None else _local(dates, self._bases[i], self._segments[i]),
             )
             ids, scores = select_top_k(
                 np.concatenate([ids, local + self._bases[i]]), np.concatenate([scores, found]), k
@@ -335,3 +343,8 @@ class Index:
         if len(terms) != len(vocabulary):
             raise StoreError(f"the search index vocabulary in {directory} repeats a term")
         return cls(found, terms, segments), origin
+
+
+def _local(dates: DateWindow, base: int, segment: Segment) -> DateWindow:
+    """``dates`` with only the stamps of ``segment``, which starts at global id ``base``."""
+    return replace(dates, stamps=dates.stamps[int(base) : int(base) + segment.n_docs])

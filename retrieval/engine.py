@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +48,13 @@ from retrieval.errors import (
     StoreError,
     TooManyResultsError,
 )
-from retrieval.explain import Explanation, explain_passage
+from retrieval.explain import Explanation, date_factor, explain_passage
 from retrieval.loaders.limits import storable
 from retrieval.loaders.markup import html_to_text, looks_like_html
 from retrieval.models import (
     Article,
     ArticleInfo,
+    DateRange,
     EngineStats,
     Hit,
     IndexCheck,
@@ -64,7 +66,9 @@ from retrieval.models import (
     Skipped,
 )
 from retrieval.pipeline import Pipeline
+from retrieval.query_dates import Found, find_dates
 from retrieval.ranking import cite, diversify
+from retrieval.recency import RECENCY, DateWindow, Recency, stamps_of, window
 from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
 from retrieval.retired import LiveIndex, Mask, live_scores, retire
 from retrieval.store import NewArticle, Retirement, Store
@@ -94,6 +98,8 @@ class _Snapshot:
     index: Index
     owners: np.ndarray
     articles: int
+    stamps: np.ndarray
+    """Per passage, its article's publication date (``retrieval.recency.stamp``)."""
     dead: Mask | None = None
     dead_articles: int = 0
     mark: int = 0
@@ -160,8 +166,10 @@ class Engine:
         index_dir: Path | None = None,
         workers: int = 2,
         read_only: bool = False,
+        recency: Recency = RECENCY,
     ) -> None:
         self.store = store
+        self.recency = recency
         self.read_only = read_only
         self.analyzer = analyzer
         self.params = params
@@ -184,13 +192,15 @@ class Engine:
         max_query_chars: int = MAX_QUERY_CHARS,
         workers: int = 2,
         read_only: bool = False,
+        recency: Recency = RECENCY,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
         A ``read_only`` engine never writes the index or ingests: it is for a process that
         searches a store another process keeps, and it catches up with ``refresh``. It raises
         ``IndexLanguageError`` for a store indexed in another ``language``, which only a
-        writer may re-index.
+        writer may re-index. ``recency`` sets the preference for recent briefings
+        (``retrieval.recency``).
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -204,6 +214,7 @@ class Engine:
                 index_dir=index_dir,
                 workers=workers,
                 read_only=read_only,
+                recency=recency,
             )
         except BaseException:
             store.close()
@@ -233,9 +244,10 @@ class Engine:
         loaded = index or Index.empty(self.params)
         articles = int(np.searchsorted(np.cumsum(counts), loaded.n_docs, side="right"))
         owners = np.repeat(np.arange(articles, dtype=np.int32), counts[:articles])
+        stamps = stamps_of(self.store.article_dates_from(0, articles), counts[:articles])
         if not self.read_only:
             self.store.set_setting("language", self.analyzer.language)
-        snapshot = self._catch_up(_Snapshot(loaded, owners, articles))
+        snapshot = self._catch_up(_Snapshot(loaded, owners, articles, stamps))
         behind = snapshot.index.n_docs - loaded.n_docs
         if index is not None and behind:
             log.info("indexing %d stored passages the saved index lacks", behind)
@@ -305,7 +317,10 @@ class Engine:
         dead = retire(old.dead, index.n_docs, removals)
         mark = removals[-1].n if removals else old.mark
         retired = old.dead_articles + len(removals)
-        return _Snapshot(index, owners, old.articles + len(counts), dead, retired, mark)
+        dates = self.store.article_dates_from(start, len(counts))
+        stamps = np.concatenate([old.stamps, stamps_of(dates, counts)])
+        articles_now = old.articles + len(counts)
+        return _Snapshot(index, owners, articles_now, stamps, dead, retired, mark)
 
     def _analyze_stored(self, start: int, stop: int) -> list[list[str]]:
         """Index terms of stored passages ``start`` up to ``stop``, as ingest made them."""
@@ -463,6 +478,7 @@ class Engine:
         query: str,
         k: int = 10,
         *,
+        as_of: datetime | None = None,
         offset: int = 0,
         limit: int | None = None,
         related: bool = False,
@@ -480,23 +496,30 @@ class Engine:
         bar, 0 turns it off); its hits are then the nearest articles, not answers. Raises
         ``TooManyResultsError`` when ``k`` is over ``MAX_RESULTS``. Markup in ``query`` is
         dropped first (``plain_query``).
+
+        ``as_of`` (aware; default now) is the question's "today": briefings published after it
+        are never returned, and with no date in the question recent ones are preferred
+        (``retrieval.recency``). Date expressions in a question ("since 1 May", "last week",
+        ``since:2024-05-01``; ``retrieval.query_dates``) keep the search to that range and are
+        not searched as words; ``date_range`` in the result says which range was used.
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
             raise TooManyResultsError(k, MAX_RESULTS)
         query = plain_query(query)  # shown back and cited from as the tags-free text
-        terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
-        ranking = diversify(snapshot.ranked(), snapshot.owners, terms, k, COUNT_DEPTH)
+        today, found, dates = self._dated(snapshot, query, as_of, related)
+        terms = self.query_terms(found.rest, related=related)
+        ranking = diversify(snapshot.ranked(), snapshot.owners, terms, k, COUNT_DEPTH, dates)
         ranked = ranking.passages
         # min_share 0 never declines a search that found something; finding nothing always is.
         # A related search is judged only on finding something: a message is not a question,
         # and its nearest briefings are what the reader asked for.
         share, abstained = 0.0, not ranked
         if ranked:
-            found = evidence(snapshot.index, terms, ranked[0][0], ranking.top)
-            share = found.share
-            abstained = declines(found, min_share) and not related
+            weighed = evidence(snapshot.index, terms, ranked[0][0], ranking.top)
+            share = weighed.share
+            abstained = declines(weighed, min_share) and not related
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
         # A message is read no further for citing than for its terms: a huge paste costs no more.
@@ -515,24 +538,54 @@ class Engine:
             abstained=abstained,
             share=share,
             related=related,
+            date_range=found.range,
+            undated=found.rest if found.range is not None else "",
+            as_of=today,
         )
 
-    def explain(self, query: str, passage_id: int, *, related: bool = False) -> Explanation | None:
-        """Why ``passage_id`` scores what ``search(query)`` shows for it, word by word.
+    def _dated(
+        self, snapshot: _Snapshot, query: str, as_of: datetime | None, related: bool
+    ) -> tuple[datetime, Found, DateWindow]:
+        """A search's "today", the date range its question names (and the words left), and
+        the window ranking applies: one reading for ``search`` and ``explain``."""
+        today = datetime.now(UTC) if as_of is None else as_of
+        if today.tzinfo is None or today.utcoffset() is None:
+            raise ValueError(f"as_of must be timezone-aware, not {today!r}")
+        found = Found(None, query) if related else find_dates(query, today)
+        if found.range is not None and not self.analyzer.terms(found.rest):
+            found = Found(None, query)  # only a date: its words are all there is to search
+        span = found.range or DateRange()
+        return today, found, window(snapshot.stamps, today, self.recency, span.since, span.until)
+
+    def explain(
+        self,
+        query: str,
+        passage_id: int,
+        *,
+        related: bool = False,
+        as_of: datetime | None = None,
+    ) -> Explanation | None:
+        """Why ``passage_id`` scores what ``search(query, as_of=as_of)`` shows for it, word by
+        word, then the recency factor (or the date range) the search applied.
 
         None when no searchable passage has that id. Raises the ``QueryError`` of ``search``
         for a question it would not run. See :mod:`retrieval.explain`.
         """
-        terms = self.query_terms(query, related=related)
-        index = self._snapshot.index
+        query = plain_query(query)
+        snapshot = self._snapshot
+        _, found, dates = self._dated(snapshot, query, as_of, related)
+        terms = self.query_terms(found.rest, related=related)
+        index = snapshot.index
         if not 0 <= passage_id < index.n_docs:
             return None
         rows = list(self.store.passage_texts(passage_id, passage_id + 1))
         if not rows:
             return None
         _, title, text = rows[0]
-        asked = query[:RELATED_CHARS] if related else query
-        return explain_passage(index, self.analyzer, asked, terms, passage_id, title, text)
+        asked = found.rest[:RELATED_CHARS] if related else found.rest
+        explained = explain_passage(index, self.analyzer, asked, terms, passage_id, title, text)
+        factor = date_factor(dates, passage_id, found.range)
+        return explained if factor is None else replace(explained, factors=(factor,))
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
         """Passages with id >= ``since`` that match a saved query well enough to alert on.

@@ -29,13 +29,15 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from retrieval.bm25 import Scorer
 from retrieval.engine import MAX_QUERY_CHARS, Engine
 from retrieval.errors import EvalSetError, QueryError
 from retrieval.models import Article, SearchResult
+from retrieval.recency import RECENCY, Recency
 from retrieval.store import dedup_key
 
 K = 10
@@ -347,13 +349,36 @@ def score(data: EvalSet, outcomes: Sequence[Outcome]) -> dict[str, Estimate]:
 Ask = Callable[[Engine, EvalQuery, int], SearchResult]
 
 
-def ask(engine: Engine, query: EvalQuery, k: int) -> SearchResult:
+def ask(engine: Engine, query: EvalQuery, k: int, *, dated: bool = False) -> SearchResult:
     """Search as the bot would: a question, or a text over the limit for related briefings.
 
-    The one place a query meets the engine: a date-aware search (``query.date`` as "today")
-    would be chosen here.
+    The one place a query meets the engine. With ``dated`` the question's ``date`` is its
+    "today" (to its last second), as the bot uses a message's date; otherwise today is now.
+    A date range in the question that matches nothing, or nothing that answers (the search
+    declines), is followed the way the bot offers: by the same question without it.
     """
-    return engine.search(query.text, k, related=engine.too_long(query.text))
+    as_of = _as_of(query.date) if dated else None
+    related = engine.too_long(query.text)
+    result = engine.search(query.text, k, as_of=as_of, related=related)
+    if result.date_range is not None and (not result.hits or result.abstained):
+        return engine.search(result.undated, k, as_of=as_of, related=related)
+    return result
+
+
+def ask_dated(engine: Engine, query: EvalQuery, k: int) -> SearchResult:
+    """:func:`ask` with the question's date as "today"."""
+    return ask(engine, query, k, dated=True)
+
+
+def _as_of(day: datetime | None) -> datetime | None:
+    """The last second of a question's date (UTC when it names no zone); None if undated."""
+    if day is None:
+        return None
+    if day.tzinfo is None:
+        day = day.replace(tzinfo=UTC)
+    if (day.hour, day.minute, day.second) == (0, 0, 0):
+        day = day + timedelta(days=1, seconds=-1)
+    return day
 
 
 def outcome_of(result: SearchResult) -> Outcome:
@@ -375,13 +400,16 @@ def evaluate(
     k: int = K,
     ask: Ask = ask,
     progress: Callable[[Iterable[EvalQuery]], Iterable[EvalQuery]] = iter,
+    recency: Recency = RECENCY,
 ) -> Report:
     """Ingest ``data`` into a fresh in-memory engine, run every query, and score the results.
 
     ``progress`` wraps the query loop (a progress bar, say). A refused query is a miss.
     """
+    # bench.quality --before runs this module over engines that had no recency setting.
+    options: dict[str, Any] = {} if recency == RECENCY else {"recency": recency}
     engine = Engine.open(
-        ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars
+        ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **options
     )
     try:
         started = time.perf_counter()

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from retrieval.bm25 import Index
+from retrieval.models import DateRange
+from retrieval.recency import DAY, UNDATED, DateWindow
+from retrieval.recency import factor as date_weight
 from retrieval.text import Analyzer
 
 FORMS = 3  # surface forms named per word; more only repeat the point
@@ -181,3 +184,26 @@ def explanation_lines(explanation: Explanation) -> list[str]:
         total += f" = {parts}"
     lines.append(f"{total}; {explanation.scorer} BM25, passage of {explanation.length} words")
     return lines
+
+
+def date_factor(
+    dates: DateWindow, passage_id: int, named: DateRange | None = None
+) -> Factor | None:
+    """What the window did to one passage's score, as a "Why?" line: its recency factor, or
+    that it lies in the range the question named; None when dates changed nothing."""
+    d = dates
+    stamp_of = int(d.stamps[passage_id])
+    value = date_weight(stamp_of, d.low, d.high, d.dated_only, d.weight, d.half_life, d.as_of)
+    if named is not None:
+        where = "undated, so kept" if stamp_of == UNDATED else "published"
+        return Factor("date range", f"{where} within the range the question names", value)
+    if value == 1.0:
+        return None
+    days = max(d.as_of - stamp_of, 0) / DAY
+    top = 1.0 + d.weight
+    return Factor(
+        "recency",
+        f"published {days:.0f} days before the question: a new briefing weighs up to "
+        f"{top:.2g}×, and the extra halves every {d.half_life / DAY:.0f} days",
+        value,
+    )

@@ -131,6 +131,14 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class DateRange:
+    """Publication dates a search kept to: ``since`` inclusive, ``until`` exclusive, aware."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResult:
     """One page of hits for a query plus what a reply header needs.
 
@@ -141,6 +149,10 @@ class SearchResult:
     nearest articles, for a reader who wants to look anyway. ``share`` is what that was judged
     on: the share (0-1) of the question's rare-word weight the best passage holds. ``related``
     says the query was a message searched by its most telling ``terms`` rather than a question.
+    ``date_range`` is the range of publication dates the question asked for ("since May"),
+    whose words were then not searched; ``undated`` is the question without them, to offer
+    when nothing in the range matched. ``as_of`` is the search's "today": nothing published
+    after it is returned.
     """
 
     query: str
@@ -154,6 +166,9 @@ class SearchResult:
     abstained: bool = False
     share: float = 0.0
     related: bool = False
+    date_range: DateRange | None = None
+    undated: str = ""
+    as_of: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

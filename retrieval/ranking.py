@@ -17,6 +17,7 @@ import numpy.typing as npt
 from retrieval.answerable import SPREAD_DEPTH
 from retrieval.bm25 import Index
 from retrieval.models import Hit, Passage
+from retrieval.recency import DateWindow
 from retrieval.retired import LiveIndex
 from retrieval.store import Store
 from retrieval.text import Analyzer
@@ -48,13 +49,15 @@ def diversify(
     terms: Sequence[str],
     k: int,
     depth: int = 0,
+    dates: DateWindow | None = None,
 ) -> Ranking:
     """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
 
     ``owners[p]`` is the article of passage ``p``. If the best ``m`` passages already span
     ``k`` articles, those articles' best passages are the answer (any other article scores
     lower everywhere). Otherwise ``m`` grows until it covers every matching passage, so a
-    one-article collection still shows all its matches. Ties keep the index's order:
+    one-article collection still shows all its matches. ``dates`` hides passages outside its
+    window and weighs the rest by recency (:meth:`Index.top_k`). Ties keep the index's order:
     higher score first, then the lower passage id. The first sweep takes ``depth`` passages
     (at least ``k``): the sweep scores every posting whatever ``m`` is, so counting the
     articles among a deeper top costs only a larger heap.
@@ -63,7 +66,7 @@ def diversify(
         return Ranking([], 0, False)
     m = max(k, depth)
     while True:
-        ids, scores = index.top_k(terms, m)
+        ids, scores = index.top_k(terms, m, dates)
         found = owners[ids]
         distinct = len(np.unique(found))
         if distinct >= k or len(ids) < m:

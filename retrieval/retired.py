@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.bm25 import Index
+from retrieval.recency import DateWindow
 from retrieval.segments import Floats, Int64s
 from retrieval.store import Removal
 
@@ -55,7 +56,9 @@ class LiveIndex:
         self.dead = dead
         self.retired = int(np.count_nonzero(dead))
 
-    def top_k(self, query: Sequence[str], k: int) -> tuple[Int64s, Floats]:
+    def top_k(
+        self, query: Sequence[str], k: int, dates: DateWindow | None = None
+    ) -> tuple[Int64s, Floats]:
         """The ``k`` best live passages, exactly ``Index.top_k`` with retired ones left out.
 
         Fetches somewhat more than ``k`` and drops retired ones; if too few live ones are
@@ -63,12 +66,12 @@ class LiveIndex:
         plus every retired passage (which is always enough).
         """
         if k <= 0:
-            return self.index.top_k(query, k)
+            return self.index.top_k(query, k, dates)
         share = self.retired / max(self.index.n_docs, 1)
         enough = k + self.retired
         fetch = min(enough, k + max(FIRST_EXTRA, math.ceil(4 * k * share)))
         while True:
-            ids, scores = self.index.top_k(query, fetch)
+            ids, scores = self.index.top_k(query, fetch, dates)
             live = ~self.dead[ids]
             if int(np.count_nonzero(live)) >= k or ids.shape[0] < fetch or fetch >= enough:
                 return ids[live][:k], scores[live][:k]

@@ -561,6 +561,23 @@ class Store:
             expected += count
         return [count for _, count in rows]
 
+    def article_dates_from(self, start: int, count: int) -> list[datetime | None]:
+        """Dates of the ``count`` articles whose passages begin at id ``start``, in id order.
+
+        Read beside :meth:`passage_counts_from` (same articles, same order) so the index knows
+        each passage's date: articles are only ever appended, so the first ``count`` rows are
+        the ones those counts described.
+        """
+        if count <= 0:
+            return []
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT date FROM articles WHERE seq >="
+                " (SELECT article_seq FROM passages WHERE id = ?) ORDER BY seq LIMIT ?",
+                (start, count),
+            ).fetchall()
+        return [datetime.fromisoformat(str(date)) if date else None for (date,) in rows]
+
     def article_key_of(self, passage_id: int) -> str | None:
         """The dedup key the article holding passage ``passage_id`` was stored under, or None."""
         with self._lock:

@@ -33,6 +33,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.recency import DateWindow, factor
 from retrieval.segments import Floats, Int64s, Segment
 
 
@@ -84,12 +85,15 @@ def search_segment(
     k: int,
     k1: float,
     threshold: float,
+    dates: DateWindow | None = None,
 ) -> tuple[Int64s, Floats]:
     """Local ids and exact scores of up to ``k`` best documents scoring ``>= threshold``.
 
     ``lengths`` is :func:`compact_lengths` of the segment; ``norm_table[dl]`` the norm of
     a document of length ``dl``. ``threshold`` is the k-th best score found in other
-    segments (0.0 if none): documents below it cannot make the top k.
+    segments (0.0 if none): documents below it cannot make the top k. ``dates`` (its
+    stamps this segment's own) hides passages outside its window and multiplies the rest
+    by their recency factor (:mod:`retrieval.recency`).
     """
     slots = segment.slots(query.ids)
     present = slots >= 0
@@ -98,8 +102,17 @@ def search_segment(
     slots = slots[present]
     postings = (segment.docs, segment.tfs, segment.offsets[slots], segment.offsets[slots + 1])
     weights = np.ascontiguousarray(query.weights[present], dtype=np.float64)
-    ids, scores = _kernel(postings, weights, lengths, norm_table, k1, k, threshold)
+    when = _NO_DATES if dates is None else _when(dates)
+    ids, scores = _kernel(postings, weights, lengths, norm_table, k1, k, threshold, when)
     return ids, scores
+
+
+def _when(d: DateWindow) -> tuple[Any, int, int, bool, float, float, int, float]:
+    """A date window as the kernel's plain tuple (numba takes no dataclass)."""
+    return (d.stamps, d.low, d.high, d.dated_only, d.weight, d.half_life, d.as_of, d.top)
+
+
+_NO_DATES = (np.zeros(0, dtype=np.int64), 0, 0, False, 0.0, 0.0, 0, 1.0)
 
 
 def warm_up(tf_dtype: np.dtype[Any], length_dtype: np.dtype[Any]) -> None:
@@ -112,7 +125,7 @@ def warm_up(tf_dtype: np.dtype[Any], length_dtype: np.dtype[Any]) -> None:
         return
     zero, one = np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64)
     postings = (zero.astype(np.int32), one.astype(tf_dtype), zero, one)
-    _kernel(postings, np.ones(1), one.astype(length_dtype), np.ones(2), 1.5, 1, 0.0)
+    _kernel(postings, np.ones(1), one.astype(length_dtype), np.ones(2), 1.5, 1, 0.0, _NO_DATES)
     _WARM.add((tf_dtype, length_dtype))
 
 
@@ -131,9 +144,17 @@ def _sweep(
     k1: float,
     k: int,
     floor: float,
+    when: tuple[Any, int, int, bool, float, float, int, float],
 ) -> tuple[Any, Any]:
-    """The kernel of the module docstring; terms are indexed in canonical order."""
+    """The kernel of the module docstring; terms are indexed in canonical order.
+
+    With dates (``when`` of :func:`_when`, its stamps non-empty), a score that could enter
+    the heap even at the largest factor ``top`` is multiplied by its passage's factor, 0
+    outside the window: exactly ``scores * recency.factors``, read only for candidates.
+    """
     docs, tfs, starts, ends = postings
+    stamps, low_date, high_date, dated_only, prior, half_life, now, top = when
+    dated = stamps.shape[0] > 0
     cursor = starts.copy()
     acc = np.zeros(_WINDOW)
     heap_scores, heap_docs = np.zeros(k), np.zeros(k, dtype=np.int64)
@@ -159,8 +180,13 @@ def _sweep(
         for slot in range(min(_WINDOW, n_docs - first)):
             score = acc[slot]
             acc[slot] = 0.0
-            if score < low:
+            if score * top < low:
                 continue
+            if dated:
+                at_date = stamps[first + slot]
+                score *= factor(at_date, low_date, high_date, dated_only, prior, half_life, now)
+                if score < low:
+                    continue
             if size < k:
                 heap_scores[size], heap_docs[size] = score, first + slot
                 _sift_up(heap_scores, heap_docs, size)

@@ -10,7 +10,7 @@ import pytest
 from html_check import html_problems
 
 from bot import render
-from retrieval.models import ArticleInfo, Hit, Passage, SearchResult, Span
+from retrieval.models import ArticleInfo, DateRange, Hit, Passage, SearchResult, Span
 
 HOSTILE = {
     "script": "<script>alert('x')</script> weapons",
@@ -247,3 +247,38 @@ def test_latest_page_numbers_and_escapes() -> None:
 def test_format_duration(seconds: float, expected: str) -> None:
     """Uptime shows the two largest units."""
     assert render.format_duration(seconds) == expected
+
+
+MAY_ON = DateRange(datetime(2024, 5, 1, tzinfo=UTC), None)
+
+
+def test_header_says_the_date_range_used_instead_of_its_words() -> None:
+    """'floods since 1 May' is headed by the words searched and the range in full."""
+    result = SearchResult(
+        "floods since 1 May", (hit(1, "floods"),), 1, 0, (), 0.0123, matched=1,
+        date_range=MAY_ON, undated="floods",
+    )  # fmt: skip
+    head = render.results_page(result).splitlines()[0]
+    assert head == "🔎 1 result for <i>floods</i> dated since 1 May 2024 (12 ms)"
+
+
+def test_an_empty_range_says_so_and_offers_the_search_without_it() -> None:
+    """Nothing in the range: the reply names the range and the question to send for all dates."""
+    result = SearchResult("<floods> since:2024-05-01", (), 0, date_range=MAY_ON, undated="<floods>")
+    text = render.none_in_range(result)
+    assert html_problems(text) == []
+    assert visible_text(text) == (
+        "No briefing dated since 1 May 2024 matches <floods>.\nTo search all dates, send: <floods>"
+    )
+
+
+def test_a_declined_question_with_a_range_names_it_and_offers_all_dates() -> None:
+    """Declining a dated question says which dates were searched and offers all dates."""
+    result = SearchResult(
+        "weather since 1 May", (), 0, abstained=True, date_range=MAY_ON, undated="weather"
+    )
+    text = render.abstained(result)
+    assert text.startswith(
+        "No stored briefing answers that. (<i>weather since 1 May</i> dated since 1 May 2024)"
+    )
+    assert "To search all dates, send: <code>weather</code>" in text

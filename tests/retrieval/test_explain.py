@@ -163,3 +163,45 @@ def test_generated_corpora_explain_every_hit_exactly(
         assert abs(explanation.score - hit.score) <= 1e-9
         assert sum(c.occurrences for c in explanation.contributions) > 0
     engine.close()
+
+
+def test_recency_and_date_range_are_lines_that_keep_the_sum() -> None:
+    """With the recency prior on, a recent briefing's explanation ends in a recency factor and
+    still equals its search score; a question naming a range explains its range instead."""
+    from datetime import UTC, datetime, timedelta
+
+    from retrieval.recency import Recency
+
+    now = datetime(2024, 6, 15, 12, tzinfo=UTC)
+    engine = Engine.open(":memory:", recency=Recency(14.0, 0.6))
+    engine.ingest(
+        [
+            Article(
+                title="Flood aid",
+                text="Flood aid reached the valley.",
+                date=now - timedelta(days=3),
+            ),
+            Article(
+                title="Old flood",
+                text="Flood aid was late that year.",
+                date=now - timedelta(days=900),
+            ),
+        ]
+    )
+    result = engine.search("flood aid", 5, as_of=now, min_share=0)
+    recent = result.hits[0]
+    assert recent.article.title == "Flood aid"
+    explained = engine.explain("flood aid", recent.passage.id, as_of=now)
+    assert explained is not None
+    [factor] = explained.factors
+    assert factor.name == "recency"
+    assert factor.value > 1.0
+    assert abs(explained.score - recent.score) <= 1e-9
+    assert any("recency" in line for line in explanation_lines(explained))
+
+    ranged = engine.search("flood aid since 1 June 2024", 5, as_of=now, min_share=0)
+    [hit] = ranged.hits
+    explained = engine.explain("flood aid since 1 June 2024", hit.passage.id, as_of=now)
+    assert explained is not None
+    assert [f.name for f in explained.factors] == ["date range"]
+    assert abs(explained.score - hit.score) <= 1e-9

@@ -1,0 +1,76 @@
+"""briefbot search --as-of and date ranges: the range is printed, carried in JSON, offered away."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+BRIEFINGS = [
+    {"title": "Flood relief", "text": "Flood relief reached the delta villages.",
+     "date": "2024-05-20", "id": "may"},
+    {"title": "Flood warning", "text": "A flood warning was issued for the delta.",
+     "date": "2024-06-10", "id": "june"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def stored(env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """Two dated flood briefings in the CLI's store."""
+    path = tmp_path / "floods.jsonl"
+    path.write_text("\n".join(json.dumps(b) for b in BRIEFINGS), encoding="utf-8")
+    assert main(["ingest", str(path)]) == 0
+    capsys.readouterr()
+    return env
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def ids(out: str) -> list[str]:
+    """Article ids of JSON hit lines."""
+    return [json.loads(line)["article_id"] for line in out.splitlines() if "article_id" in line]
+
+
+def test_as_of_hides_later_briefings(stored: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As of 1 June only the May briefing exists; as of 15 June the June one comes first."""
+    _, early, _ = run(capsys, "search", "flood", "delta", "--as-of", "2024-06-01", "--json")
+    assert ids(early) == ["may"]
+    _, late, _ = run(capsys, "search", "flood", "delta", "--as-of", "2024-06-15", "--json")
+    assert ids(late)[0] == "june"
+
+
+def test_json_carries_the_date_range(stored: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """'since 1 June' keeps the June briefing and every JSON line names the range."""
+    _, out, _ = run(
+        capsys, "search", "flood", "since", "1", "June", "--as-of", "2024-06-15", "--json"
+    )
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["article_id"] for line in lines] == ["june"]
+    assert lines[0]["date_range"] == {
+        "since": "2024-06-01T00:00:00+00:00", "until": None, "text": "since 1 June 2024"
+    }  # fmt: skip
+
+
+def test_an_empty_range_offers_the_search_without_it(
+    stored: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing before 2020 matches: the CLI says so and prints the command for all dates."""
+    code, out, _ = run(capsys, "search", "flood", "delta", "until:2020-01-01")
+    assert code == 0
+    assert "Nothing dated before 1 January 2020 matches." in out
+    assert "briefbot search 'flood delta'" in out
+
+
+def test_a_bad_as_of_is_a_one_line_error(stored: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--as-of that is not a date exits 2 with a message naming the expected form."""
+    with pytest.raises(SystemExit) as stop:
+        main(["search", "flood", "--as-of", "last tuesday"])
+    assert stop.value.code == 2
+    assert "is not a date: write it like 2024-05-01" in capsys.readouterr().err
