@@ -12,8 +12,10 @@ before. An excerpt that is a little long is harmless; one cut mid-sentence is no
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache, lru_cache
 
+import regex
 from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
 
 from retrieval.models import Span
@@ -59,6 +61,15 @@ class _FastPunkt(PunktSentenceTokenizer):  # type: ignore[misc]  # nltk ships no
     hyphens, dots inside words) goes to Punkt itself. ``tests/retrieval/test_sentences.py``
     checks the spans equal plain Punkt's on the seeds, hostile text and generated text.
     """
+
+    def span_tokenize(
+        self, text: str, realign_boundaries: bool = True
+    ) -> Iterator[tuple[int, int]]:
+        """Punkt's spans of ``text``; by nltk's own tokenizer where ``re`` would read one of its
+        characters otherwise than nltk's ``regex`` (``_fast_agrees``)."""
+        if not _fast_agrees(text):
+            return iter(_REFERENCE.span_tokenize(text, realign_boundaries))
+        return iter(super().span_tokenize(text, realign_boundaries))
 
     def text_contains_sentbreak(self, text: str) -> bool:
         """Whether ``text`` (word, mark, next token) holds a break: Punkt's answer, faster."""
@@ -109,8 +120,28 @@ def _tokenizer(fast: bool = True) -> PunktSentenceTokenizer:
 
 
 _PUNKT = _tokenizer()
+_REFERENCE = _tokenizer(fast=False)
 # Punkt only breaks after ".", "?" or "!" that has more text after it.
 _MAY_BREAK = re.compile(r"[.?!]\s*\S")
+# ASCII characters that ``re`` counts as spaces and nltk's ``regex`` does not.
+_ASCII_ODD = re.compile(r"[\x1c-\x1f]")
+
+
+@cache
+def _same_classes(char: str) -> bool:
+    """Whether ``re`` and ``regex`` (nltk's engine) agree on whether ``char`` is a space, a
+    word character and a digit: they differ on a few (\\x1c-\\x1f, combining marks, Ⓐ)."""
+    return all(bool(re.match(p, char)) == bool(regex.match(p, char)) for p in _CLASSES)
+
+
+_CLASSES = (r"\s", r"\w", r"\d")
+
+
+def _fast_agrees(piece: str) -> bool:
+    """Whether the ``re`` patterns read ``piece`` exactly as nltk's ``regex`` ones would."""
+    if piece.isascii():
+        return _ASCII_ODD.search(piece) is None
+    return all(_same_classes(char) for char in set(piece))
 
 
 @lru_cache(maxsize=8192)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.bm25 import BM25Params, Index
+from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.recency import UNDATED, DateWindow, Recency, factors, stamp, window
 from retrieval.topk import select_top_k
 
@@ -72,7 +72,7 @@ def test_a_recent_passage_outranks_an_older_equal_one_but_not_a_better_match() -
 
 @pytest.mark.parametrize("scorer", ["lucene", "okapi"])
 @pytest.mark.parametrize("k", [1, 5, 40])
-def test_pruned_sweep_with_prior_and_ranges_matches_exhaustive(scorer: str, k: int) -> None:
+def test_pruned_sweep_with_prior_and_ranges_matches_exhaustive(scorer: Scorer, k: int) -> None:
     """On a multi-segment Zipf corpus, every window shape ranks exactly like exhaustive scoring."""
     rng = np.random.default_rng(11)
     weights = 1.0 / np.arange(1, 301)
@@ -81,7 +81,7 @@ def test_pruned_sweep_with_prior_and_ranges_matches_exhaustive(scorer: str, k: i
         [f"t{w}" for w in rng.choice(300, size=int(rng.integers(0, 25)), p=weights)]
         for _ in range(9000)
     ]
-    params = BM25Params(scorer=scorer)  # type: ignore[arg-type]
+    params = BM25Params(scorer=scorer)
     index = Index.build(corpus[:5000], params).add(corpus[5000:8000]).add(corpus[8000:])
     assert index.segment_count > 1
     ages = rng.uniform(-30, 3000, size=len(corpus))

@@ -235,3 +235,13 @@ def test_fast_punkt_equals_punkt_on_generated_text(parts: list[tuple[str, str, s
 def test_fast_punkt_equals_punkt_on_any_text(piece: str) -> None:
     """On arbitrary Unicode text the fast splitter gives Punkt's spans."""
     assert list(_PUNKT.span_tokenize(piece)) == list(REFERENCE.span_tokenize(piece))
+
+
+@pytest.mark.parametrize(
+    "piece",
+    ["?\x1f0", "Stop.\x1cNext one.", "Tried it.\u0301 Then more.", "Ⓐ. Ⓑ went home. Done."],
+)
+def test_fast_punkt_equals_punkt_where_the_regex_engines_disagree(piece: str) -> None:
+    """Characters that ``re`` and nltk's ``regex`` classify differently (information separators,
+    combining marks, circled letters) still split exactly as nltk's Punkt splits them."""
+    assert list(punkt_spans(piece)) == list(REFERENCE.span_tokenize(piece))
