@@ -128,7 +128,7 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
     )
     engine = Engine.open(":memory:")
     engine.ingest(articles)  # type: ignore[arg-type]
-    index, owners, store = engine._snapshot.index, engine._snapshot.owners, engine.store
+    index, owners, store = engine._snapshot.index, engine._snapshot.owners, engine._store
     columns: dict[str, list[float]] = {k: [] for k in ("old", "passage", "new", "new passage")}
     other_passage = 0
     old_s: list[float] = []
@@ -148,10 +148,10 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
         passages = store.passages([pid for pid, _ in page])
         store.articles(list({p.article_id for p in passages}))
         weights = {term: index.idf(term) for term in set(terms)}
-        spans = [excerpt(p.text, weights, engine.analyzer, weights) for p in passages]
+        spans = [excerpt(p.text, weights, engine._analyzer, weights) for p in passages]
         old_s.append(time.perf_counter() - tick)
         tick = time.perf_counter()
-        hits = cite(store, engine.analyzer, index, question.text, terms, page, 1, tuning=tuning)
+        hits = cite(store, engine._analyzer, index, question.text, terms, page, 1, tuning=tuning)
         new_s.append(time.perf_counter() - tick)
         first, top = passages[0], hits[0]
         columns["old"].append(score(question.answers, spans[0][0].slice(first.text)))

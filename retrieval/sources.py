@@ -108,7 +108,7 @@ class SourceTracker:
         self.max_bytes = max_bytes
         self.clock = clock
         # Same file as the articles, own connection; ":memory:" gets a private database.
-        self.state = SourceState(engine.store.path)
+        self.state = SourceState(engine.store_path)
         # One poll per location at a time (a scheduled poll and an admin's may meet); different
         # locations poll in parallel, so one slow feed never holds up the rest.
         self._polling: dict[str, threading.Lock] = {}
