@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.render import DECLINE, NEAREST, counted, format_date
+from bot.wording import ago_words, every_words
 from retrieval.evaluation import Report
 from retrieval.models import (
     ArticleInfo,
@@ -17,7 +18,7 @@ from retrieval.models import (
     Removed,
     SearchResult,
 )
-from retrieval.sources import SourceStatus, ago_words, every_words
+from retrieval.sources import SourceStatus
 
 
 def size_words(count: int) -> str:
