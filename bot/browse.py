@@ -22,8 +22,10 @@ from bot.context import BriefContext, Services
 from bot.feedback_buttons import WhyButton
 from bot.handlers import log_answer, parse_stored, results_view, search_page, send_answer
 from bot.state import Owner
-from retrieval.errors import QueryError
-from retrieval.store import Retirement
+from retrieval import (
+    QueryError,
+    Retirement,
+)
 
 STALE = "This button has expired. Please send your question again."
 LATEST_MAX = 100

@@ -18,7 +18,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.state import TOKEN_CHARS, Owner
-from retrieval.models import CitedPassage
+from retrieval import (
+    CitedPassage,
+)
 
 MAX_DATA_BYTES = 64
 # What secrets.token_urlsafe makes: never a ":", so the fields still split.

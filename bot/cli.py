@@ -47,13 +47,24 @@ from bot.terminal import (
 )
 from bot.watches import WatchStore
 from bot.why import explain_hit, explanation_json, print_explanation
-from retrieval import Engine, IngestSummary, LoadReport, load_location
-from retrieval.bm25 import SCORERS
-from retrieval.errors import BriefbotError, IndexLanguageError, SourceError
-from retrieval.evaluation import evaluate, read_set, report_dict
-from retrieval.models import ArticleInfo, Skipped
-from retrieval.source_state import SourceState
-from retrieval.sources import SourceStatus, SourceTracker
+from retrieval import (
+    SCORERS,
+    ArticleInfo,
+    BriefbotError,
+    Engine,
+    IndexLanguageError,
+    IngestSummary,
+    LoadReport,
+    Skipped,
+    SourceError,
+    SourceState,
+    SourceStatus,
+    SourceTracker,
+    evaluate,
+    load_location,
+    read_set,
+    report_dict,
+)
 
 BATCH_ARTICLES = 2000
 """Articles per store transaction: big enough to be fast, small enough to show progress."""

@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from bot.stats import StatsSnapshot
-from retrieval.models import ArticleInfo, Hit, Passage, SearchResult, Span
+from retrieval import (
+    ArticleInfo,
+    Hit,
+    Passage,
+    SearchResult,
+    Span,
+)
 
 # Telegram counts UTF-16 code units of the parsed text; the raw HTML is never shorter.
 LIMIT = 4096

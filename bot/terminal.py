@@ -8,17 +8,17 @@ from typing import TextIO
 
 from bot.render import DECLINE, NEAREST, counted, format_date
 from bot.wording import ago_words, every_words
-from retrieval.evaluation import Report
-from retrieval.models import (
+from retrieval import (
     ArticleInfo,
     EngineStats,
     Hit,
     IndexCheck,
     IngestSummary,
     Removed,
+    Report,
     SearchResult,
+    SourceStatus,
 )
-from retrieval.sources import SourceStatus
 
 
 def size_words(count: int) -> str:
