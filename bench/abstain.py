@@ -37,7 +37,7 @@ import numpy as np
 from bench.corpus import queries as speed_queries
 from bench.corpus import read_jsonl, synthetic
 from bench.machine import fmt, latency, machine_report, markdown_table, need_eval
-from bench.quality import EvalSet, canonical_ids, load_set
+from retrieval.evaluation import EvalSet, canonical_ids, read_set
 
 CALIBRATION = "rtqa_evidence_dev @ own notes"
 SWEEP = (0.0, 0.05, 0.1, 0.15, 0.17, 0.2, 0.25, 0.3, 0.4, 0.5)
@@ -89,6 +89,11 @@ def answer_in(answers: Sequence[str], text: str) -> bool:
         if re.search(left + re.escape(needle) + right, haystack):
             return True
     return False
+
+
+def load_set(name: str) -> EvalSet:
+    """One eval set as ``retrieval.evaluation`` reads it."""
+    return read_set(need_eval() / name)
 
 
 def questions(name: str, limit: int) -> list[tuple[str, str, list[str]]]:
@@ -174,8 +179,8 @@ def quality(quick: bool) -> dict[str, list[Outcome]]:
     asked = {
         "rtqa_evidence_dev": questions("rtqa_evidence_dev", limit),
         "rtqa_news_2024": questions("rtqa_news_2024", limit),
-        "bbc_title": [(q, t, []) for q, t in bbc.queries][: limit or None],
-        "bbc_lead": [(q, t, []) for q, t in lead.queries][: limit or None],
+        "bbc_title": [(q.id, q.text, []) for q in bbc.queries][: limit or None],
+        "bbc_lead": [(q.id, q.text, []) for q in lead.queries][: limit or None],
     }
     pairs = {
         CALIBRATION: ("rtqa_evidence_dev", "notes"),

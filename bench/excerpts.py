@@ -11,7 +11,7 @@ bot does (``diversify``, k=10) and result 1 is cited twice from the same ranking
 AnsHit@1 is scored on the excerpt and on the passage it came from, with the README's rules:
 on ``rtqa_news_2024`` after NFKC, case folding, removing quote characters and collapsing
 whitespace, word-bounded where the answer starts or ends with a letter or digit; on
-``rtqa_evidence_dev`` word-bounded and case-insensitive (``bench.quality.answer_hit``).
+``rtqa_evidence_dev`` word-bounded and case-insensitive (``retrieval.evaluation.answer_hit``).
 Question dates are ignored: the engine has no ``as_of`` yet. Answers are read only here,
 for scoring. The weights were set on the even-numbered questions of ``rtqa_news_2024``
 (in file order) and are checked on the odd ones and on ``rtqa_evidence_dev``; ``--weights``
@@ -40,7 +40,7 @@ import numpy as np
 
 from bench.corpus import read_jsonl
 from bench.machine import latency, machine_report, markdown_table, need_eval
-from bench.quality import answer_hit, load_set
+from retrieval.evaluation import answer_hit, read_set
 
 SETS = ("rtqa_news_2024", "rtqa_evidence_dev")
 PAGE = 5
@@ -81,8 +81,8 @@ def load(name: str) -> tuple[list[object], list[Question]]:
     """Articles and questions of one set."""
     if name == "rtqa_news_2024":
         return load_news()
-    data = load_set(name)
-    questions = [Question(i, t, tuple(data.answers.get(i, ()))) for i, t in data.queries]
+    data = read_set(need_eval() / name)
+    questions = [Question(q.id, q.text, q.answers) for q in data.queries]
     return list(data.articles), questions
 
 
@@ -124,7 +124,7 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
     if limit:
         questions = questions[:limit]
     score: Callable[[Sequence[str], str], float] = (
-        news_hit if name == "rtqa_news_2024" else answer_hit
+        news_hit if name == "rtqa_news_2024" else lambda a, text: float(answer_hit(a, [text]))
     )
     engine = Engine.open(":memory:")
     engine.ingest(articles)  # type: ignore[arg-type]
