@@ -133,7 +133,7 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
     )
     engine = Engine.open(":memory:")
     engine.ingest(articles)  # type: ignore[arg-type]
-    index, owners, store = engine._snapshot.index, engine._snapshot.owners, engine.store
+    index, owners, store = engine._snapshot.index, engine._snapshot.owners, engine._store
     columns: dict[str, list[float]] = {k: [] for k in ("old", "passage", "new", "new passage")}
     other_passage = 0
     old_s: list[float] = []
@@ -161,13 +161,13 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
                 passages = store.passages([pid for pid, _ in page])
                 store.articles(list({p.article_id for p in passages}))
                 weights = {term: index.idf(term) for term in set(terms)}
-                spans = [excerpt(p.text, weights, engine.analyzer, weights) for p in passages]
+                spans = [excerpt(p.text, weights, engine._analyzer, weights) for p in passages]
                 old_s.append(time.perf_counter() - tick)
                 cpu[0].append(time.thread_time() - tock)
             else:
                 sentences._PUNKT = reference if step == 1 else fast
                 hits = cite(
-                    store, engine.analyzer, index, question.text, terms, page, 1, tuning=tuning
+                    store, engine._analyzer, index, question.text, terms, page, 1, tuning=tuning
                 )
                 (punkt_s if step == 1 else new_s).append(time.perf_counter() - tick)
                 cpu[step].append(time.thread_time() - tock)

@@ -53,7 +53,7 @@ def big_index(passages: int) -> Index:
 
 def fill_store(engine: Engine, passages: int) -> None:
     """One empty placeholder article per synthetic passage, straight into the store's tables."""
-    db = engine.store._db
+    db = engine._store._db
     db.execute("BEGIN")
     db.executemany(
         "INSERT INTO articles (seq, id, key, title, text, added_at, first_passage, passages)"

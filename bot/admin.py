@@ -20,9 +20,12 @@ from bot.live import after_ingest
 from bot.render import usage
 from bot.votes import forgot_votes
 from bot.watches import Forgotten, WatchCapError
-from retrieval.errors import QueryError, SourceError
-from retrieval.loaders import load_url
-from retrieval.models import IngestSummary
+from retrieval import (
+    IngestSummary,
+    QueryError,
+    SourceError,
+    load_url,
+)
 
 WATCH_USAGE = (
     "Usage: /watch <words>, e.g. /watch grain exports. I will send you new briefings that match."

@@ -19,8 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from retrieval.models import ArticleInfo, Hit, Span
-from retrieval.sqlite import create_tables, transaction
+from retrieval import (
+    ArticleInfo,
+    Hit,
+    Span,
+    create_tables,
+    transaction,
+)
 
 # Only the last hour of sends matters for the cap; older rows are pruned as new ones arrive.
 HOUR = 3600.0

@@ -18,9 +18,12 @@ from telegram.error import BadRequest, Forbidden
 from bot import render_alerts
 from bot.alert_queue import HOUR
 from bot.watches import WatchStore
-from retrieval.engine import Engine
-from retrieval.errors import QueryError
-from retrieval.models import Hit, IngestSummary
+from retrieval import (
+    Engine,
+    Hit,
+    IngestSummary,
+    QueryError,
+)
 
 log = logging.getLogger(__name__)
 

@@ -45,7 +45,9 @@ from bot.retry import PollWatch, RetryingRequest
 from bot.roles import Role
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
-from retrieval.engine import Engine
+from retrieval import (
+    Engine,
+)
 
 log = logging.getLogger(__name__)
 

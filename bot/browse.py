@@ -22,9 +22,10 @@ from bot.context import BriefContext, Services
 from bot.feedback_buttons import WhyButton
 from bot.handlers import log_answer, parse_stored, results_view, search_page, send_answer
 from bot.state import Owner
-from retrieval.errors import QueryError
-from retrieval.highlight import highlight_spans
-from retrieval.store import Retirement
+from retrieval import (
+    QueryError,
+    Retirement,
+)
 
 STALE = "This button has expired. Please send your question again."
 LATEST_MAX = 100
@@ -70,19 +71,13 @@ def passage_view(services: Services, button: OpenButton, presser: Owner) -> tupl
     retired = engine.retirement(button.passage_id)
     if retired is not None:
         return retired_view(retired, button), 0
-    passage = engine.passage(button.passage_id)
-    article = engine.article(passage.article_id) if passage else None
-    if passage is None or article is None:
-        return None
     query, related_to = parse_stored(stored)
-    try:
-        terms = engine.query_terms(query, related=bool(related_to))
-    except QueryError:
-        terms = []
-    spans = highlight_spans(passage.text, set(terms), engine.analyzer)
-    text = render.passage_view(article, passage, spans)
-    keyboard = buttons.passage_keyboard(button.qid, passage, article, button.page)
-    why = WhyButton(button.qid, passage.id, button.page)
+    opened = engine.open_passage(button.passage_id, query, related=bool(related_to))
+    if opened is None:
+        return None
+    text = render.passage_view(opened.article, opened.passage, opened.highlights)
+    keyboard = buttons.passage_keyboard(button.qid, opened, button.page)
+    why = WhyButton(button.qid, opened.passage.id, button.page)
     rows = [*keyboard.inline_keyboard, [InlineKeyboardButton("Why?", callback_data=why.data())]]
     return (text, InlineKeyboardMarkup(rows)), 1
 

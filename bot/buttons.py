@@ -18,7 +18,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from bot.state import TOKEN_CHARS, Owner
-from retrieval.models import ArticleInfo, Passage
+from retrieval import (
+    CitedPassage,
+)
 
 MAX_DATA_BYTES = 64
 # What secrets.token_urlsafe makes: never a ":", so the fields still split.
@@ -138,19 +140,14 @@ def results_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def passage_keyboard(
-    qid: str, passage: Passage, article: ArticleInfo, page: int
-) -> InlineKeyboardMarkup:
-    """Previous / back to the list / next, where "previous" and "next" stay in the article.
-
-    Passages of one article have contiguous ids, so neighbours are ``id - 1`` and ``id + 1``.
-    """
+def passage_keyboard(qid: str, opened: CitedPassage, page: int) -> InlineKeyboardMarkup:
+    """Previous / back to the list / next, where "previous" and "next" stay in the article."""
     row = []
-    if passage.ordinal > 0:
-        row.append(_button("‹ Previous", OpenButton(qid, passage.id - 1, page)))
+    if opened.previous is not None:
+        row.append(_button("‹ Previous", OpenButton(qid, opened.previous, page)))
     row.append(_button("Back to results", PageButton(qid, page)))
-    if passage.ordinal < article.passages - 1:
-        row.append(_button("Next ›", OpenButton(qid, passage.id + 1, page)))
+    if opened.next is not None:
+        row.append(_button("Next ›", OpenButton(qid, opened.next, page)))
     return InlineKeyboardMarkup([row])
 
 

@@ -48,15 +48,29 @@ from bot.terminal import (
 )
 from bot.watches import WatchStore
 from bot.why import explain_hit, explanation_json, print_explanation
-from retrieval import Engine, IngestSummary, LoadReport, load_location
-from retrieval.bm25 import SCORERS
-from retrieval.errors import BriefbotError, IndexLanguageError, SourceError
-from retrieval.evaluation import ask, ask_dated, evaluate, read_set, report_dict
-from retrieval.models import ArticleInfo, DateRange, Skipped
-from retrieval.query_dates import describe as describe_range
-from retrieval.recency import Recency
-from retrieval.source_state import SourceState
-from retrieval.sources import SourceStatus, SourceTracker
+from retrieval import (
+    SCORERS,
+    ArticleInfo,
+    BriefbotError,
+    DateRange,
+    Engine,
+    IndexLanguageError,
+    IngestSummary,
+    LoadReport,
+    Recency,
+    Skipped,
+    SourceError,
+    SourceState,
+    SourceStatus,
+    SourceTracker,
+    ask,
+    ask_dated,
+    describe_range,
+    evaluate,
+    load_location,
+    read_set,
+    report_dict,
+)
 
 BATCH_ARTICLES = 2000
 """Articles per store transaction: big enough to be fast, small enough to show progress."""

@@ -27,8 +27,10 @@ from bot.state import BotState
 from bot.stats import Stats
 from bot.votes import Votes
 from bot.watches import WatchStore
-from retrieval.engine import Engine
-from retrieval.sources import SourceTracker
+from retrieval import (
+    Engine,
+    SourceTracker,
+)
 
 # Polls wait on the network; two let one slow feed run beside everything else.
 BACKGROUND_THREADS = 2

@@ -24,8 +24,10 @@ from bot.handlers import log_answer, parse_stored
 from bot.state import Owner
 from bot.votes import Share, Vote
 from bot.why import why_text
-from retrieval.engine import Engine
-from retrieval.errors import QueryError
+from retrieval import (
+    Engine,
+    QueryError,
+)
 
 THANKS = {True: "Thanks: noted as helpful.", False: "Thanks: noted as not helpful."}
 SAME = "You already said that; tap the other one to change your vote."

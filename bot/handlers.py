@@ -26,8 +26,10 @@ from bot.feedback_buttons import feedback_row
 from bot.guard import Access
 from bot.retry import failure_line, is_outage, may_have_arrived
 from bot.state import Owner
-from retrieval.errors import QueryError
-from retrieval.models import SearchResult
+from retrieval import (
+    QueryError,
+    SearchResult,
+)
 
 log = logging.getLogger(__name__)
 

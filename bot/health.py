@@ -13,10 +13,14 @@ from pathlib import Path
 
 from bot.render import counted
 from bot.settings import Settings
-from retrieval.engine import Engine
-from retrieval.errors import BriefbotError, IndexLanguageError
-from retrieval.source_state import saved_rows
-from retrieval.sources import MAX_RETRY, past_cap
+from retrieval import (
+    MAX_RETRY,
+    BriefbotError,
+    Engine,
+    IndexLanguageError,
+    past_cap,
+    saved_rows,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,11 @@ from telegram import (
 from bot import render
 from bot.context import BriefContext, Services
 from bot.handlers import log_answer
-from retrieval.errors import QueryError
-from retrieval.models import Hit, SearchResult
+from retrieval import (
+    Hit,
+    QueryError,
+    SearchResult,
+)
 
 log = logging.getLogger(__name__)
 

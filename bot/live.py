@@ -25,9 +25,11 @@ from bot import alerts
 from bot.context import BotData, Live, services_in
 from bot.render import counted
 from bot.settings import Settings, Source
-from retrieval.engine import Engine
-from retrieval.models import IngestSummary
-from retrieval.sources import SourceTracker
+from retrieval import (
+    Engine,
+    IngestSummary,
+    SourceTracker,
+)
 
 log = logging.getLogger(__name__)
 

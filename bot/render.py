@@ -13,8 +13,14 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from bot.stats import StatsSnapshot
-from retrieval.models import ArticleInfo, Hit, Passage, SearchResult, Span
-from retrieval.query_dates import describe as describe_range
+from retrieval import (
+    ArticleInfo,
+    Hit,
+    Passage,
+    SearchResult,
+    Span,
+    describe_range,
+)
 
 # Telegram counts UTF-16 code units of the parsed text; the raw HTML is never shorter.
 LIMIT = 4096

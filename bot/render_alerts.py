@@ -25,8 +25,11 @@ from bot.render import (
 from bot.settings import Source
 from bot.terminal import nothing_removed, removed_line
 from bot.watches import Forgotten, Watch
-from retrieval.models import IngestSummary, Removed
-from retrieval.sources import SourceStatus
+from retrieval import (
+    IngestSummary,
+    Removed,
+    SourceStatus,
+)
 
 ALERT_EXCERPT_CHARS = 300
 ERROR_CHARS = 300

@@ -15,12 +15,15 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from retrieval.answerable import MIN_SHARE
-from retrieval.bm25 import SCORERS, Scorer
-from retrieval.engine import MAX_RESULTS
-from retrieval.errors import BriefbotError
-from retrieval.recency import RECENCY
-from retrieval.text import LANGUAGES
+from retrieval import (
+    LANGUAGES,
+    MAX_RESULTS,
+    MIN_SHARE,
+    RECENCY,
+    SCORERS,
+    BriefbotError,
+    Scorer,
+)
 
 DEFAULT_CONFIG = Path("config.toml")
 TOKEN_PATTERN = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,60}$")

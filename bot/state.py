@@ -22,7 +22,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.sqlite import connect, create_tables, transaction
+from retrieval import (
+    connect,
+    create_tables,
+    transaction,
+)
 
 # 9 random bytes are 12 URL-safe characters: 72 bits no one can count through, and the longest
 # button ("o:<token>:<passage>:<page>") still fits Telegram's 64 bytes of callback data.

@@ -8,8 +8,7 @@ line reads the store without loading the Telegram stack.
 from __future__ import annotations
 
 from bot.settings import Settings
-from retrieval import Engine
-from retrieval.recency import Recency
+from retrieval import Engine, Recency
 
 
 def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:

@@ -7,17 +7,18 @@ from datetime import datetime
 from typing import TextIO
 
 from bot.render import DECLINE, NEAREST, counted, format_date
-from retrieval.evaluation import Report
-from retrieval.models import (
+from bot.wording import ago_words, every_words
+from retrieval import (
     ArticleInfo,
     EngineStats,
     Hit,
     IndexCheck,
     IngestSummary,
     Removed,
+    Report,
     SearchResult,
+    SourceStatus,
 )
-from retrieval.sources import SourceStatus, ago_words, every_words
 
 
 def size_words(count: int) -> str:

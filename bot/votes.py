@@ -20,7 +20,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.sqlite import connect, create_tables, transaction
+from retrieval import (
+    connect,
+    create_tables,
+    transaction,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bot_votes (

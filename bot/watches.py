@@ -17,8 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.alert_queue import AlertQueue
-from retrieval.errors import BriefbotError
-from retrieval.sqlite import connect, create_tables, transaction
+from retrieval import (
+    BriefbotError,
+    connect,
+    create_tables,
+    transaction,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bot_watches (

@@ -11,9 +11,13 @@ from datetime import datetime
 from typing import TextIO
 
 from bot import render
-from retrieval.engine import Engine
-from retrieval.explain import Explanation, explanation_lines
-from retrieval.models import ArticleInfo, Hit
+from retrieval import (
+    ArticleInfo,
+    Engine,
+    Explanation,
+    Hit,
+    explanation_lines,
+)
 
 
 def explain_hit(

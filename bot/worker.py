@@ -25,7 +25,9 @@ from bot.pool import LINE_LIMIT, line
 from bot.roles import Role
 from bot.settings import Settings
 from bot.store import open_engine
-from retrieval.engine import Engine
+from retrieval import (
+    Engine,
+)
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,14 @@ A pure, synchronous library: no Telegram, no event loop, no config files. Five l
     engine.ingest([Article(title="Aid talks", text="Ministers discussed weapons for Ukraine.")])
     for hit in engine.search("weapon deliveries").hits:
         print(hit.rank, hit.excerpt, hit.article.title)
+
+Everything a caller (the bot, the command line) may use is exported here and named in
+``__all__``; the submodules are internals that may change (``tests/retrieval/test_public_api.py``
+pins the list).
 """
 
-from retrieval.bm25 import BM25Params, Index
+from retrieval.answerable import MIN_SHARE
+from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
 from retrieval.engine import MAX_QUERY_CHARS, MAX_RESULTS, Engine
 from retrieval.errors import (
     BriefbotError,
@@ -23,6 +28,8 @@ from retrieval.errors import (
     StoreError,
     TooManyResultsError,
 )
+from retrieval.evaluation import EvalSet, Report, ask, ask_dated, evaluate, read_set, report_dict
+from retrieval.explain import Explanation, explanation_lines
 from retrieval.loaders import (
     load_feed,
     load_jsonl,
@@ -34,6 +41,7 @@ from retrieval.loaders import (
 from retrieval.models import (
     Article,
     ArticleInfo,
+    CitedPassage,
     DateRange,
     EngineStats,
     Hit,
@@ -41,24 +49,39 @@ from retrieval.models import (
     IngestSummary,
     LoadReport,
     Passage,
+    Removed,
     SearchResult,
     Skipped,
     Span,
 )
-from retrieval.text import Analyzer
+from retrieval.query_dates import describe as describe_range
+from retrieval.recency import RECENCY, Recency
+from retrieval.source_state import SourceRow, SourceState, SourceStatus, saved_rows
+from retrieval.sources import MAX_RETRY, PollResult, SourceTracker, past_cap
+from retrieval.sqlite import connect, create_tables, transaction
+from retrieval.store import Retirement
+from retrieval.text import LANGUAGES, Analyzer
 
 __all__ = [
+    "LANGUAGES",
     "MAX_QUERY_CHARS",
     "MAX_RESULTS",
+    "MAX_RETRY",
+    "MIN_SHARE",
+    "RECENCY",
+    "SCORERS",
     "Analyzer",
     "Article",
     "ArticleInfo",
     "BM25Params",
     "BriefbotError",
+    "CitedPassage",
     "DateRange",
     "EmptyQueryError",
     "Engine",
     "EngineStats",
+    "EvalSet",
+    "Explanation",
     "Hit",
     "Index",
     "IndexCheck",
@@ -66,19 +89,41 @@ __all__ = [
     "IngestSummary",
     "LoadReport",
     "Passage",
+    "PollResult",
     "QueryError",
     "QueryTooLongError",
+    "Recency",
+    "Removed",
+    "Report",
+    "Retirement",
+    "Scorer",
     "SearchResult",
     "Skipped",
     "SourceError",
+    "SourceRow",
+    "SourceState",
+    "SourceStatus",
+    "SourceTracker",
     "Span",
     "StopwordsOnlyError",
     "StoreError",
     "TooManyResultsError",
+    "ask",
+    "ask_dated",
+    "connect",
+    "create_tables",
+    "describe_range",
+    "evaluate",
+    "explanation_lines",
     "load_feed",
     "load_jsonl",
     "load_location",
     "load_path",
     "load_text",
     "load_url",
+    "past_cap",
+    "read_set",
+    "report_dict",
+    "saved_rows",
+    "transaction",
 ]

@@ -47,6 +47,7 @@ from retrieval.topk import (
 Scorer = Literal["lucene", "okapi"]
 """The BM25 variants by name; every list of choices (CLI, settings, validation) derives from it."""
 SCORERS: tuple[Scorer, ...] = get_args(Scorer)
+"""Every ``Scorer`` name, in order: the choices a command line or a setting offers."""
 
 # Merge the newest two segments while the older is less than this many times larger:
 # sizes then at least double towards the oldest, so a snapshot has about log2(N) segments

@@ -43,17 +43,20 @@ from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
     IndexLanguageError,
+    QueryError,
     QueryTooLongError,
     StopwordsOnlyError,
     StoreError,
     TooManyResultsError,
 )
 from retrieval.explain import Explanation, date_factor, explain_passage
+from retrieval.highlight import highlight_spans
 from retrieval.loaders.limits import storable
 from retrieval.loaders.markup import html_to_text, looks_like_html
 from retrieval.models import (
     Article,
     ArticleInfo,
+    CitedPassage,
     DateRange,
     EngineStats,
     Hit,
@@ -168,14 +171,14 @@ class Engine:
         read_only: bool = False,
         recency: Recency = RECENCY,
     ) -> None:
-        self.store = store
+        self._store = store
         self.recency = recency
         self.read_only = read_only
-        self.analyzer = analyzer
+        self._analyzer = analyzer
         self.params = params
         self.max_query_chars = max_query_chars
         self.index_dir = index_dir
-        self.pipeline = Pipeline(analyzer, workers)
+        self._pipeline = Pipeline(analyzer, workers)
         self._write_lock = threading.Lock()
         self._saved_at_open: int | None = None
         self._repaired: str | None = None
@@ -220,21 +223,26 @@ class Engine:
             store.close()
             raise
 
+    @property
+    def store_path(self) -> str:
+        """Where the store is (":memory:" for none): others keep their own tables in that file."""
+        return self._store.path
+
     def close(self) -> None:
         """Stop ingest worker processes and release the store."""
-        self.pipeline.close()
-        self.store.close()
+        self._pipeline.close()
+        self._store.close()
 
     # -- building ---------------------------------------------------------------------------
 
     def _restore(self) -> _Snapshot:
         """Load the saved index if it is this store's, then index the stored passages it lacks."""
-        stored = self.store.setting("language")
-        if self.read_only and stored not in (None, self.analyzer.language):
-            raise IndexLanguageError(self.store.path, stored, self.analyzer.language)
+        stored = self._store.setting("language")
+        if self.read_only and stored not in (None, self._analyzer.language):
+            raise IndexLanguageError(self._store.path, stored, self._analyzer.language)
         index, origin, problem = self._load_saved()
         # Counted after loading: whatever a concurrent save claims was committed before it.
-        counts = np.array(self.store.passage_counts(), dtype=np.int64)
+        counts = np.array(self._store.passage_counts(), dtype=np.int64)
         if index is not None:
             problem = self._foreign(index.n_docs, origin, counts)
             index = None if problem else index
@@ -244,9 +252,9 @@ class Engine:
         loaded = index or Index.empty(self.params)
         articles = int(np.searchsorted(np.cumsum(counts), loaded.n_docs, side="right"))
         owners = np.repeat(np.arange(articles, dtype=np.int32), counts[:articles])
-        stamps = stamps_of(self.store.article_dates_from(0, articles), counts[:articles])
+        stamps = stamps_of(self._store.article_dates_from(0, articles), counts[:articles])
         if not self.read_only:
-            self.store.set_setting("language", self.analyzer.language)
+            self._store.set_setting("language", self._analyzer.language)
         snapshot = self._catch_up(_Snapshot(loaded, owners, articles, stamps))
         behind = snapshot.index.n_docs - loaded.n_docs
         if index is not None and behind:
@@ -263,9 +271,9 @@ class Engine:
 
     def _load_saved(self) -> tuple[Index | None, dict[str, Any] | None, str | None]:
         """The saved index and its origin, or None and why it cannot be used (if it exists)."""
-        language = self.store.setting("language")
-        if language not in (None, self.analyzer.language):
-            return None, None, f"its terms are {language}, now {self.analyzer.language}"
+        language = self._store.setting("language")
+        if language not in (None, self._analyzer.language):
+            return None, None, f"its terms are {language}, now {self._analyzer.language}"
         if self.index_dir is None or not self.index_dir.exists():
             return None, None, None
         try:
@@ -286,7 +294,7 @@ class Engine:
             return "it has more passages than the store"
         if int(ends[np.searchsorted(ends, n)]) != n:
             return "it ends inside an article"
-        key = self.store.article_key_of(n - 1)
+        key = self._store.article_key_of(n - 1)
         if origin.get("passages") != n or origin.get("last_key") != key:
             return "it was built from other articles than the store holds"
         return None
@@ -302,7 +310,7 @@ class Engine:
         whole batches only; passages stored after it are left to the next call.
         """
         start = old.index.n_docs
-        counts, removals = self.store.changes_since(start, old.mark)
+        counts, removals = self._store.changes_since(start, old.mark)
         if not counts and not removals:
             return old
         end = start + sum(counts)
@@ -317,7 +325,7 @@ class Engine:
         dead = retire(old.dead, index.n_docs, removals)
         mark = removals[-1].n if removals else old.mark
         retired = old.dead_articles + len(removals)
-        dates = self.store.article_dates_from(start, len(counts))
+        dates = self._store.article_dates_from(start, len(counts))
         stamps = np.concatenate([old.stamps, stamps_of(dates, counts)])
         articles_now = old.articles + len(counts)
         return _Snapshot(index, owners, articles_now, stamps, dead, retired, mark)
@@ -326,8 +334,8 @@ class Engine:
         """Index terms of stored passages ``start`` up to ``stop``, as ingest made them."""
         if stop <= start:
             return []
-        rows = self.store.passage_texts(start, stop)
-        return self.pipeline.analyze([(title, text) for _, title, text in rows])
+        rows = self._store.passage_texts(start, stop)
+        return self._pipeline.analyze([(title, text) for _, title, text in rows])
 
     def _save(self, index: Index) -> None:
         """Save the index; a failure only costs a re-index of the tail at the next start."""
@@ -336,7 +344,7 @@ class Engine:
         n = index.n_docs
         origin: dict[str, Any] = {
             "passages": n,
-            "last_key": self.store.article_key_of(n - 1) if n else None,
+            "last_key": self._store.article_key_of(n - 1) if n else None,
         }
         try:
             index.save(self.index_dir, origin)
@@ -369,7 +377,7 @@ class Engine:
         report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
         skipped = list(report.skipped)
         with self._write_lock:
-            sorted_ = self.store.sort([_storable(a) for a in report.articles])
+            sorted_ = self._store.sort([_storable(a) for a in report.articles])
             fresh = sorted_.fresh
             for article, reason in sorted_.refused:
                 skipped.append(Skipped(_where(article), "", reason))
@@ -377,14 +385,14 @@ class Engine:
             batch: list[NewArticle] = []
             terms_of: list[list[list[str]]] = []
             texts = [(article.title, article.text) for article, _, _ in fresh]
-            prepared = self.pipeline.prepare(texts)
+            prepared = self._pipeline.prepare(texts)
             for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
                 if not any(terms):
                     skipped.append(Skipped(_where(article), "", "the text has no searchable words"))
                     continue
                 batch.append(NewArticle(article, key, id_, tuple(spans)))
                 terms_of.append(terms)
-            stored = self.store.add(batch)
+            stored = self._store.add(batch)
             # Another writer may have stored some of these since ``sort`` looked.
             kept = set(stored.kept)
             unchanged += [
@@ -414,13 +422,13 @@ class Engine:
         if self.read_only:
             raise StoreError("this engine is read-only: remove through the one that writes")
         with self._write_lock:
-            gone = self.store.remove(targets, source=source)
+            gone = self._store.remove(targets, source=source)
             self._snapshot = self._catch_up(self._snapshot)
         return Removed(tuple(gone), sum(info.passages for info in gone))
 
     def retirement(self, passage_id: int) -> Retirement | None:
         """How passage ``passage_id``'s article was replaced or removed; None if it was not."""
-        return self.store.retirement(passage_id)
+        return self._store.retirement(passage_id)
 
     def refresh(self) -> int:
         """Index the passages another process has stored since this engine looked, and stop
@@ -448,7 +456,7 @@ class Engine:
             raise QueryTooLongError(len(text), self.max_query_chars)
         if not WORD.search(text):
             raise EmptyQueryError
-        terms = self.analyzer.terms(text)
+        terms = self._analyzer.terms(text)
         if not terms:
             raise StopwordsOnlyError(text)
         return terms
@@ -468,7 +476,7 @@ class Engine:
         head = plain_query(text[:RELATED_CHARS]).strip()
         if not WORD.search(head):
             raise EmptyQueryError
-        terms = self.analyzer.terms(head)
+        terms = self._analyzer.terms(head)
         if not terms:
             raise StopwordsOnlyError(head if len(head) <= 60 else head[:60].rstrip() + "…")
         return telling_terms(terms, self._snapshot.index.idf, RELATED_TERMS)
@@ -524,7 +532,7 @@ class Engine:
         page = ranked[offset:stop]
         # A message is read no further for citing than for its terms: a huge paste costs no more.
         asked = query[:RELATED_CHARS] if related else query
-        hits = cite(self.store, self.analyzer, snapshot.index, asked, terms, page, offset + 1)
+        hits = cite(self._store, self._analyzer, snapshot.index, asked, terms, page, offset + 1)
         seconds = time.perf_counter() - started
         return SearchResult(
             query,
@@ -552,7 +560,7 @@ class Engine:
         if today.tzinfo is None or today.utcoffset() is None:
             raise ValueError(f"as_of must be timezone-aware, not {today!r}")
         found = Found(None, query) if related else find_dates(query, today)
-        if found.range is not None and not self.analyzer.terms(found.rest):
+        if found.range is not None and not self._analyzer.terms(found.rest):
             found = Found(None, query)  # only a date: its words are all there is to search
         span = found.range or DateRange()
         return today, found, window(snapshot.stamps, today, self.recency, span.since, span.until)
@@ -578,12 +586,12 @@ class Engine:
         index = snapshot.index
         if not 0 <= passage_id < index.n_docs:
             return None
-        rows = list(self.store.passage_texts(passage_id, passage_id + 1))
+        rows = list(self._store.passage_texts(passage_id, passage_id + 1))
         if not rows:
             return None
         _, title, text = rows[0]
         asked = found.rest[:RELATED_CHARS] if related else found.rest
-        explained = explain_passage(index, self.analyzer, asked, terms, passage_id, title, text)
+        explained = explain_passage(index, self._analyzer, asked, terms, passage_id, title, text)
         factor = date_factor(dates, passage_id, found.range)
         return explained if factor is None else replace(explained, factors=(factor,))
 
@@ -613,20 +621,43 @@ class Engine:
             owner = int(snapshot.owners[since + local])
             best.setdefault(owner, (since + local, float(scores[local])))
         asked = query[:RELATED_CHARS] if related else query
-        return cite(self.store, self.analyzer, index, asked, terms, list(best.values()), 1)
+        return cite(self._store, self._analyzer, index, asked, terms, list(best.values()), 1)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""
-        return self.store.latest(n, offset)
+        return self._store.latest(n, offset)
 
     def article(self, article_id: str) -> ArticleInfo | None:
         """Metadata of one stored article, or None."""
-        return self.store.articles([article_id]).get(article_id)
+        return self._store.articles([article_id]).get(article_id)
 
     def passage(self, passage_id: int) -> Passage | None:
         """One stored passage, or None; an article's passages have consecutive ids."""
-        found = self.store.passages([passage_id])
+        found = self._store.passages([passage_id])
         return found[0] if found else None
+
+    def open_passage(
+        self, passage_id: int, query: str = "", *, related: bool = False
+    ) -> CitedPassage | None:
+        """Passage ``passage_id`` whole, with ``query``'s words highlighted, or None.
+
+        None when no passage or article has that id. A query the engine would not run (empty,
+        too long, only stopwords) highlights nothing instead of failing: the passage is still
+        worth showing. ``related`` reads ``query`` as ``search(..., related=True)`` does.
+        """
+        passage = self.passage(passage_id)
+        article = self.article(passage.article_id) if passage else None
+        if passage is None or article is None:
+            return None
+        try:
+            terms = self.query_terms(query, related=related)
+        except QueryError:
+            terms = []
+        spans = highlight_spans(passage.text, set(terms), self._analyzer)
+        previous = passage.id - 1 if passage.ordinal > 0 else None
+        # Passages of one article have consecutive ids.
+        following = passage.id + 1 if passage.ordinal < article.passages - 1 else None
+        return CitedPassage(passage, article, spans, previous, following)
 
     def count_articles(self) -> int:
         """How many articles are searchable."""
@@ -634,17 +665,17 @@ class Engine:
 
     def example_query(self) -> str | None:
         """A few content words from the newest headline, to show people what to ask."""
-        newest = self.store.latest(1)
+        newest = self._store.latest(1)
         if not newest:
             return None
         words = re.findall(r"[^\W_]{3,}", newest[0].title)
-        content = [w for w in words if w.lower() not in self.analyzer.stopwords]
+        content = [w for w in words if w.lower() not in self._analyzer.stopwords]
         return " ".join(content[:4]) or None
 
     def check(self) -> IndexCheck:
         """Compare the index with the store now, and say what opening the store repaired."""
         return IndexCheck(
-            stored=self.store.count_passages(),
+            stored=self._store.count_passages(),
             searchable=self._snapshot.index.n_docs,
             saved=self._saved_at_open,
             repaired=self._repaired,
@@ -658,7 +689,7 @@ class Engine:
             articles=snapshot.articles - snapshot.dead_articles,
             passages=snapshot.index.n_docs,
             vocabulary=snapshot.index.vocabulary_size,
-            store_bytes=self.store.size_bytes(),
+            store_bytes=self._store.size_bytes(),
             index_bytes=snapshot.index.nbytes,
             retired=0 if snapshot.dead is None else int(np.count_nonzero(snapshot.dead)),
         )

@@ -211,3 +211,19 @@ class Removed:
 
     articles: tuple[ArticleInfo, ...]
     passages: int
+
+
+@dataclass(frozen=True, slots=True)
+class CitedPassage:
+    """One whole passage opened from a result: its article, the query's words and neighbours.
+
+    ``highlights`` are spans inside ``passage.text``; ``previous`` and ``next`` are the ids of
+    the passages before and after it in the same article (None at either end), so a reader
+    can page through the article without knowing how ids are assigned.
+    """
+
+    passage: Passage
+    article: ArticleInfo
+    highlights: tuple[Span, ...]
+    previous: int | None
+    next: int | None

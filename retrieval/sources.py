@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,9 +38,7 @@ __all__ = [
     "PollResult",
     "SourceStatus",
     "SourceTracker",
-    "ago_words",
     "backoff",
-    "every_words",
     "is_url",
     "last_skipped",
     "past_cap",
@@ -108,7 +105,7 @@ class SourceTracker:
         self.max_bytes = max_bytes
         self.clock = clock
         # Same file as the articles, own connection; ":memory:" gets a private database.
-        self.state = SourceState(engine.store.path)
+        self.state = SourceState(engine.store_path)
         # One poll per location at a time (a scheduled poll and an admin's may meet); different
         # locations poll in parallel, so one slow feed never holds up the rest.
         self._polling: dict[str, threading.Lock] = {}
@@ -307,28 +304,3 @@ def _os_reason(error: BaseException) -> str:
     if not isinstance(error, OSError):
         return f"cannot read it: unexpected {type(error).__name__} (see the log)"
     return f"cannot read it: {error}"
-
-
-def every_words(every: float) -> str:
-    """A poll interval in plain words: "every 15 min", "at start only"."""
-    if every <= 0:
-        return "at start only"
-    return f"every {_span(every)}"
-
-
-def ago_words(moment: datetime | None, now: datetime) -> str:
-    """How long ago ``moment`` was, in plain words: "3 min ago", "never"."""
-    if moment is None:
-        return "never"
-    seconds = (now - moment).total_seconds()
-    return "just now" if seconds < 1 else f"{_span(seconds)} ago"
-
-
-def _span(seconds: float) -> str:
-    # Whole minutes and seconds; hours and days to a tenth ("1.5 h").
-    for unit, size, digits in (("day", 86400, 1), ("h", 3600, 1), ("min", 60, 0)):
-        if seconds >= size:
-            count = round(seconds / size, digits)
-            number = f"{count:g}"
-            return f"{number} {unit}s" if unit == "day" and count != 1 else f"{number} {unit}"
-    return f"{seconds:.0f} s"

@@ -29,6 +29,7 @@ from retrieval.models import Span
 LANGUAGES: tuple[str, ...] = tuple(
     language for language in SnowballStemmer.languages if language != "porter"
 )
+"""The languages an ``Analyzer`` stems (Snowball's, without its legacy "porter" variant)."""
 
 _TOKEN = re.compile(r"[^\W_]+")
 _WORDS = re.compile(r"\S+|\s+")

@@ -15,7 +15,7 @@ from bot.buttons import (
     passage_keyboard,
     results_keyboard,
 )
-from retrieval.models import ArticleInfo, Passage, Span
+from retrieval.models import ArticleInfo, CitedPassage, Passage, Span
 
 BIG = 10**18 - 1  # the largest number a field may hold
 T = "Ab-_0123456z"  # a query token: 12 URL-safe characters
@@ -79,10 +79,13 @@ def test_results_keyboard_pager(page: int, pages: int, pager: list[str] | None) 
     ids=["first", "middle", "last"],
 )
 def test_passage_keyboard_stays_inside_the_article(ordinal: int, row: list[str]) -> None:
-    """Previous/next exist only when the article has a passage there."""
+    """Previous/next exist only when the opened passage has a neighbour there."""
     article = ArticleInfo("a", "T", None, None, None, passages=3)
     passage = Passage(20 + ordinal, "a", ordinal, Span(0, 1), "x")
-    assert data_rows(passage_keyboard(T, passage, article, 1)) == [row]
+    previous = passage.id - 1 if ordinal > 0 else None
+    following = passage.id + 1 if ordinal < 2 else None
+    opened = CitedPassage(passage, article, (), previous, following)
+    assert data_rows(passage_keyboard(T, opened, 1)) == [row]
 
 
 def test_latest_keyboard_only_when_paged() -> None:

@@ -173,6 +173,6 @@ def test_a_worker_engine_is_read_only(tmp_path: Path, settings: Settings) -> Non
     reader = open_engine(replace(settings, db_path=tmp_path / "s.sqlite3"), read_only=True)
     try:
         assert reader.read_only
-        assert reader.store.readonly
+        assert reader._store.readonly
     finally:
         reader.close()

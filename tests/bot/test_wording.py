@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot.render import counted, retry_later
 from bot.render_alerts import ingest_result, source_block
 from bot.settings import Settings
 from bot.terminal import describe
+from bot.wording import ago_words, every_words
 from retrieval.models import ArticleInfo, IngestSummary
 from retrieval.sources import SourceStatus
 
@@ -60,3 +61,26 @@ def test_the_rate_limit_reply_names_the_persons_own_quota() -> None:
     )
     assert "faster than I can keep up" not in text
     assert retry_later(0.2, 1, 30.0).startswith("You have asked 1 question in 30 s,")
+
+
+@pytest.mark.parametrize(
+    ("every", "words"),
+    [(0, "at start only"), (30, "every 30 s"), (900, "every 15 min"), (5400, "every 1.5 h"),
+     (86400, "every 1 day"), (172800, "every 2 days")],
+    ids=["zero", "seconds", "minutes", "hours", "day", "days"],
+)  # fmt: skip
+def test_every_words(every: float, words: str) -> None:
+    """Poll intervals read as plain words."""
+    assert every_words(every) == words
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(None, "never"), (0, "just now"), (42, "42 s ago"), (180, "3 min ago"), (7200, "2 h ago")],
+    ids=["never", "now", "seconds", "minutes", "hours"],
+)
+def test_ago_words(seconds: float | None, words: str) -> None:
+    """Last-poll times read as plain words relative to now."""
+    now = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    moment = None if seconds is None else now - timedelta(seconds=seconds)
+    assert ago_words(moment, now) == words

@@ -202,8 +202,8 @@ def test_failed_batch_leaves_store_and_index_unchanged(monkeypatch: pytest.Monke
     with pytest.raises(StoreError, match="disk full"):
         engine.ingest(batch)
     assert engine.count_articles() == 1
-    assert engine.store.count_articles() == 1
-    assert engine.store.count_passages() == 1
+    assert engine._store.count_articles() == 1
+    assert engine._store.count_passages() == 1
     assert [h.article.title for h in engine.search("solar").hits] == ["Kept"]
 
 
@@ -330,7 +330,7 @@ def test_changing_the_language_rebuilds_the_index(tmp_path: Path) -> None:
     )
     english.close()
     german = Engine.open(db, language="german")
-    assert german.analyzer.terms("Regierung") == german.analyzer.terms("Regierungen")
+    assert german.query_terms("Regierung") == german.query_terms("Regierungen")
     assert [h.article.title for h in german.search("Regierung").hits] == ["Zeitung"]
     german.close()
     assert Engine.open(db, language="english").search("Regierung").hits == ()

@@ -64,8 +64,8 @@ def test_contributions_sum_to_search_score(seeded: Engine, query: str) -> None:
 def test_okapi_contributions_match_reference_per_word(query: str) -> None:
     """Each word's part equals rank_bm25's score for that word alone (repeats included)."""
     engine = open_engine("okapi")
-    rows = list(engine.store.passage_texts())
-    corpus = analyze_texts([(title, text) for _, title, text in rows], engine.analyzer)
+    rows = list(engine._store.passage_texts())
+    corpus = analyze_texts([(title, text) for _, title, text in rows], engine._analyzer)
     reference = BM25Okapi(corpus)
     terms = engine.query_terms(query)
     best = int(np.argmax(reference.get_scores(terms)))

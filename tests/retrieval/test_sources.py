@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,9 +19,7 @@ from retrieval.source_state import SourceState
 from retrieval.sources import (
     MAX_RETRY,
     SourceTracker,
-    ago_words,
     backoff,
-    every_words,
     plain_reason,
 )
 
@@ -345,29 +343,6 @@ def test_forget_drops_state_but_keeps_articles(server: FeedServer, tracker: Sour
 def test_plain_reason(location: str, error: BaseException, reason: str) -> None:
     """The location is dropped from the front of a message; OS errors read as plain words."""
     assert plain_reason(location, error) == reason
-
-
-@pytest.mark.parametrize(
-    ("every", "words"),
-    [(0, "at start only"), (30, "every 30 s"), (900, "every 15 min"), (5400, "every 1.5 h"),
-     (86400, "every 1 day"), (172800, "every 2 days")],
-    ids=["zero", "seconds", "minutes", "hours", "day", "days"],
-)  # fmt: skip
-def test_every_words(every: float, words: str) -> None:
-    """Poll intervals read as plain words."""
-    assert every_words(every) == words
-
-
-@pytest.mark.parametrize(
-    ("seconds", "words"),
-    [(None, "never"), (0, "just now"), (42, "42 s ago"), (180, "3 min ago"), (7200, "2 h ago")],
-    ids=["never", "now", "seconds", "minutes", "hours"],
-)
-def test_ago_words(seconds: float | None, words: str) -> None:
-    """Last-poll times read as plain words relative to now."""
-    now = datetime(2024, 5, 1, 12, tzinfo=UTC)
-    moment = None if seconds is None else now - timedelta(seconds=seconds)
-    assert ago_words(moment, now) == words
 
 
 def test_concurrent_polls_of_one_source_take_turns(
