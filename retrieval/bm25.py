@@ -35,6 +35,7 @@ from retrieval.segments import (
     tf_part,
 )
 from retrieval.topk import (
+    Bonus,
     QueryTerms,
     compact_lengths,
     kth_score,
@@ -184,8 +185,11 @@ class Index:
 
     # -- scoring ---------------------------------------------------------------------------
 
-    def scores(self, query: Sequence[str]) -> Floats:
-        """BM25 score of every passage (length ``n_docs``), like ``get_scores``."""
+    def scores(self, query: Sequence[str], bonus: Bonus | None = None) -> Floats:
+        """BM25 score of every passage (length ``n_docs``), like ``get_scores``.
+
+        ``bonus`` (the title field) is added after the terms' sum, as :meth:`top_k` adds it.
+        """
         out = np.zeros(self.n_docs, dtype=np.float64)
         terms = self._query(query)
         k1 = self.params.k1
@@ -198,6 +202,11 @@ class Index:
                     docs, tfs = segment.postings(slot)
                     norms = self._norm_table[lengths[docs]]
                     out[base + docs] += weight * tf_part(tfs, norms, k1)
+        if bonus is not None:
+            for start, end, value in zip(
+                bonus.starts.tolist(), bonus.ends.tolist(), bonus.values.tolist(), strict=True
+            ):
+                out[start:end] += value
         return out
 
     def scores_between(self, query: Sequence[str], start: int, stop: int) -> Floats:
@@ -230,21 +239,26 @@ class Index:
                 out[base + inside - start] += weight * tf_part(tfs[lo:hi], norms, k1)
         return out
 
-    def top_k(self, query: Sequence[str], k: int) -> tuple[Int64s, Floats]:
+    def top_k(
+        self, query: Sequence[str], k: int, bonus: Bonus | None = None
+    ) -> tuple[Int64s, Floats]:
         """The ``k`` best passages as (ids int64, scores float64), exact.
 
         Ordered by ``(-score, id)``; a score ``<= 0`` is never returned. Every posting of
         the query is scored (see :mod:`retrieval.topk`), so negative okapi weights need no
-        special path.
+        special path. ``bonus`` (sorted, disjoint id ranges: the title field) is added to
+        the documents it covers, which may then score without holding a query term.
         """
         terms = self._query(query)
-        if k <= 0 or terms.ids.shape[0] == 0:
+        extra = bonus if bonus is not None and len(bonus) else None
+        if k <= 0 or (terms.ids.shape[0] == 0 and extra is None):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         ids = np.zeros(0, dtype=np.int64)
         scores = np.zeros(0, dtype=np.float64)
         # Largest segment first: its k-th score keeps most of the small ones' out of the heap.
         order = sorted(range(len(self._segments)), key=lambda i: -self._segments[i].n_docs)
         for i in order:
+            n = self._segments[i].n_docs
             local, found = search_segment(
                 self._segments[i],
                 terms,
@@ -253,6 +267,7 @@ class Index:
                 k=k,
                 k1=self.params.k1,
                 threshold=kth_score(scores, k),
+                bonus=None if extra is None else extra.within(int(self._bases[i]), n),
             )
             ids, scores = select_top_k(
                 np.concatenate([ids, local + self._bases[i]]), np.concatenate([scores, found]), k

@@ -59,6 +59,8 @@ from retrieval.ranking import cite, diversify
 from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
 from retrieval.store import NewArticle, Store
 from retrieval.text import Analyzer
+from retrieval.titles import Titles
+from retrieval.topk import Bonus
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,8 @@ class _Snapshot:
     index: Index
     owners: np.ndarray
     articles: int
+    titles: Titles | None = None
+    """The title field (``retrieval.titles``), or None when titles are words of each passage."""
 
 
 _OLDER_INDEX = (
@@ -119,7 +123,11 @@ class Engine:
         index_dir: Path | None = None,
         workers: int = 2,
         read_only: bool = False,
+        title_weight: float = 0.0,
     ) -> None:
+        if not (np.isfinite(title_weight) and title_weight >= 0):
+            raise ValueError(f"title_weight must be a number >= 0, not {title_weight!r}")
+        self.title_weight = float(title_weight)
         self.store = store
         self.read_only = read_only
         self.analyzer = analyzer
@@ -143,11 +151,14 @@ class Engine:
         max_query_chars: int = MAX_QUERY_CHARS,
         workers: int = 2,
         read_only: bool = False,
+        title_weight: float = 0.0,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
         A ``read_only`` engine never writes the index or ingests: it is for a process that
-        searches a store another process keeps, and it catches up with ``refresh``.
+        searches a store another process keeps, and it catches up with ``refresh``. A
+        ``title_weight`` above 0 scores titles as a field of their own (``retrieval.titles``)
+        instead of as words of every passage; switching between the two rebuilds the index.
         """
         store = Store(path)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -160,7 +171,13 @@ class Engine:
             index_dir=index_dir,
             workers=workers,
             read_only=read_only,
+            title_weight=title_weight,
         )
+
+    @property
+    def title_field(self) -> bool:
+        """Whether titles are a field of their own rather than words of every passage."""
+        return self.title_weight > 0
 
     def close(self) -> None:
         """Stop ingest worker processes and release the store."""
@@ -185,7 +202,8 @@ class Engine:
         owners = np.repeat(np.arange(articles, dtype=np.int32), counts[:articles])
         if not self.read_only:
             self.store.set_setting("language", self.analyzer.language)
-        snapshot = self._catch_up(_Snapshot(loaded, owners, articles))
+        titles = self._stored_titles(articles) if self.title_field else None
+        snapshot = self._catch_up(_Snapshot(loaded, owners, articles, titles))
         behind = snapshot.index.n_docs - loaded.n_docs
         if index is not None and behind:
             log.info("indexing %d stored passages the saved index lacks", behind)
@@ -224,6 +242,9 @@ class Engine:
             return "it has more passages than the store"
         if int(ends[np.searchsorted(ends, n)]) != n:
             return "it ends inside an article"
+        if bool(origin.get("title_field", False)) != self.title_field:
+            held = "without" if self.title_field else "with"
+            return f"its passages hold titles {held} the title field set the other way"
         key = self.store.article_key_of(n - 1)
         if origin.get("passages") != n or origin.get("last_key") != key:
             return "it was built from other articles than the store holds"
@@ -252,14 +273,28 @@ class Engine:
         index = old.index.add(tokens)
         articles = np.arange(old.articles, old.articles + len(counts), dtype=np.int32)
         owners = np.concatenate([old.owners, np.repeat(articles, counts)])
-        return _Snapshot(index, owners, old.articles + len(counts))
+        titles = old.titles
+        if titles is not None:
+            heads = self.store.titles_from(start)[: len(counts)]
+            titles = titles.add([self.analyzer.terms(head) for head in heads], counts)
+        return _Snapshot(index, owners, old.articles + len(counts), titles)
 
     def _analyze_stored(self, start: int, stop: int) -> list[list[str]]:
         """Index terms of stored passages ``start`` up to ``stop``, as ingest made them."""
         if stop <= start:
             return []
         rows = self.store.passage_texts(start, stop)
-        return self.pipeline.analyze([(title, text) for _, title, text in rows])
+        field = self.title_field
+        return self.pipeline.analyze([("" if field else title, text) for _, title, text in rows])
+
+    def _stored_titles(self, articles: int) -> Titles:
+        """The title field of the first ``articles`` stored articles, analysed afresh."""
+        titles = Titles.empty(self.params)
+        if not articles:
+            return titles
+        heads = self.store.titles_from(0)[:articles]
+        counts = self.store.passage_counts()[:articles]
+        return titles.add([self.analyzer.terms(head) for head in heads], counts)
 
     def _save(self, index: Index) -> None:
         """Save the index; a failure only costs a re-index of the tail at the next start."""
@@ -270,6 +305,8 @@ class Engine:
             "passages": n,
             "last_key": self.store.article_key_of(n - 1) if n else None,
         }
+        if self.title_field:
+            origin["title_field"] = True
         try:
             index.save(self.index_dir, origin)
             self._save_error = None
@@ -302,7 +339,8 @@ class Engine:
             fresh, duplicates = self.store.unseen([_storable(a) for a in report.articles])
             batch: list[NewArticle] = []
             terms_of: list[list[list[str]]] = []
-            texts = [(article.title, article.text) for article, _, _ in fresh]
+            field = self.title_field
+            texts = [("" if field else article.title, article.text) for article, _, _ in fresh]
             prepared = self.pipeline.prepare(texts)
             for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
                 if not any(terms):
@@ -398,7 +436,8 @@ class Engine:
             raise TooManyResultsError(k, MAX_RESULTS)
         terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
-        ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH)
+        bonus = self._title_bonus(snapshot, terms)
+        ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH, bonus)
         ranked = ranking.passages
         # min_share 0 never declines a search that found something; finding nothing always is.
         # A related search is judged only on finding something: a message is not a question,
@@ -438,8 +477,11 @@ class Engine:
         index = snapshot.index
         if since >= index.n_docs:
             return []
-        scores = index.scores(terms)[since:]
+        scores = index.scores(terms, self._title_bonus(snapshot, terms))[since:]
         ceiling = sum(index.idf(term) for term in terms) * (index.params.k1 + 1)
+        if snapshot.titles is not None:
+            heads = snapshot.titles.index
+            ceiling += self.title_weight * sum(heads.idf(t) for t in terms) * (heads.params.k1 + 1)
         floor = max(min_match * ceiling, np.finfo(np.float64).tiny)
         found = np.flatnonzero(scores >= floor)
         order = found[np.lexsort((found, -scores[found]))]
@@ -448,6 +490,12 @@ class Engine:
             owner = int(snapshot.owners[since + local])
             best.setdefault(owner, (since + local, float(scores[local])))
         return cite(self.store, self.analyzer, index, query, terms, list(best.values()), 1)
+
+    def _title_bonus(self, snapshot: _Snapshot, terms: list[str]) -> Bonus | None:
+        """What the title field adds to the passages of articles whose title matches."""
+        if snapshot.titles is None:
+            return None
+        return snapshot.titles.bonus(terms, self.title_weight)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""

@@ -18,6 +18,7 @@ from retrieval.bm25 import Index
 from retrieval.models import Hit, Passage
 from retrieval.store import Store
 from retrieval.text import Analyzer
+from retrieval.topk import Bonus
 from retrieval.windows import WEIGHTS, Weights, choose
 
 CANDIDATES = 3
@@ -40,7 +41,12 @@ class Ranking:
 
 
 def diversify(
-    index: Index, owners: npt.NDArray[np.int32], terms: Sequence[str], k: int, depth: int = 0
+    index: Index,
+    owners: npt.NDArray[np.int32],
+    terms: Sequence[str],
+    k: int,
+    depth: int = 0,
+    bonus: Bonus | None = None,
 ) -> Ranking:
     """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
 
@@ -50,13 +56,14 @@ def diversify(
     one-article collection still shows all its matches. Ties keep the index's order:
     higher score first, then the lower passage id. The first sweep takes ``depth`` passages
     (at least ``k``): the sweep scores every posting whatever ``m`` is, so counting the
-    articles among a deeper top costs only a larger heap.
+    articles among a deeper top costs only a larger heap. ``bonus`` is the title field's
+    share of the scores (see ``Index.top_k``).
     """
     if k <= 0:
         return Ranking([], 0, False)
     m = max(k, depth)
     while True:
-        ids, scores = index.top_k(terms, m)
+        ids, scores = index.top_k(terms, m, bonus)
         found = owners[ids]
         distinct = len(np.unique(found))
         if distinct >= k or len(ids) < m:

@@ -325,6 +325,14 @@ class Store:
             expected += count
         return [count for _, count in rows]
 
+    def titles_from(self, start: int) -> list[str]:
+        """Titles of the articles whose passages begin at id ``start`` or later, in id order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT title FROM articles WHERE first_passage >= ? ORDER BY seq", (start,)
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
     def article_key_of(self, passage_id: int) -> str | None:
         """The dedup key of the article holding passage ``passage_id``, or None."""
         with self._lock:
