@@ -54,6 +54,7 @@ def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         scorer=settings.scorer,
         max_query_chars=settings.max_query_chars,
         workers=1 if read_only else 2,
+        title_weight=settings.title_weight,
         read_only=read_only,
     )
 
@@ -130,6 +131,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             language=settings.language,
             scorer=settings.scorer,
             max_query_chars=settings.max_query_chars,
+            title_weight=settings.title_weight,
             progress=bar if sys.stderr.isatty() else iter,
         )
         if args.json:

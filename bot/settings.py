@@ -17,6 +17,7 @@ from typing import Any
 from retrieval.answerable import MIN_SHARE
 from retrieval.engine import MAX_RESULTS
 from retrieval.errors import BriefbotError
+from retrieval.titles import TITLE_WEIGHT
 
 DEFAULT_CONFIG = Path("config.toml")
 TOKEN_PATTERN = re.compile(r"^\d{5,20}:[A-Za-z0-9_-]{30,60}$")
@@ -45,6 +46,7 @@ class Settings:
     page_size: int = 3
     max_query_chars: int = 500
     min_share: float = MIN_SHARE
+    title_weight: float = TITLE_WEIGHT
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -80,6 +82,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "page_size"): "page_size",
     ("search", "max_query_chars"): "max_query_chars",
     ("search", "min_share"): "min_share",
+    ("search", "title_weight"): "title_weight",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",
@@ -229,6 +232,8 @@ def load_settings(
         raise ConfigError(f"[search] results must be at most {MAX_RESULTS:,}")
     if settings.min_share > 1:
         raise ConfigError("[search] min_share must be between 0 and 1")
+    if not 0 <= settings.title_weight < float("inf"):
+        raise ConfigError("[search] title_weight must be a number of at least 0 (0 turns it off)")
     return settings
 
 

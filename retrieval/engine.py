@@ -33,6 +33,7 @@ import numpy as np
 
 from retrieval.answerable import MIN_SHARE, match_share
 from retrieval.bm25 import BM25Params, Index
+from retrieval.copies import THRESHOLD, fold_ranked, signature
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
@@ -69,6 +70,8 @@ MAX_QUERY_CHARS = 500
 
 MAX_RESULTS = 1000
 """Most results one search ranks: past this nobody reads them, and ranking grows with ``k``."""
+FOLD_DEPTH = 10
+"""Results ranked past ``k`` so that folding copies away still leaves ``k`` to show."""
 COUNT_DEPTH = 120
 """Passages ranked to count the articles a question matched: "N results" is exact up to here."""
 
@@ -124,10 +127,13 @@ class Engine:
         workers: int = 2,
         read_only: bool = False,
         title_weight: float = 0.0,
+        copy_threshold: float = THRESHOLD,
     ) -> None:
         if not (np.isfinite(title_weight) and title_weight >= 0):
             raise ValueError(f"title_weight must be a number >= 0, not {title_weight!r}")
         self.title_weight = float(title_weight)
+        self.copy_threshold = copy_threshold
+        """Signature agreement from which passages are copies (``retrieval.copies``); >1: off."""
         self.store = store
         self.read_only = read_only
         self.analyzer = analyzer
@@ -152,6 +158,7 @@ class Engine:
         workers: int = 2,
         read_only: bool = False,
         title_weight: float = 0.0,
+        copy_threshold: float = THRESHOLD,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
@@ -159,6 +166,8 @@ class Engine:
         searches a store another process keeps, and it catches up with ``refresh``. A
         ``title_weight`` above 0 scores titles as a field of their own (``retrieval.titles``)
         instead of as words of every passage; switching between the two rebuilds the index.
+        Passages of other articles whose signatures agree on ``copy_threshold`` of their
+        entries fold into one result (``retrieval.copies``); a threshold above 1 never folds.
         """
         store = Store(path)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -172,6 +181,7 @@ class Engine:
             workers=workers,
             read_only=read_only,
             title_weight=title_weight,
+            copy_threshold=copy_threshold,
         )
 
     @property
@@ -347,7 +357,10 @@ class Engine:
                     where = article.url or article.id or article.title[:60]
                     skipped.append(Skipped(where, "", "the text has no searchable words"))
                     continue
-                batch.append(NewArticle(article, key, id_, tuple(spans)))
+                # Copies are judged on the passage's own words: titles of copies often differ.
+                head = 0 if field else len(self.analyzer.terms(article.title))
+                signatures = tuple(signature(passage[head:]) for passage in terms)
+                batch.append(NewArticle(article, key, id_, tuple(spans), signatures))
                 terms_of.append(terms)
             stored = self.store.add(batch)
             # Another writer may have stored some of these since ``unseen`` looked.
@@ -437,8 +450,11 @@ class Engine:
         terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
         bonus = self._title_bonus(snapshot, terms)
-        ranking = diversify(snapshot.index, snapshot.owners, terms, k, COUNT_DEPTH, bonus)
-        ranked = ranking.passages
+        deeper = k + min(k, FOLD_DEPTH)
+        ranking = diversify(snapshot.index, snapshot.owners, terms, deeper, COUNT_DEPTH, bonus)
+        ranked, also = fold_ranked(
+            self.store, self.analyzer, snapshot.owners, ranking.passages, k, self.copy_threshold
+        )
         # min_share 0 never declines a search that found something; finding nothing always is.
         # A related search is judged only on finding something: a message is not a question,
         # and its nearest briefings are what the reader asked for.
@@ -449,6 +465,9 @@ class Engine:
         # A message is read no further for citing than for its terms: a huge paste costs no more.
         asked = query[:RELATED_CHARS] if related else query
         hits = cite(self.store, self.analyzer, snapshot.index, asked, terms, page, offset + 1)
+        hits = [
+            replace(h, also=a) if a else h for h, a in zip(hits, also[offset:stop], strict=True)
+        ]
         seconds = time.perf_counter() - started
         return SearchResult(
             query,

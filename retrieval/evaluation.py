@@ -371,6 +371,7 @@ def evaluate(
     language: str = "english",
     scorer: str = "lucene",
     max_query_chars: int = MAX_QUERY_CHARS,
+    title_weight: float = 0.0,
     k: int = K,
     ask: Ask = ask,
     progress: Callable[[Iterable[EvalQuery]], Iterable[EvalQuery]] = iter,
@@ -378,9 +379,14 @@ def evaluate(
     """Ingest ``data`` into a fresh in-memory engine, run every query, and score the results.
 
     ``progress`` wraps the query loop (a progress bar, say). A refused query is a miss.
+    ``title_weight`` is the title field's (``retrieval.titles``; 0 keeps titles in passages).
     """
     engine = Engine.open(
-        ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars
+        ":memory:",
+        language=language,
+        scorer=scorer,
+        max_query_chars=max_query_chars,
+        title_weight=title_weight,
     )
     try:
         started = time.perf_counter()

@@ -50,6 +50,10 @@ CREATE TABLE IF NOT EXISTS passages (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS passage_signatures (
+    passage_id INTEGER PRIMARY KEY,
+    signature BLOB NOT NULL
+);
 """
 
 INFO_COLUMNS = "id, title, date, url, source, passages"
@@ -80,6 +84,8 @@ class NewArticle:
     key: str
     id: str
     spans: tuple[Span, ...]
+    signatures: tuple[bytes, ...] = ()
+    """One MinHash signature per passage (``retrieval.copies``), stored with the passages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +226,10 @@ class Store:
                             for i, s in enumerate(item.spans)
                         ],
                     )
+                    self._db.executemany(
+                        "INSERT INTO passage_signatures (passage_id, signature) VALUES (?, ?)",
+                        [(next_passage + i, s) for i, s in enumerate(item.signatures)],
+                    )
                     next_passage += len(item.spans)
                     kept.append(position)
                     infos.append(ArticleInfo(item.id, a.title, a.date, a.url, a.source,
@@ -278,6 +288,15 @@ class Store:
             for r in (rows.get(i) for i in ids)
             if r is not None
         ]
+
+    def signatures(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """Stored copy signatures of passages by id; passages stored without one are left out."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = f"SELECT passage_id, signature FROM passage_signatures WHERE passage_id IN ({marks})"
+        with self._lock:
+            return {int(r[0]): bytes(r[1]) for r in self._db.execute(sql, list(ids))}
 
     def articles(self, ids: Sequence[str]) -> dict[str, ArticleInfo]:
         """Fetch article metadata by id."""
