@@ -476,7 +476,8 @@ class Engine:
             offset,
             tuple(terms),
             seconds,
-            matched=ranking.articles,
+            # Folded copies are not results of their own: they leave the count.
+            matched=max(ranking.articles - sum(map(len, also)), min(len(ranked), 1)),
             more=ranking.more,
             abstained=abstained,
             share=share,

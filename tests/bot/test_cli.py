@@ -247,3 +247,31 @@ def test_start_up_poll_of_a_poisoned_folder_ingests_the_rest(tmp_path: Path) -> 
     assert "2 skipped" in line
     assert "is out of range" in line
     assert "JSON nested too deeply to read" in line
+
+
+def test_search_json_lists_folded_copies_in_also(
+    env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Two copies of one story are one JSON hit whose ``also`` names the other copy."""
+    story = (
+        "Rescue teams searched the rubble of collapsed homes after an earthquake struck the "
+        "mountainous east, killing at least 120 people, officials said on Thursday."
+    )
+    feed = tmp_path / "copies.jsonl"
+    records = [
+        {"title": "Quake", "text": story, "source": "Wire A", "date": "2024-05-01T08:00:00Z",
+         "url": "https://a.test/quake"},
+        {"title": "Quake toll", "text": story, "source": "Daily B", "date": "2024-05-02T08:00:00Z",
+         "url": "https://b.test/quake"},
+    ]  # fmt: skip
+    feed.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    run(capsys, "ingest", str(feed))
+    _, out, _ = run(capsys, "search", "earthquake", "rubble", "--json")
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert len(hits) == 1
+    assert hits[0]["source"] == "Daily B"  # the newer copy is shown
+    assert [(c["source"], c["url"]) for c in hits[0]["also"]] == [
+        ("Wire A", "https://a.test/quake")
+    ]
+    _, text, _ = run(capsys, "search", "earthquake", "rubble")
+    assert "also in: Wire A" in text
