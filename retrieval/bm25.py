@@ -209,6 +209,33 @@ class Index:
                 out[start:end] += value
         return out
 
+    def matching_scores(self, query: Sequence[str]) -> tuple[Int64s, Floats]:
+        """Ids (ascending) and scores of the documents holding a query term, and no others.
+
+        The same sum as :meth:`scores` (terms in canonical order), without an array of every
+        document: the title field scores a million titles per query this way.
+        """
+        terms = self._query(query)
+        docs_of: list[Int64s] = []
+        parts: list[Floats] = []
+        k1 = self.params.k1
+        for term_id, weight in zip(terms.ids.tolist(), terms.weights.tolist(), strict=True):
+            for segment, lengths, base in zip(
+                self._segments, self._lengths, self._bases, strict=False
+            ):
+                slot = int(segment.slots(np.array([term_id], dtype=np.int64))[0])
+                if slot >= 0:
+                    docs, tfs = segment.postings(slot)
+                    norms = self._norm_table[lengths[docs]]
+                    docs_of.append(docs.astype(np.int64) + base)
+                    parts.append(weight * tf_part(tfs, norms, k1))
+        if not docs_of:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        ids, where = np.unique(np.concatenate(docs_of), return_inverse=True)
+        # bincount adds in array order, i.e. term by term, as ``scores`` does.
+        sums = np.bincount(where, weights=np.concatenate(parts), minlength=ids.shape[0])
+        return ids, sums.astype(np.float64)
+
     def scores_between(self, query: Sequence[str], start: int, stop: int) -> Floats:
         """``scores(query)[start:stop]``, reading only the postings inside that id range.
 

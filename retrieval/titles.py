@@ -65,11 +65,12 @@ class Titles:
         """``weight`` times each matching title's score, over its article's passage range."""
         if weight == 0 or not self.articles:
             return Bonus.none()
-        scores = self.index.scores(terms)
-        hit = np.flatnonzero(scores)
+        hit, scores = self.index.matching_scores(terms)
+        keep = scores != 0
+        hit, scores = hit[keep], scores[keep]
         if not hit.shape[0]:
             return Bonus.none()
-        values = weight * scores[hit]
+        values = weight * scores
         starts, ends = self.firsts[hit], self.firsts[hit + 1]
         keep = ends > starts
         return Bonus(starts[keep], ends[keep], values[keep])

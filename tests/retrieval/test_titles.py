@@ -210,3 +210,16 @@ def test_a_negative_title_weight_is_refused() -> None:
     """A title weight below zero is a clear error, not a silent inversion."""
     with pytest.raises(ValueError, match="title_weight"):
         Engine.open(":memory:", title_weight=-1.0)
+
+
+@pytest.mark.parametrize("params", [OKAPI, LUCENE], ids=["okapi", "lucene"])
+def test_matching_scores_are_the_nonzero_part_of_scores(params: BM25Params) -> None:
+    """Sparse scores hold exactly the documents with a query term, each score as scores() has it."""
+    corpus = zipf_corpus(11, 700, vocabulary=50)
+    index = Index.build(corpus[:400], params).add(corpus[400:])
+    for query in (["t1", "t7", "t1"], ["t40"], ["nope"], []):
+        ids, scores = index.matching_scores(query)
+        full = index.scores(query)
+        holding = [i for i, doc in enumerate(corpus) if set(doc) & set(query)]
+        assert ids.tolist() == holding
+        np.testing.assert_allclose(scores, full[ids], rtol=0, atol=1e-12)
