@@ -13,7 +13,6 @@ passage. Each figure is ±1.96·sd/√n, as ``briefbot eval`` reports it.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import zlib
 from collections.abc import Sequence
@@ -94,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             label = "0 (title in passages)" if weight == 0 else f"{weight:g}"
             body.append([name, metric, label, *(cell(found[h]) for h in (*HALVES, "all"))])
             tune[weight].append(found["tune"].mean)
-        print(f"{name}: done after {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        took = time.perf_counter() - started
+        print(f"{name}: done after {took:.0f} s", *map(str, body[-len(results) :]), sep="\n  ")
     print("## Title field weight (tune on one half of the questions, check on the other)\n")
     print(machine_report() + "\n")
     print(markdown_table(("set", "metric", "title weight", *HALVES, "all"), body))
