@@ -458,7 +458,7 @@ class Engine:
         # min_share 0 never declines a search that found something; finding nothing always is.
         # A related search is judged only on finding something: a message is not a question,
         # and its nearest briefings are what the reader asked for.
-        share = match_share(snapshot.index, terms, ranked[0][0]) if ranked else 0.0
+        share = self._share(snapshot, terms, ranked[0][0]) if ranked else 0.0
         abstained = not ranked or (share < min_share and not related)
         stop = len(ranked) if limit is None else offset + limit
         page = ranked[offset:stop]
@@ -510,6 +510,13 @@ class Engine:
             owner = int(snapshot.owners[since + local])
             best.setdefault(owner, (since + local, float(scores[local])))
         return cite(self.store, self.analyzer, index, query, terms, list(best.values()), 1)
+
+    def _share(self, snapshot: _Snapshot, terms: list[str], passage: int) -> float:
+        """How much of the question's rare-word weight the passage (and its title) holds."""
+        if snapshot.titles is None:
+            return match_share(snapshot.index, terms, passage)
+        owner = int(snapshot.owners[passage])
+        return snapshot.titles.match_share(snapshot.index, terms, passage, owner)
 
     def _title_bonus(self, snapshot: _Snapshot, terms: list[str]) -> Bonus | None:
         """What the title field adds to the passages of articles whose title matches."""

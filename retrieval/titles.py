@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrieval.answerable import rarity_weights
 from retrieval.bm25 import BM25Params, Index
 from retrieval.segments import Int64s
 from retrieval.topk import Bonus
@@ -74,3 +75,17 @@ class Titles:
         starts, ends = self.firsts[hit], self.firsts[hit + 1]
         keep = ends > starts
         return Bonus(starts[keep], ends[keep], values[keep])
+
+    def match_share(self, index: Index, terms: Sequence[str], passage: int, article: int) -> float:
+        """``answerable.match_share`` counting a term held by the passage or its article's title.
+
+        With the title field the passage no longer repeats its title, and a question whose
+        rare word is only in the headline must not be declined for it.
+        """
+        weights = rarity_weights(index, terms)
+        total = float(weights.sum())
+        if total <= 0:
+            return 0.0
+        held = index.holding(terms, np.array([passage], dtype=np.int64))[:, 0]
+        held |= self.index.holding(terms, np.array([article], dtype=np.int64))[:, 0]
+        return float(weights[held].sum()) / total

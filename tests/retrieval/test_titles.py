@@ -223,3 +223,18 @@ def test_matching_scores_are_the_nonzero_part_of_scores(params: BM25Params) -> N
         holding = [i for i, doc in enumerate(corpus) if set(doc) & set(query)]
         assert ids.tolist() == holding
         np.testing.assert_allclose(scores, full[ids], rtol=0, atol=1e-12)
+
+
+def test_a_rare_word_only_in_the_title_counts_towards_answering() -> None:
+    """With the title field, a question whose rare word is only in a headline is not declined."""
+    articles = [
+        Article("Zelenskyy visits Kherson", "The president met soldiers and residents.", id="z"),
+        Article("Markets", "Shares rose as residents spent more in December.", id="m"),
+    ]
+    field = Engine.open(":memory:", title_weight=1.0)
+    field.ingest(articles)
+    result = field.search("Zelenskyy residents", k=2)
+    assert result.hits[0].article.id == "z"
+    assert result.share == 1.0
+    assert not result.abstained
+    field.close()
