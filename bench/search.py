@@ -270,7 +270,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--restart", action="store_true", help="time reopening saved indexes")
     parser.add_argument("--worker", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--restart-worker", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--rows", metavar="FILE", help="print the report of worker rows saved in FILE (JSON lines)"
+    )
     args = parser.parse_args(argv)
+    if args.rows:
+        saved = [json.loads(line) for line in Path(args.rows).read_text().splitlines() if line]
+        print(machine_report() + "\n\n" + table(saved))
+        print("\n".join(["", "Verdicts:", *verdicts(saved)]))
+        return
     if args.restart_worker:
         print(restart_worker(*args.restart_worker))
         return
