@@ -207,7 +207,9 @@ def _tantivy_open(folder: str, titles: bool) -> Search:
     index.reload()
     searcher = index.searcher()
     fields = ["body", "title"] if titles else ["body"]
-    boosts = {"title": TITLE_WEIGHT_BENCH} if titles else {}
+    from retrieval.titles import TITLE_WEIGHT
+
+    boosts = {"title": TITLE_WEIGHT or TITLE_WEIGHT_BENCH} if titles else {}
 
     def search(query: list[str]) -> object:
         return searcher.search(index.parse_query(" ".join(query), fields, boosts), K).hits
