@@ -12,7 +12,7 @@ import pytest
 from writers import numbered
 
 from bot.cli import main, poll_sources
-from bot.settings import Source
+from bot.settings import Settings, Source
 from retrieval import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,7 +105,7 @@ def test_stats_says_what_opening_repaired_and_that_all_is_searchable(
     """Passages stored but not in the saved index (a stopped ingest, another writer) are
     indexed when stats opens the store, and stats says so once."""
     run(capsys, "ingest", str(ROOT / "seeds"))
-    other = Engine.open(env)
+    other = Engine.open(env, title_weight=Settings().title_weight)  # as the command opens it
     other.ingest(numbered("o", 2), persist=False)  # stored, never saved in the index
     passages = other.stats().passages
     other.close()
@@ -143,9 +143,17 @@ def test_restart_keeps_the_data(env: Path) -> None:
 
 def test_a_reader_that_leaves_early_gets_no_traceback(env: Path, tmp_path: Path) -> None:
     """`briefbot search … | head -c 1`: the closed pipe ends the command quietly."""
-    sentence = "Officials discussed weapons deliveries and long negotiations in the capital. " * 4
+    sentence = "Officials discussed weapons deliveries and long negotiations in the capital. "
+    # Words of its own in each article: identical texts would fold into one result.
     lines = [
-        json.dumps({"title": f"Talks {i}", "text": sentence, "id": str(i)}) for i in range(800)
+        json.dumps(
+            {
+                "title": f"Talks {i}",
+                "text": sentence + " ".join(f"w{i}x{j}" for j in range(40)),
+                "id": str(i),
+            }
+        )
+        for i in range(800)
     ]
     (tmp_path / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
     command = [sys.executable, "-m", "bot.cli"]
