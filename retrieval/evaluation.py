@@ -381,12 +381,10 @@ def evaluate(
     ``progress`` wraps the query loop (a progress bar, say). A refused query is a miss.
     ``title_weight`` is the title field's (``retrieval.titles``; 0 keeps titles in passages).
     """
+    # Passed only when on: ``bench.quality --before`` runs this over engines without the field.
+    fields = {"title_weight": title_weight} if title_weight else {}
     engine = Engine.open(
-        ":memory:",
-        language=language,
-        scorer=scorer,
-        max_query_chars=max_query_chars,
-        title_weight=title_weight,
+        ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **fields
     )
     try:
         started = time.perf_counter()
