@@ -35,10 +35,7 @@ def shingles(terms: Sequence[str]) -> set[str]:
     """The 3-term shingles of a passage, as ``retrieval.copies.signature`` hashes them."""
     from retrieval.copies import SHINGLE
 
-    width = min(SHINGLE, len(terms))
-    return (
-        {" ".join(terms[i : i + width]) for i in range(len(terms) - width + 1)} if terms else set()
-    )
+    return {" ".join(terms[i : i + SHINGLE]) for i in range(len(terms) - SHINGLE + 1)}
 
 
 def pairs_of(name: str, limit: int) -> list[tuple[float, float]]:

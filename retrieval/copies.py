@@ -34,6 +34,10 @@ HASHES = 32
 SHINGLE = 3
 """Terms per shingle: one changed word alters three shingles, a reordered story most."""
 
+MIN_SHINGLES = 10
+"""Passages with fewer shingles get no signature and never fold: in a one-line passage a
+single shared phrase is a third of the set, and 32 hashes cannot tell 0.4 from 0.5 there."""
+
 THRESHOLD = 0.5
 """Share of agreeing signature entries from which two passages are copies (``bench/copies.py``)."""
 
@@ -45,17 +49,16 @@ _B = _rng.integers(0, 1 << 64, size=HASHES, dtype=np.uint64)
 
 
 def signature(terms: Sequence[str]) -> bytes:
-    """The MinHash signature of a passage's terms; empty bytes for a passage without terms.
+    """The MinHash signature of a passage's terms; empty bytes (never folds) below ``MIN_SHINGLES``.
 
     Shingle hashes are CRC-32 (stable across processes, unlike ``hash``); each hash function
     is multiply-shift, the high 32 bits of ``a*x + b`` mod 2**64 with ``a`` odd. (A small
     multiplier taken modulo a large prime keeps the order of ``x``, so every function would
     pick the same minimum and the estimate would be 0 or 1: measured, and fixed, here.)
     """
-    if not terms:
+    shingles = {" ".join(terms[i : i + SHINGLE]) for i in range(len(terms) - SHINGLE + 1)}
+    if len(shingles) < MIN_SHINGLES:
         return b""
-    width = min(SHINGLE, len(terms))
-    shingles = {" ".join(terms[i : i + width]) for i in range(len(terms) - width + 1)}
     x = np.fromiter((zlib.crc32(s.encode()) for s in shingles), np.uint64, len(shingles))
     hashed = (_A[:, None] * x[None, :] + _B[:, None]) >> _HIGH  # wraps mod 2**64 by design
     return bytes((hashed.min(axis=1) & _MASK).astype("<u2").tobytes())

@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from retrieval.engine import MAX_QUERY_CHARS, Engine
@@ -382,10 +383,8 @@ def evaluate(
     ``title_weight`` is the title field's (``retrieval.titles``; 0 keeps titles in passages).
     """
     # Passed only when on: ``bench.quality --before`` runs this over engines without the field.
-    fields = {"title_weight": title_weight} if title_weight else {}
-    engine = Engine.open(
-        ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **fields
-    )
+    opened = Engine.open if not title_weight else partial(Engine.open, title_weight=title_weight)
+    engine = opened(":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars)
     try:
         started = time.perf_counter()
         summary = engine.ingest(data.articles)

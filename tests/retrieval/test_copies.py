@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from retrieval.copies import HASHES, fold, shown_copy, signature, similarity
+from retrieval.copies import HASHES, MIN_SHINGLES, fold, shown_copy, signature, similarity
 from retrieval.engine import Engine
 from retrieval.models import Article
 
@@ -68,17 +68,20 @@ def test_a_lightly_edited_copy_is_similar() -> None:
 
 def test_signatures_do_not_depend_on_the_process() -> None:
     """A signature computed in another interpreter (other hash seed) is byte for byte the same."""
-    code = "from retrieval.copies import signature; print(signature('a b c d e'.split()).hex())"
+    words = " ".join(f"w{i}" for i in range(30))
+    code = f"from retrieval.copies import signature; print(signature('{words}'.split()).hex())"
     env = dict(os.environ, PYTHONHASHSEED="12345")
     other = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert other.stdout.strip() == signature(["a", "b", "c", "d", "e"]).hex()
+    assert other.stdout.strip() == signature(words.split()).hex() != ""
 
 
-def test_empty_and_mismatched_signatures_are_never_similar() -> None:
-    """A passage without terms (empty signature) or a foreign-length one matches nothing."""
+def test_short_empty_and_mismatched_signatures_are_never_similar() -> None:
+    """Under MIN_SHINGLES (or no terms) a passage gets no signature; nothing matches it."""
     assert signature([]) == b""
+    assert signature([f"w{i}" for i in range(MIN_SHINGLES + 1)]) == b""
+    assert signature([f"w{i}" for i in range(MIN_SHINGLES + 2)]) != b""
     assert similarity(b"", b"") == 0.0
     assert similarity(sig(1), sig(1)[:10]) == 0.0
 
