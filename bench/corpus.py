@@ -134,9 +134,57 @@ def synthetic(n_passages: int, seed: int = SEED) -> TokenCorpus:
     cached = _load(stem)
     if cached is not None:
         return cached
+    corpus = _generate(sentence_pool(), n_passages, np.random.default_rng(seed))
+    _save(stem, corpus)
+    return corpus
+
+
+def synthetic_stream(
+    n_passages: int, chunk: int = 500_000, seed: int = SEED
+) -> Iterator[TokenCorpus]:
+    """``n_passages`` passages as :func:`synthetic` makes them, ``chunk`` at a time, uncached.
+
+    For corpora too big to hold at once (10M passages would need tens of GB as one array
+    build): each chunk has its own seed, so the stream is the same on every run.
+    """
     pool = sentence_pool()
+    for number, start in enumerate(range(0, n_passages, chunk)):
+        size = min(chunk, n_passages - start)
+        yield _generate(pool, size, np.random.default_rng((seed, number)))
+
+
+MEAN_ARTICLE = 8
+"""Passages per synthetic article on average (1 to 15, uniform): news articles run 4-12."""
+TITLE_TERMS = 8
+
+
+def synthetic_articles(n_passages: int, seed: int = SEED) -> tuple[np.ndarray, list[list[str]]]:
+    """Passage counts of articles covering ``n_passages`` in order, and a title for each.
+
+    A title is the first ``TITLE_TERMS`` terms of a random pool sentence, so title terms
+    follow news statistics, like the passages'.
+    """
+    rng = np.random.default_rng((seed, 1))
+    counts = rng.integers(1, 2 * MEAN_ARTICLE, size=n_passages // MEAN_ARTICLE * 2 + 16)
+    ends = np.cumsum(counts)
+    n = int(np.searchsorted(ends, n_passages)) + 1
+    counts = counts[:n]
+    counts[-1] -= int(ends[n - 1]) - n_passages
+    pool = sentence_pool()
+    picked = rng.integers(0, len(pool), size=n)
+    vocab = pool.vocab.astype(object)
+    titles = [
+        vocab[
+            pool.ids[pool.offsets[i] : min(pool.offsets[i + 1], pool.offsets[i] + TITLE_TERMS)]
+        ].tolist()
+        for i in picked.tolist()
+    ]
+    return counts.astype(np.int64), titles
+
+
+def _generate(pool: TokenCorpus, n_passages: int, rng: np.random.Generator) -> TokenCorpus:
+    """``n_passages`` passages of whole pool sentences drawn with ``rng``."""
     lengths = np.diff(pool.offsets)
-    rng = np.random.default_rng(seed)
     draws = int(n_passages * PASSAGE_TOKENS / lengths.mean() * 1.1) + 64
     while True:
         picked = rng.integers(0, lengths.size, size=draws)
@@ -155,9 +203,7 @@ def synthetic(n_passages: int, seed: int = SEED) -> TokenCorpus:
     ids = pool.ids[np.arange(int(picked_len.sum())) + shift]
     per_passage = np.bincount(passage, weights=picked_len, minlength=n_passages)
     offsets = np.concatenate(([0], np.cumsum(per_passage.astype(np.int64))))
-    corpus = TokenCorpus(pool.vocab, ids, offsets)
-    _save(stem, corpus)
-    return corpus
+    return TokenCorpus(pool.vocab, ids, offsets)
 
 
 def queries(n: int, seed: int = SEED) -> list[list[str]]:

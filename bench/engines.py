@@ -9,7 +9,8 @@ engine it runs.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,11 +30,13 @@ def exhaustive_top(scores: np.ndarray, k: int) -> np.ndarray:
     return order[scores[order] > 0][:k]
 
 
-def build_ours(lists: list[list[str]], scorer: Scorer) -> Built:
-    """Build our index and check its pruned top-k against the exhaustive scores."""
+def build_ours(chunks: Iterable[list[list[str]]], scorer: Scorer) -> Built:
+    """Build our index a batch at a time and check its pruned top-k against exhaustive scores."""
     from retrieval.bm25 import BM25Params, Index
 
-    index = Index.build(lists, BM25Params(scorer=scorer))
+    index = Index.empty(BM25Params(scorer=scorer))
+    for lists in chunks:
+        index = index.add(lists)
 
     def check(sample: Sequence[list[str]]) -> dict[str, Any]:
         bad = 0
@@ -46,7 +49,73 @@ def build_ours(lists: list[list[str]], scorer: Scorer) -> Built:
                 bad += 1
         return {"exact": f"{bad}/{len(sample)} mismatches", "nbytes_mb": index.nbytes / 2**20}
 
-    return (lambda query: index.top_k(query, K)), {"check": check}
+    def save(folder: Path) -> None:
+        index.save(folder / "passages")
+
+    return (lambda query: index.top_k(query, K)), {"check": check, "save": save}
+
+
+TITLE_WEIGHT_BENCH = 0.5  # what bench.search times; the shipped default is in retrieval.titles
+
+
+def build_ours_titles(
+    chunks: Iterable[list[list[str]]], counts: np.ndarray, titles: list[list[str]]
+) -> Built:
+    """Our index with the title field on: passages plus a title index, checked exhaustively.
+
+    ``chunks`` are the passages' token lists a batch at a time (a 10M corpus never exists
+    as one list); ``counts`` and ``titles`` describe the articles the passages belong to.
+    """
+    from retrieval.bm25 import BM25Params, Index
+    from retrieval.titles import TITLE_WEIGHT, Titles
+
+    params = BM25Params(scorer="lucene")
+    index = Index.empty(params)
+    for lists in chunks:
+        index = index.add(lists)
+    field = Titles.empty(params).add(titles, counts.tolist())
+    weight = TITLE_WEIGHT or TITLE_WEIGHT_BENCH
+
+    def search(query: list[str]) -> object:
+        return index.top_k(query, K, bonus=field.bonus(query, weight))
+
+    def check(sample: Sequence[list[str]]) -> dict[str, Any]:
+        bad = 0
+        for query in sample:
+            bonus = field.bonus(query, weight)
+            ids, scores = index.top_k(query, K, bonus=bonus)
+            full = index.scores(query, bonus)
+            want = exhaustive_top(full, K)
+            if not (np.array_equal(ids, want) and np.array_equal(scores, full[want])):
+                bad += 1
+        nbytes = (index.nbytes + field.index.nbytes + field.firsts.nbytes) / 2**20
+        return {"exact": f"{bad}/{len(sample)} mismatches", "nbytes_mb": nbytes}
+
+    def save(folder: Path) -> None:
+        index.save(folder / "passages")
+        field.index.save(folder / "titles")
+        np.save(folder / "firsts.npy", field.firsts, allow_pickle=False)
+
+    return search, {"check": check, "save": save}
+
+
+def restart_ours_titles(folder: Path) -> Search:
+    """Load what ``build_ours_titles`` saved, as a restarted process would."""
+    from retrieval.bm25 import Index
+    from retrieval.titles import TITLE_WEIGHT, Titles
+
+    index = Index.load(folder / "passages")
+    field = Titles(Index.load(folder / "titles"), np.load(folder / "firsts.npy"))
+    weight = TITLE_WEIGHT or TITLE_WEIGHT_BENCH
+    return lambda query: index.top_k(query, K, bonus=field.bonus(query, weight))
+
+
+def restart_ours(folder: Path) -> Search:
+    """Load what ``build_ours`` saved, as a restarted process would."""
+    from retrieval.bm25 import Index
+
+    index = Index.load(folder / "passages")
+    return lambda query: index.top_k(query, K)
 
 
 def build_ours_dated(lists: list[list[str]], ranged: bool) -> Built:
@@ -155,26 +224,74 @@ def build_bm25s(lists: list[list[str]]) -> Built:
     return search, {}
 
 
-def build_tantivy(lists: list[list[str]]) -> Built:
-    """Index the tokens joined by spaces under a whitespace tokenizer, one writer thread."""
+def _tantivy_schema(titles: bool) -> Any:
     import tantivy
 
     schema = tantivy.SchemaBuilder()
     schema.add_text_field("body", stored=False, tokenizer_name="ws", index_option="freq")
+    if titles:
+        schema.add_text_field("title", stored=False, tokenizer_name="ws", index_option="freq")
+    return schema.build()
+
+
+def _tantivy_open(folder: str, titles: bool) -> Search:
+    """Open a saved tantivy index and return its search (as a restarted process would)."""
+    import tantivy
+
+    index = tantivy.Index(_tantivy_schema(titles), path=folder)
+    index.register_tokenizer(
+        "ws", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+    )
+    index.reload()
+    searcher = index.searcher()
+    fields = ["body", "title"] if titles else ["body"]
+    from retrieval.titles import TITLE_WEIGHT
+
+    boosts = {"title": TITLE_WEIGHT or TITLE_WEIGHT_BENCH} if titles else {}
+
+    def search(query: list[str]) -> object:
+        return searcher.search(index.parse_query(" ".join(query), fields, boosts), K).hits
+
+    return search
+
+
+def build_tantivy(
+    chunks: Iterable[list[list[str]]],
+    counts: np.ndarray | None = None,
+    titles: list[list[str]] | None = None,
+) -> Built:
+    """Index the tokens joined by spaces under a whitespace tokenizer, one writer thread.
+
+    With ``titles`` each passage also gets its article's title as a second field, searched
+    beside the body with the title field's weight as boost (tantivy's BM25 per field, summed).
+    """
+    import tantivy
+
+    with_titles = titles is not None and counts is not None
     folder = tempfile.mkdtemp(prefix="bench-tantivy-")
-    index = tantivy.Index(schema.build(), path=folder)
+    index = tantivy.Index(_tantivy_schema(with_titles), path=folder)
     index.register_tokenizer(
         "ws", tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
     )
     writer = index.writer(heap_size=500_000_000, num_threads=1)
-    for tokens in lists:
-        writer.add_document(tantivy.Document(body=" ".join(tokens)))
+    owner = np.repeat(np.arange(len(counts)), counts) if with_titles else None
+    joined = [" ".join(t) for t in titles] if with_titles and titles is not None else []
+    passage = 0
+    for lists in chunks:
+        for tokens in lists:
+            if owner is None:
+                writer.add_document(tantivy.Document(body=" ".join(tokens)))
+            else:
+                title = joined[int(owner[passage])]
+                writer.add_document(tantivy.Document(body=" ".join(tokens), title=title))
+            passage += 1
     writer.commit()
     writer.wait_merging_threads()
-    index.reload()
-    searcher = index.searcher()
+    del writer
+    search = _tantivy_open(folder, with_titles)
+    return search, {"folder": folder, "restart": (folder, with_titles)}
 
-    def search(query: list[str]) -> object:
-        return searcher.search(index.parse_query(" ".join(query), ["body"]), K).hits
 
-    return search, {"folder": folder}
+def restart_tantivy(folder: str, titles: bool) -> Search:
+    """Open the index ``build_tantivy`` wrote, as a restarted process would."""
+    return _tantivy_open(folder, titles)

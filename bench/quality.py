@@ -114,13 +114,24 @@ def engine_ask(evaluation: ModuleType, dated: bool = False) -> Any:
     return lambda engine, query, k: engine.search(query.text, k)
 
 
-def ours(evaluation: ModuleType, data: Any, scorer: str, dated: bool = False) -> dict[str, Any]:
-    """Our engine on one set, as ``briefbot eval`` runs it; the row's figures as a dict."""
+def ours(
+    evaluation: ModuleType,
+    data: Any,
+    scorer: str,
+    dated: bool = False,
+    title_weight: float = 0.0,
+) -> dict[str, Any]:
+    """Our engine on one set, as ``briefbot eval`` runs it; the row's figures as a dict.
+
+    ``title_weight`` is passed only when above 0: an engine from before the title field
+    takes no such argument. ``dated`` asks each question as of its date.
+    """
     from retrieval.engine import MAX_QUERY_CHARS
 
-    report = evaluation.evaluate(data, scorer=scorer, ask=engine_ask(evaluation, dated))
+    fields = {"title_weight": title_weight} if title_weight else {}
+    report = evaluation.evaluate(data, scorer=scorer, ask=engine_ask(evaluation, dated), **fields)
     row = evaluation.report_dict(report)
-    row["engine"] = f"ours ({scorer})"
+    row["engine"] = f"ours ({scorer}" + (f", title weight {title_weight:g})" if fields else ")")
     row["retrieval"] = str(Path(inspect.getfile(evaluation.Engine)).parent)
     row["long_queries"] = sum(len(q.text.strip()) > MAX_QUERY_CHARS for q in data.queries)
     return row
@@ -278,6 +289,7 @@ def run_before(revision: str, args: argparse.Namespace) -> list[dict[str, Any]]:
             sys.executable, "-m", "bench.quality", "--json", "--engine-only",
             "--sets", args.sets, "--scorers", args.scorers, "--limit", str(args.limit),
             "--as-of", args.as_of,
+            "--title-weight", "0",
         ] + (["--title-in-text"] if args.title_in_text else [])  # fmt: skip
         # The child starts in the folder: the current directory comes first on its path.
         child = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
@@ -367,6 +379,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--before", metavar="REV", help="also run the engine at git revision REV")
     parser.add_argument("--no-reference", action="store_true", help="skip BM25Okapi")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument(
+        "--title-weight",
+        type=float,
+        default=None,
+        help="our title field's weight (default: the shipped one; 0 keeps titles in passages)",
+    )
     parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--title-in-text", action="store_true", help="prepend each title to its text (experiment)"
@@ -381,12 +399,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     names = [name for name in args.sets.split(",") if name]
     scorers = [scorer for scorer in args.scorers.split(",") if scorer]
     evaluation = load_evaluation()
+    if args.title_weight is None:
+        from retrieval.titles import TITLE_WEIGHT
+
+        args.title_weight = TITLE_WEIGHT
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     for name in names:
         data = read_data(evaluation, name, args.limit, args.title_in_text)
         dated = name in DATED_SETS and args.as_of == "question"
-        rows += [ours(evaluation, data, scorer, dated) for scorer in scorers]
+        rows += [ours(evaluation, data, scorer, dated, args.title_weight) for scorer in scorers]
         if not (args.engine_only or args.no_reference):
             rows.append(reference(evaluation, data))
         print(f"{name}: done after {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -82,7 +82,12 @@ def open_reader(settings: Settings) -> Engine:
     re-indexing it is a writer's job. A store not created yet reads as an empty one, and
     reading it creates nothing."""
     if not settings.db_path.exists():
-        return Engine.open(language=settings.language, scorer=settings.scorer, workers=1)
+        return Engine.open(
+            language=settings.language,
+            scorer=settings.scorer,
+            workers=1,
+            title_weight=settings.title_weight,
+        )
     try:
         return open_engine(settings, read_only=True)
     except IndexLanguageError as error:
@@ -243,6 +248,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             max_query_chars=settings.max_query_chars,
             recency=Recency(settings.recency_half_life_days, settings.recency_weight),
             ask=ask_dated if args.as_of == "question" else ask,
+            title_weight=settings.title_weight,
             progress=bar if sys.stderr.isatty() else iter,
         )
         if args.json:

@@ -185,7 +185,26 @@ def hit_block(hit: Hit, excerpt_chars: int, *, linked: bool) -> str:
         excerpt = ELLIPSIS + excerpt
     if hit.cut_end and not text.endswith(ELLIPSIS):
         excerpt += ELLIPSIS
-    return f"[{hit.rank}] {excerpt}\n{citation(hit.article, linked=linked)}"
+    return f"[{hit.rank}] {excerpt}\n{citation(hit.article, linked=linked)}{also_in(hit)}"
+
+
+ALSO_SHOWN = 4
+"""Other copies named under a hit; more are counted ("+2 more")."""
+
+
+def also_in(hit: Hit) -> str:
+    """``\nalso in: Source · Source`` for the copies folded into ``hit``, or nothing.
+
+    A copy is named by its source, else its title; a source is named once, and not at all
+    when it is the shown copy's own (a re-post there says nothing new).
+    """
+    names = list(dict.fromkeys((a.source or a.title).strip() or "Untitled" for a in hit.also))
+    names = [name for name in names if name != (hit.article.source or "").strip()]
+    if not names:
+        return ""
+    shown = " · ".join(short(name, SOURCE_CHARS) for name in names[:ALSO_SHOWN])
+    rest = len(names) - ALSO_SHOWN
+    return f"\nalso in: {shown}" + (f" (+{rest} more)" if rest > 0 else "")
 
 
 def results_page(result: SearchResult, *, related_to: str = "") -> str:

@@ -21,6 +21,7 @@ from retrieval import (
     MIN_SHARE,
     RECENCY,
     SCORERS,
+    TITLE_WEIGHT,
     BriefbotError,
     Scorer,
 )
@@ -58,6 +59,7 @@ class Settings:
     min_share: float = MIN_SHARE
     recency_half_life_days: float = RECENCY.half_life_days
     recency_weight: float = RECENCY.weight
+    title_weight: float = TITLE_WEIGHT
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -103,6 +105,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "min_share"): "min_share",
     ("search", "recency_half_life_days"): "recency_half_life_days",
     ("search", "recency_weight"): "recency_weight",
+    ("search", "title_weight"): "title_weight",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",
@@ -277,6 +280,8 @@ def load_settings(
     recency = (settings.recency_half_life_days, settings.recency_weight)
     if not all(math.isfinite(value) and value >= 0 for value in recency):
         raise ConfigError("[search] recency_half_life_days and recency_weight must be 0 or more")
+    if not 0 <= settings.title_weight < float("inf"):
+        raise ConfigError("[search] title_weight must be a number of at least 0 (0 turns it off)")
     return settings
 
 

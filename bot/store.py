@@ -26,4 +26,5 @@ def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         workers=1 if read_only else 2,
         read_only=read_only,
         recency=Recency(settings.recency_half_life_days, settings.recency_weight),
+        title_weight=settings.title_weight,
     )

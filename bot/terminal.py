@@ -136,6 +136,9 @@ def print_hit(hit: Hit, out: TextIO, *, bold: bool) -> None:
     print(f"[{hit.rank}] {''.join(parts)}\n    {cite}", file=out)
     if a.url:
         print(f"    {a.url}", file=out)
+    if hit.also:
+        names = dict.fromkeys((c.source or c.title).strip() or "Untitled" for c in hit.also)
+        print(f"    also in: {' · '.join(names)}", file=out)  # every copy: a terminal has room
 
 
 DECLINED = f"{DECLINE} Try other words, or see `briefbot latest`."
@@ -171,6 +174,18 @@ def hit_json(hit: Hit) -> dict[str, object]:
         "highlights": [[s.start, s.end] for s in hit.highlights],
         "cut_start": hit.cut_start,
         "cut_end": hit.cut_end,
+        "also": [also_json(info) for info in hit.also],
+    }
+
+
+def also_json(info: ArticleInfo) -> dict[str, object]:
+    """An article holding a copy folded into a hit, as ``search --json`` lists it in ``also``."""
+    return {
+        "article_id": info.id,
+        "title": info.title,
+        "date": info.date.isoformat() if info.date else None,
+        "url": info.url,
+        "source": info.source,
     }
 
 

@@ -61,6 +61,7 @@ from retrieval.sources import MAX_RETRY, PollResult, SourceTracker, past_cap
 from retrieval.sqlite import connect, create_tables, transaction
 from retrieval.store import Retirement
 from retrieval.text import LANGUAGES, Analyzer
+from retrieval.titles import TITLE_WEIGHT
 
 __all__ = [
     "LANGUAGES",
@@ -70,6 +71,7 @@ __all__ = [
     "MIN_SHARE",
     "RECENCY",
     "SCORERS",
+    "TITLE_WEIGHT",
     "Analyzer",
     "Article",
     "ArticleInfo",

@@ -36,6 +36,7 @@ from retrieval.segments import (
     tf_part,
 )
 from retrieval.topk import (
+    Bonus,
     QueryTerms,
     compact_lengths,
     kth_score,
@@ -189,8 +190,11 @@ class Index:
 
     # -- scoring ---------------------------------------------------------------------------
 
-    def scores(self, query: Sequence[str]) -> Floats:
-        """BM25 score of every passage (length ``n_docs``), like ``get_scores``."""
+    def scores(self, query: Sequence[str], bonus: Bonus | None = None) -> Floats:
+        """BM25 score of every passage (length ``n_docs``), like ``get_scores``.
+
+        ``bonus`` (the title field) is added after the terms' sum, as :meth:`top_k` adds it.
+        """
         out = np.zeros(self.n_docs, dtype=np.float64)
         terms = self._query(query)
         k1 = self.params.k1
@@ -203,7 +207,39 @@ class Index:
                     docs, tfs = segment.postings(slot)
                     norms = self._norm_table[lengths[docs]]
                     out[base + docs] += weight * tf_part(tfs, norms, k1)
+        if bonus is not None:
+            for start, end, value in zip(
+                bonus.starts.tolist(), bonus.ends.tolist(), bonus.values.tolist(), strict=True
+            ):
+                out[start:end] += value
         return out
+
+    def matching_scores(self, query: Sequence[str]) -> tuple[Int64s, Floats]:
+        """Ids (ascending) and scores of the documents holding a query term, and no others.
+
+        The same sum as :meth:`scores` (terms in canonical order), without an array of every
+        document: the title field scores a million titles per query this way.
+        """
+        terms = self._query(query)
+        docs_of: list[Int64s] = []
+        parts: list[Floats] = []
+        k1 = self.params.k1
+        for term_id, weight in zip(terms.ids.tolist(), terms.weights.tolist(), strict=True):
+            for segment, lengths, base in zip(
+                self._segments, self._lengths, self._bases, strict=False
+            ):
+                slot = int(segment.slots(np.array([term_id], dtype=np.int64))[0])
+                if slot >= 0:
+                    docs, tfs = segment.postings(slot)
+                    norms = self._norm_table[lengths[docs]]
+                    docs_of.append(docs.astype(np.int64) + base)
+                    parts.append(weight * tf_part(tfs, norms, k1))
+        if not docs_of:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        ids, where = np.unique(np.concatenate(docs_of), return_inverse=True)
+        # bincount adds in array order, i.e. term by term, as ``scores`` does.
+        sums = np.bincount(where, weights=np.concatenate(parts), minlength=ids.shape[0])
+        return ids, sums.astype(np.float64)
 
     def scores_between(self, query: Sequence[str], start: int, stop: int) -> Floats:
         """``scores(query)[start:stop]``, reading only the postings inside that id range.
@@ -236,18 +272,25 @@ class Index:
         return out
 
     def top_k(
-        self, query: Sequence[str], k: int, dates: DateWindow | None = None
+        self,
+        query: Sequence[str],
+        k: int,
+        dates: DateWindow | None = None,
+        bonus: Bonus | None = None,
     ) -> tuple[Int64s, Floats]:
         """The ``k`` best passages as (ids int64, scores float64), exact.
 
         Ordered by ``(-score, id)``; a score ``<= 0`` is never returned. Every posting of
         the query is scored (see :mod:`retrieval.topk`), so negative okapi weights need no
-        special path. With ``dates`` (one stamp per passage) the scores are
-        ``scores(query) * recency.factors(dates)``: passages outside its window are never
-        returned, and the rest carry their recency prior.
+        special path. ``bonus`` (sorted, disjoint id ranges: the title field) is added to
+        the documents it covers, which may then score without holding a query term. With
+        ``dates`` (one stamp per passage) the scores are then multiplied by
+        ``recency.factors(dates)``: passages outside its window are never returned, and the
+        rest carry their recency prior.
         """
         terms = self._query(query)
-        if k <= 0 or terms.ids.shape[0] == 0:
+        extra = bonus if bonus is not None and len(bonus) else None
+        if k <= 0 or (terms.ids.shape[0] == 0 and extra is None):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         if dates is not None and dates.stamps.shape[0] != self.n_docs:
             raise ValueError(f"{dates.stamps.shape[0]} passage dates for {self.n_docs} passages")
@@ -256,6 +299,7 @@ class Index:
         # Largest segment first: its k-th score keeps most of the small ones' out of the heap.
         order = sorted(range(len(self._segments)), key=lambda i: -self._segments[i].n_docs)
         for i in order:
+            n = self._segments[i].n_docs
             local, found = search_segment(
                 self._segments[i],
                 terms,
@@ -265,6 +309,7 @@ class Index:
                 k1=self.params.k1,
                 threshold=kth_score(scores, k),
                 dates=None if dates is None else _local(dates, self._bases[i], self._segments[i]),
+                bonus=None if extra is None else extra.within(int(self._bases[i]), n),
             )
             ids, scores = select_top_k(
                 np.concatenate([ids, local + self._bases[i]]), np.concatenate([scores, found]), k

@@ -37,8 +37,9 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.answerable import MIN_SHARE, declines, evidence
+from retrieval.answerable import MIN_SHARE, Evidence, declines, evidence
 from retrieval.bm25 import BM25Params, Index, Scorer
+from retrieval.copies import THRESHOLD, fold_ranked, signature
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
@@ -49,7 +50,7 @@ from retrieval.errors import (
     StoreError,
     TooManyResultsError,
 )
-from retrieval.explain import Explanation, date_factor, explain_passage
+from retrieval.explain import Explanation, Factor, date_factor, explain_passage
 from retrieval.highlight import highlight_spans
 from retrieval.loaders.limits import storable
 from retrieval.loaders.markup import html_to_text, looks_like_html
@@ -76,6 +77,8 @@ from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
 from retrieval.retired import LiveIndex, Mask, live_scores, retire
 from retrieval.store import NewArticle, Retirement, Store
 from retrieval.text import Analyzer
+from retrieval.titles import Titles
+from retrieval.topk import Bonus
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,8 @@ MAX_QUERY_CHARS = 500
 
 MAX_RESULTS = 1000
 """Most results one search ranks: past this nobody reads them, and ranking grows with ``k``."""
+FOLD_DEPTH = 10
+"""Results ranked past ``k`` so that folding copies away still leaves ``k`` to show."""
 COUNT_DEPTH = 120
 """Passages ranked to count the articles a question matched: "N results" is exact up to here."""
 
@@ -106,6 +111,8 @@ class _Snapshot:
     dead: Mask | None = None
     dead_articles: int = 0
     mark: int = 0
+    titles: Titles | None = None
+    """The title field (``retrieval.titles``), or None when titles are words of each passage."""
 
     def ranked(self) -> Index | LiveIndex:
         """What to rank: the index, without its retired passages if it has any."""
@@ -170,7 +177,14 @@ class Engine:
         workers: int = 2,
         read_only: bool = False,
         recency: Recency = RECENCY,
+        title_weight: float = 0.0,
+        copy_threshold: float = THRESHOLD,
     ) -> None:
+        if not (np.isfinite(title_weight) and title_weight >= 0):
+            raise ValueError(f"title_weight must be a number >= 0, not {title_weight!r}")
+        self.title_weight = float(title_weight)
+        self.copy_threshold = copy_threshold
+        """Signature agreement from which passages are copies (``retrieval.copies``); >1: off."""
         self._store = store
         self.recency = recency
         self.read_only = read_only
@@ -196,6 +210,8 @@ class Engine:
         workers: int = 2,
         read_only: bool = False,
         recency: Recency = RECENCY,
+        title_weight: float = 0.0,
+        copy_threshold: float = THRESHOLD,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
@@ -203,7 +219,11 @@ class Engine:
         searches a store another process keeps, and it catches up with ``refresh``. It raises
         ``IndexLanguageError`` for a store indexed in another ``language``, which only a
         writer may re-index. ``recency`` sets the preference for recent briefings
-        (``retrieval.recency``).
+        (``retrieval.recency``). A ``title_weight`` above 0 scores titles as a field of their
+        own (``retrieval.titles``) instead of as words of every passage; switching between the
+        two rebuilds the index. Passages of other articles whose signatures agree on
+        ``copy_threshold`` of their entries fold into one result (``retrieval.copies``); a
+        threshold above 1 never folds.
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -218,6 +238,8 @@ class Engine:
                 workers=workers,
                 read_only=read_only,
                 recency=recency,
+                title_weight=title_weight,
+                copy_threshold=copy_threshold,
             )
         except BaseException:
             store.close()
@@ -227,6 +249,11 @@ class Engine:
     def store_path(self) -> str:
         """Where the store is (":memory:" for none): others keep their own tables in that file."""
         return self._store.path
+
+    @property
+    def title_field(self) -> bool:
+        """Whether titles are a field of their own rather than words of every passage."""
+        return self.title_weight > 0
 
     def close(self) -> None:
         """Stop ingest worker processes and release the store."""
@@ -255,7 +282,8 @@ class Engine:
         stamps = stamps_of(self._store.article_dates_from(0, articles), counts[:articles])
         if not self.read_only:
             self._store.set_setting("language", self._analyzer.language)
-        snapshot = self._catch_up(_Snapshot(loaded, owners, articles, stamps))
+        titles = self._stored_titles(articles) if self.title_field else None
+        snapshot = self._catch_up(_Snapshot(loaded, owners, articles, stamps, titles=titles))
         behind = snapshot.index.n_docs - loaded.n_docs
         if index is not None and behind:
             log.info("indexing %d stored passages the saved index lacks", behind)
@@ -294,6 +322,9 @@ class Engine:
             return "it has more passages than the store"
         if int(ends[np.searchsorted(ends, n)]) != n:
             return "it ends inside an article"
+        if bool(origin.get("title_field", False)) != self.title_field:
+            held = "without" if self.title_field else "with"
+            return f"its passages hold titles {held} the title field set the other way"
         key = self._store.article_key_of(n - 1)
         if origin.get("passages") != n or origin.get("last_key") != key:
             return "it was built from other articles than the store holds"
@@ -328,14 +359,28 @@ class Engine:
         dates = self._store.article_dates_from(start, len(counts))
         stamps = np.concatenate([old.stamps, stamps_of(dates, counts)])
         articles_now = old.articles + len(counts)
-        return _Snapshot(index, owners, articles_now, stamps, dead, retired, mark)
+        titles = old.titles
+        if titles is not None:
+            heads = self._store.titles_from(start)[: len(counts)]
+            titles = titles.add([self._analyzer.terms(head) for head in heads], counts)
+        return _Snapshot(index, owners, articles_now, stamps, dead, retired, mark, titles)
 
     def _analyze_stored(self, start: int, stop: int) -> list[list[str]]:
         """Index terms of stored passages ``start`` up to ``stop``, as ingest made them."""
         if stop <= start:
             return []
         rows = self._store.passage_texts(start, stop)
-        return self._pipeline.analyze([(title, text) for _, title, text in rows])
+        field = self.title_field
+        return self._pipeline.analyze([("" if field else title, text) for _, title, text in rows])
+
+    def _stored_titles(self, articles: int) -> Titles:
+        """The title field of the first ``articles`` stored articles, analysed afresh."""
+        titles = Titles.empty(self.params)
+        if not articles:
+            return titles
+        heads = self._store.titles_from(0)[:articles]
+        counts = self._store.passage_counts()[:articles]
+        return titles.add([self._analyzer.terms(head) for head in heads], counts)
 
     def _save(self, index: Index) -> None:
         """Save the index; a failure only costs a re-index of the tail at the next start."""
@@ -346,6 +391,8 @@ class Engine:
             "passages": n,
             "last_key": self._store.article_key_of(n - 1) if n else None,
         }
+        if self.title_field:
+            origin["title_field"] = True
         try:
             index.save(self.index_dir, origin)
             self._save_error = None
@@ -384,13 +431,17 @@ class Engine:
             unchanged = [_stored_info(article, id_) for article, id_ in sorted_.stored]
             batch: list[NewArticle] = []
             terms_of: list[list[list[str]]] = []
-            texts = [(article.title, article.text) for article, _, _ in fresh]
+            field = self.title_field
+            texts = [("" if field else article.title, article.text) for article, _, _ in fresh]
             prepared = self._pipeline.prepare(texts)
             for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
                 if not any(terms):
                     skipped.append(Skipped(_where(article), "", "the text has no searchable words"))
                     continue
-                batch.append(NewArticle(article, key, id_, tuple(spans)))
+                # Copies are judged on the passage's own words: titles of copies often differ.
+                head = 0 if field else len(self._analyzer.terms(article.title))
+                signatures = tuple(signature(passage[head:]) for passage in terms)
+                batch.append(NewArticle(article, key, id_, tuple(spans), signatures))
                 terms_of.append(terms)
             stored = self._store.add(batch)
             # Another writer may have stored some of these since ``sort`` looked.
@@ -518,14 +569,20 @@ class Engine:
         snapshot = self._snapshot
         today, found, dates = self._dated(snapshot, query, as_of, related)
         terms = self.query_terms(found.rest, related=related)
-        ranking = diversify(snapshot.ranked(), snapshot.owners, terms, k, COUNT_DEPTH, dates)
-        ranked = ranking.passages
+        bonus = self._title_bonus(snapshot, terms)
+        deeper = k + min(k, FOLD_DEPTH)
+        ranking = diversify(
+            snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus
+        )
+        ranked, also = fold_ranked(
+            self._store, self._analyzer, snapshot.owners, ranking.passages, k, self.copy_threshold
+        )
         # min_share 0 never declines a search that found something; finding nothing always is.
         # A related search is judged only on finding something: a message is not a question,
         # and its nearest briefings are what the reader asked for.
         share, abstained = 0.0, not ranked
         if ranked:
-            weighed = evidence(snapshot.index, terms, ranked[0][0], ranking.top)
+            weighed = self._evidence(snapshot, terms, ranked[0][0], ranking.top)
             share = weighed.share
             abstained = declines(weighed, min_share) and not related
         stop = len(ranked) if limit is None else offset + limit
@@ -533,6 +590,12 @@ class Engine:
         # A message is read no further for citing than for its terms: a huge paste costs no more.
         asked = query[:RELATED_CHARS] if related else query
         hits = cite(self._store, self._analyzer, snapshot.index, asked, terms, page, offset + 1)
+        # Matched by passage: citing drops a hit whose article another process just removed.
+        copies = {pid: a for (pid, _), a in zip(ranked, also, strict=True) if a}
+        hits = [
+            replace(h, also=copies[key]) if (key := (h.ranked or h.passage).id) in copies else h
+            for h in hits
+        ]
         seconds = time.perf_counter() - started
         return SearchResult(
             query,
@@ -541,7 +604,8 @@ class Engine:
             offset,
             tuple(terms),
             seconds,
-            matched=ranking.articles,
+            # Folded copies are not results of their own: they leave the count.
+            matched=max(ranking.articles - sum(map(len, also)), min(len(ranked), 1)),
             more=ranking.more,
             abstained=abstained,
             share=share,
@@ -592,8 +656,24 @@ class Engine:
         _, title, text = rows[0]
         asked = found.rest[:RELATED_CHARS] if related else found.rest
         explained = explain_passage(index, self._analyzer, asked, terms, passage_id, title, text)
-        factor = date_factor(dates, passage_id, found.range)
-        return explained if factor is None else replace(explained, factors=(factor,))
+        factors = [self._title_factor(snapshot, terms, passage_id)]
+        factors.append(date_factor(dates, passage_id, found.range))
+        kept = tuple(factor for factor in factors if factor is not None)
+        return replace(explained, factors=kept) if kept else explained
+
+    def _title_factor(
+        self, snapshot: _Snapshot, terms: list[str], passage_id: int
+    ) -> Factor | None:
+        """What the title field added to ``passage_id``'s score, as a "Why?" line, if anything."""
+        bonus = self._title_bonus(snapshot, terms)
+        if bonus is None:
+            return None
+        at = int(np.searchsorted(bonus.ends, passage_id, side="right"))
+        if at >= len(bonus) or not bonus.starts[at] <= passage_id < bonus.ends[at]:
+            return None
+        value = float(bonus.values[at])
+        how = f"the headline holds question words (weighed {self.title_weight:g}× as a field)"
+        return Factor("title", how, value, "add")
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
         """Passages with id >= ``since`` that match a saved query well enough to alert on.
@@ -611,8 +691,12 @@ class Engine:
         index = snapshot.index
         if since >= index.n_docs:
             return []
-        scores = live_scores(index.scores(terms)[since:], snapshot.dead, since)
+        bonus = self._title_bonus(snapshot, terms)
+        scores = live_scores(index.scores(terms, bonus)[since:], snapshot.dead, since)
         ceiling = sum(index.idf(term) for term in terms) * (index.params.k1 + 1)
+        if snapshot.titles is not None:
+            heads = snapshot.titles.index
+            ceiling += self.title_weight * sum(heads.idf(t) for t in terms) * (heads.params.k1 + 1)
         floor = max(min_match * ceiling, np.finfo(np.float64).tiny)
         found = np.flatnonzero(scores >= floor)
         order = found[np.lexsort((found, -scores[found]))]
@@ -622,6 +706,31 @@ class Engine:
             best.setdefault(owner, (since + local, float(scores[local])))
         asked = query[:RELATED_CHARS] if related else query
         return cite(self._store, self._analyzer, index, asked, terms, list(best.values()), 1)
+
+    def _evidence(
+        self, snapshot: _Snapshot, terms: list[str], passage: int, top: Sequence[float]
+    ) -> Evidence:
+        """``answerable.evidence`` for the best passage, its article's title counted with it
+        under the title field: there a word only the headline holds is neither missing from
+        the passage nor unknown to the store."""
+        found = evidence(snapshot.index, terms, passage, top)
+        titles = snapshot.titles
+        if titles is None:
+            return found
+        owner = int(snapshot.owners[passage])
+        share = titles.match_share(snapshot.index, terms, passage, owner)
+        distinct = list(dict.fromkeys(terms))
+        unknown = sum(
+            snapshot.index.document_frequency(t) == 0 and titles.index.document_frequency(t) == 0
+            for t in distinct
+        ) / max(len(distinct), 1)
+        return replace(found, share=share, unknown=unknown)
+
+    def _title_bonus(self, snapshot: _Snapshot, terms: list[str]) -> Bonus | None:
+        """What the title field adds to the passages of articles whose title matches."""
+        if snapshot.titles is None:
+            return None
+        return snapshot.titles.bonus(terms, self.title_weight)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""

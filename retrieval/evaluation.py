@@ -397,6 +397,7 @@ def evaluate(
     language: str = "english",
     scorer: Scorer = "lucene",
     max_query_chars: int = MAX_QUERY_CHARS,
+    title_weight: float = 0.0,
     k: int = K,
     ask: Ask = ask,
     progress: Callable[[Iterable[EvalQuery]], Iterable[EvalQuery]] = iter,
@@ -405,9 +406,13 @@ def evaluate(
     """Ingest ``data`` into a fresh in-memory engine, run every query, and score the results.
 
     ``progress`` wraps the query loop (a progress bar, say). A refused query is a miss.
+    ``title_weight`` is the title field's (``retrieval.titles``; 0 keeps titles in passages).
     """
-    # bench.quality --before runs this module over engines that had no recency setting.
+    # bench.quality --before runs this module over engines that had no recency setting or
+    # title field: each is passed only when it differs from what those engines did.
     options: dict[str, Any] = {} if recency == RECENCY else {"recency": recency}
+    if title_weight:
+        options["title_weight"] = title_weight
     engine = Engine.open(
         ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **options
     )

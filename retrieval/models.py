@@ -115,7 +115,8 @@ class Hit:
     hand means ``passage``). ``excerpt`` is ``excerpt_span.slice(passage.text)``: one to
     three whole sentences chosen to answer the query, or part of one long sentence, in which
     case ``cut_start`` / ``cut_end`` say the sentence goes on before / after it, so a reader
-    is shown an ellipsis there. ``highlights`` are spans inside ``excerpt``.
+    is shown an ellipsis there. ``highlights`` are spans inside ``excerpt``. ``also`` names
+    the other articles whose copy of the passage was folded into this hit.
     """
 
     rank: int
@@ -128,6 +129,8 @@ class Hit:
     ranked: Passage | None = None
     cut_start: bool = False
     cut_end: bool = False
+    also: tuple[ArticleInfo, ...] = ()
+    """Articles holding a near-identical copy of this passage, folded into this hit."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from retrieval.recency import DateWindow
 from retrieval.retired import LiveIndex
 from retrieval.store import Store
 from retrieval.text import Analyzer
+from retrieval.topk import Bonus
 from retrieval.windows import WEIGHTS, Weights, choose
 
 CANDIDATES = 3
@@ -50,6 +51,7 @@ def diversify(
     k: int,
     depth: int = 0,
     dates: DateWindow | None = None,
+    bonus: Bonus | None = None,
 ) -> Ranking:
     """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
 
@@ -60,13 +62,14 @@ def diversify(
     window and weighs the rest by recency (:meth:`Index.top_k`). Ties keep the index's order:
     higher score first, then the lower passage id. The first sweep takes ``depth`` passages
     (at least ``k``): the sweep scores every posting whatever ``m`` is, so counting the
-    articles among a deeper top costs only a larger heap.
+    articles among a deeper top costs only a larger heap. ``bonus`` is the title field's
+    share of the scores (see ``Index.top_k``).
     """
     if k <= 0:
         return Ranking([], 0, False)
     m = max(k, depth)
     while True:
-        ids, scores = index.top_k(terms, m, dates)
+        ids, scores = index.top_k(terms, m, dates, bonus)
         found = owners[ids]
         distinct = len(np.unique(found))
         if distinct >= k or len(ids) < m:

@@ -26,6 +26,7 @@ from retrieval.bm25 import Index
 from retrieval.recency import DateWindow
 from retrieval.segments import Floats, Int64s
 from retrieval.store import Removal
+from retrieval.topk import Bonus
 
 Mask = npt.NDArray[np.bool_]
 
@@ -57,7 +58,11 @@ class LiveIndex:
         self.retired = int(np.count_nonzero(dead))
 
     def top_k(
-        self, query: Sequence[str], k: int, dates: DateWindow | None = None
+        self,
+        query: Sequence[str],
+        k: int,
+        dates: DateWindow | None = None,
+        bonus: Bonus | None = None,
     ) -> tuple[Int64s, Floats]:
         """The ``k`` best live passages, exactly ``Index.top_k`` with retired ones left out.
 
@@ -66,12 +71,12 @@ class LiveIndex:
         plus every retired passage (which is always enough).
         """
         if k <= 0:
-            return self.index.top_k(query, k, dates)
+            return self.index.top_k(query, k, dates, bonus)
         share = self.retired / max(self.index.n_docs, 1)
         enough = k + self.retired
         fetch = min(enough, k + max(FIRST_EXTRA, math.ceil(4 * k * share)))
         while True:
-            ids, scores = self.index.top_k(query, fetch, dates)
+            ids, scores = self.index.top_k(query, fetch, dates, bonus)
             live = ~self.dead[ids]
             if int(np.count_nonzero(live)) >= k or ids.shape[0] < fetch or fetch >= enough:
                 return ids[live][:k], scores[live][:k]

@@ -70,6 +70,10 @@ CREATE TABLE IF NOT EXISTS removed (
     replaced INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS removed_by_key ON removed (key);
+CREATE TABLE IF NOT EXISTS passage_signatures (
+    passage_id INTEGER PRIMARY KEY,
+    signature BLOB NOT NULL
+);
 """
 
 LIVE = "seq NOT IN (SELECT seq FROM removed)"
@@ -116,6 +120,8 @@ class NewArticle:
     key: str
     id: str
     spans: tuple[Span, ...]
+    signatures: tuple[bytes, ...] = ()
+    """One MinHash signature per passage (``retrieval.copies``), stored with the passages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +360,10 @@ class Store:
                         ],
                     )
                     live[item.key] = (int(cursor.lastrowid or 0), item.id, a.title, a.text)
+                    self._db.executemany(
+                        "INSERT INTO passage_signatures (passage_id, signature) VALUES (?, ?)",
+                        [(next_passage + i, s) for i, s in enumerate(item.signatures)],
+                    )
                     next_passage += len(item.spans)
                     if old is not None:
                         replaced.append(position)
@@ -512,6 +522,15 @@ class Store:
             if r is not None
         ]
 
+    def signatures(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """Stored copy signatures of passages by id; passages stored without one are left out."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = f"SELECT passage_id, signature FROM passage_signatures WHERE passage_id IN ({marks})"
+        with self._lock:
+            return {int(r[0]): bytes(r[1]) for r in self._db.execute(sql, list(ids))}
+
     def articles(self, ids: Sequence[str]) -> dict[str, ArticleInfo]:
         """Fetch article metadata by id (of live articles only)."""
         if not ids:
@@ -577,6 +596,14 @@ class Store:
                 (start, count),
             ).fetchall()
         return [datetime.fromisoformat(str(date)) if date else None for (date,) in rows]
+
+    def titles_from(self, start: int) -> list[str]:
+        """Titles of the articles whose passages begin at id ``start`` or later, in id order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT title FROM articles WHERE first_passage >= ? ORDER BY seq", (start,)
+            ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def article_key_of(self, passage_id: int) -> str | None:
         """The dedup key the article holding passage ``passage_id`` was stored under, or None."""

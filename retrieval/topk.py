@@ -19,7 +19,10 @@ The sweep, in a numba kernel (:func:`_sweep`):
 2. Document norms come from a table indexed by document length (``lengths`` holds one
    byte per document when lengths fit): an 8 MB float64 array per million passages
    missed the cache on nearly every posting and made the sweep three times slower.
-3. The window is scanned against the heap's worst score, so the compare is almost always
+3. A per-document bonus given as ranges of ids (the title field, :mod:`retrieval.titles`:
+   one constant per article, whose passages are consecutive) is added to the window
+   after every term, as the exhaustive path adds it after the terms' sum.
+4. The window is scanned against the heap's worst score, so the compare is almost always
    false (a predictable branch); a heap of the k best keeps the tie rule, and documents
    come in id order, so a later equal score never displaces an earlier one.
 """
@@ -35,6 +38,32 @@ import numpy.typing as npt
 
 from retrieval.recency import DateWindow, factor
 from retrieval.segments import Floats, Int64s, Segment
+
+
+@dataclass(frozen=True, slots=True)
+class Bonus:
+    """A score added to every document in ``[starts[i], ends[i])``: ranges sorted, disjoint."""
+
+    starts: Int64s
+    ends: Int64s
+    values: Floats
+
+    @classmethod
+    def none(cls) -> Bonus:
+        """No bonus anywhere."""
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(empty, empty, np.zeros(0, dtype=np.float64))
+
+    def __len__(self) -> int:
+        return int(self.starts.shape[0])
+
+    def within(self, base: int, n_docs: int) -> Bonus:
+        """The ranges clipped to documents ``[base, base + n_docs)``, in that segment's ids."""
+        first = int(np.searchsorted(self.ends, base, side="right"))
+        last = int(np.searchsorted(self.starts, base + n_docs, side="left"))
+        starts = np.maximum(self.starts[first:last], base) - base
+        ends = np.minimum(self.ends[first:last], base + n_docs) - base
+        return Bonus(starts, ends, self.values[first:last])
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,24 +115,28 @@ def search_segment(
     k1: float,
     threshold: float,
     dates: DateWindow | None = None,
+    bonus: Bonus | None = None,
 ) -> tuple[Int64s, Floats]:
     """Local ids and exact scores of up to ``k`` best documents scoring ``>= threshold``.
 
     ``lengths`` is :func:`compact_lengths` of the segment; ``norm_table[dl]`` the norm of
     a document of length ``dl``. ``threshold`` is the k-th best score found in other
-    segments (0.0 if none): documents below it cannot make the top k. ``dates`` (its
-    stamps this segment's own) hides passages outside its window and multiplies the rest
-    by their recency factor (:mod:`retrieval.recency`).
+    segments (0.0 if none): documents below it cannot make the top k. ``bonus`` (in this
+    segment's ids) is added to the documents it covers, after the terms. ``dates`` (its
+    stamps this segment's own) then hides passages outside its window and multiplies the
+    rest by their recency factor (:mod:`retrieval.recency`).
     """
+    extra = bonus if bonus is not None else Bonus.none()
     slots = segment.slots(query.ids)
     present = slots >= 0
-    if not present.any() or k <= 0:
+    if (not present.any() and not len(extra)) or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     slots = slots[present]
     postings = (segment.docs, segment.tfs, segment.offsets[slots], segment.offsets[slots + 1])
     weights = np.ascontiguousarray(query.weights[present], dtype=np.float64)
     when = _NO_DATES if dates is None else _when(dates)
-    ids, scores = _kernel(postings, weights, lengths, norm_table, k1, k, threshold, when)
+    ranges = (extra.starts, extra.ends, extra.values)
+    ids, scores = _kernel(postings, weights, lengths, norm_table, k1, k, threshold, when, ranges)
     return ids, scores
 
 
@@ -125,7 +158,10 @@ def warm_up(tf_dtype: np.dtype[Any], length_dtype: np.dtype[Any]) -> None:
         return
     zero, one = np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64)
     postings = (zero.astype(np.int32), one.astype(tf_dtype), zero, one)
-    _kernel(postings, np.ones(1), one.astype(length_dtype), np.ones(2), 1.5, 1, 0.0, _NO_DATES)
+    ranges = (zero, one, np.ones(1))
+    _kernel(
+        postings, np.ones(1), one.astype(length_dtype), np.ones(2), 1.5, 1, 0.0, _NO_DATES, ranges
+    )
     _WARM.add((tf_dtype, length_dtype))
 
 
@@ -145,6 +181,7 @@ def _sweep(
     k: int,
     floor: float,
     when: tuple[Any, int, int, bool, float, float, int, float],
+    ranges: tuple[Any, Any, Any],
 ) -> tuple[Any, Any]:
     """The kernel of the module docstring; terms are indexed in canonical order.
 
@@ -155,6 +192,8 @@ def _sweep(
     docs, tfs, starts, ends = postings
     stamps, low_date, high_date, dated_only, prior, half_life, now, top = when
     dated = stamps.shape[0] > 0
+    range_starts, range_ends, range_values = ranges
+    next_range = 0
     cursor = starts.copy()
     acc = np.zeros(_WINDOW)
     heap_scores, heap_docs = np.zeros(k), np.zeros(k, dtype=np.int64)
@@ -173,6 +212,18 @@ def _sweep(
                 at += 1
             touched = touched or at != cursor[t]
             cursor[t] = at
+        # Bonus ranges after every term: a range may run on into the next window.
+        r = next_range
+        while r < range_starts.shape[0] and range_starts[r] < stop:
+            lo = max(range_starts[r], first) - first
+            hi = min(range_ends[r], stop) - first
+            for slot in range(lo, hi):
+                acc[slot] += range_values[r]
+            touched = touched or hi > lo
+            if range_ends[r] > stop:
+                break
+            r += 1
+        next_range = r
         if not touched:
             continue
         # Smallest score that can enter: floor (but > 0) until the heap is full.

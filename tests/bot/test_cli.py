@@ -13,7 +13,7 @@ import pytest
 from writers import numbered
 
 from bot.cli import main, poll_sources
-from bot.settings import Source
+from bot.settings import Settings, Source
 from retrieval import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,7 +106,7 @@ def test_stats_says_what_opening_repaired_and_that_all_is_searchable(
     """Passages stored but not in the saved index (a stopped ingest, another writer) are
     indexed in memory when stats opens the store, and stats says so until a writer saves."""
     run(capsys, "ingest", str(ROOT / "seeds"))
-    other = Engine.open(env)
+    other = Engine.open(env, title_weight=Settings().title_weight)  # as the command opens it
     other.ingest(numbered("o", 2), persist=False)  # stored, never saved in the index
     passages = other.stats().passages
     other.close()
@@ -147,9 +147,17 @@ def test_restart_keeps_the_data(env: Path) -> None:
 
 def test_a_reader_that_leaves_early_gets_no_traceback(env: Path, tmp_path: Path) -> None:
     """`briefbot search … | head -c 1`: the closed pipe ends the command quietly."""
-    sentence = "Officials discussed weapons deliveries and long negotiations in the capital. " * 4
+    sentence = "Officials discussed weapons deliveries and long negotiations in the capital. "
+    # Words of its own in each article: identical texts would fold into one result.
     lines = [
-        json.dumps({"title": f"Talks {i}", "text": sentence, "id": str(i)}) for i in range(800)
+        json.dumps(
+            {
+                "title": f"Talks {i}",
+                "text": sentence + " ".join(f"w{i}x{j}" for j in range(40)),
+                "id": str(i),
+            }
+        )
+        for i in range(800)
     ]
     (tmp_path / "many.jsonl").write_text("\n".join(lines), encoding="utf-8")
     command = [sys.executable, "-m", "bot.cli"]
@@ -301,3 +309,31 @@ def test_feedback_export_is_anonymised(env: Path, capsys: pytest.CaptureFixture[
     for text in (out, lines):
         assert not re.search(r"\b(4242|777)\b", text)  # a hash may hold the digits, not the id
         assert "Weapons for the" not in text
+
+
+def test_search_json_lists_folded_copies_in_also(
+    env: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Two copies of one story are one JSON hit whose ``also`` names the other copy."""
+    story = (
+        "Rescue teams searched the rubble of collapsed homes after an earthquake struck the "
+        "mountainous east, killing at least 120 people, officials said on Thursday."
+    )
+    feed = tmp_path / "copies.jsonl"
+    records = [
+        {"title": "Quake", "text": story, "source": "Wire A", "date": "2024-05-01T08:00:00Z",
+         "url": "https://a.test/quake"},
+        {"title": "Quake toll", "text": story, "source": "Daily B", "date": "2024-05-02T08:00:00Z",
+         "url": "https://b.test/quake"},
+    ]  # fmt: skip
+    feed.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    run(capsys, "ingest", str(feed))
+    _, out, _ = run(capsys, "search", "earthquake", "rubble", "--json")
+    hits = [json.loads(line) for line in out.splitlines()]
+    assert len(hits) == 1
+    assert hits[0]["source"] == "Daily B"  # the newer copy is shown
+    assert [(c["source"], c["url"]) for c in hits[0]["also"]] == [
+        ("Wire A", "https://a.test/quake")
+    ]
+    _, text, _ = run(capsys, "search", "earthquake", "rubble")
+    assert "also in: Wire A" in text

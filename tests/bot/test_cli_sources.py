@@ -11,6 +11,7 @@ import pytest
 from bot.cli import main
 from retrieval import Engine
 from retrieval.sources import SourceTracker
+from retrieval.titles import TITLE_WEIGHT
 
 MINUTES_AGO = 180.0
 
@@ -38,7 +39,7 @@ def polled(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, str]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BRIEFBOT_DB", str(db))
     monkeypatch.delenv("BRIEFBOT_CONFIG", raising=False)
-    engine = Engine.open(db)
+    engine = Engine.open(db, title_weight=TITLE_WEIGHT)  # as the command opens it
     tracker = SourceTracker(engine, clock=lambda: time.time() - MINUTES_AGO)
     for name in ("folder", "missing", "missing", "old"):
         tracker.poll(places[name], every=900)

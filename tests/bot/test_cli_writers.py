@@ -15,6 +15,7 @@ from writers import check_store_whole, numbered, stored, unsearchable, write_jso
 
 from bot.cli import BATCH_ARTICLES
 from retrieval import Engine
+from retrieval.titles import TITLE_WEIGHT
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +44,7 @@ def test_ingest_killed_mid_batch_leaves_every_stored_article_searchable(tmp_path
     whole articles only; that engine's next ingest, a reopen, and the ingest run again to the
     end all leave every stored article searchable."""
     db = tmp_path / "b.sqlite3"
-    running = Engine.open(db)
+    running = Engine.open(db, title_weight=TITLE_WEIGHT)  # as the command opens it
     running.ingest(numbered("r", 1))
     articles = numbered("k", 3 * BATCH_ARTICLES)
     source = write_jsonl(tmp_path / "k.jsonl", articles)
@@ -58,13 +59,13 @@ def test_ingest_killed_mid_batch_leaves_every_stored_article_searchable(tmp_path
     running.ingest(numbered("r", 1, start=1))
     assert unsearchable(running, db) == []
     running.close()
-    reopened = Engine.open(db)
+    reopened = Engine.open(db, title_weight=TITLE_WEIGHT)  # as the command opens it
     assert unsearchable(reopened, db) == []
     reopened.close()
     subprocess.run([*INGEST, str(source)], env=environment(db), check=True, capture_output=True)
     check_store_whole(db)
     assert len(stored(db)) == 2 + len(articles)
-    final = Engine.open(db)
+    final = Engine.open(db, title_weight=TITLE_WEIGHT)  # as the command opens it
     assert unsearchable(final, db) == []
     final.close()
 
@@ -73,7 +74,7 @@ def test_two_ingests_beside_a_running_engine_leave_nothing_unsearchable(tmp_path
     """Two `briefbot ingest` runs at once on one store, while an engine holds it open for
     writing: after that engine's next ingest, and after a restart, every article is found."""
     db = tmp_path / "b.sqlite3"
-    running = Engine.open(db)
+    running = Engine.open(db, title_weight=TITLE_WEIGHT)  # as the command opens it
     running.ingest(numbered("r", 1))
     sources = [
         write_jsonl(tmp_path / f"{prefix}.jsonl", numbered(prefix, 2 * BATCH_ARTICLES))
@@ -97,6 +98,6 @@ def test_two_ingests_beside_a_running_engine_leave_nothing_unsearchable(tmp_path
     assert unsearchable(running, db) == []
     running.close()
     check_store_whole(db)
-    reopened = Engine.open(db)
+    reopened = Engine.open(db, title_weight=TITLE_WEIGHT)  # as the command opens it
     assert unsearchable(reopened, db) == []
     reopened.close()

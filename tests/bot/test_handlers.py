@@ -369,3 +369,29 @@ async def test_edit_of_a_deleted_answer_sends_a_new_one(bot: Bot, updates: Updat
     await bot.send(updates.message("weapons", message_id=51, edited=True))
     assert len(bot.api.calls_to("sendMessage")) == 2
     assert "[1] " in bot.texts()[-1]
+
+
+async def test_copies_of_a_story_are_one_hit_saying_also_in(
+    bot: Bot, updates: Updates, engine: Engine
+) -> None:
+    """A wire story stored three times is one hit citing the newest, "also in" the others."""
+    story = (
+        "Rescue teams searched the rubble of collapsed homes after an earthquake struck the "
+        "mountainous east, killing at least 120 people, officials said on Thursday."
+    )
+    engine.ingest(
+        [
+            Article("Quake kills 120", story, source="Wire <A>", id="w1"),
+            Article("Quake toll", story, source="Daily B", id="w2"),
+            Article("Quake", story, source="Wire <A>", id="w3"),
+        ]
+    )
+    await bot.send(updates.message("earthquake rubble"))
+    reply = bot.texts()[-1]
+    assert "[1] " in reply
+    assert "[2] " not in reply
+    assert "1 result for" in reply
+    assert (
+        "\nQuake · Wire &lt;A&gt; · date unknown\nalso in: Daily B" in reply
+    )  # not its own source
+    assert not html_problems(reply)

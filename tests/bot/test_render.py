@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -282,3 +283,19 @@ def test_a_declined_question_with_a_range_names_it_and_offers_all_dates() -> Non
         "No stored briefing answers that. (<i>weather since 1 May</i> dated since 1 May 2024)"
     )
     assert "To search all dates, send: <code>weather</code>" in text
+
+
+def test_also_in_names_each_other_source_once_and_counts_the_rest() -> None:
+    """Folded copies: sources escaped, deduplicated, the hit's own left out, past four counted."""
+    copies = tuple(
+        ArticleInfo(f"c{i}", f"Copy {i}", None, None, name)
+        for i, name in enumerate(["A<1>", "B", "B", "RFE", None, "C", "D", "E"])
+    )
+    shown = replace(hit(1, "weapons arrive"), also=copies)
+    assert render.also_in(shown) == "\nalso in: A&lt;1&gt; · B · RFE · Copy 4 (+3 more)"
+    own = replace(shown, article=info(source="B"), also=copies[1:3])
+    assert render.also_in(own) == ""
+    assert render.also_in(hit(2, "weapons")) == ""
+    page = render.results_page(SearchResult("weapons", (shown,), 1, 0, (), 0.01, matched=1))
+    assert "\nT · date unknown\nalso in: A&lt;1&gt; · B" in page
+    assert html_problems(page) == []

@@ -85,6 +85,21 @@ def test_bad_config_names_key_and_file(tmp_path: Path, text: str, message: str) 
 
 
 @pytest.mark.parametrize(
+    ("value", "ok"),
+    [("0", True), ("2.5", True), ("-0.5", False), ("inf", False), ("nan", False), ('"x"', False)],
+)
+def test_title_weight_is_zero_or_more(tmp_path: Path, value: str, ok: bool) -> None:
+    """[search] title_weight takes 0 (off) or any finite weight above; anything else names it."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"[search]\ntitle_weight = {value}\n")
+    if ok:
+        assert load_settings(config, env={}).title_weight == float(value)
+        return
+    with pytest.raises(ConfigError, match=r"title_weight"):
+        load_settings(config, env={})
+
+
+@pytest.mark.parametrize(
     ("value", "ok"), [("0", True), ("0.4", True), ("1", True), ("1.5", False), ("-0.1", False)]
 )
 def test_min_share_is_a_fraction(tmp_path: Path, value: str, ok: bool) -> None:

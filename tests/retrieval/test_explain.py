@@ -205,3 +205,21 @@ def test_recency_and_date_range_are_lines_that_keep_the_sum() -> None:
     assert explained is not None
     assert [f.name for f in explained.factors] == ["date range"]
     assert abs(explained.score - hit.score) <= 1e-9
+
+
+def test_the_title_field_is_a_line_that_keeps_the_sum() -> None:
+    """With titles scored as a field, a hit whose headline holds a question word explains that
+    part on a "title" line, and the lines still add up to the score shown."""
+    engine = Engine.open(":memory:", title_weight=1.0)
+    engine.ingest(load_path(SEEDS))
+    engine.ingest(MORE)
+    result = engine.search("grain exports", 5, min_share=0)
+    titled = [hit for hit in result.hits if "grain" in hit.article.title.lower()]
+    assert titled
+    for hit in result.hits:
+        explained = engine.explain("grain exports", (hit.ranked or hit.passage).id)
+        assert explained is not None
+        assert abs(explained.score - hit.score) <= 1e-9
+    first = engine.explain("grain exports", (titled[0].ranked or titled[0].passage).id)
+    assert first is not None
+    assert [f.name for f in first.factors] == ["title"]

@@ -25,6 +25,7 @@ PUBLIC = [
     "MIN_SHARE",
     "RECENCY",
     "SCORERS",
+    "TITLE_WEIGHT",
     "Analyzer",
     "Article",
     "ArticleInfo",
