@@ -13,10 +13,10 @@ from pathlib import Path
 
 from bot.render import counted
 from bot.settings import Settings
+from bot.store import open_engine
 from retrieval import (
     MAX_RETRY,
     BriefbotError,
-    Engine,
     IndexLanguageError,
     past_cap,
     saved_rows,
@@ -56,9 +56,7 @@ def check_health(settings: Settings) -> Health:
         missing = Check("store", False, f"no store at {path}: run `briefbot ingest` or the bot")
         return Health((missing, *_skipped("index", "sources")))
     try:
-        engine = Engine.open(
-            path, language=settings.language, scorer=settings.scorer, workers=1, read_only=True
-        )
+        engine = open_engine(settings, read_only=True)
     except IndexLanguageError as error:
         store = Check("store", True, f"{path} opens")
         return Health((store, Check("index", False, str(error)), _sources(settings)))

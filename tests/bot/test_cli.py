@@ -275,7 +275,8 @@ def test_search_explain_prints_each_words_part(
         hit = json.loads(line)
         words = hit["explanation"]["words"]
         assert {w["term"] for w in words} == {"blinken", "weapon"}
-        assert abs(sum(w["score"] for w in words) - hit["score"]) <= 1e-9
+        added = sum(f["value"] for f in hit["explanation"]["factors"] if f["kind"] == "add")
+        assert abs(sum(w["score"] for w in words) + added - hit["score"]) <= 1e-9
         assert abs(hit["explanation"]["score"] - hit["score"]) <= 1e-9
 
 
