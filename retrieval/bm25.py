@@ -14,7 +14,7 @@ Global doc ids are ``0..n_docs-1`` in insertion order across segments.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -196,17 +196,8 @@ class Index:
         ``bonus`` (the title field) is added after the terms' sum, as :meth:`top_k` adds it.
         """
         out = np.zeros(self.n_docs, dtype=np.float64)
-        terms = self._query(query)
-        k1 = self.params.k1
-        for term_id, weight in zip(terms.ids.tolist(), terms.weights.tolist(), strict=True):
-            for segment, lengths, base in zip(
-                self._segments, self._lengths, self._bases, strict=False
-            ):
-                slot = int(segment.slots(np.array([term_id], dtype=np.int64))[0])
-                if slot >= 0:
-                    docs, tfs = segment.postings(slot)
-                    norms = self._norm_table[lengths[docs]]
-                    out[base + docs] += weight * tf_part(tfs, norms, k1)
+        for docs, part in self._term_parts(query):
+            out[docs] += part
         if bonus is not None:
             for start, end, value in zip(
                 bonus.starts.tolist(), bonus.ends.tolist(), bonus.values.tolist(), strict=True
@@ -214,15 +205,10 @@ class Index:
                 out[start:end] += value
         return out
 
-    def matching_scores(self, query: Sequence[str]) -> tuple[Int64s, Floats]:
-        """Ids (ascending) and scores of the documents holding a query term, and no others.
-
-        The same sum as :meth:`scores` (terms in canonical order), without an array of every
-        document: the title field scores a million titles per query this way.
-        """
+    def _term_parts(self, query: Sequence[str]) -> Iterator[tuple[Int64s, Floats]]:
+        """Each query term's postings (global ids) and score parts, segment by segment, terms
+        in canonical order: the one sum that ``scores`` and ``matching_scores`` both add up."""
         terms = self._query(query)
-        docs_of: list[Int64s] = []
-        parts: list[Floats] = []
         k1 = self.params.k1
         for term_id, weight in zip(terms.ids.tolist(), terms.weights.tolist(), strict=True):
             for segment, lengths, base in zip(
@@ -232,8 +218,19 @@ class Index:
                 if slot >= 0:
                     docs, tfs = segment.postings(slot)
                     norms = self._norm_table[lengths[docs]]
-                    docs_of.append(docs.astype(np.int64) + base)
-                    parts.append(weight * tf_part(tfs, norms, k1))
+                    yield docs.astype(np.int64) + base, weight * tf_part(tfs, norms, k1)
+
+    def matching_scores(self, query: Sequence[str]) -> tuple[Int64s, Floats]:
+        """Ids (ascending) and scores of the documents holding a query term, and no others.
+
+        The same sum as :meth:`scores` (terms in canonical order), without an array of every
+        document: the title field scores a million titles per query this way.
+        """
+        docs_of: list[Int64s] = []
+        parts: list[Floats] = []
+        for docs, part in self._term_parts(query):
+            docs_of.append(docs)
+            parts.append(part)
         if not docs_of:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         ids, where = np.unique(np.concatenate(docs_of), return_inverse=True)
