@@ -50,6 +50,7 @@ from bench.engines import (
     build_rank_bm25,
     build_tantivy,
     restart_ours,
+    restart_ours_dated,
     restart_ours_titles,
     restart_tantivy,
 )
@@ -121,8 +122,8 @@ def run_worker(
 
     builders: dict[str, Callable[[], Built]] = {
         "ours-lucene": lambda: build_ours(chunks(), "lucene"),
-        "ours-prior": lambda: build_ours_dated(whole(), ranged=False),
-        "ours-range": lambda: build_ours_dated(whole(), ranged=True),
+        "ours-prior": lambda: build_ours_dated(chunks(), ranged=False),
+        "ours-range": lambda: build_ours_dated(chunks(), ranged=True),
         "ours-okapi": lambda: build_ours(chunks(), "okapi"),
         "ours-titles": lambda: build_ours_titles(chunks(), counts, titles),
         "numpy-csc": lambda: build_csc(whole()),
@@ -186,6 +187,8 @@ def restart_worker(engine: str, folder: str) -> float:
     openers: dict[str, Callable[[], Search]] = {
         "ours-lucene": lambda: restart_ours(Path(folder)),
         "ours-okapi": lambda: restart_ours(Path(folder)),
+        "ours-prior": lambda: restart_ours_dated(Path(folder), ranged=False),
+        "ours-range": lambda: restart_ours_dated(Path(folder), ranged=True),
         "ours-titles": lambda: restart_ours_titles(Path(folder)),
         "tantivy": lambda: restart_tantivy(folder, False),
         "tantivy-titles": lambda: restart_tantivy(folder, True),
