@@ -47,12 +47,14 @@ def latest_view(services: Services, count: int, page: int) -> tuple[View, int]:
 
 def page_view(services: Services, button: PageButton, presser: Owner) -> tuple[View, int] | None:
     """Run the stored query again and show one page of it, if ``presser`` may (in a thread)."""
-    stored = services.state.query(button.qid, presser)
+    stored = services.state.stored(button.qid, presser)
     if stored is None:
         return None
-    query, related_to = parse_stored(stored)
+    query, related_to = parse_stored(stored.text)
     try:
-        result = search_page(services, query, button.page, related=bool(related_to))
+        result = search_page(
+            services, query, button.page, related=bool(related_to), as_of=stored.asked
+        )
     except QueryError:
         return None  # the engine's rules changed since the query was stored
     page_size = services.settings.page_size

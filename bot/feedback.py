@@ -48,14 +48,16 @@ def why_view(
 ) -> tuple[str, InlineKeyboardMarkup] | None:
     """The explanation of one result for whoever may see its query, else None (in a thread)."""
     engine = services.engine
-    stored = services.state.query(button.qid, presser)
+    stored = services.state.stored(button.qid, presser)
     passage = engine.passage(button.passage_id) if stored is not None else None
     article = engine.article(passage.article_id) if passage is not None else None
     if stored is None or article is None:
         return None
-    query, related_to = parse_stored(stored)
+    query, related_to = parse_stored(stored.text)
     try:
-        explanation = engine.explain(query, button.passage_id, related=bool(related_to))
+        explanation = engine.explain(
+            query, button.passage_id, related=bool(related_to), as_of=stored.asked
+        )
     except QueryError:
         return None  # the engine's rules changed since the query was stored
     if explanation is None:

@@ -212,7 +212,7 @@ def search_and_remember(
     result = search_page(services, query, 0, related=bool(related_to), as_of=as_of)
     stored = stored_text(query, related_to)
     keep = result.hits and not result.abstained
-    qid = services.state.remember_query(stored, owner) if keep else ""
+    qid = services.state.remember_query(stored, owner, as_of) if keep else ""
     return result, qid
 
 

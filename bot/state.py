@@ -20,6 +20,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from retrieval import (
@@ -32,7 +33,10 @@ from retrieval import (
 # button ("o:<token>:<passage>:<page>") still fits Telegram's 64 bytes of callback data.
 TOKEN_BYTES = 9
 TOKEN_CHARS = 12  # len(secrets.token_urlsafe(TOKEN_BYTES)): base64 without padding
-SCHEMA = """
+# ``asked`` is the question's "today" (the message's date, epoch seconds; NULL: unknown, paged as
+# of the press) and ``day`` its UTC day number (-1 when unknown): the same question asked on
+# another day is another search ("yesterday" and the recency prior read from its day).
+QUERIES = """
 CREATE TABLE IF NOT EXISTS bot_queries (
     token TEXT PRIMARY KEY,
     chat_id INTEGER NOT NULL,
@@ -40,8 +44,11 @@ CREATE TABLE IF NOT EXISTS bot_queries (
     shared INTEGER NOT NULL,
     text TEXT NOT NULL,
     created REAL NOT NULL,
-    UNIQUE (chat_id, user_id, text)
-);
+    asked REAL,
+    day INTEGER NOT NULL,
+    UNIQUE (chat_id, user_id, text, day)
+)"""
+SCHEMA = f"""{QUERIES};
 CREATE INDEX IF NOT EXISTS bot_queries_user ON bot_queries (user_id);
 CREATE TABLE IF NOT EXISTS bot_answers (
     chat_id INTEGER NOT NULL,
@@ -70,14 +77,40 @@ class Owner:
     shared: bool = False
 
 
-def _migrate(db: sqlite3.Connection) -> None:
-    """Drop the query table of before owners and tokens (``id`` a counter, no owner).
+@dataclass(frozen=True, slots=True)
+class StoredQuery:
+    """A stored question and the moment it was asked (None for questions stored before that
+    was kept: their buttons search as of the press)."""
 
-    Its rows cannot be given to anyone safely, so their buttons are answered as expired.
+    text: str
+    asked: datetime | None
+
+
+def _day(asked: datetime | None) -> int:
+    """The UTC day number of ``asked``; -1 when unknown."""
+    return -1 if asked is None else int(asked.timestamp() // 86_400)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring an older query table up to date.
+
+    Before owners and tokens (``id`` a counter, no owner) its rows cannot be given to anyone
+    safely, so the table is dropped and their buttons are answered as expired. Before ``asked``
+    the rows are kept with the date unknown (their buttons search as of the press, as they did);
+    SQLite cannot change a UNIQUE constraint in place, so the table is copied.
     """
     columns = {row[1] for row in db.execute("PRAGMA table_info(bot_queries)")}
     if columns and "token" not in columns:
         db.execute("DROP TABLE bot_queries")
+    elif columns and "asked" not in columns:
+        db.execute("DROP INDEX IF EXISTS bot_queries_user")
+        db.execute("ALTER TABLE bot_queries RENAME TO bot_queries_before_asked")
+        db.execute(QUERIES)
+        db.execute(
+            "INSERT INTO bot_queries SELECT token, chat_id, user_id, shared, text, created,"
+            " NULL, -1 FROM bot_queries_before_asked"
+        )
+        db.execute("DROP TABLE bot_queries_before_asked")
 
 
 class BotState:
@@ -95,14 +128,21 @@ class BotState:
                 "DELETE FROM bot_answers WHERE created < ?", (time.time() - ANSWER_LIFETIME,)
             )
 
-    def remember_query(self, text: str, owner: Owner) -> str:
-        """Return the token of ``owner``'s query ``text``, storing it first if it is new.
+    def remember_query(self, text: str, owner: Owner, asked: datetime | None = None) -> str:
+        """Return the token of ``owner``'s query ``text`` asked at ``asked``, storing it first
+        if it is new.
 
-        The same owner asking the same text gets the same token, so repeated questions do not
-        grow the table; the same text from another chat or user gets a token of its own.
+        The same owner asking the same text on the same (UTC) day gets the same token, so
+        repeated questions do not grow the table, and its buttons search as of the first time
+        it was asked that day; the same text from another chat or user, or on another day, gets
+        a token of its own.
         """
-        select = "SELECT token FROM bot_queries WHERE chat_id = ? AND user_id = ? AND text = ?"
-        key = (owner.chat_id, owner.user_id, text)
+        select = (
+            "SELECT token FROM bot_queries WHERE chat_id = ? AND user_id = ? AND text = ?"
+            " AND day = ?"
+        )
+        key = (owner.chat_id, owner.user_id, text, _day(asked))
+        stamp = None if asked is None else asked.timestamp()
         with self._lock:
             for _ in range(TOKEN_TRIES):
                 row = self._db.execute(select, key).fetchone()
@@ -112,27 +152,35 @@ class BotState:
                 try:
                     with transaction(self._db):
                         self._db.execute(
-                            "INSERT INTO bot_queries VALUES (?, ?, ?, ?, ?, ?)",
-                            (token, owner.chat_id, owner.user_id, owner.shared, text, time.time()),
+                            "INSERT INTO bot_queries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (token, *key[:2], owner.shared, text, time.time(), stamp, key[3]),
                         )
                 except sqlite3.IntegrityError:
                     continue  # another process stored this question first, or the token is taken
                 return token
         raise RuntimeError("could not store a query under a fresh token")
 
-    def query(self, token: str, presser: Owner) -> str | None:
-        """Return the text stored under ``token`` if ``presser`` may see it, else None.
+    def stored(self, token: str, presser: Owner) -> StoredQuery | None:
+        """Return the query stored under ``token`` if ``presser`` may see it, else None.
 
         None alike for an unknown token and for one of another chat (or, in a private chat,
         another user), so a forged button learns nothing, not even that the token exists.
         """
         with self._lock:
             row = self._db.execute(
-                "SELECT text FROM bot_queries WHERE token = ? AND chat_id = ?"
+                "SELECT text, asked FROM bot_queries WHERE token = ? AND chat_id = ?"
                 " AND (shared OR user_id = ?)",
                 (token, presser.chat_id, presser.user_id),
             ).fetchone()
-        return None if row is None else str(row[0])
+        if row is None:
+            return None
+        asked = None if row[1] is None else datetime.fromtimestamp(row[1], UTC)
+        return StoredQuery(str(row[0]), asked)
+
+    def query(self, token: str, presser: Owner) -> str | None:
+        """The text of ``stored(token, presser)``, for buttons that need no date."""
+        found = self.stored(token, presser)
+        return None if found is None else found.text
 
     def forget(self, user_id: int, chat_id: int) -> int:
         """Delete ``user_id``'s stored questions everywhere (their buttons then expire) and, in

@@ -327,8 +327,10 @@ class Updates:
         reply_to: dict[str, Any] | None = None,
         thread_id: int | None = None,
         forwarded: bool = False,
+        date: int | None = None,
     ) -> dict[str, Any]:
-        """A (possibly edited or forwarded) text message; ``message_id`` defaults to a fresh one."""
+        """A (possibly edited or forwarded) text message; ``message_id`` defaults to a fresh one,
+        ``date`` (epoch seconds) to now."""
         if message_id is None:
             self._message_id += 1
             message_id = self._message_id
@@ -336,7 +338,7 @@ class Updates:
         chat |= {"first_name": "Ann"} if chat_type == "private" else {"title": "Newsroom"}
         message: dict[str, Any] = {
             "message_id": message_id,
-            "date": int(time.time()),
+            "date": int(time.time()) if date is None else date,
             "chat": chat,
             "from": {"id": user_id, "is_bot": False, "first_name": "Ann"},
             "text": text,

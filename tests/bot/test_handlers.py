@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from bot_harness import Bot
@@ -109,6 +110,22 @@ async def test_page_button_edits_the_list_to_the_next_page(bot: Bot, updates: Up
     assert html_problems(edit["text"]) == []
     assert keyboard_data(edit)[-3:] == [f"p:{token}:0", "n", f"p:{token}:2"]
     assert bot.api.calls_to("answerCallbackQuery")[-1].params.get("text") is None
+
+
+async def test_page_button_searches_as_of_the_question_not_the_press(
+    bot: Bot, updates: Updates
+) -> None:
+    """A button pressed years later keeps the question's "yesterday" and recency as asked."""
+    asked = int(datetime(2022, 4, 8, 9, tzinfo=UTC).timestamp())
+    await bot.send(updates.message("weapons yesterday", date=asked))
+    first = bot.api.calls_to("sendMessage")[-1].params["text"]
+    header = re.sub(r" \(\d+ ms\)$", "", first.split("\n")[0])
+    assert header.endswith("dated on 7 April 2022")
+    assert "[1] " in first
+    await bot.send(updates.button(f"p:{asked_token(bot)}:0"))
+    edit = bot.api.calls_to("editMessageText")[-1].params["text"]
+    assert re.sub(r" \(\d+ ms\)$", "", edit.split("\n")[0]) == header
+    assert "[1] " in edit
 
 
 async def test_open_button_shows_whole_passage_with_neighbours(bot: Bot, updates: Updates) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.buttons import TOKEN
-from bot.state import ANSWER_LIFETIME, BotState, Owner
+from bot.state import ANSWER_LIFETIME, BotState, Owner, StoredQuery
 
 ANN = Owner(501, 501)  # Ann in her private chat
 BEN = Owner(502, 502)
@@ -27,6 +28,23 @@ def test_same_owner_and_text_same_token() -> None:
     assert state.query(first, ANN) == "weapons for Ukraine"
     assert state.query(first[::-1], ANN) is None
     assert state.query("1", ANN) is None
+    state.close()
+
+
+def test_a_query_keeps_the_day_it_was_asked() -> None:
+    """The same question later that day shares the first asking's token and date; asked on
+    another day it is another search, with a token and date of its own."""
+    state = BotState(":memory:")
+    morning = datetime(2024, 5, 2, 8, tzinfo=UTC)
+    token = state.remember_query("quake", ANN, morning)
+    assert state.remember_query("quake", ANN, morning.replace(hour=20)) == token
+    assert state.stored(token, ANN) == StoredQuery("quake", morning)
+    next_day = state.remember_query("quake", ANN, datetime(2024, 5, 3, 8, tzinfo=UTC))
+    assert next_day != token
+    assert state.stored(next_day, ANN) == StoredQuery("quake", datetime(2024, 5, 3, 8, tzinfo=UTC))
+    undated = state.remember_query("quake", ANN)
+    assert state.stored(undated, ANN) == StoredQuery("quake", None)
+    assert state.stored(token, BEN) is None
     state.close()
 
 
@@ -147,3 +165,30 @@ def test_links_older_than_telegram_edit_window_are_dropped(tmp_path: Path) -> No
     assert state.answer_for(1, 2) is None
     assert state.answer_for(1, 4) == 5
     state.close()
+
+
+def test_table_before_asked_dates_migrates_keeping_its_buttons(tmp_path: Path) -> None:
+    """Queries stored before their date was kept still open for their owner, undated."""
+    path = tmp_path / "bot.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE bot_queries (token TEXT PRIMARY KEY, chat_id INTEGER NOT NULL,"
+            " user_id INTEGER NOT NULL, shared INTEGER NOT NULL, text TEXT NOT NULL,"
+            " created REAL NOT NULL, UNIQUE (chat_id, user_id, text))"
+        )
+        db.execute("CREATE INDEX bot_queries_user ON bot_queries (user_id)")
+        db.execute("INSERT INTO bot_queries VALUES ('abcdefghijkl', 501, 501, 0, 'grain', 0)")
+    db.close()
+    state = BotState(path)
+    assert state.stored("abcdefghijkl", ANN) == StoredQuery("grain", None)
+    assert state.query("abcdefghijkl", BEN) is None
+    assert state.remember_query("grain", ANN) == "abcdefghijkl"
+    dated = state.remember_query("grain", ANN, datetime(2024, 5, 2, tzinfo=UTC))
+    assert dated != "abcdefghijkl"
+    assert state.forget(501, 501) == 2  # the user index survived the copy
+    state.close()
+    with sqlite3.connect(path) as db:
+        names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    db.close()
+    assert "bot_queries_user" in names
+    assert not any(name.startswith("bot_queries_before") for name in names)
