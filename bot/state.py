@@ -97,20 +97,19 @@ def _migrate(db: sqlite3.Connection) -> None:
     Before owners and tokens (``id`` a counter, no owner) its rows cannot be given to anyone
     safely, so the table is dropped and their buttons are answered as expired. Before ``asked``
     the rows are kept with the date unknown (their buttons search as of the press, as they did);
-    SQLite cannot change a UNIQUE constraint in place, so the table is copied.
+    SQLite cannot change a UNIQUE constraint in place, so the table is rebuilt
+    (in the one transaction ``create_tables`` opens).
     """
     columns = {row[1] for row in db.execute("PRAGMA table_info(bot_queries)")}
     if columns and "token" not in columns:
         db.execute("DROP TABLE bot_queries")
     elif columns and "asked" not in columns:
-        db.execute("DROP INDEX IF EXISTS bot_queries_user")
-        db.execute("ALTER TABLE bot_queries RENAME TO bot_queries_before_asked")
+        rows = db.execute(
+            "SELECT token, chat_id, user_id, shared, text, created FROM bot_queries"
+        ).fetchall()
+        db.execute("DROP TABLE bot_queries")  # its index goes with it
         db.execute(QUERIES)
-        db.execute(
-            "INSERT INTO bot_queries SELECT token, chat_id, user_id, shared, text, created,"
-            " NULL, -1 FROM bot_queries_before_asked"
-        )
-        db.execute("DROP TABLE bot_queries_before_asked")
+        db.executemany("INSERT INTO bot_queries VALUES (?, ?, ?, ?, ?, ?, NULL, -1)", rows)
 
 
 class BotState:

@@ -191,4 +191,3 @@ def test_table_before_asked_dates_migrates_keeping_its_buttons(tmp_path: Path) -
         names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     db.close()
     assert "bot_queries_user" in names
-    assert not any(name.startswith("bot_queries_before") for name in names)
