@@ -323,11 +323,13 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    state = SourceState(str(settings.db_path))  # the status alone: no need to load the index
-    try:
-        known = {row.location: row.status() for row in state.rows()}
-    finally:
-        state.close()
+    known: dict[str, SourceStatus] = {}
+    if settings.db_path.exists():  # the status alone, read-only: no need to load the index
+        state = SourceState(str(settings.db_path), readonly=True)
+        try:
+            known = {row.location: row.status() for row in state.rows()}
+        finally:
+            state.close()
     every = {source.location: source.every for source in settings.sources}
     now = datetime.now(UTC)
     for location in [*every, *(other for other in known if other not in every)]:

@@ -171,6 +171,7 @@ class SourceState:
 
     def __init__(self, path: str, *, readonly: bool = False) -> None:
         self.path = path
+        self._readonly = readonly
         try:
             self._db = connect(path, readonly=readonly)
             if not readonly:
@@ -193,10 +194,18 @@ class SourceState:
         return SourceRow(*found) if found else SourceRow(location)
 
     def rows(self) -> list[SourceRow]:
-        """Every known source, in the order they were first polled."""
+        """Every known source, in the order they were first polled (none in a read-only open
+        of a store that never polled one: its tables are made by the first writer)."""
         with self._lock:
+            if self._readonly and not self._has_tables():
+                return []
             found = self._db.execute(f"SELECT {_COLUMNS} FROM sources ORDER BY rowid").fetchall()
         return [SourceRow(*values) for values in found]
+
+    def _has_tables(self) -> bool:
+        """Whether the ``sources`` table exists (a writer's open always makes it)."""
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sources'"
+        return self._db.execute(query).fetchone() is not None
 
     def save(self, row: SourceRow) -> None:
         """Insert or replace one source's state."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -90,3 +92,39 @@ def test_sources_json_has_one_object_per_source(
     assert (folder["added_last"], folder["added_total"]) == (1, 1)
     assert folder["next_poll"] is not None
     assert folder["next_poll"] > folder["last_poll"]
+
+
+def remove_store(folder: Path) -> None:
+    """Delete the store file, its WAL files and its saved index folder."""
+    for path in folder.glob("store.sqlite3*"):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def test_sources_reads_without_writing(
+    polled: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`sources` leaves the store byte for byte as it was, and a store that never polled a
+    source (or does not exist yet) lists the configured ones as not polled, creating nothing."""
+    db = tmp_path / "store.sqlite3"
+    files = sorted(path for path in tmp_path.glob("store.sqlite3*") if path.is_file())
+    before = {path.name: path.read_bytes() for path in files}
+    assert main(["sources"]) == 0
+    assert {path.name: path.read_bytes() for path in files} == before
+    assert sorted(path for path in tmp_path.glob("store.sqlite3*") if path.is_file()) == files
+    capsys.readouterr()
+    remove_store(tmp_path)
+    Engine.open(db).close()  # an article store with no source tables yet
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE IF EXISTS sources")
+        conn.execute("DROP TABLE IF EXISTS source_files")
+    conn.close()
+    assert main(["sources"]) == 0
+    assert capsys.readouterr().out.count("not polled yet") == 3
+    with sqlite3.connect(db) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert "sources" not in tables
+    remove_store(tmp_path)
+    assert main(["sources"]) == 0
+    assert capsys.readouterr().out.count("not polled yet") == 3
+    assert not db.exists()
