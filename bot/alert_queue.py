@@ -236,24 +236,44 @@ class AlertQueue:
             ).fetchall()
         return [float(r[0]) for r in rows]
 
-    def claim(self, chat_id: int, article_ids: Sequence[str], now: float) -> None:
+    def claim(self, chat_id: int, article_ids: Sequence[str], now: float) -> bool:
         """Mark alerts sent and count one message, before sending: a crash mid-send may lose
-        an alert but can never repeat one."""
-        with self._lock, transaction(self._db):
-            self._db.executemany(
-                "UPDATE bot_alerts SET sent = ? WHERE chat_id = ? AND article_id = ?",
-                [(now, chat_id, article_id) for article_id in article_ids],
-            )
-            self._db.execute("DELETE FROM bot_alert_messages WHERE sent < ?", (now - HOUR,))
-            self._db.execute("INSERT INTO bot_alert_messages VALUES (?, ?)", (chat_id, now))
+        an alert but can never repeat one.
+
+        All or nothing: when another process (a second webhook instance, say) claimed any of
+        them first, nothing is marked and False is returned, so each alert goes out once
+        however many processes read the same pending rows.
+        """
+        with self._lock:
+            try:
+                with transaction(self._db):
+                    for article_id in article_ids:
+                        claimed = self._db.execute(
+                            "UPDATE bot_alerts SET sent = ?"
+                            " WHERE chat_id = ? AND article_id = ? AND sent IS NULL",
+                            (now, chat_id, article_id),
+                        ).rowcount
+                        if not claimed:
+                            raise _ClaimedElsewhereError
+                    self._db.execute("DELETE FROM bot_alert_messages WHERE sent < ?", (now - HOUR,))
+                    self._db.execute("INSERT INTO bot_alert_messages VALUES (?, ?)", (chat_id, now))
+            except _ClaimedElsewhereError:
+                return False
+        return True
 
     def release(self, chat_id: int, article_ids: Sequence[str], now: float) -> None:
-        """Undo ``claim`` after a send that failed, so the alerts are tried again."""
+        """Undo ``claim(chat_id, article_ids, now)`` after a send that failed, so the alerts
+        are tried again (only what that claim marked: ``sent`` is its time)."""
         with self._lock, transaction(self._db):
             self._db.executemany(
-                "UPDATE bot_alerts SET sent = NULL WHERE chat_id = ? AND article_id = ?",
-                [(chat_id, article_id) for article_id in article_ids],
+                "UPDATE bot_alerts SET sent = NULL WHERE chat_id = ? AND article_id = ?"
+                " AND sent = ?",
+                [(chat_id, article_id, now) for article_id in article_ids],
             )
             self._db.execute(
                 "DELETE FROM bot_alert_messages WHERE chat_id = ? AND sent = ?", (chat_id, now)
             )
+
+
+class _ClaimedElsewhereError(Exception):
+    """An alert was claimed by another process meanwhile: roll the whole claim back."""

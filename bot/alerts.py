@@ -83,7 +83,8 @@ async def send_pending(
 
     Returns the seconds after which to try again (over the cap, or alerts left that did not fit
     in one message), or None when nothing is left to send. Alerts are claimed before sending,
-    so a crash can lose one batch but never repeat it; a failed send releases them again.
+    so a crash can lose one batch but never repeat it; a failed send releases them again; a
+    batch another process claimed first is left to it.
     """
     pending = await asyncio.to_thread(store.alerts.pending, chat_id)
     if not pending:
@@ -96,7 +97,9 @@ async def send_pending(
     topic = [alert for alert in pending if alert.thread_id == pending[0].thread_id]
     text, shown = render_alerts.alerts_message(topic)
     ids = [alert.article.id for alert in topic[:shown]]
-    await asyncio.to_thread(store.alerts.claim, chat_id, ids, now)
+    if not await asyncio.to_thread(store.alerts.claim, chat_id, ids, now):
+        # Another process sends these; read what is still pending again.
+        return 0.0
     try:
         await bot.send_message(chat_id, text, message_thread_id=pending[0].thread_id)
     except (Forbidden, BadRequest) as error:

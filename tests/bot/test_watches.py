@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import cast
 
 import pytest
 from html_check import html_problems
+from telegram import Bot
 
 from bot.alert_queue import HOUR, Alert
-from bot.alerts import cap_delay, match_new
+from bot.alerts import cap_delay, match_new, send_pending
 from bot.render import fits
 from bot.render_alerts import alerts_message, watch_list
 from bot.watches import Watch, WatchCapError, WatchStore
@@ -250,3 +253,50 @@ def test_an_alert_cut_inside_a_sentence_shows_ellipses_after_a_restart(
     assert line.startswith("<b>exports</b>") != cut_start
     assert line.endswith("Odesa…") == cut_end
     assert line.endswith("Odesa") != cut_end
+
+
+def test_two_processes_reading_the_same_pending_alerts_send_them_once(tmp_path: Path) -> None:
+    """Two instances on one store (webhook replicas) that both saw the batch pending: the first
+    claim wins, the second changes nothing and sends nothing, and release undoes only its own."""
+    path = tmp_path / "bot.sqlite3"
+    first, second = WatchStore(path), WatchStore(path)
+    engine = Engine.open(":memory:")
+    summary = engine.ingest([Article("Grain deal", "Grain exports resume.")])
+    first.add_watch(5, 5, "grain")
+    match_new(engine, first, summary, 0.1, now=1.0)
+    stale = second.alerts.pending(5)
+    ids = [alert.article.id for alert in stale]
+    assert first.alerts.claim(5, ids, now=2.0) is True
+    assert second.alerts.claim(5, ids, now=3.0) is False
+    assert second.alerts.sends_since(5, 0.0) == [2.0]
+    second.alerts.release(5, ids, now=3.0)  # a release of a claim that never happened
+    assert first.alerts.pending(5) == []
+    assert first.alerts.sends_since(5, 0.0) == [2.0]
+
+    sent: list[str] = []
+
+    class Recorder:
+        async def send_message(self, chat_id: int, text: str, **_: object) -> None:
+            sent.append(text)
+
+    class Stale:
+        """The second instance's view, read before the first claimed."""
+
+        def __init__(self, store: WatchStore) -> None:
+            self.alerts = self
+            self._store = store
+
+        def pending(self, chat_id: int) -> list[Alert]:
+            return stale
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._store.alerts, name)
+
+    bot = cast(Bot, Recorder())
+    later = asyncio.run(send_pending(bot, cast(WatchStore, Stale(second)), 5, 0, now=4.0))
+    assert (later, sent) == (0.0, [])
+    assert asyncio.run(send_pending(bot, second, 5, 0, now=5.0)) is None  # nothing left
+    assert sent == []
+    for store in (first, second):
+        store.close()
+    engine.close()
