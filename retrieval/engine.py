@@ -633,7 +633,7 @@ class Engine:
         if today.tzinfo is None or today.utcoffset() is None:
             raise ValueError(f"as_of must be timezone-aware, not {today!r}")
         found = Found(None, query) if related else find_dates(query, today)
-        if found.range is not None and not self._analyzer.terms(found.rest):
+        if found.phrases and not self._analyzer.terms(found.rest):
             found = Found(None, query)  # only a date: its words are all there is to search
         span = found.range or DateRange()
         return today, found, window(snapshot.stamps, today, self.recency, span.since, span.until)

@@ -120,6 +120,18 @@ def test_nothing_at_any_date_is_still_an_empty_widened_result(engine: Engine) ->
     assert result.widened
 
 
+def test_this_week_prefers_recent_briefings_without_hiding_older_ones(engine: Engine) -> None:
+    """'this week' sets no range: the week-old report leads, the older ones still follow,
+    and 'week' is not searched as a word."""
+    result = engine.search("earthquake villages this week", as_of=NOW)
+    assert result.date_range is None
+    assert "week" not in result.terms
+    found = [hit.article.id for hit in result.hits]
+    assert found[:2] == ["week", "may"]
+    assert {"old", "undated"} <= set(found)
+    assert engine.search("this week", as_of=NOW).terms == ("week",)
+
+
 def test_a_question_that_is_only_a_date_is_searched_as_words(engine: Engine) -> None:
     """'yesterday' alone leaves nothing to search: it stays the search word, with no range."""
     result = engine.search("yesterday", as_of=NOW)
