@@ -5,7 +5,8 @@ the more passages the article has (a digest restating many stories is long). It 
 to each question's top ``DEPTH`` results (one per article) as the engine ranks them, which
 is what an exact prior would reorder at the top. Questions are split in two by a hash of
 their id: alpha is chosen on the "tune" half, the "check" half says whether it holds.
-Shipped only if it helps on the check half of every set beyond its interval.
+Shipped only if it helps on the check half of every set beyond its interval. Questions are
+asked as ``bench.quality`` asks them (rtqa_news_2024 as of each question's date).
 
     python -m bench.digests [--sets rtqa_news_2024,rtqa_evidence_dev,bbc_lead] [--limit N]
 """
@@ -19,6 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from bench.machine import machine_report, markdown_table, need_eval
+from bench.quality import DATED_SETS
 from bench.titles import HALVES, half_of, main_metric
 
 ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.4)
@@ -43,12 +45,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     body: list[list[object]] = []
     for name in (n for n in args.sets.split(",") if n):
         data = evaluation.read_set(need_eval() / name, limit=args.limit)
+        # As bench.quality asks: rtqa_news_2024 as of each question's date, the rest as of now.
+        ask = evaluation.ask_dated if name in DATED_SETS else evaluation.ask
         engine = Engine.open(":memory:", title_weight=weight)
         engine.ingest(data.articles)
         results: list[Any] = []
         for query in data.queries:
             try:
-                results.append(evaluation.ask(engine, query, DEPTH))
+                results.append(ask(engine, query, DEPTH))
             except QueryError:
                 results.append(None)
         engine.close()

@@ -52,7 +52,8 @@ def expression_rows() -> list[list[str]]:
     for question in EXAMPLES:
         found = find_dates(question, TODAY)
         if found.range is None:
-            rows.append([question, found.rest, "–", "no range"])
+            said = "no range: recent first (the prior)" if found.phrases else "no range"
+            rows.append([question, found.rest, "–", said])
             continue
         since, until = found.range.since, found.range.until
         bounds = f"[{since.date() if since else '…'}, {until.date() if until else '…'})"

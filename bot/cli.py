@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -206,22 +205,27 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     why = partial(explain_hit, engine, query, related, as_of=args.as_of) if args.explain else None
     if args.json:
         for hit in result.hits:
-            line = {**hit_json(hit), "abstained": result.abstained, "date_range": dates}
+            line = {
+                **hit_json(hit),
+                "abstained": result.abstained,
+                "date_range": dates,
+                "widened": result.widened,
+            }
             if why is not None:
                 line["explanation"] = explanation_json(why(hit))
             print(json.dumps(line, ensure_ascii=False))
         if not result.hits and result.date_range is not None:
-            print(json.dumps({"date_range": dates, "undated": result.undated}))
+            summary = {"date_range": dates, "undated": result.undated, "widened": result.widened}
+            print(json.dumps(summary))
         return 0
     if result.related:
         words = len(result.terms)
         print(f"Briefings related to the text you gave (by its {words} most telling words)")
-    if result.date_range is not None:
+    if result.widened and result.date_range is not None:
+        # Nothing in the range matched: the engine searched the same words at any date.
+        print(f"Nothing {describe_range(result.date_range)}; showing briefings from any date")
+    elif result.date_range is not None:
         print(f"Dated {describe_range(result.date_range)}")
-    if not result.hits and result.date_range is not None:
-        print(f"Nothing dated {describe_range(result.date_range)} matches. Search all dates:")
-        print(f"  briefbot search {shlex.quote(result.undated)}")
-        return 0
     if not result.hits:
         print("No results. Try other or fewer words, or see `briefbot latest`.")
         return 0

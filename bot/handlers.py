@@ -223,9 +223,9 @@ def results_view(
     if not result.hits:
         if related_to:
             return render.no_related(related_to), None
-        if result.date_range is not None:
-            return render.none_in_range(result), None
-        return render.no_results(result.query), None
+        # A range that matched nothing was widened to any date: the words match nothing at all.
+        words = result.undated if result.date_range is not None else result.query
+        return render.no_results(words), None
     if result.abstained:  # no answer: the nearest titles, and nothing to page through
         return render.abstained(result), None
     pages = math.ceil(result.total / page_size)

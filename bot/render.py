@@ -168,6 +168,11 @@ def results_header(result: SearchResult, related_to: str = "") -> str:
     if result.date_range is not None:  # the date words became the range, said in full
         query = short(result.undated, QUERY_CHARS)
         dated = esc(describe_range(result.date_range))
+        if result.widened:  # nothing in the range matched: these hits are from any date
+            return (
+                f"🔎 Nothing {dated} for <i>{query}</i>; showing briefings from any date "
+                f"({result_count(result)}, {seconds})"
+            )
         return f"🔎 {result_count(result)} for <i>{query}</i> dated {dated} ({seconds})"
     query = short(result.query, QUERY_CHARS)
     return f"🔎 {result_count(result)} for <i>{query}</i> ({seconds})"
@@ -237,20 +242,6 @@ def no_results(query: str) -> str:
     )
 
 
-def none_in_range(result: SearchResult) -> str:
-    """Say that nothing dated in the question's range matched, and offer the search without it.
-
-    The offer is the plain question to send again (tap to copy): its date words are gone, so
-    it searches every date.
-    """
-    dated = esc(describe_range(result.date_range)) if result.date_range else "then"
-    words = short(result.undated, QUERY_CHARS)
-    return (
-        f"No briefing dated {dated} matches <i>{words}</i>.\n"
-        f"To search all dates, send: <code>{words}</code>"
-    )
-
-
 def no_related(related_to: str) -> str:
     """Say that nothing in the briefings is close to a forwarded or pasted message."""
     return (
@@ -270,11 +261,13 @@ def abstained(result: SearchResult) -> str:
     a reader can still look; no excerpt is quoted, so nothing passes for an answer.
     """
     dated = f" dated {esc(describe_range(result.date_range))}" if result.date_range else ""
+    if result.widened and result.date_range is not None:  # any date was searched already
+        dated = f"; nothing {esc(describe_range(result.date_range))}, so any date searched"
     head = (
         f"{DECLINE} (<i>{short(result.query, QUERY_CHARS)}</i>{dated})\n"
         "Try other words, or see the newest briefings with /latest."
     )
-    if result.date_range is not None:  # the answer may lie outside the range: offer all dates
+    if result.date_range is not None and not result.widened:  # the answer may lie outside it
         head += f"\nTo search all dates, send: <code>{short(result.undated, QUERY_CHARS)}</code>"
     nearest = list(dict.fromkeys(hit.article for hit in result.hits))[:NEAREST]
     if not nearest:

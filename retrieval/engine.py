@@ -560,7 +560,9 @@ class Engine:
         are never returned, and with no date in the question recent ones are preferred
         (``retrieval.recency``). Date expressions in a question ("since 1 May", "last week",
         ``since:2024-05-01``; ``retrieval.query_dates``) keep the search to that range and are
-        not searched as words; ``date_range`` in the result says which range was used.
+        not searched as words; ``date_range`` in the result says which range was used. A range
+        that no briefing matches is widened: the same words are searched at any date and the
+        result is ``widened``, so the reader gets the nearest answer and is told its dates.
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
@@ -574,6 +576,12 @@ class Engine:
         ranking = diversify(
             snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus
         )
+        widened = found.range is not None and not ranking.passages
+        if widened:  # nothing in the range matches: the question at any date, and say so
+            dates = self._any_date(snapshot, today)
+            ranking = diversify(
+                snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus
+            )
         ranked, also = fold_ranked(
             self._store, self._analyzer, snapshot.owners, ranking.passages, k, self.copy_threshold
         )
@@ -613,6 +621,7 @@ class Engine:
             date_range=found.range,
             undated=found.rest if found.range is not None else "",
             as_of=today,
+            widened=widened,
         )
 
     def _dated(
@@ -624,10 +633,14 @@ class Engine:
         if today.tzinfo is None or today.utcoffset() is None:
             raise ValueError(f"as_of must be timezone-aware, not {today!r}")
         found = Found(None, query) if related else find_dates(query, today)
-        if found.range is not None and not self._analyzer.terms(found.rest):
+        if found.phrases and not self._analyzer.terms(found.rest):
             found = Found(None, query)  # only a date: its words are all there is to search
         span = found.range or DateRange()
         return today, found, window(snapshot.stamps, today, self.recency, span.since, span.until)
+
+    def _any_date(self, snapshot: _Snapshot, today: datetime) -> DateWindow:
+        """The window of a question with no date in it: everything up to today, the prior on."""
+        return window(snapshot.stamps, today, self.recency)
 
     def explain(
         self,
@@ -645,8 +658,13 @@ class Engine:
         """
         query = plain_query(query)
         snapshot = self._snapshot
-        _, found, dates = self._dated(snapshot, query, as_of, related)
+        today, found, dates = self._dated(snapshot, query, as_of, related)
         terms = self.query_terms(found.rest, related=related)
+        named = found.range
+        if named is not None:  # as search does: a range that matches nothing is widened
+            ids, _ = snapshot.ranked().top_k(terms, 1, dates, self._title_bonus(snapshot, terms))
+            if not len(ids):
+                dates, named = self._any_date(snapshot, today), None
         index = snapshot.index
         if not 0 <= passage_id < index.n_docs:
             return None
@@ -657,7 +675,7 @@ class Engine:
         asked = found.rest[:RELATED_CHARS] if related else found.rest
         explained = explain_passage(index, self._analyzer, asked, terms, passage_id, title, text)
         factors = [self._title_factor(snapshot, terms, passage_id)]
-        factors.append(date_factor(dates, passage_id, found.range))
+        factors.append(date_factor(dates, passage_id, named))
         kept = tuple(factor for factor in factors if factor is not None)
         return replace(explained, factors=kept) if kept else explained
 

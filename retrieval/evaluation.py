@@ -354,13 +354,14 @@ def ask(engine: Engine, query: EvalQuery, k: int, *, dated: bool = False) -> Sea
 
     The one place a query meets the engine. With ``dated`` the question's ``date`` is its
     "today" (to its last second), as the bot uses a message's date; otherwise today is now.
-    A date range in the question that matches nothing, or nothing that answers (the search
-    declines), is followed the way the bot offers: by the same question without it.
+    A date range in the question that matches nothing is widened to any date by the engine;
+    one whose matches do not answer (the search declines) is followed the way the bot offers:
+    by the same question without it.
     """
     as_of = _as_of(query.date) if dated else None
     related = engine.too_long(query.text)
     result = engine.search(query.text, k, as_of=as_of, related=related)
-    if result.date_range is not None and (not result.hits or result.abstained):
+    if result.date_range is not None and result.abstained and not result.widened:
         return engine.search(result.undated, k, as_of=as_of, related=related)
     return result
 

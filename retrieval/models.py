@@ -154,8 +154,9 @@ class SearchResult:
     says the query was a message searched by its most telling ``terms`` rather than a question.
     ``date_range`` is the range of publication dates the question asked for ("since May"),
     whose words were then not searched; ``undated`` is the question without them, to offer
-    when nothing in the range matched. ``as_of`` is the search's "today": nothing published
-    after it is returned.
+    when nothing in the range matched. ``widened`` says nothing in that range matched, so the
+    question was searched at any date and ``hits`` come from outside it. ``as_of`` is the
+    search's "today": nothing published after it is returned.
     """
 
     query: str
@@ -172,6 +173,7 @@ class SearchResult:
     date_range: DateRange | None = None
     undated: str = ""
     as_of: datetime | None = None
+    widened: bool = False
 
 
 @dataclass(frozen=True, slots=True)

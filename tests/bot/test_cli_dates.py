@@ -58,14 +58,26 @@ def test_json_carries_the_date_range(stored: Path, capsys: pytest.CaptureFixture
     }  # fmt: skip
 
 
-def test_an_empty_range_offers_the_search_without_it(
+def test_an_empty_range_is_widened_to_any_date_and_says_so(
     stored: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Nothing before 2020 matches: the CLI says so and prints the command for all dates."""
+    """Nothing before 2020 matches: the CLI says so and shows the floods of any date."""
     code, out, _ = run(capsys, "search", "flood", "delta", "until:2020-01-01")
     assert code == 0
-    assert "Nothing dated before 1 January 2020 matches." in out
-    assert "briefbot search 'flood delta'" in out
+    assert "Nothing before 1 January 2020; showing briefings from any date" in out
+    assert "Flood warning" in out
+
+
+def test_json_says_a_range_was_widened(stored: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every JSON line of a widened search says so; a range that matched says it was not."""
+    _, out, _ = run(capsys, "search", "flood", "delta", "until:2020-01-01", "--json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert {line["article_id"] for line in lines} == {"may", "june"}
+    assert all(line["widened"] for line in lines)
+    _, out, _ = run(
+        capsys, "search", "flood", "since", "1", "June", "--as-of", "2024-06-15", "--json"
+    )
+    assert [json.loads(line)["widened"] for line in out.splitlines()] == [False]
 
 
 def test_a_bad_as_of_is_a_one_line_error(stored: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -36,16 +36,24 @@ async def test_the_header_says_the_range_of_a_dated_question(bot: Bot, updates: 
     assert "Blinken" not in text
 
 
-async def test_a_range_with_no_match_offers_the_question_without_it(
-    bot: Bot, updates: Updates
-) -> None:
-    """Nothing before 2020: the reply says so and gives the words to send for all dates."""
+async def test_a_range_with_no_match_shows_any_date_and_says_so(bot: Bot, updates: Updates) -> None:
+    """Nothing before 2020: the reply says so and shows the briefings of any date."""
     await bot.send(updates.message("Blinken Brussels until:2020-01-01"))
     sent = bot.api.calls_to("sendMessage")[-1].params
     text = str(sent["text"])
     assert html_problems(text) == []
-    assert text == (
-        "No briefing dated before 1 January 2020 matches <i>Blinken Brussels</i>.\n"
-        "To search all dates, send: <code>Blinken Brussels</code>"
+    assert text.startswith(
+        "🔎 Nothing before 1 January 2020 for <i>Blinken Brussels</i>; showing briefings from"
+        " any date ("
     )
-    assert "reply_markup" not in sent
+    assert "Blinken" in text.split("\n", 1)[1]
+    assert "reply_markup" in sent
+
+
+async def test_words_that_match_at_no_date_say_no_briefing_matches(
+    bot: Bot, updates: Updates
+) -> None:
+    """A range widened to any date that still finds nothing: the plain no-results reply."""
+    await bot.send(updates.message("zeppelin since 1 May 2020"))
+    text = str(bot.api.calls_to("sendMessage")[-1].params["text"])
+    assert text.startswith("No briefing matches <i>zeppelin</i>.")

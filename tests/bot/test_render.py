@@ -263,14 +263,33 @@ def test_header_says_the_date_range_used_instead_of_its_words() -> None:
     assert head == "🔎 1 result for <i>floods</i> dated since 1 May 2024 (12 ms)"
 
 
-def test_an_empty_range_says_so_and_offers_the_search_without_it() -> None:
-    """Nothing in the range: the reply names the range and the question to send for all dates."""
-    result = SearchResult("<floods> since:2024-05-01", (), 0, date_range=MAY_ON, undated="<floods>")
-    text = render.none_in_range(result)
+def test_a_widened_range_says_nothing_matched_it_and_shows_any_date() -> None:
+    """Nothing since 1 May: the header says so and that the hits come from any date."""
+    result = SearchResult(
+        "<floods> since 1 May", (hit(1, "floods"),), 1, 0, (), 0.0123, matched=1,
+        date_range=MAY_ON, undated="<floods>", widened=True,
+    )  # fmt: skip
+    text = render.results_page(result)
     assert html_problems(text) == []
-    assert visible_text(text) == (
-        "No briefing dated since 1 May 2024 matches <floods>.\nTo search all dates, send: <floods>"
+    assert text.splitlines()[0] == (
+        "🔎 Nothing since 1 May 2024 for <i>&lt;floods&gt;</i>; showing briefings from any date"
+        " (1 result, 12 ms)"
     )
+
+
+def test_a_declined_widened_question_offers_no_second_search() -> None:
+    """Declined after widening: the reply says any date was searched and offers nothing more."""
+    result = SearchResult(
+        "weather since 1 May", (), 0, abstained=True, date_range=MAY_ON, undated="weather",
+        widened=True,
+    )  # fmt: skip
+    text = render.abstained(result)
+    assert html_problems(text) == []
+    assert text.startswith(
+        "No stored briefing answers that. (<i>weather since 1 May</i>; nothing since 1 May 2024,"
+        " so any date searched)"
+    )
+    assert "To search all dates" not in text
 
 
 def test_a_declined_question_with_a_range_names_it_and_offers_all_dates() -> None:

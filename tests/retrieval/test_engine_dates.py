@@ -83,14 +83,53 @@ def test_a_date_in_the_question_becomes_the_range_and_leaves_the_words(engine: E
     assert result.undated == "earthquake villages"
 
 
-def test_a_range_with_no_match_returns_nothing_and_the_words_to_search_instead(
-    engine: Engine,
-) -> None:
-    """until:2020-01-01 matches no report: no hits, the range and the plain words."""
+def test_a_range_with_no_match_is_widened_to_any_date_and_says_so(engine: Engine) -> None:
+    """until:2020-01-01 matches no mountain report: the words are searched at any date."""
     result = engine.search("mountain until:2020-01-01", as_of=NOW)
-    assert result.hits == ()
+    assert [hit.article.id for hit in result.hits] == ["old"]
+    assert result.widened
     assert result.date_range == DateRange(None, datetime(2020, 1, 1, tzinfo=UTC))
     assert result.undated == "mountain"
+    assert "2020" not in result.terms
+
+
+def test_a_range_that_matches_is_not_widened(engine: Engine) -> None:
+    """'since 1 June' finds June's reports: the range holds and nothing older is shown."""
+    result = engine.search("earthquake villages since 1 June", as_of=NOW)
+    assert not result.widened
+    assert "old" not in {hit.article.id for hit in result.hits}
+
+
+def test_a_widened_search_prefers_recent_briefings_as_an_undated_question_does(
+    engine: Engine,
+) -> None:
+    """Widened, the question ranks exactly as it would without its date words (the undated
+    report matches any range, so the words here are ones only dated reports hold)."""
+    widened = engine.search("coastal desert until:2010-01-01", as_of=NOW)
+    plain = engine.search("coastal desert", as_of=NOW)
+    assert widened.widened
+    assert [(h.article.id, h.score) for h in widened.hits] == [
+        (h.article.id, h.score) for h in plain.hits
+    ]
+
+
+def test_nothing_at_any_date_is_still_an_empty_widened_result(engine: Engine) -> None:
+    """Words no report holds: widened, and still no hits."""
+    result = engine.search("volcano since 1 June", as_of=NOW)
+    assert result.hits == ()
+    assert result.widened
+
+
+def test_this_week_prefers_recent_briefings_without_hiding_older_ones(engine: Engine) -> None:
+    """'this week' sets no range: the week-old report leads, the older ones still follow,
+    and 'week' is not searched as a word."""
+    result = engine.search("earthquake villages this week", as_of=NOW)
+    assert result.date_range is None
+    assert "week" not in result.terms
+    found = [hit.article.id for hit in result.hits]
+    assert found[:2] == ["week", "may"]
+    assert {"old", "undated"} <= set(found)
+    assert engine.search("this week", as_of=NOW).terms == ("week",)
 
 
 def test_a_question_that_is_only_a_date_is_searched_as_words(engine: Engine) -> None:

@@ -206,6 +206,17 @@ def test_recency_and_date_range_are_lines_that_keep_the_sum() -> None:
     assert [f.name for f in explained.factors] == ["date range"]
     assert abs(explained.score - hit.score) <= 1e-9
 
+    # Nothing before 2020 matches: the search is widened, and so is its explanation.
+    widened = engine.search("flood aid until:2020-01-01", 5, as_of=now, min_share=0)
+    assert widened.widened
+    names = []
+    for hit in widened.hits:
+        explained = engine.explain("flood aid until:2020-01-01", hit.passage.id, as_of=now)
+        assert explained is not None
+        names.append([f.name for f in explained.factors])
+        assert abs(explained.score - hit.score) <= 1e-9
+    assert names == [["recency"], []]  # the old briefing's factor is 1: no line
+
 
 def test_the_title_field_is_a_line_that_keeps_the_sum() -> None:
     """With titles scored as a field, a hit whose headline holds a question word explains that

@@ -9,14 +9,12 @@ import pytest
 from retrieval.models import DateRange
 from retrieval.query_dates import describe, find_dates
 
-# A Saturday: "this week" is its last seven days, "last week" Monday 3 to Sunday 9 June 2024.
+# A Saturday: "last week" is Monday 3 to Sunday 9 June 2024.
 TODAY = datetime(2024, 6, 15, 12, 30, tzinfo=UTC)
 
 CASES = [
     ("floods today", "floods", date(2024, 6, 15), date(2024, 6, 16), "on 15 June 2024"),
     ("floods yesterday", "floods", date(2024, 6, 14), date(2024, 6, 15), "on 14 June 2024"),
-    ("floods this week", "floods", date(2024, 6, 9), date(2024, 6, 16),
-     "from 9 June 2024 to 15 June 2024"),
     ("floods last week", "floods", date(2024, 6, 3), date(2024, 6, 10),
      "from 3 June 2024 to 9 June 2024"),
     ("floods this month", "floods", date(2024, 6, 1), date(2024, 6, 16),
@@ -99,6 +97,24 @@ def test_date_words_in_names_are_not_filters(question: str) -> None:
     found = find_dates(question, TODAY)
     assert found.range is None
     assert found.rest == question
+
+
+@pytest.mark.parametrize(
+    ("question", "rest"),
+    [("floods this week", "floods"), ("This week, who won?", "who won?"),
+     ("floods since 1 May this week", "floods")],
+    ids=["this week", "capitalised", "with a range"],
+)  # fmt: skip
+def test_this_week_leaves_the_words_and_sets_no_range(question: str, rest: str) -> None:
+    """'this week' only says "recently": its words go, no range is set (the prior prefers
+    recent briefings), and another expression's range still holds."""
+    found = find_dates(question, TODAY)
+    assert found.rest == rest
+    assert "this week" in [p.lower() for p in found.phrases]
+    if "May" in question:
+        assert found.range == DateRange(datetime(2024, 5, 1, tzinfo=UTC), None)
+    else:
+        assert found.range is None
 
 
 def test_a_day_without_year_is_its_latest_occurrence_up_to_today() -> None:
