@@ -72,6 +72,7 @@ ENGINES = (
 )
 TITLED = ("ours-titles", "ours-titles-prior")  # set beside tantivy-titles in the verdicts
 EXACT_SAMPLE = 200
+RIVAL_KEYS = ("build_s", "peak_mb", "restart_s")
 ANCHORS = [  # The issue's figures at 1M passages on a 2-core machine, quoted for the README.
     ("rank_bm25 BM25Okapi", "–", "2300", "–", "–"),
     ("bm25s", "47", "174", "303", "–"),
@@ -149,14 +150,16 @@ def run_worker(
     timed = sample[: slow_sample(size)] if engine == "rank_bm25" else sample
     for query in timed[:5]:  # warm caches and lazy imports before timing
         search(query)
-    times = []
+    times, cpu = [], []
     for query in timed:
-        tick = time.perf_counter()
+        tick, tock = time.perf_counter(), time.process_time()
         search(query)
+        cpu.append(time.process_time() - tock)
         times.append(time.perf_counter() - tick)
-    stats = latency(times)
+    stats, spent = latency(times), latency(cpu)
     row: dict[str, Any] = {"engine": engine, "size": size, "build_s": build_s}
     row |= {"memory_mb": memory_mb, "p50_ms": stats.p50_ms, "p99_ms": stats.p99_ms}
+    row |= {"cpu_p50_ms": spent.p50_ms, "cpu_p99_ms": spent.p99_ms}
     row |= {"mean_ms": stats.mean_ms, "queries": stats.n, "exact": "–", "peak_mb": peak_mb}
     if "check" in extra:
         row |= extra["check"](timed[:EXACT_SAMPLE])
@@ -219,12 +222,14 @@ def spawn(engine: str, size: int, n_queries: int, flags: Sequence[str] = ()) -> 
 def table(rows: list[dict[str, Any]]) -> str:
     """Format rows as the README table; memory is the RSS delta of the build."""
     headers = ("engine", "size", "build s", "memory MB", "peak MB", "p50 ms", "p99 ms", "mean ms")
+    headers += ("cpu p50 ms", "cpu p99 ms")
     body = []
     for r in rows:
         memory = fmt(r.get("memory_mb", float("nan")), 0)
         if "nbytes_mb" in r:
             memory += f" (nbytes {r['nbytes_mb']:.0f})"
-        times = [fmt(r.get(key, float("nan")), 3) for key in ("p50_ms", "p99_ms", "mean_ms")]
+        keys = ("p50_ms", "p99_ms", "mean_ms", "cpu_p50_ms", "cpu_p99_ms")
+        times = [fmt(r.get(key, float("nan")), 3) for key in keys]
         build = fmt(r.get("build_s", float("nan")), 2)
         peak = fmt(r.get("peak_mb", float("nan")), 0)
         body.append([r["engine"], f"{r['size']:,}", build, memory, peak, *times])
@@ -262,7 +267,7 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
             )
             if rival is None:
                 continue
-            for key in ("p50_ms", "p99_ms", "build_s", "peak_mb", "restart_s"):
+            for key in ("p50_ms", "p99_ms", "cpu_p50_ms", "cpu_p99_ms", *RIVAL_KEYS):
                 mine, theirs = ours.get(key, float("nan")), rival.get(key, float("nan"))
                 if mine != mine or theirs != theirs:  # NaN: not measured in this run
                     continue
@@ -326,7 +331,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             print(f"  {engine}: done in {took:.0f} s", file=sys.stderr, flush=True)
     print("\n" + table(rows))
     print("\nrank_bm25 is timed on a sample (200 / 50 / 20 queries at 10k / 100k / 1M).")
-    print("memory = RSS growth during the build; nbytes = what our index reports holding.\n")
+    print("memory = RSS growth during the build; nbytes = what our index reports holding.")
+    print("cpu = the process's CPU time per query: on a shared machine wall time also counts")
+    print("waiting for a core, and engines run one after another, under changing load.\n")
     print("Issue anchors (1M passages, 2-core machine, for comparison):\n")
     print(markdown_table(("engine", "build s", "p50 ms", "p99 ms", "memory MB"), ANCHORS))
     lines = verdicts(rows)
