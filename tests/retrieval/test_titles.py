@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,11 @@ from retrieval.bm25 import BM25Params, Index
 from retrieval.engine import Engine
 from retrieval.models import Article
 from retrieval.pipeline import prepare_texts
+from retrieval.recency import RECENCY, UNDATED, factors, window
 from retrieval.text import Analyzer
 from retrieval.titles import Titles
-from retrieval.topk import Bonus
+from retrieval.topk import _WINDOW as WINDOW
+from retrieval.topk import Bonus, select_top_k
 
 OKAPI = BM25Params(scorer="okapi")
 LUCENE = BM25Params(scorer="lucene")
@@ -238,3 +241,38 @@ def test_a_rare_word_only_in_the_title_counts_towards_answering() -> None:
     assert result.share == 1.0
     assert not result.abstained
     field.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n_passages=st.integers(1, 3 * WINDOW + 100),
+    seed=st.integers(0, 10_000),
+    k=st.sampled_from([1, 10, 120]),
+    weight=st.sampled_from([0.0, 0.5, 2.0]),
+    when=st.sampled_from(["none", "prior", "range"]),
+)
+def test_hypothesis_title_bonus_with_dates_across_windows_is_exact(
+    n_passages: int, seed: int, k: int, weight: float, when: str
+) -> None:
+    """Title field, recency prior or date range together, over several sweep windows (some
+    skipped once the heap is full): the top k equal exhaustive scoring to the bit."""
+    rng = np.random.default_rng(seed)
+    corpus = zipf_corpus(seed, n_passages, vocabulary=200)
+    cut = int(rng.integers(0, n_passages + 1))
+    index = Index.build(corpus[:cut], LUCENE).add(corpus[cut:])
+    titles, counts = articles_of(seed + 7, n_passages, longest=int(rng.integers(1, 40)))
+    field = Titles.empty(LUCENE).add(titles, counts)
+    now = datetime(2024, 6, 15, tzinfo=UTC)
+    ages = rng.uniform(-2, 400, size=n_passages) * 86_400
+    stamps = np.where(rng.random(n_passages) < 0.1, UNDATED, int(now.timestamp()) - ages)
+    since = now - timedelta(days=90) if when == "range" else None
+    dates = None if when == "none" else window(stamps.astype(np.int64), now, RECENCY, since)
+    reference = np.ones(n_passages) if dates is None else factors(dates)
+    for _ in range(4):
+        query = [f"t{int(w)}" for w in rng.integers(0, 60, size=int(rng.integers(1, 6)))]
+        bonus = field.bonus(query, weight)
+        ids, scores = index.top_k(query, k, dates, bonus)
+        full = index.scores(query, bonus) * reference
+        want_ids, want_scores = select_top_k(np.arange(n_passages, dtype=np.int64), full, k)
+        assert ids.tolist() == want_ids.tolist()
+        assert scores.tolist() == want_scores.tolist()
