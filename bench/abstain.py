@@ -12,16 +12,21 @@ Pairs of question set and corpus, through ``Engine.search`` exactly as the bot r
   is in the top-5 passages: declining where the answer is shown is the cost; likewise the
   answerable questions whose judged article the engine ranks first.
 
-Three rules side by side on the same searches: "never" (the engine before declining existed),
-"share rule" (last round's: the best passage holds under 0.17 of the question's idf² weight)
-and "now" (``retrieval.answerable``: the share a question needs grows with its unknown words
-and shrinks with the spread of the top scores). The rule's constants were fitted on the
-even-numbered questions of the calibration pairs (rtqa_evidence_dev against its notes and
-against the BBC articles, bbc_title against the BBC articles), so those pairs are also shown
-by half: the odd half is held out, like every other pair. The ``min_share`` sweep shows the
-trade-off. Rates carry Wilson 95% intervals. The cost section times the ranking step at 1M
-synthetic passages (5 passages per article), the top-k alone (one per article) beside the
-engine's (a deeper top-k to count articles, plus the evidence), on the same queries.
+Four rules side by side on the same searches: "never" (the engine before declining existed),
+"share rule" (two rounds ago: the best passage holds under 0.17 of the question's idf² weight),
+"last round" (the share a question needs grows with its unknown words and shrinks with the
+spread of the top scores) and "now" (``retrieval.answerable``: also grows with how scattered
+the question's words are over the best passage's sentences). A question whose date range
+matches nothing that answers is asked again without it, as the bot offers. The rule's constants
+were fitted on the even-numbered questions of the calibration pairs (rtqa_evidence_dev against
+its notes and against the BBC articles, bbc_title against the BBC articles), so those pairs are
+also shown by half: the odd half is held out, like every other pair. The ``min_share`` sweep
+and the trade-off table (declines on held-out unanswerable questions at 2%, 5%, 10% of held-out
+answerable ones declined) show what each rule buys. Rates carry Wilson 95% intervals. The cost
+section times the ranking step at 1M synthetic passages (5 passages per article), the top-k
+alone (one per article) beside the engine's (a deeper top-k to count articles, plus the
+evidence, the passage's text read where its scatter could tip the decision), and the worst case
+(scatter read on every search).
 
     python -m bench.abstain [--quick] [--min-share 0.17] [--cost-passages 1000000] [--cost-only]
                             [--title-weight 0] [--fit]
@@ -269,6 +274,26 @@ def share_rule(outcomes: Sequence[Outcome], threshold: float = OLD_SHARE) -> lis
     return [not o.found or o.share < threshold for o in outcomes]
 
 
+LAST_ROUND = (0.18, 1.332, 2.265, 0.0)
+"""Last round's rule (BASE, UNKNOWN, SPREAD, SCATTER): no scatter, fitted as today's was."""
+
+
+def last_round(outcomes: Sequence[Outcome], min_share: float) -> list[bool]:
+    """Last round's rule at ``min_share``: today's form with ``LAST_ROUND``'s constants."""
+    from retrieval.answerable import FLOOR
+
+    base, unknown, spread, _ = LAST_ROUND
+    flags = []
+    for o in outcomes:
+        e = o.evidence
+        if not isinstance(e, Evidence):
+            flags.append(True)
+            continue
+        needed = max(FLOOR, min_share + base + unknown * e.unknown - spread * e.spread)
+        flags.append(min_share > 0 and e.share < needed)
+    return flags
+
+
 def halves(label: str, outcomes: Sequence[Outcome]) -> list[tuple[str, Sequence[Outcome]]]:
     """A calibration pair's even (fitted) and odd (held-out) questions; any other pair whole."""
     if label not in FITTED:
@@ -280,25 +305,35 @@ def halves(label: str, outcomes: Sequence[Outcome]) -> list[tuple[str, Sequence[
 
 
 def report(outcomes: dict[str, list[Outcome]], min_share: float) -> None:
-    """Print the three rules side by side, by half where the rule was fitted, and the sweep."""
+    """Print the four rules side by side, by half where the rule was fitted, and the sweep."""
     print(f"Setting in use: min_share = {min_share} (the calibrated default is {MIN_SHARE}).\n")
     rows = []
     news = outcomes.pop("rtqa_news_2024 @ own articles")
     for label, kind in KIND.items():
         for name, part in halves(label, outcomes[label]):
             rows.append([name, kind, rate([not o.found for o in part]), rate(share_rule(part)),
+                         rate(last_round(part, min_share)),
                          rate(declined(part, min_share))])  # fmt: skip
     for label in (CALIBRATION, "bbc_title @ BBC"):
         part = [o for o in outcomes[label] if o.first]
         never = rate([not o.found for o in part])
         rows.append([f"{label}, judged article first", "answered", never,
-                     rate(share_rule(part)), rate(declined(part, min_share))])  # fmt: skip
+                     rate(share_rule(part)), rate(last_round(part, min_share)),
+                     rate(declined(part, min_share))])  # fmt: skip
     for label, keep in (("answer in top 5", True), ("answer not in top 5", False)):
         part = [o for o in news if o.shown is keep]
         rows.append([f"rtqa_news_2024 @ own, {label}", "partly answerable",
                      rate([not o.found for o in part]), rate(share_rule(part)),
+                     rate(last_round(part, min_share)),
                      rate(declined(part, min_share))])  # fmt: skip
-    headers = ("questions @ corpus", "kind", "declined: never", f"share rule {OLD_SHARE}", "now")
+    headers = (
+        "questions @ corpus",
+        "kind",
+        "declined: never",
+        f"share rule {OLD_SHARE}",
+        "last round",
+        "now",
+    )
     print(markdown_table(headers, rows))
     print("\nDeclined share by min_share (0 declines only empty results):\n")
     sweep = []
@@ -366,10 +401,6 @@ def fit(outcomes: dict[str, list[Outcome]]) -> dict[str, float]:
     needed = float(np.sort(margin)[allowed])  # declined: margin under it
     constants["BASE"] = needed - MIN_SHARE
     return {name: round(float(value), 3) for name, value in constants.items()}
-
-
-LAST_ROUND = (0.18, 1.332, 2.265, 0.0)
-"""Last round's rule (BASE, UNKNOWN, SPREAD, SCATTER): no scatter, fitted as today's was."""
 
 
 def margins(outcomes: Sequence[Outcome], rule: tuple[float, float, float, float]) -> np.ndarray:
