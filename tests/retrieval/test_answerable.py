@@ -316,3 +316,16 @@ def test_a_store_declines_a_near_miss_whose_words_are_scattered() -> None:
     assert together.hits[0].article.title == apart.hits[0].article.title == "Notes"
     assert together.share == apart.share
     assert (together.abstained, apart.abstained) == (False, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   \n\n ", "zeppelin kestrel harbour with no full stop", "...!?\n\n?!", "Kestrel." * 500],
+    ids=["empty", "blank", "one-sentence", "punctuation-only", "many-tiny-sentences"],
+)
+def test_scatter_stays_in_range_on_odd_text(text: str) -> None:
+    """Whatever the text, scatter is a number from 0 to its cap, never an error."""
+    index = words_index(TOGETHER, *TOPICS.values())
+    terms = ANALYZER.terms("zeppelin kestrel harbour")
+    value = scatter(index, ANALYZER, terms, "", text)
+    assert 0.0 <= value <= scatter_cap(len(set(terms)))
