@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.answerable import MIN_SHARE, Evidence, declines, evidence
+from retrieval.answerable import MIN_SHARE, Evidence, could_tip, declines, evidence, scatter
 from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.copies import THRESHOLD, fold_ranked, signature
 from retrieval.errors import (
@@ -550,9 +550,10 @@ class Engine:
         lower passage id, i.e. the earlier ingested passage. With ``related`` the query is a
         message (forwarded, pasted, any length) searched by its most telling terms:
         ``related_terms``. The result is ``abstained`` when the best passage holds less of the
-        question's rare-word weight than the question needs, given its unknown words and how
-        much the best passages' scores vary (:mod:`retrieval.answerable`; ``min_share`` shifts the
-        bar, 0 turns it off); its hits are then the nearest articles, not answers. Raises
+        question's rare-word weight than the question needs, given its unknown words, how
+        much the best passages' scores vary and how scattered its words are over the best
+        passage's sentences (:mod:`retrieval.answerable`; ``min_share`` shifts the bar, 0 turns
+        it off); its hits are then the nearest articles, not answers. Raises
         ``TooManyResultsError`` when ``k`` is over ``MAX_RESULTS``. Markup in ``query`` is
         dropped first (``plain_query``).
 
@@ -591,6 +592,8 @@ class Engine:
         share, abstained = 0.0, not ranked
         if ranked:
             weighed = self._evidence(snapshot, terms, ranked[0][0], ranking.top)
+            if not related and could_tip(weighed, len(set(terms)), min_share):
+                weighed = replace(weighed, scatter=self._scatter(snapshot, terms, ranked[0][0]))
             share = weighed.share
             abstained = declines(weighed, min_share) and not related
         stop = len(ranked) if limit is None else offset + limit
@@ -743,6 +746,15 @@ class Engine:
             for t in distinct
         ) / max(len(distinct), 1)
         return replace(found, share=share, unknown=unknown)
+
+    def _scatter(self, snapshot: _Snapshot, terms: list[str], passage: int) -> float:
+        """``answerable.scatter`` of ``passage``, read from the store with its article's title
+        (0 if another process just removed it: the other evidence then decides)."""
+        rows = list(self._store.passage_texts(passage, passage + 1, batch=1))
+        if not rows:
+            return 0.0
+        _, title, text = rows[0]
+        return scatter(snapshot.index, self._analyzer, terms, title, text)
 
     def _title_bonus(self, snapshot: _Snapshot, terms: list[str]) -> Bonus | None:
         """What the title field adds to the passages of articles whose title matches."""
