@@ -188,11 +188,14 @@ def run(
 def weigh(engine: Engine, result: SearchResult) -> Evidence:
     """The engine's evidence for the best passage of ``result``, ``scatter`` always read.
 
-    The top scores are ranked again as ``Engine.search`` ranks them (its date window and
-    title field), for the one best passage the engine cited first.
+    The top scores are ranked again as ``Engine.search`` ranks them (its date window, widened
+    to any date where the engine widened it, and title field), for the one best passage the
+    engine cited first.
     """
     snapshot, terms = engine._snapshot, list(result.terms)
-    _, _, dates = engine._dated(snapshot, result.query, result.as_of, False)
+    today, _, dates = engine._dated(snapshot, result.query, result.as_of, False)
+    if result.widened:  # its range matched nothing: the engine searched any date
+        dates = engine._any_date(snapshot, today)
     bonus = engine._title_bonus(snapshot, terms)
     ranking = diversify(snapshot.ranked(), snapshot.owners, terms, 10, COUNT_DEPTH, dates, bonus)
     first = result.hits[0]
