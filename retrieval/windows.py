@@ -26,6 +26,7 @@ most query words and flagged as cut, so the reader is shown an ellipsis.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -48,6 +49,14 @@ class Weights:
     length: float = 0.2
     lead: float = 0.4
     novelty_words: int = 12  # novel content words at which novelty saturates
+
+    def __post_init__(self) -> None:
+        # A feature counting against a window could rank a window without a query word
+        # above every one with them, and would void the bounds ``choose`` prunes by.
+        if min(self.answer, self.novelty, self.length, self.lead) < 0:
+            raise ValueError(f"window weights must not be negative: {self}")
+        if self.novelty_words < 1:
+            raise ValueError(f"novelty_words must be at least 1, got {self.novelty_words}")
 
 
 WEIGHTS = Weights()
@@ -97,22 +106,89 @@ def choose(
     ``weights`` maps each query term to its idf. Ties go to the earlier passage in
     ``passages``, then to the earlier window, so with nothing to tell them apart the ranked
     passage's opening is quoted.
+
+    The same window as :func:`choose_reference`, which scores every window, for less work:
+    the ranked passage is scored first, then the others best bound first, and one whose
+    bound (its query terms' coverage plus every other feature at its most) cannot beat the
+    best window so far is never split into sentences; within a passage, answer candidates
+    are looked for only in windows that could still win with one. Looking for candidates
+    and splitting sentences are most of the cost of citing a page.
     """
-    if max_chars < 1:
-        raise ValueError(f"max_chars must be at least 1, got {max_chars}")
-    if not passages:
-        raise ValueError("choose needs at least one passage")
-    ask = _Question(
-        question_kind(question),
-        asked_words(question),
-        weights,
-        sum(max(w, 0.0) for w in weights.values()) or 1.0,
-    )
+    ask = _ask(question, passages, weights, max_chars)
+    best = _Best()
+    _scan(best, 0, passages[0], ask, analyzer, max_chars, tuning)
+    bounds = [(_bound(passages[p], ask, analyzer, tuning), p) for p in range(1, len(passages))]
+    for bound, p in sorted(bounds, key=lambda pair: -pair[0]):
+        if bound == 0.0 or bound < best.value - _SLACK:
+            break  # neither this passage nor any after it can beat the best window so far
+        _scan(best, p, passages[p], ask, analyzer, max_chars, tuning)
+    if best.found is None:  # unreachable: every passage, even an empty one, yields a window
+        raise AssertionError("no window to choose from")
+    passage, span, cut = best.found
+    return _choice(passage, span, cut, weights, analyzer)
+
+
+@dataclass(slots=True)
+class _Best:
+    """The best window so far and its key ``(value, -passage index, -window index)``."""
+
+    value: float = -math.inf
+    key: tuple[float, int, int] = (-math.inf, 0, 0)
+    found: tuple[Passage, Span, tuple[bool, bool]] | None = None
+
+
+def _scan(
+    best: _Best,
+    p: int,
+    passage: Passage,
+    ask: _Question,
+    analyzer: Analyzer,
+    max_chars: int,
+    tuning: Weights,
+) -> None:
+    """Score the windows of ``passage`` (number ``p``) that could beat ``best``, keep the best.
+
+    A window's value with an answer candidate counted in is its most; only when that beats
+    the best so far are its sentences searched for one.
+    """
+    lead = tuning.lead / (1 + passage.ordinal)
+    sentences = _sentences(passage.text, ask, analyzer, answers=False)
+    memo: dict[int, tuple[Span, ...]] = {}
+    for w, (span, cut, parts, first) in enumerate(
+        _windows(passage.text, sentences, ask, analyzer, max_chars)
+    ):
+        value = 0.0
+        if _holds_term(parts, ask):
+            top = _value(span, parts, ask, max_chars, tuning, answer=True)
+            top += lead if top else 0.0
+            if (top, -p, -w) <= best.key:
+                continue
+            answer = any(
+                _answers_in(passage.text, sentences, first + k, part, ask, analyzer, memo)
+                for k, part in enumerate(parts)
+            )
+            value = _value(span, parts, ask, max_chars, tuning, answer=answer)
+            value += lead if value else 0.0
+        if (value, -p, -w) > best.key:
+            best.value, best.key, best.found = value, (value, -p, -w), (passage, span, cut)
+
+
+def choose_reference(
+    question: str,
+    passages: Sequence[Passage],
+    weights: Mapping[str, float],
+    analyzer: Analyzer,
+    *,
+    max_chars: int = MAX_CHARS,
+    tuning: Weights = WEIGHTS,
+) -> Choice:
+    """:func:`choose` the plain way, scoring every window: what the tests compare it with."""
+    ask = _ask(question, passages, weights, max_chars)
     best: tuple[float, Passage, Span, tuple[bool, bool]] | None = None
     for passage in passages:
         sentences = _sentences(passage.text, ask, analyzer)
         lead = tuning.lead / (1 + passage.ordinal)
-        for span, cut, parts in _windows(passage.text, sentences, ask, analyzer, max_chars):
+        for span, cut, parts, _ in _windows(passage.text, sentences, ask, analyzer, max_chars):
             value = _value(span, parts, ask, max_chars, tuning)
             value += lead if value else 0.0
             if best is None or value > best[0]:
@@ -120,38 +196,112 @@ def choose(
     if best is None:  # unreachable: every passage, even an empty one, yields a window
         raise AssertionError("no window to choose from")
     _, passage, span, cut = best
-    found = [pair for pair in analyzer.term_spans(span.slice(passage.text)) if pair[0] in weights]
+    return _choice(passage, span, cut, weights, analyzer)
+
+
+# Coverage sums the same idfs in another order over a passage than over a window, which may
+# round the other way: a bound is trusted only this far below the best value.
+_SLACK = 1e-9
+
+
+def _ask(
+    question: str, passages: Sequence[Passage], weights: Mapping[str, float], max_chars: int
+) -> _Question:
+    """Check the arguments and work out the question once."""
+    if max_chars < 1:
+        raise ValueError(f"max_chars must be at least 1, got {max_chars}")
+    if not passages:
+        raise ValueError("choose needs at least one passage")
+    return _Question(
+        question_kind(question),
+        asked_words(question),
+        weights,
+        sum(max(w, 0.0) for w in weights.values()) or 1.0,
+    )
+
+
+def _choice(
+    passage: Passage,
+    span: Span,
+    cut: tuple[bool, bool],
+    weights: Mapping[str, float],
+    analyzer: Analyzer,
+) -> Choice:
+    """The chosen window with its highlights."""
+    found = analyzer.term_spans(span.slice(passage.text), weights.keys())
     return Choice(passage, span, united(found), *cut)
 
 
-def _sentences(text: str, ask: _Question, analyzer: Analyzer) -> list[_Sentence]:
+def _bound(passage: Passage, ask: _Question, analyzer: Analyzer, tuning: Weights) -> float:
+    """The most any window of ``passage`` can score; 0 when it holds no query term.
+
+    A window's terms are among its passage's, so its coverage is at most the passage's;
+    every other feature is at most its weight.
+    """
+    matched = ask.weights.keys() & analyzer.terms(passage.text)
+    if not matched:
+        return 0.0
+    coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
+    rest = (tuning.answer, tuning.novelty, tuning.length, tuning.lead / (1 + passage.ordinal))
+    return coverage + sum(max(weight, 0.0) for weight in rest) + _SLACK
+
+
+def _holds_term(parts: list[_Sentence], ask: _Question) -> bool:
+    """Whether a window of ``parts`` holds a query term (else it scores 0)."""
+    return any(not part.terms.isdisjoint(ask.weights) for part in parts)
+
+
+def _answers_in(
+    text: str,
+    sentences: list[_Sentence],
+    index: int,
+    part: _Sentence,
+    ask: _Question,
+    analyzer: Analyzer,
+    memo: dict[int, tuple[Span, ...]],
+) -> bool:
+    """Whether ``part`` (sentence ``index``, or the quoted part of it) holds a candidate."""
+    if index not in memo:
+        memo[index] = _candidates(text, sentences[index].span, ask, analyzer)
+    if part.span == sentences[index].span:
+        return bool(memo[index])
+    return any(part.span.start <= a.start and a.end <= part.span.end for a in memo[index])
+
+
+def _sentences(
+    text: str, ask: _Question, analyzer: Analyzer, *, answers: bool = True
+) -> list[_Sentence]:
     """The sentences of ``text`` with their terms, and answer candidates where they can count.
 
     Only a window holding a query term can win, so candidates are looked for only in
     sentences that share a window with one: the costly part is skipped everywhere else.
+    Without ``answers`` none are looked for (:func:`choose` finds them when needed).
     """
     spans = split_sentences(text) or [Span(0, 0)]
     terms = [frozenset(analyzer.terms(span.slice(text))) for span in spans]
+    if not answers:
+        return [_Sentence(span, found, ()) for span, found in zip(spans, terms, strict=True)]
     matching = [i for i, found in enumerate(terms) if not found.isdisjoint(ask.weights)]
     reach = MAX_SENTENCES - 1
     near = {j for i in matching for j in range(i - reach, i + reach + 1)}
     sentences = []
     for i, (span, found) in enumerate(zip(spans, terms, strict=True)):
-        answers: tuple[Span, ...] = ()
-        if i in near:
-            piece = span.slice(text)
-            answers = tuple(
-                Span(a.start + span.start, a.end + span.start)
-                for a in candidates(piece, ask.kind, ask.asked, analyzer.stopwords)
-            )
-        sentences.append(_Sentence(span, found, answers))
+        found_answers = _candidates(text, span, ask, analyzer) if i in near else ()
+        sentences.append(_Sentence(span, found, found_answers))
     return sentences
+
+
+def _candidates(text: str, span: Span, ask: _Question, analyzer: Analyzer) -> tuple[Span, ...]:
+    """Answer candidates of the sentence at ``span`` of ``text``, as spans of ``text``."""
+    found = candidates(span.slice(text), ask.kind, ask.asked, analyzer.stopwords)
+    return tuple(Span(a.start + span.start, a.end + span.start) for a in found)
 
 
 def _windows(
     text: str, sentences: list[_Sentence], ask: _Question, analyzer: Analyzer, max_chars: int
-) -> list[tuple[Span, tuple[bool, bool], list[_Sentence]]]:
-    """Every window of 1..MAX_SENTENCES sentences within ``max_chars``: span, cut flags, parts.
+) -> list[tuple[Span, tuple[bool, bool], list[_Sentence], int]]:
+    """Every window of 1..MAX_SENTENCES sentences within ``max_chars``: span, cut flags, parts
+    and the index of its first sentence.
 
     A sentence longer than ``max_chars`` is a window alone, narrowed to the part holding the
     most query words.
@@ -160,13 +310,13 @@ def _windows(
     for i, first in enumerate(sentences):
         whole = first.span
         if whole.end - whole.start > max_chars:
-            found.append(_narrowed(text, first, ask, analyzer, max_chars))
+            found.append((*_narrowed(text, first, ask, analyzer, max_chars), i))
             continue
         for j in range(i, min(i + MAX_SENTENCES, len(sentences))):
             last = sentences[j].span
             if last.end - whole.start > max_chars:
                 break
-            found.append((Span(whole.start, last.end), (False, False), sentences[i : j + 1]))
+            found.append((Span(whole.start, last.end), (False, False), sentences[i : j + 1], i))
     return found
 
 
@@ -189,15 +339,26 @@ def _narrowed(
 
 
 def _value(
-    span: Span, parts: list[_Sentence], ask: _Question, max_chars: int, tuning: Weights
+    span: Span,
+    parts: list[_Sentence],
+    ask: _Question,
+    max_chars: int,
+    tuning: Weights,
+    *,
+    answer: bool | None = None,
 ) -> float:
-    """The weighted features of one window; a window without a query term scores 0."""
+    """The weighted features of one window; a window without a query term scores 0.
+
+    ``answer`` says whether the window holds an answer candidate, when the caller knows;
+    by default its sentences' own candidates say.
+    """
     terms = frozenset().union(*(part.terms for part in parts))
     matched = terms & ask.weights.keys()
     coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
     if not matched:
         return 0.0
-    answer = any(part.answers for part in parts)
+    if answer is None:
+        answer = any(part.answers for part in parts)
     novelty = min(len(terms) - len(matched), tuning.novelty_words) / tuning.novelty_words
     length = (span.end - span.start) / max_chars
     return coverage + tuning.answer * answer + tuning.novelty * novelty + tuning.length * length
