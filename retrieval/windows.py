@@ -154,23 +154,29 @@ def _scan(
     lead = tuning.lead / (1 + passage.ordinal)
     sentences = _sentences(passage.text, ask, analyzer, answers=False)
     memo: dict[int, tuple[Span, ...]] = {}
-    for w, (span, cut, parts, first) in enumerate(
-        _windows(passage.text, sentences, ask, analyzer, max_chars)
-    ):
+    windows = _windows(passage.text, sentences, ask, analyzer, max_chars)
+    # Each window's value were it to hold an answer candidate: its most. Visited best first,
+    # so once one cannot beat the best window so far, none after it can.
+    tops = []
+    for w, (span, _, parts, _) in enumerate(windows):
+        features = _features(span, parts, ask, max_chars, tuning)
+        top = 0.0 if features is None else _total(features, True, tuning)
+        tops.append((top + lead if top else top, -w, features))
+    tops.sort(reverse=True)
+    for top, minus_w, features in tops:
+        if (top, -p, minus_w) <= best.key:
+            break
+        span, cut, parts, first = windows[-minus_w]
         value = 0.0
-        if _holds_term(parts, ask):
-            top = _value(span, parts, ask, max_chars, tuning, answer=True)
-            top += lead if top else 0.0
-            if (top, -p, -w) <= best.key:
-                continue
+        if features is not None:
             answer = any(
                 _answers_in(passage.text, sentences, first + k, part, ask, analyzer, memo)
                 for k, part in enumerate(parts)
             )
-            value = _value(span, parts, ask, max_chars, tuning, answer=answer)
+            value = _total(features, answer, tuning)
             value += lead if value else 0.0
-        if (value, -p, -w) > best.key:
-            best.value, best.key, best.found = value, (value, -p, -w), (passage, span, cut)
+        if (value, -p, minus_w) > best.key:
+            best.value, best.key, best.found = value, (value, -p, minus_w), (passage, span, cut)
 
 
 def choose_reference(
@@ -244,11 +250,6 @@ def _bound(passage: Passage, ask: _Question, analyzer: Analyzer, tuning: Weights
     coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
     rest = (tuning.answer, tuning.novelty, tuning.length, tuning.lead / (1 + passage.ordinal))
     return coverage + sum(max(weight, 0.0) for weight in rest) + _SLACK
-
-
-def _holds_term(parts: list[_Sentence], ask: _Question) -> bool:
-    """Whether a window of ``parts`` holds a query term (else it scores 0)."""
-    return any(not part.terms.isdisjoint(ask.weights) for part in parts)
 
 
 def _answers_in(
@@ -339,26 +340,29 @@ def _narrowed(
 
 
 def _value(
-    span: Span,
-    parts: list[_Sentence],
-    ask: _Question,
-    max_chars: int,
-    tuning: Weights,
-    *,
-    answer: bool | None = None,
+    span: Span, parts: list[_Sentence], ask: _Question, max_chars: int, tuning: Weights
 ) -> float:
-    """The weighted features of one window; a window without a query term scores 0.
+    """The weighted features of one window; a window without a query term scores 0."""
+    features = _features(span, parts, ask, max_chars, tuning)
+    if features is None:
+        return 0.0
+    return _total(features, any(part.answers for part in parts), tuning)
 
-    ``answer`` says whether the window holds an answer candidate, when the caller knows;
-    by default its sentences' own candidates say.
-    """
+
+def _features(
+    span: Span, parts: list[_Sentence], ask: _Question, max_chars: int, tuning: Weights
+) -> tuple[float, float, float] | None:
+    """Coverage, novelty and length of one window; ``None`` when it holds no query term."""
     terms = frozenset().union(*(part.terms for part in parts))
     matched = terms & ask.weights.keys()
-    coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
     if not matched:
-        return 0.0
-    if answer is None:
-        answer = any(part.answers for part in parts)
+        return None
+    coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
     novelty = min(len(terms) - len(matched), tuning.novelty_words) / tuning.novelty_words
-    length = (span.end - span.start) / max_chars
+    return coverage, novelty, (span.end - span.start) / max_chars
+
+
+def _total(features: tuple[float, float, float], answer: bool, tuning: Weights) -> float:
+    """The weighted sum of a window's features (coverage counts 1)."""
+    coverage, novelty, length = features
     return coverage + tuning.answer * answer + tuning.novelty * novelty + tuning.length * length
