@@ -25,7 +25,7 @@ The excerpts of the last two are compared on every question, and the run stops i
 differ.
 
     python -m bench.excerpts [--sets rtqa_news_2024,rtqa_evidence_dev] [--quick]
-        [--weights answer=1.0,novelty=0.1,length=0.2,lead=0.4]
+        [--weights answer=1.0,novelty=0.1,length=0.2,lead=0.4] [--misses 40]
 """
 
 from __future__ import annotations
@@ -36,16 +36,19 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
 from bench.corpus import read_jsonl
 from bench.machine import latency, machine_report, markdown_table, need_eval
+from retrieval.engine import Engine
 from retrieval.evaluation import answer_hit, read_set
-from retrieval.models import Hit
+from retrieval.models import Hit, Passage
+from retrieval.text import Analyzer
 
 SETS = ("rtqa_news_2024", "rtqa_evidence_dev")
 CITERS = ("old", "new, every window", "new")
@@ -117,8 +120,12 @@ def interval(values: Sequence[float]) -> str:
     return f"{array.mean():.3f} ± {half:.3f}"
 
 
-def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
-    """Rank every question once; score result 1's old and new excerpt; time both citers."""
+def evaluate(name: str, tuning: object, limit: int, misses: int = 0) -> dict[str, object]:
+    """Rank every question once; score result 1's old and new excerpt; time the citers.
+
+    With ``misses``, print that many questions where a passage the chooser looked at holds
+    the answer but the excerpt does not (``show_miss``).
+    """
     from retrieval import ranking
     from retrieval.answers import asked_words, question_kind
     from retrieval.engine import Engine
@@ -139,7 +146,7 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
     engine.ingest(articles)  # type: ignore[arg-type]
     index, owners, store = engine._snapshot.index, engine._snapshot.owners, engine._store
     columns: dict[str, list[float]] = {k: [] for k in ("old", "passage", "new", "new passage")}
-    other_passage = 0
+    other_passage = shown = 0
     old_s: list[float] = []
     new_s: list[float] = []
     every_s: list[float] = []
@@ -187,6 +194,9 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
         columns["new"].append(score(question.answers, top.excerpt))
         columns["new passage"].append(score(question.answers, top.passage.text))
         other_passage += top.passage.id != first.id
+        if shown < misses and not columns["new"][-1]:
+            seen = looked_at(engine, question.text, terms, page[0], tuning)
+            shown += show_miss(question, seen, engine._analyzer, tuning, score)
     engine.close()
     return {
         "set": name,
@@ -197,6 +207,67 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
         "new": latency(new_s),
         "cpu": {label: latency(cpu[step]) for step, label in enumerate(CITERS)},
     }
+
+
+def looked_at(
+    engine: Engine, query: str, terms: Sequence[str], ranked: tuple[int, float], tuning: object
+) -> tuple[Sequence[Passage], Mapping[str, float]]:
+    """The passages and term weights the chooser looks at for one hit (cited again, untimed)."""
+    from retrieval import ranking
+    from retrieval.windows import Weights, choose
+
+    assert isinstance(tuning, Weights)
+    seen: list[tuple[Sequence[Passage], Mapping[str, float]]] = []
+
+    def spy(question: str, passages: Sequence[Passage], weights: Mapping[str, float],
+            *args: Any, **kwargs: Any) -> Any:  # fmt: skip
+        seen.append((passages, weights))
+        return choose(question, passages, weights, *args, **kwargs)
+
+    ranking.choose = spy
+    try:
+        snapshot = engine._snapshot
+        ranking.cite(engine._store, engine._analyzer, snapshot.index, query, terms, [ranked], 1,
+                     tuning=tuning)  # fmt: skip
+    finally:
+        ranking.choose = choose
+    return seen[0]
+
+
+def show_miss(
+    question: Question,
+    looked_at: tuple[Sequence[Passage], Mapping[str, float]],
+    analyzer: Analyzer,
+    tuning: object,
+    score: Callable[[Sequence[str], str], float],
+) -> int:
+    """Print the window quoted and the best window holding the answer; 1 if shown, else 0.
+
+    A question is shown only when a passage the chooser looked at holds the answer.
+    """
+    from retrieval.answers import question_kind
+    from retrieval.windows import Weights, every_window
+
+    assert isinstance(tuning, Weights)
+    passages, weights = looked_at
+    if not any(score(question.answers, p.text) for p in passages):
+        return 0
+    windows = list(every_window(question.text, passages, weights, analyzer, tuning=tuning))
+    chosen = max(windows, key=lambda w: w.value)  # max() keeps the first of equals, as choose
+    holding = [w for w in windows if score(question.answers, w.span.slice(w.passage.text))]
+    print(f"\n{question.id}: {question.text}  answers={list(question.answers)}"
+          f"  kind={question_kind(question.text)}")  # fmt: skip
+    for label, window in (("quoted", chosen), ("answer", max(holding, key=lambda w: w.value)
+                                                if holding else None)):  # fmt: skip
+        if window is None:
+            print("  answer: in a passage looked at, but in no window (cut or across windows)")
+            continue
+        text = window.passage.text
+        found = [a.slice(text) for a in window.answers]
+        print(f"  {label}: passage {window.passage.ordinal}, value {window.value:.3f},"
+              f" candidates {found[:6]}")  # fmt: skip
+        print(f"    {' '.join(window.span.slice(text).split())}")
+    return 1
 
 
 def rows_of(result: dict[str, object]) -> list[list[object]]:
@@ -237,12 +308,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated eval sets")
     parser.add_argument("--quick", action="store_true", help="smoke run: 200 questions per set")
     parser.add_argument("--weights", default="", help="window weights, e.g. answer=1.0,lead=0.4")
+    parser.add_argument(
+        "--misses", type=int, default=0, metavar="N",
+        help="print N questions per set whose excerpt misses an answer a passage looked at holds",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     tuning = parse_weights(args.weights)
     print("## Excerpts: does result 1's excerpt hold the answer? (AnsHit@1, 95% intervals)\n")
     print(machine_report() + "\n")
     print(f"window weights: {tuning}\n")
-    results = [evaluate(name, tuning, 200 if args.quick else 0) for name in args.sets.split(",")]
+    limit = 200 if args.quick else 0
+    results = [evaluate(name, tuning, limit, args.misses) for name in args.sets.split(",")]
     headers = ("set", "questions", "before: excerpt", "before: passage", "after: excerpt",
                "after: its passage", "from another passage")  # fmt: skip
     print(markdown_table(headers, [row for r in results for row in rows_of(r)]))

@@ -27,7 +27,7 @@ most query words and flagged as cut, so the reader is shown an ellipsis.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.answers import Kind, asked_words, candidates, question_kind
@@ -189,20 +189,47 @@ def choose_reference(
     tuning: Weights = WEIGHTS,
 ) -> Choice:
     """:func:`choose` the plain way, scoring every window: what the tests compare it with."""
+    best: Scored | None = None
+    for window in every_window(
+        question, passages, weights, analyzer, max_chars=max_chars, tuning=tuning
+    ):
+        if best is None or window.value > best.value:
+            best = window
+    if best is None:  # unreachable: every passage, even an empty one, yields a window
+        raise AssertionError("no window to choose from")
+    return _choice(best.passage, best.span, best.cut, weights, analyzer)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One window as :func:`every_window` scores it, with the answer candidates it holds."""
+
+    value: float
+    passage: Passage
+    span: Span
+    cut: tuple[bool, bool]
+    answers: tuple[Span, ...]
+
+
+def every_window(
+    question: str,
+    passages: Sequence[Passage],
+    weights: Mapping[str, float],
+    analyzer: Analyzer,
+    *,
+    max_chars: int = MAX_CHARS,
+    tuning: Weights = WEIGHTS,
+) -> Iterator[Scored]:
+    """Every window of ``passages`` in order, scored (what ``bench.excerpts --misses`` shows)."""
     ask = _ask(question, passages, weights, max_chars)
-    best: tuple[float, Passage, Span, tuple[bool, bool]] | None = None
     for passage in passages:
         sentences = _sentences(passage.text, ask, analyzer)
         lead = tuning.lead / (1 + passage.ordinal)
         for span, cut, parts, _ in _windows(passage.text, sentences, ask, analyzer, max_chars):
             value = _value(span, parts, ask, max_chars, tuning)
             value += lead if value else 0.0
-            if best is None or value > best[0]:
-                best = (value, passage, span, cut)
-    if best is None:  # unreachable: every passage, even an empty one, yields a window
-        raise AssertionError("no window to choose from")
-    _, passage, span, cut = best
-    return _choice(passage, span, cut, weights, analyzer)
+            answers = tuple(a for part in parts for a in part.answers)
+            yield Scored(value, passage, span, cut, answers)
 
 
 # Coverage sums the same idfs in another order over a passage than over a window, which may
