@@ -117,9 +117,16 @@ def choose(
     ask = _ask(question, passages, weights, max_chars)
     best = _Best()
     _scan(best, 0, passages[0], ask, analyzer, max_chars, tuning)
-    bounds = [(_bound(passages[p], ask, analyzer, tuning), p) for p in range(1, len(passages))]
+    bounds = []
+    for p, passage in enumerate(passages[1:], 1):
+        # First as if it held every query term, which costs nothing; then by reading it.
+        if _bound(passage, 1.0, max_chars, tuning) < best.value - _SLACK:
+            continue
+        coverage = _coverage(passage, ask, analyzer)
+        if coverage is not None:  # without a query term it cannot beat the ranked passage
+            bounds.append((_bound(passage, coverage, max_chars, tuning), p))
     for bound, p in sorted(bounds, key=lambda pair: -pair[0]):
-        if bound == 0.0 or bound < best.value - _SLACK:
+        if bound < best.value - _SLACK:
             break  # neither this passage nor any after it can beat the best window so far
         _scan(best, p, passages[p], ask, analyzer, max_chars, tuning)
     if best.found is None:  # unreachable: every passage, even an empty one, yields a window
@@ -265,18 +272,23 @@ def _choice(
     return Choice(passage, span, united(found), *cut)
 
 
-def _bound(passage: Passage, ask: _Question, analyzer: Analyzer, tuning: Weights) -> float:
-    """The most any window of ``passage`` can score; 0 when it holds no query term.
-
-    A window's terms are among its passage's, so its coverage is at most the passage's;
-    every other feature is at most its weight.
-    """
+def _coverage(passage: Passage, ask: _Question, analyzer: Analyzer) -> float | None:
+    """The coverage of the query terms ``passage`` holds; ``None`` when it holds none."""
     matched = ask.weights.keys() & analyzer.terms(passage.text)
     if not matched:
-        return 0.0
-    coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
-    rest = (tuning.answer, tuning.novelty, tuning.length, tuning.lead / (1 + passage.ordinal))
-    return coverage + sum(max(weight, 0.0) for weight in rest) + _SLACK
+        return None
+    return sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
+
+
+def _bound(passage: Passage, coverage: float, max_chars: int, tuning: Weights) -> float:
+    """The most a window of ``passage`` can score when the passage's coverage is ``coverage``.
+
+    A window's terms are among its passage's, so its coverage is at most the passage's; it
+    is no longer than the passage, and every other feature is at most its weight.
+    """
+    length = min(len(passage.text), max_chars) / max_chars
+    lead = tuning.lead / (1 + passage.ordinal)
+    return coverage + tuning.answer + tuning.novelty + tuning.length * length + lead + _SLACK
 
 
 def _answers_in(
