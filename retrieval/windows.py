@@ -22,6 +22,14 @@ odd ones and on ``rtqa_evidence_dev`` (``python -m bench.excerpts``). A window i
 verbatim slice of one passage that starts and ends at sentence boundaries, except a single
 sentence longer than ``max_chars``, which is narrowed at word boundaries to the part holding
 most query words and flagged as cut, so the reader is shown an ellipsis.
+
+Citing happens for every page shown, so ``choose`` does not score every window: every
+feature but coverage is bounded by its weight, so a passage whose query terms cannot beat
+the best window so far is never split into sentences, and a window that could not win even
+with an answer candidate is never searched for one. ``choose_reference`` scores every
+window (``every_window``); the tests check both quote the same window, and a sweep with
+``bench.excerpts`` stops if they ever differ. The weights are kept non-negative so the
+bounds hold.
 """
 
 from __future__ import annotations
