@@ -298,8 +298,14 @@ def parse_weights(text: str) -> object:
         key, _, value = item.partition("=")
         if key not in names:
             raise SystemExit(f"bench: unknown weight {key!r}; known: {', '.join(names)}")
-        changes[key] = int(value) if key == "novelty_words" else float(value)
-    return replace(Weights(), **changes)  # type: ignore[arg-type]
+        try:
+            changes[key] = int(value) if key == "novelty_words" else float(value)
+        except ValueError:
+            raise SystemExit(f"bench: weight {key} needs a number, got {value!r}") from None
+    try:
+        return replace(Weights(), **changes)  # type: ignore[arg-type]
+    except ValueError as error:  # a negative weight
+        raise SystemExit(f"bench: {error}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
