@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from retrieval.answers import Kind, asked_words, candidates, question_kind
 from retrieval.highlight import narrow, united
@@ -46,6 +47,8 @@ from retrieval.text import Analyzer
 
 MAX_CHARS = 300
 MAX_SENTENCES = 3
+SENTENCE_CACHE = 4096
+"""Passages whose sentences and terms citing remembers (:func:`split_with_terms`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,8 +328,7 @@ def _sentences(
     sentences that share a window with one: the costly part is skipped everywhere else.
     Without ``answers`` none are looked for (:func:`choose` finds them when needed).
     """
-    spans = split_sentences(text) or [Span(0, 0)]
-    terms = [frozenset(analyzer.terms(span.slice(text))) for span in spans]
+    spans, terms = split_with_terms(text, analyzer)
     if not answers:
         return [_Sentence(span, found, ()) for span, found in zip(spans, terms, strict=True)]
     matching = [i for i, found in enumerate(terms) if not found.isdisjoint(ask.weights)]
@@ -337,6 +339,22 @@ def _sentences(
         found_answers = _candidates(text, span, ask, analyzer) if i in near else ()
         sentences.append(_Sentence(span, found, found_answers))
     return sentences
+
+
+@lru_cache(maxsize=SENTENCE_CACHE)
+def split_with_terms(
+    text: str, analyzer: Analyzer
+) -> tuple[tuple[Span, ...], tuple[frozenset[str], ...]]:
+    """The sentences of a passage's ``text`` and each one's terms, remembered for the next page.
+
+    Splitting (Punkt) and stemming a passage is most of what citing it costs, and the passages
+    of the pages people read are cited again and again. Keyed by the text itself (not a
+    passage id, which another store may give another text) and the analyzer, and bounded
+    (``SENTENCE_CACHE`` passages, about 4 MB of news text), so a long-running bot keeps the
+    passages it cites often and forgets the rest. A text with no sentence is one empty one.
+    """
+    spans = tuple(split_sentences(text)) or (Span(0, 0),)
+    return spans, tuple(frozenset(analyzer.terms(span.slice(text))) for span in spans)
 
 
 def _candidates(text: str, span: Span, ask: _Question, analyzer: Analyzer) -> tuple[Span, ...]:
