@@ -134,7 +134,7 @@ def evaluate(name: str, tuning: object, limit: int, misses: int = 0) -> dict[str
     from retrieval.highlight import excerpt
     from retrieval.ranking import cite, diversify
     from retrieval.sentences import punkt_spans
-    from retrieval.windows import Weights, choose, choose_reference, split_with_terms
+    from retrieval.windows import Weights, choose, choose_reference, passage_terms, split_with_terms
 
     assert isinstance(tuning, Weights)
     articles, questions = load(name)
@@ -171,6 +171,7 @@ def evaluate(name: str, tuning: object, limit: int, misses: int = 0) -> dict[str
         for step in order:
             punkt_spans.cache_clear()
             split_with_terms.cache_clear()
+            passage_terms.cache_clear()
             question_kind.cache_clear()
             asked_words.cache_clear()
             tick, tock = time.perf_counter(), time.thread_time()

@@ -48,7 +48,8 @@ from retrieval.text import Analyzer
 MAX_CHARS = 300
 MAX_SENTENCES = 3
 SENTENCE_CACHE = 4096
-"""Passages whose sentences and terms citing remembers (:func:`split_with_terms`)."""
+"""Passages whose sentences and terms citing remembers (:func:`split_with_terms`,
+:func:`passage_terms`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +286,7 @@ def _choice(
 
 def _coverage(passage: Passage, ask: _Question, analyzer: Analyzer) -> float | None:
     """The coverage of the query terms ``passage`` holds; ``None`` when it holds none."""
-    matched = ask.weights.keys() & analyzer.terms(passage.text)
+    matched = ask.weights.keys() & passage_terms(passage.text, analyzer)
     if not matched:
         return None
     return sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
@@ -355,6 +356,13 @@ def split_with_terms(
     """
     spans = tuple(split_sentences(text)) or (Span(0, 0),)
     return spans, tuple(frozenset(analyzer.terms(span.slice(text))) for span in spans)
+
+
+@lru_cache(maxsize=SENTENCE_CACHE)
+def passage_terms(text: str, analyzer: Analyzer) -> frozenset[str]:
+    """The distinct terms of a passage's ``text``, remembered as :func:`split_with_terms` is:
+    every candidate passage of a hit is read for them, split or not."""
+    return frozenset(analyzer.terms(text))
 
 
 def _candidates(text: str, span: Span, ask: _Question, analyzer: Analyzer) -> tuple[Span, ...]:

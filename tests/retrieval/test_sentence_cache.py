@@ -12,7 +12,7 @@ from retrieval.chunking import chunk
 from retrieval.models import Span
 from retrieval.sentences import split_sentences
 from retrieval.text import Analyzer
-from retrieval.windows import SENTENCE_CACHE, split_with_terms
+from retrieval.windows import SENTENCE_CACHE, passage_terms, split_with_terms
 from seeds import SEEDS, seed_body
 
 HOSTILE = [
@@ -39,6 +39,10 @@ def assert_cached_as_computed(text: str, analyzer: Analyzer) -> None:
     assert split_with_terms(text, analyzer) == want
     assert split_with_terms(text, analyzer) == want
     assert split_with_terms.cache_info().hits == 1
+    passage_terms.cache_clear()
+    assert passage_terms(text, analyzer) == frozenset(analyzer.terms(text))
+    assert passage_terms(text, analyzer) == frozenset(analyzer.terms(text))
+    assert passage_terms.cache_info().hits == 1
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=[path.stem for path in SEEDS])
@@ -65,16 +69,22 @@ def test_hypothesis_any_text_is_remembered_as_split(text: str) -> None:
 def test_each_analyzer_keeps_its_own_terms() -> None:
     """The same text under another language is not served the first language's stems."""
     split_with_terms.cache_clear()
+    passage_terms.cache_clear()
     text = "The runners were running. Los corredores corrían."
     english, spanish = split_with_terms(text, ENGLISH), split_with_terms(text, Analyzer("spanish"))
     assert english == fresh(text, ENGLISH)
     assert spanish == fresh(text, Analyzer("spanish"))
     assert english != spanish
+    assert passage_terms(text, ENGLISH) == frozenset(ENGLISH.terms(text))
+    assert passage_terms(text, Analyzer("spanish")) == frozenset(Analyzer("spanish").terms(text))
 
 
-def test_the_cache_is_bounded() -> None:
-    """The cache forgets the oldest passages past ``SENTENCE_CACHE``, so memory stays bounded."""
+def test_the_caches_are_bounded() -> None:
+    """Both caches forget the oldest passages past ``SENTENCE_CACHE``: memory stays bounded."""
     split_with_terms.cache_clear()
+    passage_terms.cache_clear()
     for n in range(SENTENCE_CACHE + 10):
         split_with_terms(f"Passage {n}.", ENGLISH)
+        passage_terms(f"Passage {n}.", ENGLISH)
     assert split_with_terms.cache_info().currsize == SENTENCE_CACHE
+    assert passage_terms.cache_info().currsize == SENTENCE_CACHE
