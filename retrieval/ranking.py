@@ -106,11 +106,12 @@ def cite(
 
     The excerpt may come from another passage of the hit's article than the one that ranked
     (:mod:`retrieval.windows`): the article's passages have consecutive ids, so the index
-    scores just that range to find the article's next best passages, and one store read
-    fetches them for the whole page. Only a hit on its article's best passage borrows, and
-    never a passage that is itself a hit on the page, so two hits of one article (in a
-    small collection) never quote the same window. Query terms are weighted by idf, so the
-    rare, telling words of a question decide what is quoted.
+    scores just those ranges (all the page's articles in one pass) to find each article's
+    next best passages, and one store read fetches them for the whole page. Only a hit on
+    its article's best passage borrows, and never a passage that is itself a hit on the
+    page, so two hits of one article (in a small collection) never quote the same window.
+    Query terms are weighted by idf, so the rare, telling words of a question decide what is
+    quoted.
     """
     found = store.passages([pid for pid, _ in ranked])
     articles = store.articles(list({p.article_id for p in found}))
@@ -155,7 +156,8 @@ def _next_best(index: Index, terms: Sequence[str], passage: Passage, count: int)
 
     The next best by score and the opening passage, each only if it holds a query term, and
     none unless ``passage`` is its article's best (ties to the lower id, as ``diversify``
-    ranks them).
+    ranks them). One hit at a time: ``cite`` uses :func:`_next_best_page`, which the tests
+    check against this.
     """
     if count < 2:
         return []
