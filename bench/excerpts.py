@@ -18,12 +18,15 @@ for scoring. The weights were set on the even-numbered questions of ``rtqa_news_
 scores another setting.
 
 Citing costs time only for the page shown: the last table times citing a page of five hits
-on the same rankings three ways, each starting with Punkt's paragraph cache empty: the old
-picker, the window chooser splitting sentences with nltk's own Punkt (as last round), and
-the window chooser as it is (``retrieval.sentences``' faster Punkt, equal spans).
+on the same rankings three ways cold, each starting with Punkt's paragraph cache and the
+chooser's sentence cache empty: the old picker, the window chooser scoring every window
+(``retrieval.windows.choose_reference``, as last round) and the window chooser as it is
+(``choose``: the same windows, fewer scored); then a fourth time warm, the chooser as it is
+citing the same page again (a page many readers ask for). The excerpts of the chooser runs
+are compared on every question, and the run stops if they differ.
 
     python -m bench.excerpts [--sets rtqa_news_2024,rtqa_evidence_dev] [--quick]
-        [--weights answer=1.0,novelty=0.1,length=0.2,lead=0.4]
+        [--weights answer=1.0,novelty=0.1,length=0.2,lead=0.4] [--misses 40]
 """
 
 from __future__ import annotations
@@ -34,18 +37,22 @@ import re
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
 from bench.corpus import read_jsonl
 from bench.machine import latency, machine_report, markdown_table, need_eval
+from retrieval.engine import Engine
 from retrieval.evaluation import answer_hit, read_set
+from retrieval.models import Hit, Passage
+from retrieval.text import Analyzer
 
 SETS = ("rtqa_news_2024", "rtqa_evidence_dev")
-CITERS = ("old", "new, nltk's Punkt", "new")
+CITERS = ("old", "new, every window", "new", "new, warm")
 PAGE = 5
 QUOTES = str.maketrans("", "", "'\"‘’“”`")  # the README's quote characters
 
@@ -114,15 +121,20 @@ def interval(values: Sequence[float]) -> str:
     return f"{array.mean():.3f} ± {half:.3f}"
 
 
-def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
-    """Rank every question once; score result 1's old and new excerpt; time both citers."""
-    from retrieval import sentences
+def evaluate(name: str, tuning: object, limit: int, misses: int = 0) -> dict[str, object]:
+    """Rank every question once; score result 1's old and new excerpt; time the citers.
+
+    With ``misses``, print that many questions where a passage the chooser looked at holds
+    the answer but the excerpt does not (``show_miss``).
+    """
+    from retrieval import ranking
+    from retrieval.answers import asked_words, question_kind
     from retrieval.engine import Engine
     from retrieval.errors import QueryError
     from retrieval.highlight import excerpt
     from retrieval.ranking import cite, diversify
     from retrieval.sentences import punkt_spans
-    from retrieval.windows import Weights
+    from retrieval.windows import Weights, choose, choose_reference, passage_terms, split_with_terms
 
     assert isinstance(tuning, Weights)
     articles, questions = load(name)
@@ -135,12 +147,13 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
     engine.ingest(articles)  # type: ignore[arg-type]
     index, owners, store = engine._snapshot.index, engine._snapshot.owners, engine._store
     columns: dict[str, list[float]] = {k: [] for k in ("old", "passage", "new", "new passage")}
-    other_passage = 0
+    other_passage = shown = 0
     old_s: list[float] = []
     new_s: list[float] = []
-    punkt_s: list[float] = []
-    cpu: dict[int, list[float]] = {0: [], 1: [], 2: []}  # the thread's own time per citer
-    fast, reference = sentences._PUNKT, sentences._tokenizer(fast=False)
+    every_s: list[float] = []
+    warm_s: list[float] = []
+    cpu: dict[int, list[float]] = {0: [], 1: [], 2: [], 3: []}  # the thread's own time per citer
+    cited: dict[int, list[Hit]] = {}
     for question in questions:
         try:
             terms = engine.query_terms(question.text)
@@ -152,10 +165,15 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
                 column.append(0.0)
             continue
         page = ranked[:PAGE]
-        # Each citer starts cold (Punkt's paragraph cache emptied), each first in turn.
+        # Each citer starts cold (Punkt's paragraph cache and the question's emptied), each
+        # first in turn.
         order = [0, 1, 2] if len(old_s) % 2 else [2, 1, 0]
         for step in order:
             punkt_spans.cache_clear()
+            split_with_terms.cache_clear()
+            passage_terms.cache_clear()
+            question_kind.cache_clear()
+            asked_words.cache_clear()
             tick, tock = time.perf_counter(), time.thread_time()
             if step == 0:
                 passages = store.passages([pid for pid, _ in page])
@@ -165,29 +183,103 @@ def evaluate(name: str, tuning: object, limit: int) -> dict[str, object]:
                 old_s.append(time.perf_counter() - tick)
                 cpu[0].append(time.thread_time() - tock)
             else:
-                sentences._PUNKT = reference if step == 1 else fast
-                hits = cite(
+                ranking.choose = choose_reference if step == 1 else choose  # type: ignore[assignment]
+                cited[step] = cite(
                     store, engine._analyzer, index, question.text, terms, page, 1, tuning=tuning
                 )
-                (punkt_s if step == 1 else new_s).append(time.perf_counter() - tick)
+                (every_s if step == 1 else new_s).append(time.perf_counter() - tick)
                 cpu[step].append(time.thread_time() - tock)
-                sentences._PUNKT = fast
-        first, top = passages[0], hits[0]
+                ranking.choose = choose  # type: ignore[assignment]
+        # The same page again, every cache warm: what a page read often costs.
+        tick, tock = time.perf_counter(), time.thread_time()
+        cited[3] = cite(
+            store, engine._analyzer, index, question.text, terms, page, 1, tuning=tuning
+        )
+        warm_s.append(time.perf_counter() - tick)
+        cpu[3].append(time.thread_time() - tock)
+        if not cited[1] == cited[2] == cited[3]:
+            raise SystemExit(f"bench: the fast chooser quoted otherwise on {question.id}")
+        first, top = passages[0], cited[2][0]
         columns["old"].append(score(question.answers, spans[0][0].slice(first.text)))
         columns["passage"].append(score(question.answers, first.text))
         columns["new"].append(score(question.answers, top.excerpt))
         columns["new passage"].append(score(question.answers, top.passage.text))
         other_passage += top.passage.id != first.id
+        if shown < misses and not columns["new"][-1]:
+            seen = looked_at(engine, question.text, terms, page[0], tuning)
+            shown += show_miss(question, seen, engine._analyzer, tuning, score)
     engine.close()
     return {
         "set": name,
         "columns": columns,
         "other": other_passage,
         "old": latency(old_s),
-        "new, nltk's Punkt": latency(punkt_s),
+        "new, every window": latency(every_s),
         "new": latency(new_s),
+        "new, warm": latency(warm_s),
         "cpu": {label: latency(cpu[step]) for step, label in enumerate(CITERS)},
     }
+
+
+def looked_at(
+    engine: Engine, query: str, terms: Sequence[str], ranked: tuple[int, float], tuning: object
+) -> tuple[Sequence[Passage], Mapping[str, float]]:
+    """The passages and term weights the chooser looks at for one hit (cited again, untimed)."""
+    from retrieval import ranking
+    from retrieval.windows import Weights, choose
+
+    assert isinstance(tuning, Weights)
+    seen: list[tuple[Sequence[Passage], Mapping[str, float]]] = []
+
+    def spy(question: str, passages: Sequence[Passage], weights: Mapping[str, float],
+            *args: Any, **kwargs: Any) -> Any:  # fmt: skip
+        seen.append((passages, weights))
+        return choose(question, passages, weights, *args, **kwargs)
+
+    ranking.choose = spy
+    try:
+        snapshot = engine._snapshot
+        ranking.cite(engine._store, engine._analyzer, snapshot.index, query, terms, [ranked], 1,
+                     tuning=tuning)  # fmt: skip
+    finally:
+        ranking.choose = choose
+    return seen[0]
+
+
+def show_miss(
+    question: Question,
+    looked_at: tuple[Sequence[Passage], Mapping[str, float]],
+    analyzer: Analyzer,
+    tuning: object,
+    score: Callable[[Sequence[str], str], float],
+) -> int:
+    """Print the window quoted and the best window holding the answer; 1 if shown, else 0.
+
+    A question is shown only when a passage the chooser looked at holds the answer.
+    """
+    from retrieval.answers import question_kind
+    from retrieval.windows import Weights, every_window
+
+    assert isinstance(tuning, Weights)
+    passages, weights = looked_at
+    if not any(score(question.answers, p.text) for p in passages):
+        return 0
+    windows = list(every_window(question.text, passages, weights, analyzer, tuning=tuning))
+    chosen = max(windows, key=lambda w: w.value)  # max() keeps the first of equals, as choose
+    holding = [w for w in windows if score(question.answers, w.span.slice(w.passage.text))]
+    print(f"\n{question.id}: {question.text}  answers={list(question.answers)}"
+          f"  kind={question_kind(question.text)}")  # fmt: skip
+    for label, window in (("quoted", chosen), ("answer", max(holding, key=lambda w: w.value)
+                                                if holding else None)):  # fmt: skip
+        if window is None:
+            print("  answer: in a passage looked at, but in no window (cut or across windows)")
+            continue
+        text = window.passage.text
+        found = [a.slice(text) for a in window.answers]
+        print(f"  {label}: passage {window.passage.ordinal}, value {window.value:.3f},"
+              f" candidates {found[:6]}")  # fmt: skip
+        print(f"    {' '.join(window.span.slice(text).split())}")
+    return 1
 
 
 def rows_of(result: dict[str, object]) -> list[list[object]]:
@@ -218,8 +310,14 @@ def parse_weights(text: str) -> object:
         key, _, value = item.partition("=")
         if key not in names:
             raise SystemExit(f"bench: unknown weight {key!r}; known: {', '.join(names)}")
-        changes[key] = int(value) if key == "novelty_words" else float(value)
-    return replace(Weights(), **changes)  # type: ignore[arg-type]
+        try:
+            changes[key] = int(value) if key == "novelty_words" else float(value)
+        except ValueError:
+            raise SystemExit(f"bench: weight {key} needs a number, got {value!r}") from None
+    try:
+        return replace(Weights(), **changes)  # type: ignore[arg-type]
+    except ValueError as error:  # a negative weight
+        raise SystemExit(f"bench: {error}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -228,12 +326,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated eval sets")
     parser.add_argument("--quick", action="store_true", help="smoke run: 200 questions per set")
     parser.add_argument("--weights", default="", help="window weights, e.g. answer=1.0,lead=0.4")
+    parser.add_argument(
+        "--misses", type=int, default=0, metavar="N",
+        help="print N questions per set whose excerpt misses an answer a passage looked at holds",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     tuning = parse_weights(args.weights)
     print("## Excerpts: does result 1's excerpt hold the answer? (AnsHit@1, 95% intervals)\n")
     print(machine_report() + "\n")
     print(f"window weights: {tuning}\n")
-    results = [evaluate(name, tuning, 200 if args.quick else 0) for name in args.sets.split(",")]
+    limit = 200 if args.quick else 0
+    results = [evaluate(name, tuning, limit, args.misses) for name in args.sets.split(",")]
     headers = ("set", "questions", "before: excerpt", "before: passage", "after: excerpt",
                "after: its passage", "from another passage")  # fmt: skip
     print(markdown_table(headers, [row for r in results for row in rows_of(r)]))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from enum import Enum
+from functools import lru_cache
 
 from retrieval.models import Span
 
@@ -81,6 +82,7 @@ _WORD = re.compile(r"[^\W_][\w'’&-]*(?:\.[^\W_][\w'’&-]*)*")
 _CAPITAL = re.compile(r"(?<![\w'’&.-])[^\W\d_a-z][\w'’&-]*(?:\.[^\W_][\w'’&-]*)*")
 
 
+@lru_cache(maxsize=256)  # a page of hits asks the same question of every hit
 def question_kind(question: str) -> Kind | None:
     """The kind of answer ``question`` asks for, or ``None`` when no question word says.
 
@@ -186,6 +188,7 @@ def _new(found: str, asked: Collection[str]) -> bool:
     return any(part not in asked for part in parts)
 
 
+@lru_cache(maxsize=256)
 def asked_words(question: str) -> frozenset[str]:
     """The question's words casefolded, plus each with a trailing possessive "s" dropped."""
     words = re.findall(r"[^\W_]+", question.casefold())

@@ -119,7 +119,7 @@ def _matches(text: str, query_terms: Collection[str], analyzer: Analyzer) -> lis
     """Return ``(stem, span)`` for each word of ``text`` that matches, sorted by position."""
     if not query_terms:
         return []
-    found = [(term, span) for term, span in analyzer.term_spans(text) if term in query_terms]
+    found = analyzer.term_spans(text, query_terms)
     found.sort(key=lambda pair: (pair[1].start, pair[1].end))
     return found
 

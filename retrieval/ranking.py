@@ -106,11 +106,12 @@ def cite(
 
     The excerpt may come from another passage of the hit's article than the one that ranked
     (:mod:`retrieval.windows`): the article's passages have consecutive ids, so the index
-    scores just that range to find the article's next best passages, and one store read
-    fetches them for the whole page. Only a hit on its article's best passage borrows, and
-    never a passage that is itself a hit on the page, so two hits of one article (in a
-    small collection) never quote the same window. Query terms are weighted by idf, so the
-    rare, telling words of a question decide what is quoted.
+    scores just those ranges (all the page's articles in one pass) to find each article's
+    next best passages, and one store read fetches them for the whole page. Only a hit on
+    its article's best passage borrows, and never a passage that is itself a hit on the
+    page, so two hits of one article (in a small collection) never quote the same window.
+    Query terms are weighted by idf, so the rare, telling words of a question decide what is
+    quoted.
     """
     found = store.passages([pid for pid, _ in ranked])
     articles = store.articles(list({p.article_id for p in found}))
@@ -121,13 +122,10 @@ def cite(
         found, ranked = [p for p, _ in live], [r for _, r in live]
     weights = {term: index.idf(term) for term in set(terms)}
     shown = {pid for pid, _ in ranked}
+    counts = [articles[p.article_id].passages for p in found]
     extra = [
-        [
-            pid
-            for pid in _next_best(index, terms, p, articles[p.article_id].passages)
-            if pid not in shown
-        ]
-        for p in found
+        [pid for pid in ids if pid not in shown]
+        for ids in _next_best_page(index, terms, found, counts)
     ]
     more = {p.id: p for p in store.passages(sorted({pid for ids in extra for pid in ids}))}
     hits = []
@@ -158,12 +156,42 @@ def _next_best(index: Index, terms: Sequence[str], passage: Passage, count: int)
 
     The next best by score and the opening passage, each only if it holds a query term, and
     none unless ``passage`` is its article's best (ties to the lower id, as ``diversify``
-    ranks them).
+    ranks them). One hit at a time: ``cite`` uses :func:`_next_best_page`, which the tests
+    check against this.
     """
     if count < 2:
         return []
     first = passage.id - passage.ordinal
-    scores = index.scores_between(terms, first, first + count)
+    return _pick(index.scores_between(terms, first, first + count), passage)
+
+
+def _next_best_page(
+    index: Index, terms: Sequence[str], passages: Sequence[Passage], counts: Sequence[int]
+) -> list[list[int]]:
+    """``_next_best`` for every hit of a page, its articles scored in one pass of the index.
+
+    ``counts[i]`` is the number of passages of ``passages[i]``'s article. An article with two
+    hits on the page is scored once.
+    """
+    firsts = {p.id - p.ordinal: n for p, n in zip(passages, counts, strict=True) if n >= 2}
+    starts = np.array(sorted(firsts), dtype=np.int64)
+    stops = starts + np.array([firsts[s] for s in starts.tolist()], dtype=np.int64)
+    scores = index.scores_in(terms, starts, stops)
+    where = dict(zip(starts.tolist(), (stops - starts).cumsum().tolist(), strict=True))
+    chosen: list[list[int]] = []
+    for passage, count in zip(passages, counts, strict=True):
+        first = passage.id - passage.ordinal
+        if count < 2:
+            chosen.append([])
+            continue
+        end = where[first]
+        chosen.append(_pick(scores[end - firsts[first] : end], passage))
+    return chosen
+
+
+def _pick(scores: npt.NDArray[np.float64], passage: Passage) -> list[int]:
+    """The ids ``_next_best`` keeps, given the scores of ``passage``'s whole article."""
+    first = passage.id - passage.ordinal
     order = np.lexsort((np.arange(scores.shape[0]), -scores)).tolist()
     if not order or first + order[0] != passage.id:
         return []

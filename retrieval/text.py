@@ -19,7 +19,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from importlib import resources
 
 from nltk.stem.snowball import SnowballStemmer
@@ -100,11 +100,12 @@ class Analyzer:
         # Stopwords are cached as "" so one dict lookup decides both questions.
         return [stem for stem in stems if stem]
 
-    def term_spans(self, text: str) -> list[tuple[str, Span]]:
+    def term_spans(self, text: str, only: Collection[str] | None = None) -> list[tuple[str, Span]]:
         """Return the same terms as ``terms``, each with the span it came from in ``text``.
 
         A token produced by one original character that normalises to several
-        tokens (e.g. "½" -> "1", "2") repeats that character's span.
+        tokens (e.g. "½" -> "1", "2") repeats that character's span. With ``only``,
+        just the terms in it (what highlighting wants, for far fewer spans to build).
         """
         normalised = normalise(text)
         matches = list(_TOKEN.finditer(normalised))
@@ -116,7 +117,7 @@ class Analyzer:
         pairs: list[tuple[str, Span]] = []
         for match in matches:
             stem = cache[match.group()]
-            if not stem:
+            if not stem or (only is not None and stem not in only):
                 continue
             if starts is None or ends is None:
                 end = match.end()

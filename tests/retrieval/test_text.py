@@ -194,6 +194,16 @@ def test_term_spans_agree_with_terms(text: str) -> None:
         assert 0 <= span.start < span.end <= len(text)
 
 
+@given(any_text, st.sets(st.sampled_from(["weapon", "kyiv", "caf", "1", "e", "straße"])))
+@settings(max_examples=300, deadline=None)
+def test_term_spans_only_keeps_the_terms_asked_for(text: str, only: set[str]) -> None:
+    """``term_spans(text, only)`` is ``term_spans(text)`` without the terms not in ``only``."""
+    analyzer = Analyzer("english")
+    text += " Weapons from Kyiv, 1 Straße café."
+    every = analyzer.term_spans(text)
+    assert analyzer.term_spans(text, only) == [pair for pair in every if pair[0] in only]
+
+
 @given(tricky_text)
 @settings(max_examples=300, deadline=None)
 def test_term_spans_cover_their_source(text: str) -> None:
