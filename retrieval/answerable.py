@@ -85,10 +85,10 @@ FIT_DECLINES = 0.04
 # The fitted rule (see the module docstring):
 # needed share = min_share + BASE + UNKNOWN * unknown - SPREAD * spread + SCATTER * scatter,
 # at least FLOOR.
-BASE = 0.049
-UNKNOWN = 1.019
-SPREAD = 1.448
-SCATTER = 0.959
+BASE = 0.05
+UNKNOWN = 1.03
+SPREAD = 1.461
+SCATTER = 0.961
 FLOOR = 0.1
 """Whatever else says, a passage holding under a tenth of the question's weight is no answer:
 in a handful of passages the spread of a few scores can be large enough to excuse anything
