@@ -143,9 +143,10 @@ class Index:
         if lengths.shape[0] == 0:
             return self
         segments = [*self._segments, build_segment(flat, lengths)]
-        while len(segments) >= 2 and segments[-2].n_docs < MERGE_RATIO * segments[-1].n_docs:
-            merged = merge_segments(segments[-2:])
-            segments[-2:] = [merged]
+        del flat
+        tail = _merge_tail([segment.n_docs for segment in segments])
+        if tail >= 2:
+            segments[-tail:] = [merge_segments(segments[-tail:])]
         return Index(self.params, terms, segments)
 
     # -- facts -----------------------------------------------------------------------------
@@ -449,6 +450,21 @@ class Index:
         if len(terms) != len(vocabulary):
             raise StoreError(f"the search index vocabulary in {directory} repeats a term")
         return cls(found, terms, segments), origin
+
+
+def _merge_tail(sizes: list[int]) -> int:
+    """How many newest segments to merge: while the one before them is less than
+    ``MERGE_RATIO`` times their total, it joins them.
+
+    The same segments as merging the newest two again and again, but in one pass: the
+    pairwise cascade wrote every intermediate segment out in full (at 10M passages a 4M
+    one on the way to 8M) while the old snapshot still held its inputs.
+    """
+    tail, total = 1, sizes[-1] if sizes else 0
+    while tail < len(sizes) and sizes[-tail - 1] < MERGE_RATIO * total:
+        total += sizes[-tail - 1]
+        tail += 1
+    return tail
 
 
 def _local(dates: DateWindow, base: int, segment: Segment) -> DateWindow:

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.errors import StoreError
+from retrieval.postings_kernels import postings_valid
 from retrieval.segments import Segment
 
 FORMAT = "briefbot-bm25"
@@ -285,25 +286,11 @@ def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:
         and offsets.shape[0] == n_terms + 1
         and arrays["docs"].shape[0] == n_postings
         and arrays["tfs"].shape[0] == n_postings
-        and int(offsets[0]) == 0
-        and int(offsets[-1]) == n_postings
-        and bool(np.all(np.diff(offsets) > 0))
         and bool(np.all(np.diff(arrays["terms"]) > 0))
         and (n_terms == 0 or int(arrays["terms"][0]) >= 0)
-        and (n_postings == 0 or int(arrays["docs"].min()) >= 0)
-        and (n_postings == 0 or int(arrays["docs"].max()) < arrays["doc_len"].shape[0])
-        and _docs_ascending(arrays["docs"], offsets)
+        # One compiled pass over the postings, no temporaries: offsets, ascending ids, bounds.
+        and bool(postings_valid(arrays["docs"], offsets, arrays["doc_len"].shape[0]))
     )
     if not consistent:
         raise StoreError(f"segment {folder.name} of the search index does not match its manifest")
     return Segment(name=folder.name, **arrays)
-
-
-def _docs_ascending(docs: np.ndarray, offsets: np.ndarray) -> bool:
-    """Whether each term's doc ids strictly increase: pruned search relies on it."""
-    if docs.shape[0] < 2:
-        return True
-    steps = np.diff(docs.astype(np.int64))
-    # A term's first posting may be lower than the previous term's last one.
-    steps[offsets[1:-1] - 1] = 1
-    return bool(np.all(steps > 0))

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.postings_kernels import scatter_part
+
 Int32s = npt.NDArray[np.int32]
 Int64s = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -127,6 +129,7 @@ def merge_segments(parts: list[Segment]) -> Segment:
 
     A counting merge, linear in postings: each term's postings are the parts' postings for
     that term laid one after another, and parts are in doc order, so docs stay ascending.
+    Merging many parts at once costs no more memory than two: only the output is new.
     """
     terms = np.unique(np.concatenate([part.terms for part in parts]))
     slots = [np.searchsorted(terms, part.terms) for part in parts]
@@ -141,13 +144,8 @@ def merge_segments(parts: list[Segment]) -> Segment:
     cursor = offsets[:-1].copy()
     base = 0
     for part, slot in zip(parts, slots, strict=True):
-        counts = part.document_frequencies()
-        # Destination of each posting: where its term's run continues, plus its rank in it.
-        shift = np.repeat(cursor[slot] - part.offsets[:-1], counts)
-        where = shift + np.arange(part.docs.shape[0], dtype=np.int64)
-        docs[where] = part.docs + np.int32(base)
-        tfs[where] = part.tfs
-        cursor[slot] += counts
+        # Compiled: a numpy scatter here held three 8-byte temporaries per posting.
+        scatter_part(docs, tfs, cursor, slot, part.docs, part.tfs, part.offsets, base)
         base += part.n_docs
     doc_len = np.concatenate([part.doc_len for part in parts]).astype(np.int32)
     return Segment(

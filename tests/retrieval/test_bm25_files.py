@@ -126,6 +126,18 @@ def swap_first_postings(directory: Path) -> None:
     np.save(path, docs)
 
 
+def edit_array(name: str, change: Callable[[np.ndarray], object]) -> Callable[[Path], None]:
+    """A corruption that edits one array of the first segment in place, keeping its shape."""
+
+    def corrupt(directory: Path) -> None:
+        path = first_segment(directory) / name
+        array = np.load(path)
+        change(array)
+        np.save(path, array)
+
+    return corrupt
+
+
 def rename_segment(name: object) -> Callable[[Path], None]:
     """A corruption that makes the manifest name the first segment ``name``."""
     return edit_manifest(lambda m: m["segments"][0].update(name=name))  # type: ignore[index]
@@ -146,6 +158,12 @@ CORRUPTIONS = {
     "array-wrong-dtype": (replace_array("tfs.npy", np.zeros(3, np.float32)), "wrong type"),
     "array-truncated": (replace_array("docs.npy", np.zeros(1, np.int32)), "does not match"),
     "docs-out-of-order": (swap_first_postings, "does not match"),
+    "doc-id-past-the-end": (edit_array("docs.npy", lambda a: a.__setitem__(-1, 9)), "not match"),
+    "doc-id-huge": (edit_array("docs.npy", lambda a: a.__setitem__(-1, 2**31 - 1)), "not match"),
+    "doc-id-negative": (edit_array("docs.npy", lambda a: a.__setitem__(0, -1)), "not match"),
+    "term-run-empty": (edit_array("offsets.npy", lambda a: a.__setitem__(1, 0)), "not match"),
+    "term-run-past-end": (edit_array("offsets.npy", lambda a: a.__setitem__(1, 99)), "not match"),
+    "offsets-not-from-0": (edit_array("offsets.npy", lambda a: a.__setitem__(0, 1)), "not match"),
     "segment-path-escapes": (rename_segment("../../etc"), "malformed"),
     "segment-name-not-text": (rename_segment(7), "malformed"),
     "segment-folder-missing": (rename_segment("seg-0000000000000000"), "seg-0{16}/"),

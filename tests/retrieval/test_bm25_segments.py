@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval import segments
+from retrieval import bm25, segments
 from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
 
 OKAPI = BM25Params(scorer="okapi")
@@ -88,6 +88,47 @@ def test_blocked_build_equals_single_block(monkeypatch: pytest.MonkeyPatch) -> N
     many_blocks = Index.build(corpus, OKAPI)
     for query in (["t1"], ["t2", "t3", "t2"], ["t29", "t0"]):
         np.testing.assert_array_equal(many_blocks.scores(query), one_block.scores(query))
+
+
+def random_part(rng: np.random.Generator, n_docs: int) -> segments.Segment:
+    """A segment of ``n_docs`` random passages over 40 term ids, some of them empty."""
+    lengths = rng.integers(0, 9, n_docs).astype(np.int32)
+    flat = rng.integers(0, 40, int(lengths.sum())).astype(np.int32)
+    return segments.build_segment(flat, lengths)
+
+
+def assert_same_segment(got: segments.Segment, want: segments.Segment) -> None:
+    """Two segments hold the same arrays, dtypes included."""
+    for name in ("doc_len", "terms", "offsets", "docs", "tfs"):
+        assert getattr(got, name).dtype == getattr(want, name).dtype, name
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+
+
+def test_merging_many_parts_equals_merging_two_at_a_time() -> None:
+    """One merge of several parts gives the arrays of the pairwise merges it replaces."""
+    rng = np.random.default_rng(5)
+    parts = [random_part(rng, n) for n in (50, 1, 30, 0, 12)]
+    stepwise = parts[0]
+    for part in parts[1:]:
+        stepwise = segments.merge_segments([stepwise, part])
+    assert_same_segment(segments.merge_segments(parts), stepwise)
+
+
+def cascade(sizes: list[int]) -> list[int]:
+    """Segment sizes after the pairwise policy: merge the newest two while the older is
+    less than MERGE_RATIO times the newer."""
+    sizes = list(sizes)
+    while len(sizes) >= 2 and sizes[-2] < bm25.MERGE_RATIO * sizes[-1]:
+        sizes[-2:] = [sizes[-2] + sizes[-1]]
+    return sizes
+
+
+@given(st.lists(st.integers(1, 1000), min_size=1, max_size=12))
+def test_merge_tail_merges_what_the_pairwise_policy_would(sizes: list[int]) -> None:
+    """The one-pass merge takes exactly the segments the pairwise cascade would fold."""
+    tail = bm25._merge_tail(sizes)
+    merged = [*sizes[:-tail], sum(sizes[-tail:])] if tail >= 2 else sizes
+    assert merged == cascade(sizes)
 
 
 def test_count_matching_counts_passages_with_any_term() -> None:
