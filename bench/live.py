@@ -31,8 +31,10 @@ from bench.corpus import analysis_fingerprint, queries, synthetic
 from bench.ingest import article_stream
 from bench.machine import CACHE, fmt, latency, machine_report, markdown_table
 from retrieval.bm25 import Index
-from retrieval.engine import Engine, _Snapshot
+from retrieval.engine import Engine
 from retrieval.models import Article
+from retrieval.recency import UNDATED
+from retrieval.snapshots import Snapshot
 
 MIN_ARTICLE_CHARS = 3_000
 """Shorter eval articles make one or two passages; live feed articles make several."""
@@ -144,7 +146,8 @@ def main(argv: list[str] | None = None) -> None:
         index.save(engine.index_dir)
         full_save = time.perf_counter() - start
         owners = np.arange(index.n_docs, dtype=np.int32)  # one synthetic article per passage
-        engine._snapshot = _Snapshot(index, owners, index.n_docs)
+        undated = np.full(index.n_docs, UNDATED, dtype=np.int64)  # the prior leaves them be
+        engine._snapshot = Snapshot(index, owners, index.n_docs, undated)
         saves: list[float] = []
         engine._save = timed(engine._save, saves)  # type: ignore[method-assign,assignment]
         reader = Reader(engine, query_lists)

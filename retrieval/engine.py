@@ -1,6 +1,6 @@
 """The search engine: store, analyzer and BM25 index behind one small, thread-safe object.
 
-Readers never lock: a search takes the current ``_Snapshot`` (index plus passage owners) in one
+Readers never lock: a search takes the current snapshot (:mod:`retrieval.snapshots`) in one
 attribute read, and an ingest publishes a new snapshot only after its store transaction has
 committed, so every passage a search can return is already stored.
 
@@ -30,7 +30,7 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -74,10 +74,10 @@ from retrieval.query_dates import Found, find_dates
 from retrieval.ranking import cite, diversify
 from retrieval.recency import RECENCY, DateWindow, Recency, stamps_of, window
 from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
-from retrieval.retired import LiveIndex, Mask, live_scores, retire
+from retrieval.retired import live_scores
+from retrieval.snapshots import Indexer, Snapshot
 from retrieval.store import NewArticle, Retirement, Store
 from retrieval.text import Analyzer
-from retrieval.titles import Titles
 from retrieval.topk import Bonus
 
 log = logging.getLogger(__name__)
@@ -93,36 +93,6 @@ COUNT_DEPTH = 120
 """Passages ranked to count the articles a question matched: "N results" is exact up to here."""
 
 WORD = re.compile(r"[^\W_]")
-
-
-@dataclass(frozen=True, slots=True)
-class _Snapshot:
-    """What one search reads: an index and, per passage, the position of its article.
-
-    ``dead`` marks the passages of replaced or removed articles (None: there are none), of
-    which there are ``dead_articles``; ``mark`` is the last store removal it includes.
-    """
-
-    index: Index
-    owners: np.ndarray
-    articles: int
-    stamps: np.ndarray
-    """Per passage, its article's publication date (``retrieval.recency.stamp``)."""
-    dead: Mask | None = None
-    dead_articles: int = 0
-    mark: int = 0
-    titles: Titles | None = None
-    """The title field (``retrieval.titles``), or None when titles are words of each passage."""
-
-    def ranked(self) -> Index | LiveIndex:
-        """What to rank: the index, without its retired passages if it has any."""
-        return self.index if self.dead is None else LiveIndex(self.index, self.dead)
-
-
-_OLDER_INDEX = (
-    "it was saved by an older Briefbot, which could misplace passages when two processes "
-    "wrote the store"
-)
 
 
 def plain_query(text: str) -> str:
@@ -193,6 +163,7 @@ class Engine:
         self.max_query_chars = max_query_chars
         self.index_dir = index_dir
         self._pipeline = Pipeline(analyzer, workers)
+        self._indexer = Indexer(store, analyzer, self._pipeline, params, self.title_field)
         self._write_lock = threading.Lock()
         self._saved_at_open: int | None = None
         self._repaired: str | None = None
@@ -262,7 +233,7 @@ class Engine:
 
     # -- building ---------------------------------------------------------------------------
 
-    def _restore(self) -> _Snapshot:
+    def _restore(self) -> Snapshot:
         """Load the saved index if it is this store's, then index the stored passages it lacks."""
         stored = self._store.setting("language")
         if self.read_only and stored not in (None, self._analyzer.language):
@@ -271,7 +242,7 @@ class Engine:
         # Counted after loading: whatever a concurrent save claims was committed before it.
         counts = np.array(self._store.passage_counts(), dtype=np.int64)
         if index is not None:
-            problem = self._foreign(index.n_docs, origin, counts)
+            problem = self._indexer.foreign(index.n_docs, origin, counts)
             index = None if problem else index
         if problem:
             log.warning("rebuilding the index: %s", problem)
@@ -282,8 +253,8 @@ class Engine:
         stamps = stamps_of(self._store.article_dates_from(0, articles), counts[:articles])
         if not self.read_only:
             self._store.set_setting("language", self._analyzer.language)
-        titles = self._stored_titles(articles) if self.title_field else None
-        snapshot = self._catch_up(_Snapshot(loaded, owners, articles, stamps, titles=titles))
+        titles = self._indexer.stored_titles(articles) if self.title_field else None
+        snapshot = self._indexer.catch_up(Snapshot(loaded, owners, articles, stamps, titles=titles))
         behind = snapshot.index.n_docs - loaded.n_docs
         if index is not None and behind:
             log.info("indexing %d stored passages the saved index lacks", behind)
@@ -310,77 +281,6 @@ class Engine:
             return None, None, str(error)
         self._saved_at_open = index.n_docs
         return index, origin, None
-
-    def _foreign(self, n: int, origin: dict[str, Any] | None, counts: np.ndarray) -> str | None:
-        """Why a saved index of ``n`` passages is not exactly this store's first ones, if so."""
-        if n == 0:
-            return None
-        if origin is None:
-            return _OLDER_INDEX
-        ends = np.cumsum(counts)
-        if n > (int(ends[-1]) if ends.shape[0] else 0):
-            return "it has more passages than the store"
-        if int(ends[np.searchsorted(ends, n)]) != n:
-            return "it ends inside an article"
-        if bool(origin.get("title_field", False)) != self.title_field:
-            held = "without" if self.title_field else "with"
-            return f"its passages hold titles {held} the title field set the other way"
-        key = self._store.article_key_of(n - 1)
-        if origin.get("passages") != n or origin.get("last_key") != key:
-            return "it was built from other articles than the store holds"
-        return None
-
-    def _catch_up(
-        self, old: _Snapshot, own: tuple[int, list[list[str]]] | None = None
-    ) -> _Snapshot:
-        """``old`` plus every stored passage past its index, with each passage's article.
-
-        ``own`` is ``(first passage id, terms of each passage)`` of the batch this engine just
-        stored: those terms are used as they are, and only passages other processes stored are
-        read back and analysed. The article counts come from one statement, so they cover
-        whole batches only; passages stored after it are left to the next call.
-        """
-        start = old.index.n_docs
-        counts, removals = self._store.changes_since(start, old.mark)
-        if not counts and not removals:
-            return old
-        end = start + sum(counts)
-        first, terms = own if own is not None else (end, [])
-        if not start <= first <= first + len(terms) <= end:
-            first, terms = end, []  # cannot happen; reading everything back is still right
-        tokens = self._analyze_stored(start, first) + terms
-        tokens += self._analyze_stored(first + len(terms), end)
-        index = old.index.add(tokens)
-        articles = np.arange(old.articles, old.articles + len(counts), dtype=np.int32)
-        owners = np.concatenate([old.owners, np.repeat(articles, counts)])
-        dead = retire(old.dead, index.n_docs, removals)
-        mark = removals[-1].n if removals else old.mark
-        retired = old.dead_articles + len(removals)
-        dates = self._store.article_dates_from(start, len(counts))
-        stamps = np.concatenate([old.stamps, stamps_of(dates, counts)])
-        articles_now = old.articles + len(counts)
-        titles = old.titles
-        if titles is not None:
-            heads = self._store.titles_from(start)[: len(counts)]
-            titles = titles.add([self._analyzer.terms(head) for head in heads], counts)
-        return _Snapshot(index, owners, articles_now, stamps, dead, retired, mark, titles)
-
-    def _analyze_stored(self, start: int, stop: int) -> list[list[str]]:
-        """Index terms of stored passages ``start`` up to ``stop``, as ingest made them."""
-        if stop <= start:
-            return []
-        rows = self._store.passage_texts(start, stop)
-        field = self.title_field
-        return self._pipeline.analyze([("" if field else title, text) for _, title, text in rows])
-
-    def _stored_titles(self, articles: int) -> Titles:
-        """The title field of the first ``articles`` stored articles, analysed afresh."""
-        titles = Titles.empty(self.params)
-        if not articles:
-            return titles
-        heads = self._store.titles_from(0)[:articles]
-        counts = self._store.passage_counts()[:articles]
-        return titles.add([self._analyzer.terms(head) for head in heads], counts)
 
     def _save(self, index: Index) -> None:
         """Save the index; a failure only costs a re-index of the tail at the next start."""
@@ -453,7 +353,7 @@ class Engine:
             ]
             own = [passage for position in stored.kept for passage in terms_of[position]]
             old = self._snapshot
-            self._snapshot = self._catch_up(old, (stored.first_passage, own))
+            self._snapshot = self._indexer.catch_up(old, (stored.first_passage, own))
             if persist and self._snapshot.index is not old.index:
                 self._save(self._snapshot.index)
         replaced = {stored.kept.index(position) for position in stored.replaced}
@@ -474,7 +374,7 @@ class Engine:
             raise StoreError("this engine is read-only: remove through the one that writes")
         with self._write_lock:
             gone = self._store.remove(targets, source=source)
-            self._snapshot = self._catch_up(self._snapshot)
+            self._snapshot = self._indexer.catch_up(self._snapshot)
         return Removed(tuple(gone), sum(info.passages for info in gone))
 
     def retirement(self, passage_id: int) -> Retirement | None:
@@ -486,7 +386,7 @@ class Engine:
         returning those it retired; say how many passages were indexed."""
         with self._write_lock:
             old = self._snapshot
-            snapshot = self._catch_up(old)
+            snapshot = self._indexer.catch_up(old)
             added = snapshot.index.n_docs - old.index.n_docs
             if snapshot is not old:  # new passages, or removals only
                 self._snapshot = snapshot
@@ -628,7 +528,7 @@ class Engine:
         )
 
     def _dated(
-        self, snapshot: _Snapshot, query: str, as_of: datetime | None, related: bool
+        self, snapshot: Snapshot, query: str, as_of: datetime | None, related: bool
     ) -> tuple[datetime, Found, DateWindow]:
         """A search's "today", the date range its question names (and the words left), and
         the window ranking applies: one reading for ``search`` and ``explain``."""
@@ -641,7 +541,7 @@ class Engine:
         span = found.range or DateRange()
         return today, found, window(snapshot.stamps, today, self.recency, span.since, span.until)
 
-    def _any_date(self, snapshot: _Snapshot, today: datetime) -> DateWindow:
+    def _any_date(self, snapshot: Snapshot, today: datetime) -> DateWindow:
         """The window of a question with no date in it: everything up to today, the prior on."""
         return window(snapshot.stamps, today, self.recency)
 
@@ -682,9 +582,7 @@ class Engine:
         kept = tuple(factor for factor in factors if factor is not None)
         return replace(explained, factors=kept) if kept else explained
 
-    def _title_factor(
-        self, snapshot: _Snapshot, terms: list[str], passage_id: int
-    ) -> Factor | None:
+    def _title_factor(self, snapshot: Snapshot, terms: list[str], passage_id: int) -> Factor | None:
         """What the title field added to ``passage_id``'s score, as a "Why?" line, if anything."""
         bonus = self._title_bonus(snapshot, terms)
         if bonus is None:
@@ -729,7 +627,7 @@ class Engine:
         return cite(self._store, self._analyzer, index, asked, terms, list(best.values()), 1)
 
     def _evidence(
-        self, snapshot: _Snapshot, terms: list[str], passage: int, top: Sequence[float]
+        self, snapshot: Snapshot, terms: list[str], passage: int, top: Sequence[float]
     ) -> Evidence:
         """``answerable.evidence`` for the best passage, its article's title counted with it
         under the title field: there a word only the headline holds is neither missing from
@@ -747,7 +645,7 @@ class Engine:
         ) / max(len(distinct), 1)
         return replace(found, share=share, unknown=unknown)
 
-    def _scatter(self, snapshot: _Snapshot, terms: list[str], passage: int) -> float:
+    def _scatter(self, snapshot: Snapshot, terms: list[str], passage: int) -> float:
         """``answerable.scatter`` of ``passage``, read from the store with its article's title
         (0 if another process just removed it: the other evidence then decides)."""
         rows = list(self._store.passage_texts(passage, passage + 1, batch=1))
@@ -756,7 +654,7 @@ class Engine:
         _, title, text = rows[0]
         return scatter(snapshot.index, self._analyzer, terms, title, text)
 
-    def _title_bonus(self, snapshot: _Snapshot, terms: list[str]) -> Bonus | None:
+    def _title_bonus(self, snapshot: Snapshot, terms: list[str]) -> Bonus | None:
         """What the title field adds to the passages of articles whose title matches."""
         if snapshot.titles is None:
             return None
