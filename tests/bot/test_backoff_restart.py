@@ -9,9 +9,9 @@ import pytest
 from feed_server import FeedServer, feed_server
 from live_harness import PROXY_VARIABLES, Clock
 
-from bot.cli import poll_sources
 from bot.live import first_delay
 from bot.settings import Source
+from bot.subcommands import poll_sources
 from retrieval import Engine
 from retrieval.sources import MIN_RETRY, SourceTracker
 

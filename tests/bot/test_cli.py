@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from writers import numbered
 
-from bot.cli import main, poll_sources
+from bot.cli import main
 from bot.settings import Settings, Source
+from bot.subcommands import poll_sources
 from retrieval import Engine
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from writers import check_store_whole, numbered, stored, unsearchable, write_jsonl
 
-from bot.cli import BATCH_ARTICLES
+from bot.subcommands import BATCH_ARTICLES
 from retrieval import Engine
 from retrieval.titles import TITLE_WEIGHT
 
