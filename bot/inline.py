@@ -33,6 +33,7 @@ from retrieval import (
     Hit,
     QueryError,
     SearchResult,
+    describe_range,
 )
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ CACHE_SECONDS = 30
 DESCRIPTION_CHARS = 200
 BUTTON_CHARS = 60
 DECLINED = "No briefing answers that: open the bot"
+WIDENED = "Nothing {}: showing any date"
 EMPTY = "Type a question, or open the bot"
 SLOW_DOWN = "Too many questions: try again in {} s"
 # What the bot's /start receives from the buttons below (Telegram allows [A-Za-z0-9_-]).
@@ -92,6 +94,14 @@ def inline_search(services: Services, query: str, offset: int) -> SearchResult:
     )
 
 
+def widened_notice(result: SearchResult) -> InlineQueryResultsButton | None:
+    """Above results from any date because the question's range matched nothing, the line
+    that says so (inline results have no header to say it in, as a chat reply does)."""
+    if not result.widened or result.date_range is None:
+        return None
+    return open_bot(WIDENED.format(describe_range(result.date_range)))
+
+
 def open_bot(text: str) -> InlineQueryResultsButton:
     """The button above the results that opens a private chat with the bot."""
     return InlineQueryResultsButton(
@@ -133,6 +143,7 @@ async def on_inline(update: Update, context: BriefContext) -> None:
         cache_time=CACHE_SECONDS,
         is_personal=True,
         next_offset=str(shown) if shown < result.total else None,  # None: no more results
+        button=widened_notice(result),
     )
     services.stats.record(time.perf_counter() - started)
     log_answer(update, services, "inline query", started, len(result.hits))

@@ -11,7 +11,7 @@ from bot_harness import Bot, start_bot
 from html_check import html_problems
 from telegram_fakes import FakeBotApi, Updates
 
-from bot.inline import CACHE_SECONDS, DECLINED, PAGE, parse_offset
+from bot.inline import CACHE_SECONDS, DECLINED, PAGE, WIDENED, parse_offset
 from bot.render import fits
 from bot.settings import Settings
 from retrieval.engine import Engine
@@ -39,6 +39,21 @@ async def many(settings: Settings, api: FakeBotApi) -> AsyncIterator[Bot]:
     async for bot in start_bot(settings, engine, api):
         yield bot
     engine.close()
+
+
+async def test_inline_results_from_any_date_say_the_range_matched_nothing(
+    bot: Bot, updates: Updates
+) -> None:
+    """A range nothing falls in is searched at any date, and the line above the results says
+    so; results inside their range carry no such line."""
+    await bot.send(updates.inline("Blinken since:2030-01-01"))
+    params = answer(bot)
+    assert params["results"]
+    assert params["button"]["text"] == WIDENED.format("since 1 January 2030")
+    await bot.send(updates.inline("Blinken since:2022-04-01"))
+    params = answer(bot)
+    assert params["results"]
+    assert "button" not in params
 
 
 async def test_inline_query_answers_cited_articles(bot: Bot, updates: Updates) -> None:
