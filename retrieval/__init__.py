@@ -59,7 +59,7 @@ from retrieval.recency import RECENCY, Recency
 from retrieval.source_state import SourceRow, SourceState, SourceStatus, saved_rows
 from retrieval.sources import MAX_RETRY, PollResult, SourceTracker, past_cap
 from retrieval.sqlite import connect, create_tables, transaction
-from retrieval.store import Retirement
+from retrieval.store_records import Retirement
 from retrieval.text import LANGUAGES, Analyzer
 from retrieval.titles import TITLE_WEIGHT
 

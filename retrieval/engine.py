@@ -76,7 +76,8 @@ from retrieval.recency import RECENCY, DateWindow, Recency, stamps_of, window
 from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
 from retrieval.retired import live_scores
 from retrieval.snapshots import Indexer, Snapshot
-from retrieval.store import NewArticle, Retirement, Store
+from retrieval.store import Store
+from retrieval.store_records import NewArticle, Retirement
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
 

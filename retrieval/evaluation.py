@@ -38,7 +38,7 @@ from retrieval.engine import MAX_QUERY_CHARS, Engine
 from retrieval.errors import EvalSetError, QueryError
 from retrieval.models import Article, SearchResult
 from retrieval.recency import RECENCY, Recency
-from retrieval.store import dedup_key
+from retrieval.store_records import dedup_key
 
 K = 10
 """Results asked for per query: enough for MRR@10 and nDCG@10."""

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from retrieval.bm25 import Index
 from retrieval.recency import DateWindow
 from retrieval.segments import Floats, Int64s
-from retrieval.store import Removal
+from retrieval.store_records import Removal
 from retrieval.topk import Bonus
 
 Mask = npt.NDArray[np.bool_]

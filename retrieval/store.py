@@ -22,12 +22,9 @@ old version or the new one, never both or neither. A key removed by an operator 
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
-import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +32,16 @@ from typing import Any
 from retrieval.errors import StoreError
 from retrieval.models import Article, ArticleInfo, Passage, Span
 from retrieval.sqlite import BUSY_SECONDS, connect, create_tables
+from retrieval.store_records import (
+    NewArticle,
+    Removal,
+    Retirement,
+    Sorted,
+    StoredBatch,
+    article_id,
+    dedup_key,
+    same_text,
+)
 from retrieval.urls import canonical_url
 
 SCHEMA_VERSION = "1"
@@ -83,89 +90,12 @@ INFO_COLUMNS = "id, title, date, url, source, passages"
 __all__ = ["BUSY_SECONDS", "SCHEMA", "NewArticle", "Store", "StoredBatch"]
 
 
-def dedup_key(article: Article) -> str:
-    """Identify an article by canonical URL, else by a hash of its normalised content."""
-    if article.url:
-        return "url:" + canonical_url(article.url)
-    content = unicodedata.normalize("NFKC", f"{article.title}\n{article.text}").casefold()
-    return "sha256:" + hashlib.sha256(" ".join(content.split()).encode()).hexdigest()
-
-
-def same_text(title: str, text: str, other_title: str, other_text: str) -> bool:
-    """Whether two versions of an article say the same, whitespace aside (a feed re-rendering
-    its markup is not an update)."""
-    return " ".join(title.split()) == " ".join(other_title.split()) and " ".join(
-        text.split()
-    ) == " ".join(other_text.split())
-
-
 def _unchanged(key: str, article: Article, stored: tuple[int, str, str, str]) -> bool:
     """Whether ``article`` is the stored version ``(seq, id, title, text)`` under its ``key``.
 
     Only a URL names an article whatever its text; a content-hash key is the text itself.
     """
     return not key.startswith("url:") or same_text(article.title, article.text, *stored[2:])
-
-
-def article_id(article: Article, key: str) -> str:
-    """Keep a given id; otherwise derive a short stable one from the dedup key."""
-    return article.id or hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True, slots=True)
-class NewArticle:
-    """An article that passed the duplicate check, with its passage spans."""
-
-    article: Article
-    key: str
-    id: str
-    spans: tuple[Span, ...]
-    signatures: tuple[bytes, ...] = ()
-    """One MinHash signature per passage (``retrieval.copies``), stored with the passages."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredBatch:
-    """What ``Store.add`` stored: the articles it kept, their first passage id, their places."""
-
-    added: tuple[ArticleInfo, ...]
-    first_passage: int
-    kept: tuple[int, ...]
-    """Positions in the batch of the stored articles; the rest were stored meanwhile."""
-    replaced: tuple[int, ...] = ()
-    """Those of ``kept`` that replaced an older version of themselves."""
-
-
-@dataclass(frozen=True, slots=True)
-class Sorted:
-    """A batch sorted against the store before any work is spent on it (see ``Store.sort``)."""
-
-    fresh: list[tuple[Article, str, str]]
-    """``(article, dedup key, id)`` of new articles and of changed versions of stored ones."""
-    stored: list[tuple[Article, str]]
-    """Articles stored already with the same text, with the stored id."""
-    refused: list[tuple[Article, str]]
-    """Articles that may not be stored, with the reason."""
-
-
-@dataclass(frozen=True, slots=True)
-class Removal:
-    """Passages an article retired, in removal order ``n``: what an engine stops returning."""
-
-    n: int
-    first_passage: int
-    passages: int
-    replaced: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Retirement:
-    """How a retired passage's article went: replaced (by ``successor``) or removed."""
-
-    title: str
-    replaced: bool
-    successor: ArticleInfo | None
-    successor_first: int | None
 
 
 WEB = ("http://", "https://")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
 from retrieval.ranking import diversify
 from retrieval.retired import LiveIndex, live_scores, retire
-from retrieval.store import Removal
+from retrieval.store_records import Removal
 
 CORPORA = st.lists(
     st.lists(st.sampled_from([*"abcde", "xy"]), min_size=0, max_size=8), min_size=1, max_size=60

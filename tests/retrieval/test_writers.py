@@ -11,7 +11,8 @@ from writers import check_store_whole, ingest_one_by_one, numbered, stored, unse
 
 from retrieval import Analyzer, Article, BM25Params, Engine, Index
 from retrieval.models import Span
-from retrieval.store import NewArticle, Store, article_id, dedup_key
+from retrieval.store import Store
+from retrieval.store_records import NewArticle, article_id, dedup_key
 
 SPAWN = multiprocessing.get_context("spawn")
 
