@@ -28,7 +28,8 @@ from retrieval.errors import (
     StoreError,
     TooManyResultsError,
 )
-from retrieval.evaluation import EvalSet, Report, ask, ask_dated, evaluate, read_set, report_dict
+from retrieval.eval_sets import EvalSet, read_set
+from retrieval.evaluation import Report, ask, ask_dated, evaluate, report_dict
 from retrieval.explain import Explanation, explanation_lines
 from retrieval.loaders import (
     load_feed,
