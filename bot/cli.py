@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.settings import load_settings
+from bot.settings_loader import load_settings
 from bot.subcommands import (
     as_of_date,
     cmd_eval,

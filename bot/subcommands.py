@@ -19,13 +19,8 @@ from tqdm import tqdm
 
 from bot.health import check_health, health_lines
 from bot.render import format_date, result_count
-from bot.settings import (
-    BOTFATHER_HELP,
-    ConfigError,
-    Settings,
-    Source,
-    check_token,
-)
+from bot.settings import ConfigError, Settings, Source
+from bot.settings_loader import BOTFATHER_HELP, check_token
 from bot.store import open_engine
 from bot.terminal import (
     describe,
