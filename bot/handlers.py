@@ -20,7 +20,7 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import buttons, render
+from bot import buttons, render, render_search
 from bot.context import BriefContext, Services
 from bot.feedback_buttons import feedback_row
 from bot.guard import Access
@@ -222,16 +222,16 @@ def results_view(
     """The text and buttons for the page of results ``result`` holds."""
     if not result.hits:
         if related_to:
-            return render.no_related(related_to), None
+            return render_search.no_related(related_to), None
         # A range that matched nothing was widened to any date: the words match nothing at all.
         words = result.undated if result.date_range is not None else result.query
-        return render.no_results(words), None
+        return render_search.no_results(words), None
     if result.abstained:  # no answer: the nearest titles, and nothing to page through
-        return render.abstained(result), None
+        return render_search.abstained(result), None
     pages = math.ceil(result.total / page_size)
     page = result.offset // page_size
     ranked = [(hit.rank, hit.passage.id) for hit in result.hits]
-    text = render.results_page(result, related_to=related_to)
+    text = render_search.results_page(result, related_to=related_to)
     rows = [list(row) for row in buttons.results_keyboard(qid, page, pages, ranked).inline_keyboard]
     first = result.hits[0]
     # Votes and "Why?" between the numbers and the pager, which stays the last row.

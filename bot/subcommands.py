@@ -18,7 +18,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.health import check_health, health_lines
-from bot.render import format_date, result_count
+from bot.render import format_date
+from bot.render_search import result_count
 from bot.settings import ConfigError, Settings, Source
 from bot.settings_loader import BOTFATHER_HELP, check_token
 from bot.store import open_engine
