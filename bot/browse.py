@@ -20,7 +20,8 @@ from bot import buttons, render, render_search
 from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton, owner_of
 from bot.context import BriefContext, Services
 from bot.feedback_buttons import WhyButton
-from bot.handlers import log_answer, parse_stored, results_view, search_page, send_answer
+from bot.handlers import log_answer, send_answer
+from bot.questions import parse_stored, results_view, search_page
 from bot.state import Owner
 from retrieval import (
     QueryError,
