@@ -53,7 +53,8 @@ from bench.corpus import read_jsonl, synthetic
 from bench.machine import fmt, latency, machine_report, markdown_table, need_eval
 from retrieval.answerable import MIN_SHARE, Evidence, declines
 from retrieval.engine import COUNT_DEPTH, Engine
-from retrieval.evaluation import EvalSet, canonical_ids, read_set
+from retrieval.eval_metrics import canonical_ids
+from retrieval.eval_sets import EvalSet, read_set
 from retrieval.models import SearchResult
 from retrieval.ranking import diversify
 
@@ -113,7 +114,7 @@ def answer_in(answers: Sequence[str], text: str) -> bool:
 
 
 def load_set(name: str) -> EvalSet:
-    """One eval set as ``retrieval.evaluation`` reads it."""
+    """One eval set as ``retrieval.eval_sets`` reads it."""
     return read_set(need_eval() / name)
 
 

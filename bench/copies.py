@@ -40,12 +40,12 @@ def shingles(terms: Sequence[str]) -> set[str]:
 
 def pairs_of(name: str, limit: int) -> list[tuple[float, float]]:
     """(exact Jaccard, MinHash estimate) of every cross-article pair in each top ``DEPTH``."""
-    import retrieval.evaluation as evaluation
     from retrieval.copies import similarity
     from retrieval.engine import Engine
     from retrieval.errors import QueryError
+    from retrieval.eval_sets import read_set
 
-    data = evaluation.read_set(need_eval() / name, limit=limit)
+    data = read_set(need_eval() / name, limit=limit)
     engine = Engine.open(":memory:", copy_threshold=2.0)
     engine.ingest(data.articles)
     seen: set[tuple[int, int]] = set()
@@ -74,8 +74,9 @@ def pairs_of(name: str, limit: int) -> list[tuple[float, float]]:
 def quality(name: str, limit: int, threshold: float) -> dict[str, Any]:
     """The set's figures with copies folded at ``threshold`` (above 1: never)."""
     import retrieval.evaluation as evaluation
+    from retrieval.eval_sets import read_set
 
-    data = evaluation.read_set(need_eval() / name, limit=limit)
+    data = read_set(need_eval() / name, limit=limit)
 
     def ask(engine: Any, query: Any, k: int) -> Any:
         engine.copy_threshold = threshold

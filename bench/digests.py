@@ -38,13 +38,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     import retrieval.evaluation as evaluation
     from retrieval.engine import Engine
     from retrieval.errors import QueryError
+    from retrieval.eval_metrics import Outcome, score
+    from retrieval.eval_sets import read_set
     from retrieval.titles import TITLE_WEIGHT
 
     weight = TITLE_WEIGHT if args.title_weight is None else args.title_weight
     started = time.perf_counter()
     body: list[list[object]] = []
     for name in (n for n in args.sets.split(",") if n):
-        data = evaluation.read_set(need_eval() / name, limit=args.limit)
+        data = read_set(need_eval() / name, limit=args.limit)
         # As bench.quality asks: rtqa_news_2024 as of each question's date, the rest as of now.
         ask = evaluation.ask_dated if name in DATED_SETS else evaluation.ask
         engine = Engine.open(":memory:", title_weight=weight)
@@ -61,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             outcomes = []
             for result in results:
                 if result is None:
-                    outcomes.append(evaluation.Outcome((), (), (), refused=True))
+                    outcomes.append(Outcome((), (), (), refused=True))
                     continue
                 hits = sorted(
                     result.hits,
@@ -72,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             for half in (*HALVES, "all"):
                 keep = [i for i, q in enumerate(data.queries) if half in ("all", half_of(q.id))]
                 part = replace(data, queries=tuple(data.queries[i] for i in keep))
-                found = evaluation.score(part, [outcomes[i] for i in keep]).get(metric)
+                found = score(part, [outcomes[i] for i in keep]).get(metric)
                 cells.append(f"{found.mean:.3f} ± {found.half_width:.3f}")
             body.append([name, metric, f"{alpha:g}", *cells])
         took = time.perf_counter() - started

@@ -11,7 +11,7 @@ bot does (``diversify``, k=10) and result 1 is cited twice from the same ranking
 AnsHit@1 is scored on the excerpt and on the passage it came from, with the README's rules:
 on ``rtqa_news_2024`` after NFKC, case folding, removing quote characters and collapsing
 whitespace, word-bounded where the answer starts or ends with a letter or digit; on
-``rtqa_evidence_dev`` word-bounded and case-insensitive (``retrieval.evaluation.answer_hit``).
+``rtqa_evidence_dev`` word-bounded and case-insensitive (``retrieval.eval_metrics.answer_hit``).
 Question dates are ignored: the engine has no ``as_of`` yet. Answers are read only here,
 for scoring. The weights were set on the even-numbered questions of ``rtqa_news_2024``
 (in file order) and are checked on the odd ones and on ``rtqa_evidence_dev``; ``--weights``
@@ -47,7 +47,8 @@ import numpy as np
 from bench.corpus import read_jsonl
 from bench.machine import latency, machine_report, markdown_table, need_eval
 from retrieval.engine import Engine
-from retrieval.evaluation import answer_hit, read_set
+from retrieval.eval_metrics import answer_hit
+from retrieval.eval_sets import read_set
 from retrieval.models import Hit, Passage
 from retrieval.text import Analyzer
 

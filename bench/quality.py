@@ -73,9 +73,9 @@ CHECKED = 20  # queries whose reference scores are compared with get_scores itse
 def load_evaluation() -> ModuleType:
     """Our ``retrieval/evaluation.py``, even over the ``retrieval`` of an older revision.
 
-    An older engine may lack the module, its error class or ``search(related=...)``; the
-    module is then loaded from this tree by path and the missing error class supplied, so
-    both revisions are measured by the same code.
+    An older engine may lack the module (or the ``eval_sets`` and ``eval_metrics`` it uses),
+    its error class or ``search(related=...)``; the modules are then loaded from this tree by
+    path and the missing error class supplied, so both revisions are measured by the same code.
     """
     import retrieval
     import retrieval.errors as errors
@@ -86,14 +86,14 @@ def load_evaluation() -> ModuleType:
         return retrieval.evaluation
     if not hasattr(errors, "EvalSetError"):
         errors.EvalSetError = type("EvalSetError", (errors.BriefbotError,), {})  # type: ignore[attr-defined]
-    spec = importlib.util.spec_from_file_location(
-        "retrieval.evaluation", ROOT / "retrieval" / "evaluation.py"
-    )
-    if spec is None or spec.loader is None:
-        sys.exit(f"bench: cannot load {ROOT / 'retrieval' / 'evaluation.py'}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["retrieval.evaluation"] = module
-    spec.loader.exec_module(module)
+    for name in ("eval_sets", "eval_metrics", "evaluation"):  # each imports the ones before
+        path = ROOT / "retrieval" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(f"retrieval.{name}", path)
+        if spec is None or spec.loader is None:
+            sys.exit(f"bench: cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[f"retrieval.{name}"] = module
+        spec.loader.exec_module(module)
     return module
 
 
@@ -205,10 +205,11 @@ def reference(evaluation: ModuleType, data: Any) -> dict[str, Any]:
     """Plain ``rank_bm25.BM25Okapi`` on one set: the sets' README reference, measured here."""
     from rank_bm25 import BM25Okapi
 
+    from retrieval.eval_metrics import Outcome, canonical_ids, score
     from retrieval.text import Analyzer
 
     analyzer = Analyzer("english")
-    canon = evaluation.canonical_ids(data.articles)
+    canon = canonical_ids(data.articles)
     texts: list[str] = []
     owners: list[str] = []
     started = time.perf_counter()
@@ -229,9 +230,9 @@ def reference(evaluation: ModuleType, data: Any) -> dict[str, Any]:
         top = [int(i) for i in order[:1000] if scores[i] > 0]
         articles = tuple(dict.fromkeys(owners[i] for i in top))[: evaluation.K]
         shown = tuple(texts[i] for i in top[: evaluation.K])
-        outcomes.append(evaluation.Outcome(articles, shown, (), refused=not terms))
+        outcomes.append(Outcome(articles, shown, (), refused=not terms))
     search_seconds = time.perf_counter() - started
-    metrics = evaluation.score(data, outcomes)
+    metrics = score(data, outcomes)
     report = evaluation.Report(
         data.name, len(data.articles), 0, len(texts), len(data.queries),
         sum(o.refused for o in outcomes), ingest_seconds, search_seconds,
@@ -253,9 +254,11 @@ def cell(row: dict[str, Any], metric: str) -> str:
     return f"{found['mean']:.3f}" + ("" if half is None else f" ± {half:.3f}")
 
 
-def read_data(evaluation: ModuleType, name: str, limit: int, title_in_text: bool) -> Any:
+def read_data(name: str, limit: int, title_in_text: bool) -> Any:
     """One eval set, its first ``limit`` queries; titles optionally prepended to the text."""
-    data = evaluation.read_set(need_eval() / name, limit=limit)
+    from retrieval.eval_sets import read_set
+
+    data = read_set(need_eval() / name, limit=limit)
     if title_in_text:
         articles = tuple(
             replace(a, text=f"{a.title}\n\n{a.text}") if a.title else a for a in data.articles
@@ -406,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     for name in names:
-        data = read_data(evaluation, name, args.limit, args.title_in_text)
+        data = read_data(name, args.limit, args.title_in_text)
         dated = name in DATED_SETS and args.as_of == "question"
         rows += [ours(evaluation, data, scorer, dated, args.title_weight) for scorer in scorers]
         if not (args.engine_only or args.no_reference):

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.machine import machine_report, markdown_table, need_eval
-from retrieval.evaluation import read_corpus, read_qrels
+from retrieval.eval_sets import read_corpus, read_qrels
 from retrieval.query_dates import describe, find_dates
 
 TODAY = datetime(2024, 6, 15, 12, tzinfo=UTC)  # a Saturday

@@ -39,19 +39,20 @@ def main_metric(data: Any) -> str:
 def run(evaluation: Any, engine: Any, data: Any) -> dict[str, Any]:
     """Every query through ``engine``; the main metric per half and over all questions."""
     from retrieval.errors import QueryError
+    from retrieval.eval_metrics import Outcome, score
 
     outcomes = []
     for query in data.queries:
         try:
             outcomes.append(evaluation.outcome_of(evaluation.ask(engine, query, evaluation.K)))
         except QueryError:
-            outcomes.append(evaluation.Outcome((), (), (), refused=True))
+            outcomes.append(Outcome((), (), (), refused=True))
     metric = main_metric(data)
     out: dict[str, Any] = {}
     for half in (*HALVES, "all"):
         keep = [i for i, q in enumerate(data.queries) if half in ("all", half_of(q.id))]
         part = replace(data, queries=tuple(data.queries[i] for i in keep))
-        out[half] = evaluation.score(part, [outcomes[i] for i in keep]).get(metric)
+        out[half] = score(part, [outcomes[i] for i in keep]).get(metric)
     return out
 
 
@@ -69,13 +70,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     import retrieval.evaluation as evaluation
     from retrieval.engine import Engine
+    from retrieval.eval_sets import read_set
 
     weights = [float(w) for w in args.weights.split(",") if w]
     started = time.perf_counter()
     body: list[list[object]] = []
     tune: dict[float, list[float]] = {w: [] for w in (0.0, *weights)}
     for name in (n for n in args.sets.split(",") if n):
-        data = evaluation.read_set(need_eval() / name, limit=args.limit)
+        data = read_set(need_eval() / name, limit=args.limit)
         metric = main_metric(data)
         inline = Engine.open(":memory:")
         field = Engine.open(":memory:", title_weight=1.0)

@@ -38,9 +38,10 @@ from bot import commands, feedback_buttons, live, menus
 from bot.browse import on_button
 from bot.context import BotData, BriefContext, Services
 from bot.feedback import on_feedback
-from bot.handlers import gate, logs_answer, on_error, on_text, send_answer
+from bot.handlers import gate, logs_answer, on_error, send_answer
 from bot.inline import on_inline
 from bot.pool import Pool
+from bot.questions import on_text
 from bot.retry import PollWatch, RetryingRequest
 from bot.roles import Role
 from bot.settings import Settings

@@ -16,11 +16,12 @@ import time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import buttons, render
+from bot import buttons, render, render_search
 from bot.buttons import LatestButton, NoopButton, OpenButton, PageButton, owner_of
 from bot.context import BriefContext, Services
 from bot.feedback_buttons import WhyButton
-from bot.handlers import log_answer, parse_stored, results_view, search_page, send_answer
+from bot.handlers import log_answer, send_answer
+from bot.questions import parse_stored, results_view, search_page
 from bot.state import Owner
 from retrieval import (
     QueryError,
@@ -77,7 +78,7 @@ def passage_view(services: Services, button: OpenButton, presser: Owner) -> tupl
     opened = engine.open_passage(button.passage_id, query, related=bool(related_to))
     if opened is None:
         return None
-    text = render.passage_view(opened.article, opened.passage, opened.highlights)
+    text = render_search.passage_view(opened.article, opened.passage, opened.highlights)
     keyboard = buttons.passage_keyboard(button.qid, opened, button.page)
     why = WhyButton(button.qid, opened.passage.id, button.page)
     rows = [*keyboard.inline_keyboard, [InlineKeyboardButton("Why?", callback_data=why.data())]]

@@ -12,20 +12,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.settings import load_settings
-from bot.subcommands import (
+from bot.read_commands import (
     as_of_date,
     cmd_eval,
     cmd_feedback,
     cmd_health,
-    cmd_ingest,
     cmd_latest,
-    cmd_remove,
-    cmd_run,
     cmd_search,
     cmd_sources,
     cmd_stats,
 )
+from bot.settings_loader import load_settings
+from bot.subcommands import cmd_ingest, cmd_remove, cmd_run
 from retrieval import SCORERS, BriefbotError
 
 

@@ -16,14 +16,8 @@ from bot import admin, render
 from bot.browse import show_latest
 from bot.context import BriefContext
 from bot.feedback import share_line
-from bot.handlers import (
-    Callback,
-    answer_question,
-    command_argument,
-    log_answer,
-    logs_answer,
-    send_answer,
-)
+from bot.handlers import Callback, command_argument, log_answer, logs_answer, send_answer
+from bot.questions import answer_question
 
 SEARCH_USAGE = (
     "Usage: /search <words>, e.g. /search weapons for Ukraine. Or just send me a question."

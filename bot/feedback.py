@@ -20,7 +20,8 @@ from bot.browse import STALE
 from bot.buttons import PageButton, owner_of
 from bot.context import BriefContext, Services
 from bot.feedback_buttons import VoteButton, WhyButton, parse_feedback
-from bot.handlers import log_answer, parse_stored
+from bot.handlers import log_answer
+from bot.questions import parse_stored
 from bot.state import Owner
 from bot.votes import Share, Vote
 from bot.why import why_text

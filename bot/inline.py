@@ -26,7 +26,7 @@ from telegram import (
     Update,
 )
 
-from bot import render
+from bot import render, render_search
 from bot.context import BriefContext, Services
 from bot.handlers import log_answer
 from retrieval import (
@@ -54,7 +54,9 @@ START_PARAMETER = "inline"
 def inline_message(hit: Hit) -> str:
     """The message an inline result sends: the cited excerpt exactly as a chat reply shows it
     (query words in bold, "…" where cut, linked title, source, date), without its [n]."""
-    return render.hit_block(hit, render.EXCERPT_CHARS, linked=True).removeprefix(f"[{hit.rank}] ")
+    return render_search.hit_block(hit, render.EXCERPT_CHARS, linked=True).removeprefix(
+        f"[{hit.rank}] "
+    )
 
 
 def title_line(hit: Hit) -> str:

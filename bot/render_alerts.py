@@ -54,7 +54,7 @@ def alert_block(alert: Alert) -> str:
     """The watched query, the matching sentence with its words in bold, then the citation.
 
     An excerpt narrowed inside a long sentence gets "…" where the sentence goes on, as in a
-    reply (``bot.render.hit_block``).
+    reply (``bot.render_search.hit_block``).
     """
     text, spans = cut(alert.excerpt, alert.highlights, ALERT_EXCERPT_CHARS)
     excerpt = highlight(text, spans)

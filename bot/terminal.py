@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TextIO
 
-from bot.render import DECLINE, NEAREST, counted, format_date
+from bot.render import counted, format_date
+from bot.render_search import DECLINE, NEAREST
 from bot.wording import ago_words, every_words
 from retrieval import (
     ArticleInfo,

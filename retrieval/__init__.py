@@ -28,7 +28,8 @@ from retrieval.errors import (
     StoreError,
     TooManyResultsError,
 )
-from retrieval.evaluation import EvalSet, Report, ask, ask_dated, evaluate, read_set, report_dict
+from retrieval.eval_sets import EvalSet, read_set
+from retrieval.evaluation import Report, ask, ask_dated, evaluate, report_dict
 from retrieval.explain import Explanation, explanation_lines
 from retrieval.loaders import (
     load_feed,
@@ -56,8 +57,9 @@ from retrieval.models import (
 )
 from retrieval.query_dates import describe as describe_range
 from retrieval.recency import RECENCY, Recency
+from retrieval.source_health import MAX_RETRY, past_cap
 from retrieval.source_state import SourceRow, SourceState, SourceStatus, saved_rows
-from retrieval.sources import MAX_RETRY, PollResult, SourceTracker, past_cap
+from retrieval.sources import PollResult, SourceTracker
 from retrieval.sqlite import connect, create_tables, transaction
 from retrieval.store_records import Retirement
 from retrieval.text import LANGUAGES, Analyzer

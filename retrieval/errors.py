@@ -12,7 +12,7 @@
     │                           HTTP failure, response too large)
     ├── StoreError              the store cannot be opened or written
     │   └── IndexLanguageError    a read-only open in another language than the store's
-    └── EvalSetError            an eval set (``retrieval.evaluation``) is missing or malformed
+    └── EvalSetError            an eval set (``retrieval.eval_sets``) is missing or malformed
 
 Malformed *items* inside a readable source are not errors: loaders report them
 as ``Skipped`` records and keep everything else.

@@ -7,9 +7,11 @@ relief" among briefings published from 1 May 2024 on. "This week" sets no range:
 the words, and the recency prior (on whenever a question has no range) prefers the week's
 briefings without cutting off the older articles a quiz answer often sits in.
 
-The grammar is a table per language (:class:`Grammar`): month and weekday names and the
-words that open each kind of expression. Only English is written; another language is one
-more table. A date word alone is never a date: "March of the Penguins", "Theresa May", "the
+The grammar is a table per language (:class:`~retrieval.date_grammar.Grammar`, kept in
+:mod:`retrieval.date_grammar`): month and weekday names and the words that open each kind of
+expression. Only English is written; another language is one more table. This module compiles
+a table into patterns and finds them; :mod:`retrieval.date_periods` says which days a match
+covers. A date word alone is never a date: "March of the Penguins", "Theresa May", "the
 January 6 insurrection" and "USA Today" stay search words. A month or day counts only after a
 word that opens a date ("in", "on", "since", ...), and not when a capitalised word, "of the"
 or "'s" follows it (a name); "may" in lower case is the verb; a relative word ("today")
@@ -26,82 +28,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from retrieval.date_grammar import ENGLISH, Grammar
+from retrieval.date_periods import date_period, period_bounds
 from retrieval.models import DateRange
-
-
-@dataclass(frozen=True, slots=True)
-class Grammar:
-    """The words of one language's date expressions."""
-
-    months: dict[str, int]
-    short_months: dict[str, int]
-    weekdays: dict[str, int]
-    openers: dict[str, str]
-    """Word before a date -> how it bounds the range: ``in``, ``since``, ``after``,
-    ``before``, ``until``."""
-    between: tuple[str, str]
-    names: tuple[str, ...]
-    """Names holding a date word after a word that opens a date ("Mail on Sunday")."""
-    today: str
-    yesterday: str
-    this: str
-    last: tuple[str, ...]
-    units: dict[str, str]
-    recent: tuple[str, ...] = ()
-    """Expressions that say only "recently" ("this week"): they leave the search words but
-    set no range, and the recency prior, on for a question with no range, prefers recent
-    briefings without cutting off the older articles an answer may sit in."""
-
-
-ENGLISH = Grammar(
-    months={name.lower(): n for n, name in enumerate(calendar.month_name) if name},
-    short_months={
-        "jan": 1,
-        "feb": 2,
-        "mar": 3,
-        "apr": 4,
-        "jun": 6,
-        "jul": 7,
-        "aug": 8,
-        "sep": 9,
-        "sept": 9,
-        "oct": 10,
-        "nov": 11,
-        "dec": 12,
-    },
-    weekdays={name.lower(): n for n, name in enumerate(calendar.day_name)},
-    openers={
-        "in": "in",
-        "during": "in",
-        "on": "in",
-        "since": "since",
-        "from": "since",
-        "after": "after",
-        "before": "before",
-        "until": "until",
-        "till": "until",
-    },
-    between=("between", "and"),
-    names=("mail on sunday", "times on sunday", "express on sunday", "independent on sunday"),
-    today="today",
-    yesterday="yesterday",
-    this="this",
-    last=("last", "past"),
-    units={
-        "day": "day",
-        "days": "day",
-        "week": "week",
-        "weeks": "week",
-        "month": "month",
-        "months": "month",
-        "year": "year",
-        "years": "year",
-    },
-    # Quiz and reader questions say "this week" of stories up to two weeks old: on the 121
-    # such questions of rtqa_news_2024, a seven-day range found the answer first 49 times,
-    # a fourteen-day one 51, no range (the prior alone) 54 (``bench.quality``).
-    recent=("this week",),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +46,6 @@ class Found:
     phrases: tuple[str, ...] = ()
 
 
-Period = tuple[date, date]  # first day, day after the last
 _OPERATOR = re.compile(r"(?<!\S)(since|until):(\d{4})-(\d{1,2})-(\d{1,2})(?!\S)", re.IGNORECASE)
 
 
@@ -282,8 +210,8 @@ def _build(g: Grammar) -> list[tuple[re.Pattern[str], Rule]]:
 def _between(g: Grammar, m: re.Match[str], day: date) -> tuple[date | None, date | None] | None:
     """``between A and B``: from A's first day to B's last."""
     groups = m.groupdict()
-    a = _period(g, {k: v for k, v in groups.items() if not k.startswith("b_")}, day)
-    b = _period(g, {k[2:]: v for k, v in groups.items() if k.startswith("b_")}, day)
+    a = date_period(g, {k: v for k, v in groups.items() if not k.startswith("b_")}, day)
+    b = date_period(g, {k[2:]: v for k, v in groups.items() if k.startswith("b_")}, day)
     if a is None or b is None or _named(m):
         return None
     return a[0], b[1]
@@ -291,10 +219,10 @@ def _between(g: Grammar, m: re.Match[str], day: date) -> tuple[date | None, date
 
 def _opened(g: Grammar, m: re.Match[str], day: date) -> tuple[date | None, date | None] | None:
     """``in``/``since``/``after``/``before``/``until`` followed by a date."""
-    period = _period(g, m.groupdict(), day)
+    period = date_period(g, m.groupdict(), day)
     if period is None or _named(m):
         return None
-    return _bounds(period, g.openers[m["op"].lower()])
+    return period_bounds(period, g.openers[m["op"].lower()])
 
 
 def _relative_only(
@@ -305,7 +233,7 @@ def _relative_only(
         return None  # "Super Tuesday", "Black Friday": a weekday alone is no date
     if _named(m):
         return None
-    return _bounds(_period(g, m.groupdict(), day), "in")
+    return period_bounds(date_period(g, m.groupdict(), day), "in")
 
 
 def _named(m: re.Match[str]) -> bool:
@@ -315,105 +243,3 @@ def _named(m: re.Match[str]) -> bool:
         return False
     before = m.string[: m.start("rel")].rstrip()
     return bool(before) and before[-1] not in '.!?:;"“('
-
-
-def _bounds(period: Period | None, how: str) -> tuple[date | None, date | None] | None:
-    """A period as bounds: ``in`` it, ``since``/``after`` its start/end, ``before``/``until``."""
-    if period is None:
-        return None
-    first, stop = period
-    return {
-        "in": (first, stop),
-        "since": (first, None),
-        "after": (stop, None),
-        "before": (None, first),
-        "until": (None, stop),
-    }[how]
-
-
-def _period(g: Grammar, groups: dict[str, str | None], day: date) -> Period | None:
-    """The days a matched date covers, or None if it is no real date (31 February)."""
-    try:
-        if groups.get("iso"):
-            one = date.fromisoformat(str(groups["iso"]))
-            return one, one + timedelta(days=1)
-        for d, m, y in (("d1", "m1", "y1"), ("d2", "m2", "y2")):
-            if groups.get(d) and groups.get(m):
-                number = _month(g, str(groups[m]))
-                year = int(str(groups[y])) if groups.get(y) else None
-                one = _latest(day, number, int(str(groups[d])), year)
-                return one, one + timedelta(days=1)
-        if groups.get("m3"):
-            number = _month(g, str(groups["m3"]))
-            year = int(str(groups["y3"])) if groups.get("y3") else None
-            if year is None:
-                year = day.year if number <= day.month else day.year - 1
-            return date(year, number, 1), _next_month(date(year, number, 1))
-        if groups.get("y4"):
-            year = int(str(groups["y4"]))
-            return date(year, 1, 1), date(year + 1, 1, 1)
-        if groups.get("rel"):
-            return _relative(g, groups, day)
-    except ValueError:
-        return None
-    return None
-
-
-def _relative(g: Grammar, groups: dict[str, str | None], day: date) -> Period | None:
-    """today, yesterday, this/last week|month|year, last N units, (last) Monday."""
-    rel = " ".join(str(groups["rel"]).lower().split())
-    tomorrow = day + timedelta(days=1)
-    if rel == g.today:
-        return day, tomorrow
-    if rel == g.yesterday:
-        return day - timedelta(days=1), day
-    if groups.get("wd"):
-        back = (day.weekday() - g.weekdays[str(groups["wd"]).lower()]) % 7
-        if rel.startswith(g.last) and back == 0:
-            back = 7  # "last Monday" on a Monday is a week ago
-        one = day - timedelta(days=back)
-        return one, one + timedelta(days=1)
-    if groups.get("n"):
-        n, unit = int(str(groups["n"])), g.units[str(groups["unit"]).lower()]
-        days = {"day": 1, "week": 7, "month": 30, "year": 365}[unit] * n
-        return day - timedelta(days=days - 1), tomorrow
-    which, unit = rel.split()
-    if which != g.this and which != g.last[0]:  # "past week": the seven days to today
-        days = {"week": 7, "month": 30, "year": 365}[unit]
-        return day - timedelta(days=days - 1), tomorrow
-    week = day - timedelta(days=day.weekday())  # this calendar week's Monday
-    month, year = day.replace(day=1), day.replace(month=1, day=1)
-    if which == g.this:
-        # "This week" in news means the last seven days: on a Monday, a calendar week would
-        # hold one day, and a Friday's question means last weekend's story too.
-        start = {"week": day - timedelta(days=6), "month": month, "year": year}[unit]
-        return start, tomorrow
-    if unit == "week":
-        return week - timedelta(days=7), week
-    if unit == "month":
-        return (month - timedelta(days=1)).replace(day=1), month
-    return year.replace(year=year.year - 1), year
-
-
-def _month(g: Grammar, word: str) -> int:
-    """The number of a month name or abbreviation (with or without its dot).
-
-    ValueError for a lower-case "may": that is the verb ("prices in may rise"), not May.
-    """
-    if word == "may":
-        raise ValueError("the verb may")
-    key = word.lower().rstrip(".")
-    return g.months.get(key) or g.short_months[key]
-
-
-def _latest(day: date, month: int, number: int, year: int | None) -> date:
-    """That day in ``year``, or without a year its latest occurrence up to ``day``."""
-    if year is not None:
-        return date(year, month, number)
-    found = date(day.year, month, number)
-    return found if found <= day else date(day.year - 1, month, number)
-
-
-def _next_month(first: date) -> date:
-    """The first day of the month after ``first``'s."""
-    return (first + timedelta(days=32)).replace(day=1)

@@ -4,7 +4,8 @@ The bot decides *when* to poll (its job queue); this module decides *how*: a fee
 with the validators of its last answer, so an unchanged feed costs one 304; a folder is
 re-scanned and only files whose ``(mtime_ns, size)`` changed are read. Whatever goes wrong
 with a source is recorded with a plain reason and a backoff delay, never raised, so one
-broken source cannot stop the others; articles already stored are never touched.
+broken source cannot stop the others; articles already stored are never touched. The back-off
+schedule and the wording of a failure are :mod:`retrieval.source_health`'s.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from retrieval.loaders.fetch import fetch
 from retrieval.loaders.folders import load_path, read_file
 from retrieval.loaders.formats import kind_for_name, kind_for_response, read_bytes
 from retrieval.models import IngestSummary, LoadReport, Skipped
+from retrieval.source_health import backoff, last_skipped, plain_reason
 from retrieval.source_state import (
     FileStamp,
     SourceRow,
@@ -32,27 +34,9 @@ from retrieval.source_state import (
     stamp,
 )
 
-__all__ = [
-    "MAX_RETRY",
-    "MIN_RETRY",
-    "PollResult",
-    "SourceStatus",
-    "SourceTracker",
-    "backoff",
-    "is_url",
-    "last_skipped",
-    "past_cap",
-    "plain_reason",
-]
+__all__ = ["PollResult", "SourceStatus", "SourceTracker", "is_url"]
 
 log = logging.getLogger(__name__)
-
-MIN_RETRY = 60.0
-"""Shortest wait after a failure, even for a source polled more often: a broken server
-should not be asked again every few seconds."""
-
-MAX_RETRY = 6 * 3600.0
-"""Longest wait after repeated failures: a source that comes back is picked up within hours."""
 
 _URL_PREFIXES = ("http://", "https://")
 
@@ -70,18 +54,6 @@ class PollResult:
     not_modified: bool
     error: str | None
     next_delay: float
-
-
-def backoff(every: float, failures: int) -> float:
-    """Seconds to wait before the next poll: ``every`` when healthy, doubling per failure."""
-    if failures <= 0:
-        return every
-    return min(max(every, MIN_RETRY) * 2.0 ** (failures - 1), MAX_RETRY)
-
-
-def past_cap(every: float, failures: int) -> bool:
-    """Whether a source has failed so often that its back-off reached ``MAX_RETRY``."""
-    return failures > 0 and backoff(every, failures) >= MAX_RETRY
 
 
 def is_url(location: str) -> bool:
@@ -264,43 +236,3 @@ def _read_one(path: Path) -> tuple[LoadReport, bool]:
     except ValueError as error:
         # Unreadable as its type: reported once, not again until the file changes.
         return LoadReport(skipped=(Skipped(source, "", str(error)),)), True
-
-
-SKIPPED_CHARS = 300
-"""How much of a skip reason the status keeps: enough to find the item, never a whole file."""
-
-
-def last_skipped(summary: IngestSummary, location: str) -> str | None:
-    """The last skip of a read in one line ("and N more" when there were others), or None.
-
-    The location itself is left out (the status already shows it); a file of a folder is not.
-    """
-    if not summary.skipped:
-        return None
-    last = summary.skipped[-1]
-    if last.source == location.strip():
-        text = f"{last.where}: {last.reason}" if last.where else last.reason
-    else:
-        text = str(last)
-    if len(text) > SKIPPED_CHARS:
-        text = text[: SKIPPED_CHARS - 1] + "…"
-    more = len(summary.skipped) - 1
-    return f"{text} (and {more} more)" if more else text
-
-
-def plain_reason(location: str, error: BaseException) -> str:
-    """The error's message without the location in front: the status table already shows it."""
-    message = str(error) if isinstance(error, SourceError) else _os_reason(error)
-    stripped = location.strip()
-    for prefix in (f"{stripped}: ", f"{stripped} is ", f"{stripped} "):
-        if message.startswith(prefix) and len(message) > len(prefix):
-            return message[len(prefix) :]
-    return message
-
-
-def _os_reason(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        return f"cannot read it: {error.strerror}"
-    if not isinstance(error, OSError):
-        return f"cannot read it: unexpected {type(error).__name__} (see the log)"
-    return f"cannot read it: {error}"

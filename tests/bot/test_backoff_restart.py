@@ -13,7 +13,8 @@ from bot.live import first_delay
 from bot.settings import Source
 from bot.subcommands import poll_sources
 from retrieval import Engine
-from retrieval.sources import MIN_RETRY, SourceTracker
+from retrieval.source_health import MIN_RETRY
+from retrieval.sources import SourceTracker
 
 
 @pytest.fixture

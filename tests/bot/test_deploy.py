@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
-from bot.settings import ENV_KEYS, load_settings
+from bot.settings import ENV_KEYS
+from bot.settings_loader import load_settings
 from retrieval.sources import is_url
 
 ROOT = Path(__file__).resolve().parents[2]

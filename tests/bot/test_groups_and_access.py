@@ -10,7 +10,7 @@ import pytest
 from bot_harness import Bot, start_bot
 from telegram_fakes import BOT, FakeBotApi, Updates
 
-from bot import handlers
+from bot import questions
 from bot.handlers import REFUSAL
 from bot.settings import Settings
 from retrieval.engine import Engine
@@ -59,7 +59,7 @@ async def test_forum_topic_replies_stay_in_the_topic(
     bot: Bot, updates: Updates, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Typing and the answer go to the topic the question was asked in."""
-    monkeypatch.setattr(handlers, "TYPING_AFTER", 0.0)
+    monkeypatch.setattr(questions, "TYPING_AFTER", 0.0)
     await bot.send(
         updates.message("/search weapons", chat_id=GROUP, chat_type="supergroup", thread_id=42)
     )

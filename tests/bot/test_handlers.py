@@ -11,7 +11,7 @@ from bot_harness import Bot
 from html_check import html_problems
 from telegram_fakes import Updates
 
-from bot import handlers
+from bot import questions
 from bot.buttons import OpenButton, parse_button
 from bot.commands import COMMANDS, LATEST_USAGE, SEARCH_USAGE
 from bot.context import services_in
@@ -43,19 +43,19 @@ async def test_saturated_bot_skips_typing_indicators(
     bot: Bot, updates: Updates, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With many questions in flight, a slow answer comes without a typing indicator."""
-    monkeypatch.setattr(handlers, "TYPING_AFTER", 0.0)
-    bot.services.stats.in_flight = handlers.TYPING_MAX_IN_FLIGHT
+    monkeypatch.setattr(questions, "TYPING_AFTER", 0.0)
+    bot.services.stats.in_flight = questions.TYPING_MAX_IN_FLIGHT
     await bot.send(updates.message("weapons Ukraine"))
     assert bot.api.calls_to("sendChatAction") == []
     assert "[1] " in bot.texts()[-1]
-    assert bot.services.stats.in_flight == handlers.TYPING_MAX_IN_FLIGHT
+    assert bot.services.stats.in_flight == questions.TYPING_MAX_IN_FLIGHT
 
 
 async def test_free_text_question_gets_typing_then_cited_excerpts(
     bot: Bot, updates: Updates, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A slow question shows typing, then numbered excerpts with bold words and citations."""
-    monkeypatch.setattr(handlers, "TYPING_AFTER", 0.0)
+    monkeypatch.setattr(questions, "TYPING_AFTER", 0.0)
     await bot.send(updates.message("weapons Ukraine"))
     assert [c.method for c in bot.api.calls][-2:] == ["sendChatAction", "sendMessage"]
     assert bot.api.calls_to("sendChatAction")[0].params["action"] == "typing"
@@ -270,8 +270,8 @@ async def test_long_paste_is_answered_with_related_briefings(bot: Bot, updates: 
 )
 def test_remembered_text_reads_back_as_it_was(query: str, related_to: str) -> None:
     """A stored query reads back with how it arrived; a typed text is never taken for a paste."""
-    stored = handlers.stored_text(query, related_to)
-    assert handlers.parse_stored(stored) == (query, related_to)
+    stored = questions.stored_text(query, related_to)
+    assert questions.parse_stored(stored) == (query, related_to)
     assert (stored == query) == (not related_to and not query.startswith("\x1e"))
 
 

@@ -16,7 +16,8 @@ from live_harness import PROXY_VARIABLES, Clock
 
 from bot.cli import main
 from retrieval import Article, Engine
-from retrieval.sources import MAX_RETRY, SourceTracker, backoff
+from retrieval.source_health import MAX_RETRY, backoff
+from retrieval.sources import SourceTracker
 
 ROOT = Path(__file__).resolve().parents[2]
 

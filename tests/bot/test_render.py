@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from html_check import html_problems
 
-from bot import render
+from bot import render, render_search
 from retrieval.models import ArticleInfo, DateRange, Hit, Passage, SearchResult, Span
 
 HOSTILE = {
@@ -116,7 +116,7 @@ def test_results_page_always_fits(page_size: int) -> None:
         for n in range(1, page_size + 1)
     )
     result = SearchResult("weapons", hits, page_size, 0, ("weapon",), 0.0123, matched=page_size)
-    text = render.results_page(result)
+    text = render_search.results_page(result)
     assert html_problems(text) == []
     assert text.startswith(f"🔎 {page_size} result")
     assert "[1] " in text
@@ -125,7 +125,7 @@ def test_results_page_always_fits(page_size: int) -> None:
 def test_results_page_shows_its_page_with_header() -> None:
     """Page 2 of size 2 shows ranks 3 and 4, the overall count and the search time."""
     hits = tuple(hit(n, f"weapons number {n}") for n in range(3, 5))
-    text = render.results_page(SearchResult("weapons?", hits, 5, 2, (), 0.0123, matched=5))
+    text = render_search.results_page(SearchResult("weapons?", hits, 5, 2, (), 0.0123, matched=5))
     assert text.splitlines()[0] == "🔎 5 results for <i>weapons?</i> (12 ms)"
     assert re.findall(r"^\[(\d)\]", text, flags=re.M) == ["3", "4"]
     assert "[3] <b>weapons</b> number 3\nT · date unknown" in text
@@ -140,7 +140,9 @@ def test_header_counts_matching_articles(matched: int, more: bool, expected: str
     """The header counts distinct matching articles, not the 12 ranked for paging."""
     hits = (hit(1, "weapons"),)
     result = SearchResult("weapons", hits, 12, 0, (), 0.0123, matched=matched, more=more)
-    assert render.results_page(result).startswith(f"🔎 {expected} for <i>weapons</i> (12 ms)")
+    assert render_search.results_page(result).startswith(
+        f"🔎 {expected} for <i>weapons</i> (12 ms)"
+    )
 
 
 def test_abstained_reply_lists_nearest_titles_without_excerpts() -> None:
@@ -151,7 +153,7 @@ def test_abstained_reply_lists_nearest_titles_without_excerpts() -> None:
             Passage(n, f"a{n}", 0, Span(0, 13), "weapons & co"), "weapons & co", Span(0, 12))
         for n in range(1, 6)
     )  # fmt: skip
-    text = render.abstained(SearchResult("<weather> in Reykjavik?", hits, 5, abstained=True))
+    text = render_search.abstained(SearchResult("<weather> in Reykjavik?", hits, 5, abstained=True))
     assert html_problems(text) == []
     assert text.startswith(
         "No stored briefing answers that. (<i>&lt;weather&gt; in Reykjavik?</i>)"
@@ -171,7 +173,7 @@ def test_abstained_reply_always_fits() -> None:
             monster.passage, "x", Span(0, 1))
         for n in range(1, 4)
     )  # fmt: skip
-    text = render.abstained(SearchResult("q" * 600, hits, 3, abstained=True))
+    text = render_search.abstained(SearchResult("q" * 600, hits, 3, abstained=True))
     assert html_problems(text) == []
     assert render.fits(text)
     assert text.count("\n• ") == 3
@@ -187,13 +189,13 @@ def test_cut_excerpt_gets_ellipses_and_stays_valid_html(
     plain = hit(1, text)
     cut = Hit(1, 1.0, plain.article, plain.passage, text, plain.excerpt_span, plain.highlights,
               cut_start=cut_start, cut_end=cut_end)  # fmt: skip
-    block = render.hit_block(cut, render.EXCERPT_CHARS, linked=True)
+    block = render_search.hit_block(cut, render.EXCERPT_CHARS, linked=True)
     assert html_problems(block) == []
     shown = visible_text(block.split("\n")[0]).removeprefix("[1] ")
     assert shown.startswith("…") == cut_start
     assert shown.endswith("…") == cut_end
     assert shown.strip("…") == text
-    page = render.results_page(SearchResult("weapons", (cut,), 1, 0, ("weapon",), 0.01))
+    page = render_search.results_page(SearchResult("weapons", (cut,), 1, 0, ("weapon",), 0.01))
     assert html_problems(page) == []
 
 
@@ -203,7 +205,7 @@ def test_cut_excerpt_that_is_also_shortened_ends_in_one_ellipsis() -> None:
     plain = hit(1, text.strip())
     cut = Hit(1, 1.0, plain.article, plain.passage, plain.excerpt, plain.excerpt_span,
               plain.highlights, cut_end=True)  # fmt: skip
-    block = render.hit_block(cut, 100, linked=True)
+    block = render_search.hit_block(cut, 100, linked=True)
     assert html_problems(block) == []
     assert block.split("\n")[0].endswith("…")
     assert not block.split("\n")[0].endswith("……")
@@ -213,7 +215,7 @@ def test_ten_thousand_character_passage_is_cut_cleanly() -> None:
     """A 10,000-character passage is cut at a word, ends with "…", and keeps its bold words."""
     text = " ".join(["weapons&arms", "<i>", "🇺🇦", "שלום"] * 1000)[:10_000]
     passage = Passage(5, "a1", 2, Span(0, len(text)), text)
-    out = render.passage_view(info(passages=4), passage, spans_of(text, "weapons"))
+    out = render_search.passage_view(info(passages=4), passage, spans_of(text, "weapons"))
     assert html_problems(out) == []
     assert render.utf16_len(out) > 3500  # cut near the limit, not far below it
     assert out.endswith("…")
@@ -259,7 +261,7 @@ def test_header_says_the_date_range_used_instead_of_its_words() -> None:
         "floods since 1 May", (hit(1, "floods"),), 1, 0, (), 0.0123, matched=1,
         date_range=MAY_ON, undated="floods",
     )  # fmt: skip
-    head = render.results_page(result).splitlines()[0]
+    head = render_search.results_page(result).splitlines()[0]
     assert head == "🔎 1 result for <i>floods</i> dated since 1 May 2024 (12 ms)"
 
 
@@ -269,7 +271,7 @@ def test_a_widened_range_says_nothing_matched_it_and_shows_any_date() -> None:
         "<floods> since 1 May", (hit(1, "floods"),), 1, 0, (), 0.0123, matched=1,
         date_range=MAY_ON, undated="<floods>", widened=True,
     )  # fmt: skip
-    text = render.results_page(result)
+    text = render_search.results_page(result)
     assert html_problems(text) == []
     assert text.splitlines()[0] == (
         "🔎 Nothing since 1 May 2024 for <i>&lt;floods&gt;</i>; showing briefings from any date"
@@ -283,7 +285,7 @@ def test_a_declined_widened_question_offers_no_second_search() -> None:
         "weather since 1 May", (), 0, abstained=True, date_range=MAY_ON, undated="weather",
         widened=True,
     )  # fmt: skip
-    text = render.abstained(result)
+    text = render_search.abstained(result)
     assert html_problems(text) == []
     assert text.startswith(
         "No stored briefing answers that. (<i>weather since 1 May</i>; nothing since 1 May 2024,"
@@ -297,7 +299,7 @@ def test_a_declined_question_with_a_range_names_it_and_offers_all_dates() -> Non
     result = SearchResult(
         "weather since 1 May", (), 0, abstained=True, date_range=MAY_ON, undated="weather"
     )
-    text = render.abstained(result)
+    text = render_search.abstained(result)
     assert text.startswith(
         "No stored briefing answers that. (<i>weather since 1 May</i> dated since 1 May 2024)"
     )
@@ -311,10 +313,10 @@ def test_also_in_names_each_other_source_once_and_counts_the_rest() -> None:
         for i, name in enumerate(["A<1>", "B", "B", "RFE", None, "C", "D", "E"])
     )
     shown = replace(hit(1, "weapons arrive"), also=copies)
-    assert render.also_in(shown) == "\nalso in: A&lt;1&gt; · B · RFE · Copy 4 (+3 more)"
+    assert render_search.also_in(shown) == "\nalso in: A&lt;1&gt; · B · RFE · Copy 4 (+3 more)"
     own = replace(shown, article=info(source="B"), also=copies[1:3])
-    assert render.also_in(own) == ""
-    assert render.also_in(hit(2, "weapons")) == ""
-    page = render.results_page(SearchResult("weapons", (shown,), 1, 0, (), 0.01, matched=1))
+    assert render_search.also_in(own) == ""
+    assert render_search.also_in(hit(2, "weapons")) == ""
+    page = render_search.results_page(SearchResult("weapons", (shown,), 1, 0, (), 0.01, matched=1))
     assert "\nT · date unknown\nalso in: A&lt;1&gt; · B" in page
     assert html_problems(page) == []

@@ -9,7 +9,8 @@ from typing import Any, get_args
 import pytest
 
 from bot.cli import build_parser
-from bot.settings import ConfigError, load_settings
+from bot.settings import ConfigError
+from bot.settings_loader import load_settings
 from retrieval.bm25 import SCORERS, BM25Params, Scorer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import (
-    TOML_KEYS,
-    ConfigError,
-    Settings,
-    Source,
-    check_token,
-    from_toml,
-    load_settings,
-)
+from bot.settings import TOML_KEYS, ConfigError, Settings, Source
+from bot.settings_loader import check_token, from_toml, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"

@@ -6,18 +6,17 @@ import math
 
 import pytest
 
-from retrieval.evaluation import (
-    EvalQuery,
-    EvalSet,
+from retrieval.eval_metrics import (
     Outcome,
     answer_hit,
     estimate,
-    evaluate,
     ndcg_at,
     recall_at,
     reciprocal_rank,
     score,
 )
+from retrieval.eval_sets import EvalQuery, EvalSet
+from retrieval.evaluation import evaluate
 from retrieval.models import Article
 
 

@@ -15,13 +15,9 @@ from feed_server import MODIFIED, FeedServer, etag_of, feed_server, rss
 
 from retrieval import Engine
 from retrieval.errors import SourceError
+from retrieval.source_health import MAX_RETRY, backoff, plain_reason
 from retrieval.source_state import SourceState
-from retrieval.sources import (
-    MAX_RETRY,
-    SourceTracker,
-    backoff,
-    plain_reason,
-)
+from retrieval.sources import SourceTracker
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY")
 TIMEOUT = 0.5
