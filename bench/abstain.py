@@ -12,11 +12,13 @@ Pairs of question set and corpus, through ``Engine.search`` exactly as the bot r
   is in the top-5 passages: declining where the answer is shown is the cost; likewise the
   answerable questions whose judged article the engine ranks first.
 
-Four rules side by side on the same searches: "never" (the engine before declining existed),
-"share rule" (two rounds ago: the best passage holds under 0.17 of the question's idf² weight),
-"last round" (the share a question needs grows with its unknown words and shrinks with the
-spread of the top scores) and "now" (``retrieval.answerable``: also grows with how scattered
-the question's words are over the best passage's sentences). A question whose date range
+Five rules side by side on the same searches: "never" (the engine before declining existed),
+"share rule" (three rounds ago: the best passage holds under 0.17 of the question's idf²
+weight), "two rounds ago" (the share a question needs grows with its unknown words and shrinks
+with the spread of the top 10 scores), "last round" (also grows with how scattered the
+question's words are over the best passage's sentences) and "now" (``retrieval.answerable``:
+the same form, the spread measured over the top ``SPREAD_DEPTH`` scores; the earlier rules
+are judged with the spread over the top 10, as they were). A question whose date range
 matches nothing that answers is asked again without it, as the bot offers. The rule's constants
 were fitted on the even-numbered questions of the calibration pairs (rtqa_evidence_dev against
 its notes and against the BBC articles, bbc_title against the BBC articles), so those pairs are
@@ -25,7 +27,8 @@ and the trade-off table (declines on held-out unanswerable questions at 2%, 5%, 
 answerable ones declined) show what each rule buys. Rates carry Wilson 95% intervals. The cost
 section times the ranking step at 1M synthetic passages (5 passages per article), the top-k
 alone (one per article) beside the engine's (a deeper top-k to count articles, plus the
-evidence, the passage's text read where its scatter could tip the decision), and the worst case
+evidence, the passage's text read where its scatter could tip the decision) with the spread
+over the top 10 (last round) and over the top ``SPREAD_DEPTH`` (now), and the worst case
 (scatter read on every search).
 
     python -m bench.abstain [--quick] [--min-share 0.17] [--cost-passages 1000000] [--cost-only]
@@ -42,16 +45,17 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
 from bench.corpus import queries as speed_queries
 from bench.corpus import read_jsonl, synthetic
 from bench.machine import fmt, latency, machine_report, markdown_table, need_eval
-from retrieval.answerable import MIN_SHARE, Evidence, declines
+from retrieval.answerable import MIN_SHARE, SPREAD_DEPTH, Evidence, declines, evidence
 from retrieval.engine import COUNT_DEPTH, Engine
 from retrieval.eval_metrics import canonical_ids
 from retrieval.eval_sets import EvalSet, read_set
@@ -74,6 +78,7 @@ class Outcome:
     shown: bool
     first: bool = False
     evidence: object = None  # retrieval.answerable.Evidence of the best passage, if found
+    spread10: float = 0.0  # the spread of the top 10 scores, as the earlier rules read it
 
 
 def wilson(hits: int, n: int) -> tuple[float, float]:
@@ -176,18 +181,19 @@ def run(
         except QueryError:
             out.append(Outcome(0.0, False, False))
             continue
-        found = weigh(engine, result) if result.hits else None
+        found, spread10 = weigh(engine, result) if result.hits else (None, 0.0)
         if found is not None and declines(found) != result.abstained:
             raise SystemExit(f"bench: the engine and the rule disagree on {text!r}")
         shown = bool(answers) and any(answer_in(answers, h.passage.text) for h in result.hits)
         judged = (relevant or {}).get(query_id, set())
         first = bool(result.hits) and result.hits[0].article.id in judged
-        out.append(Outcome(result.share, bool(result.hits), shown, first, found))
+        out.append(Outcome(result.share, bool(result.hits), shown, first, found, spread10))
     return out
 
 
-def weigh(engine: Engine, result: SearchResult) -> Evidence:
-    """The engine's evidence for the best passage of ``result``, ``scatter`` always read.
+def weigh(engine: Engine, result: SearchResult) -> tuple[Evidence, float]:
+    """The engine's evidence for the best passage of ``result``, ``scatter`` always read, and
+    the spread of the top 10 scores (what the earlier rules read).
 
     The top scores are ranked again as ``Engine.search`` ranks them (its date window, widened
     to any date where the engine widened it, and title field), for the one best passage the
@@ -202,7 +208,8 @@ def weigh(engine: Engine, result: SearchResult) -> Evidence:
     first = result.hits[0]
     best = (first.ranked or first.passage).id
     found = engine._evidence(snapshot, terms, best, ranking.top)
-    return replace(found, scatter=engine._scatter(snapshot, terms, best))
+    spread10 = evidence(snapshot.index, terms, best, ranking.top[:10]).spread
+    return replace(found, scatter=engine._scatter(snapshot, terms, best)), spread10
 
 
 def relevant(data: EvalSet) -> dict[str, set[str]]:
@@ -211,8 +218,11 @@ def relevant(data: EvalSet) -> dict[str, set[str]]:
     return {q: {canon.get(doc, doc) for doc in docs} for q, docs in data.qrels.items()}
 
 
-def quality(quick: bool, title_weight: float = 0.0) -> dict[str, list[Outcome]]:
-    """Every (question set, corpus) pair's outcomes, with the title field at ``title_weight``."""
+def quality(
+    quick: bool, title_weight: float = 0.0, runner: Callable[..., list[Any]] | None = None
+) -> dict[str, list[Any]]:
+    """Every (question set, corpus) pair's outcomes, with the title field at ``title_weight``;
+    ``runner`` (default ``run``) searches one pair's questions and says what to keep."""
     limit = 300 if quick else 0
     bbc, lead, notes = load_set("bbc_title"), load_set("bbc_lead"), load_set("rtqa_evidence_dev")
     engines = {}
@@ -246,7 +256,7 @@ def quality(quick: bool, title_weight: float = 0.0) -> dict[str, list[Outcome]]:
         ("bbc_lead", "bbc_lead"): relevant(lead),
     }
     outcomes = {
-        label: run(engines[corpus], asked[qs], judged.get((qs, corpus)))
+        label: (runner or run)(engines[corpus], asked[qs], judged.get((qs, corpus)))
         for label, (qs, corpus) in pairs.items()
     }
     for engine in engines.values():
@@ -278,22 +288,29 @@ def share_rule(outcomes: Sequence[Outcome], threshold: float = OLD_SHARE) -> lis
     return [not o.found or o.share < threshold for o in outcomes]
 
 
-LAST_ROUND = (0.18, 1.332, 2.265, 0.0)
-"""Last round's rule (BASE, UNKNOWN, SPREAD, SCATTER): no scatter, fitted as today's was."""
+TWO_ROUNDS_AGO = (0.18, 1.332, 2.265, 0.0)
+"""The rule two rounds ago (BASE, UNKNOWN, SPREAD, SCATTER): no scatter, spread over the top
+10 scores, fitted as today's was."""
+LAST_ROUND = (0.05, 1.03, 1.461, 0.961)
+"""Last round's rule: today's form, the spread over the top 10 scores."""
 
 
-def last_round(outcomes: Sequence[Outcome], min_share: float) -> list[bool]:
-    """Last round's rule at ``min_share``: today's form with ``LAST_ROUND``'s constants."""
+def earlier(
+    outcomes: Sequence[Outcome], min_share: float, rule: tuple[float, float, float, float]
+) -> list[bool]:
+    """An earlier round's ``rule`` at ``min_share``: today's form, the spread over the top 10;
+    nothing found is always declined."""
     from retrieval.answerable import FLOOR
 
-    base, unknown, spread, _ = LAST_ROUND
+    base, unknown, spread, scattered = rule
     flags = []
     for o in outcomes:
         e = o.evidence
         if not isinstance(e, Evidence):
             flags.append(True)
             continue
-        needed = max(FLOOR, min_share + base + unknown * e.unknown - spread * e.spread)
+        needed = min_share + base + unknown * e.unknown - spread * o.spread10
+        needed = max(FLOOR, needed + scattered * e.scatter)
         flags.append(min_share > 0 and e.share < needed)
     return flags
 
@@ -309,34 +326,34 @@ def halves(label: str, outcomes: Sequence[Outcome]) -> list[tuple[str, Sequence[
 
 
 def report(outcomes: dict[str, list[Outcome]], min_share: float) -> None:
-    """Print the four rules side by side, by half where the rule was fitted, and the sweep."""
+    """Print the five rules side by side, by half where the rule was fitted, and the sweep."""
     print(f"Setting in use: min_share = {min_share} (the calibrated default is {MIN_SHARE}).\n")
     rows = []
     news = outcomes.pop("rtqa_news_2024 @ own articles")
+
+    def rules(part: Sequence[Outcome]) -> list[str]:
+        return [rate([not o.found for o in part]), rate(share_rule(part)),
+                rate(earlier(part, min_share, TWO_ROUNDS_AGO)),
+                rate(earlier(part, min_share, LAST_ROUND)),
+                rate(declined(part, min_share))]  # fmt: skip
+
     for label, kind in KIND.items():
         for name, part in halves(label, outcomes[label]):
-            rows.append([name, kind, rate([not o.found for o in part]), rate(share_rule(part)),
-                         rate(last_round(part, min_share)),
-                         rate(declined(part, min_share))])  # fmt: skip
+            rows.append([name, kind, *rules(part)])
     for label in (CALIBRATION, "bbc_title @ BBC"):
         part = [o for o in outcomes[label] if o.first]
-        never = rate([not o.found for o in part])
-        rows.append([f"{label}, judged article first", "answered", never,
-                     rate(share_rule(part)), rate(last_round(part, min_share)),
-                     rate(declined(part, min_share))])  # fmt: skip
+        rows.append([f"{label}, judged article first", "answered", *rules(part)])
     for label, keep in (("answer in top 5", True), ("answer not in top 5", False)):
         part = [o for o in news if o.shown is keep]
-        rows.append([f"rtqa_news_2024 @ own, {label}", "partly answerable",
-                     rate([not o.found for o in part]), rate(share_rule(part)),
-                     rate(last_round(part, min_share)),
-                     rate(declined(part, min_share))])  # fmt: skip
+        rows.append([f"rtqa_news_2024 @ own, {label}", "partly answerable", *rules(part)])
     headers = (
         "questions @ corpus",
         "kind",
         "declined: never",
         f"share rule {OLD_SHARE}",
+        "two rounds ago",
         "last round",
-        "now",
+        f"now (spread over {SPREAD_DEPTH})",
     )
     print(markdown_table(headers, rows))
     print("\nDeclined share by min_share (0 declines only empty results):\n")
@@ -407,9 +424,12 @@ def fit(outcomes: dict[str, list[Outcome]]) -> dict[str, float]:
     return {name: round(float(value), 3) for name, value in constants.items()}
 
 
-def margins(outcomes: Sequence[Outcome], rule: tuple[float, float, float, float]) -> np.ndarray:
-    """Each question's share minus what ``rule`` needs at min_share 0 before the floor;
-    -inf where nothing was found or the share is under the floor (declined at any setting)."""
+def margins(
+    outcomes: Sequence[Outcome], rule: tuple[float, float, float, float], top10: bool
+) -> np.ndarray:
+    """Each question's share minus what ``rule`` needs at min_share 0 before the floor, the
+    spread over the top 10 scores where ``top10`` (the earlier rules), else today's; -inf
+    where nothing was found or the share is under the floor (declined at any setting)."""
     from retrieval.answerable import FLOOR
 
     base, unknown, spread, scattered = rule
@@ -419,22 +439,25 @@ def margins(outcomes: Sequence[Outcome], rule: tuple[float, float, float, float]
         if not isinstance(e, Evidence) or e.share < FLOOR:
             out.append(-np.inf)
             continue
-        needed = base + unknown * e.unknown - spread * e.spread + scattered * e.scatter
+        spreading = o.spread10 if top10 else e.spread
+        needed = base + unknown * e.unknown - spread * spreading + scattered * e.scatter
         out.append(e.share - needed)
     return np.array(out)
 
 
 def tradeoff(outcomes: dict[str, list[Outcome]]) -> None:
     """Declines on held-out unanswerable questions where held-out answerable ones are declined
-    2%, 5% and 10% (the bar moved as ``min_share`` moves it), last round's rule and today's."""
+    2%, 5% and 10% (the bar moved as ``min_share`` moves it), the earlier rules and today's."""
     from retrieval.answerable import BASE, SCATTER, SPREAD, UNKNOWN
 
     rows = []
-    rules = (("last round: share, unknown, spread", LAST_ROUND),
-             ("now: + scatter", (BASE, UNKNOWN, SPREAD, SCATTER)))  # fmt: skip
-    for name, rule in rules:
-        good = np.sort(margins(outcomes[CALIBRATION][1::2], rule))
-        bad = margins(outcomes[FITTED[2]][1::2], rule)
+    now = (BASE, UNKNOWN, SPREAD, SCATTER)
+    rules = (("two rounds ago: share, unknown, spread of 10", TWO_ROUNDS_AGO, True),
+             ("last round: + scatter", LAST_ROUND, True),
+             (f"now: spread of {SPREAD_DEPTH}", now, False))  # fmt: skip
+    for name, rule, top10 in rules:
+        good = np.sort(margins(outcomes[CALIBRATION][1::2], rule, top10))
+        bad = margins(outcomes[FITTED[2]][1::2], rule, top10)
         cells = []
         for target in (0.02, 0.05, 0.10):
             bar = good[int(target * len(good))]  # declined: margin under it
@@ -458,9 +481,10 @@ def news_texts() -> list[tuple[str, str]]:
 def cost(passages: int, n_queries: int, per_article: int = 5) -> None:
     """Time the ranking step before and after, on the same index and queries.
 
-    "last round" is the deeper top-k and last round's evidence; "now" is what the engine does:
-    the same, with ``scatter`` read where it could tip the decision; the last row reads it on
-    every search (the worst case). The synthetic index has no text, so passage ``i``'s text is
+    "last round" is the deeper top-k and the evidence with the spread over the top 10 scores,
+    ``scatter`` read where it could tip the decision; "now" is what the engine does: the same
+    with the spread over the top ``SPREAD_DEPTH``; the last row reads scatter on every search
+    (the worst case). The synthetic index has no text, so passage ``i``'s text is
     a real news passage (number ``i`` modulo how many there are); the store's read of it (one
     row by primary key) is not timed.
     """
@@ -480,11 +504,11 @@ def cost(passages: int, n_queries: int, per_article: int = 5) -> None:
     def before(terms: list[str]) -> object:
         return diversify(index, owners, terms, 12)
 
-    def after(terms: list[str], always: bool = False) -> object:
+    def after(terms: list[str], always: bool = False, depth: int = SPREAD_DEPTH) -> object:
         ranking = diversify(index, owners, terms, 12, COUNT_DEPTH)
         if ranking.passages:
             best = ranking.passages[0][0]
-            found = evidence(index, terms, best, ranking.top)
+            found = evidence(index, terms, best, ranking.top[:depth])
             if always or could_tip(found, len(set(terms))):
                 title, text = texts[best % len(texts)]
                 found = replace(found, scatter=scatter(index, analyzer, terms, title, text))
@@ -495,10 +519,7 @@ def cost(passages: int, n_queries: int, per_article: int = 5) -> None:
         return after(terms, always=True)
 
     def last(terms: list[str]) -> object:
-        ranking = diversify(index, owners, terms, 12, COUNT_DEPTH)
-        if ranking.passages:
-            declines(evidence(index, terms, ranking.passages[0][0], ranking.top))
-        return ranking
+        return after(terms, depth=10)
 
     steps = [("before", before), ("last", last), ("after", after), ("worst", worst)]
     for terms in asked[:20]:  # warm caches and the compiled kernel for all
@@ -516,8 +537,8 @@ def cost(passages: int, n_queries: int, per_article: int = 5) -> None:
             wall[name].append(time.perf_counter() - tick)
     rows = []
     for name, label in (("before", "top-12, one per article alone"),
-                        ("last", f"+ count to {COUNT_DEPTH} passages + evidence, last round"),
-                        ("after", "+ count + evidence now (scatter where it could tip)"),
+                        ("last", f"+ count to {COUNT_DEPTH} passages + evidence, spread of 10"),
+                        ("after", f"the same, spread of {SPREAD_DEPTH} (now)"),
                         ("worst", "the same, scatter read on every search")):  # fmt: skip
         stats, own = latency(wall[name]), latency(cpu[name])
         rows.append([label, f"{index.n_docs:,}", stats.n, fmt(stats.p50_ms), fmt(stats.p99_ms),

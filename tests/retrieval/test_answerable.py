@@ -10,6 +10,7 @@ import pytest
 from retrieval import Article, Engine, load_path
 from retrieval.answerable import (
     FLOOR,
+    SPREAD_DEPTH,
     Evidence,
     could_tip,
     declines,
@@ -22,6 +23,7 @@ from retrieval.answerable import (
 )
 from retrieval.bm25 import Index
 from retrieval.engine import COUNT_DEPTH
+from retrieval.ranking import diversify
 from retrieval.text import Analyzer
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -204,6 +206,33 @@ def test_evidence_counts_unknown_terms_and_measures_the_spread() -> None:
     assert found.spread == pytest.approx(0.5)
     assert found.share == pytest.approx(match_share(index, ["dam", "city", "zeppelin"], 0))
     assert evidence(index, ["dam"], 0, [2.0]).spread == 0.0
+
+
+def test_the_spread_reads_past_the_first_page() -> None:
+    """Ten equal best scores above forty lower ones still spread: the best stand out from the
+    near misses below them, which the first page alone cannot show (scores past
+    SPREAD_DEPTH are not read)."""
+    index = Index.build([["dam"], ["city"]])
+    page, below = [5.0] * 10, [1.0] * 40
+    found = evidence(index, ["dam"], 0, page + below)
+    assert found.spread == pytest.approx(np.std(page + below) / np.mean(page + below))
+    assert found.spread > 0.5
+    assert evidence(index, ["dam"], 0, [*page, *below, *[0.01] * 50]).spread == found.spread
+
+
+def test_rankings_carry_the_scores_the_spread_reads() -> None:
+    """The counting sweep already holds the SPREAD_DEPTH best scores, so the spread costs no
+    second sweep; a store with fewer matches gives all it has."""
+    assert 10 < SPREAD_DEPTH <= COUNT_DEPTH
+    docs = [["grain", *["wheat"] * (i % 7)] for i in range(SPREAD_DEPTH + 20)] + [["barley"]]
+    index = Index.build(docs)
+    owners = (np.arange(index.n_docs) // 3).astype(np.int32)
+    ranking = diversify(index, owners, ["grain"], 12, COUNT_DEPTH)
+    assert len(ranking.top) == SPREAD_DEPTH
+    assert list(ranking.top) == sorted(ranking.top, reverse=True)
+    assert ranking.top[0] == ranking.passages[0][1]
+    few = diversify(index, owners, ["barley"], 12, COUNT_DEPTH)
+    assert len(few.top) == 1
 
 
 @pytest.mark.parametrize(
