@@ -257,6 +257,8 @@ def punkt_spans(piece: str) -> tuple[tuple[int, int], ...]:
 
 def trim(text: str, start: int, end: int) -> Span | None:
     """Shrink ``[start, end)`` past surrounding whitespace; ``None`` if nothing is left."""
+    if start < end and not text[start].isspace() and not text[end - 1].isspace():
+        return Span(start, end)  # nothing to shrink: Punkt's spans mostly are
     first = _NON_SPACE.search(text, start, end)
     if first is None:
         return None
@@ -286,7 +288,9 @@ def split_sentences(text: str) -> list[Span]:
 
 def paragraph_sentences(text: str, paragraph: Span) -> list[Span]:
     """Split one paragraph (no blank lines inside) of ``text`` into sentence spans."""
-    piece = paragraph.slice(text).translate(_QUOTES)
+    piece = paragraph.slice(text)
+    if not piece.isascii():  # every quote ``_QUOTES`` straightens is outside ASCII
+        piece = piece.translate(_QUOTES)
     offset = paragraph.start
     sentences: list[Span] = []
     for start, end in punkt_spans(piece):
