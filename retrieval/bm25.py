@@ -27,8 +27,8 @@ from retrieval.bm25_terms import encode, idf_table
 from retrieval.errors import StoreError
 from retrieval.matching import segment_matches
 from retrieval.matching import warm_up as warm_matching
-from retrieval.range_scores import add_range_scores
-from retrieval.range_scores import warm_up as warm_ranges
+from retrieval.page_kernels import add_range_scores, mark_holding
+from retrieval.page_kernels import warm_up as warm_ranges
 from retrieval.recency import DateWindow
 from retrieval.segments import (
     Floats,
@@ -346,7 +346,7 @@ class Index:
         :meth:`scores_between` over several id ranges at once (sorted, disjoint, inside the
         index), so a page of hits scores the rest of all its articles in one pass: one
         compiled walk per segment over each term's postings inside each range
-        (:mod:`retrieval.range_scores`), adding a document's parts term by term as
+        (:mod:`retrieval.page_kernels`), adding a document's parts term by term as
         ``scores_between`` does, so the sums are equal to the bit.
         """
         starts = np.asarray(starts, dtype=np.int64)
@@ -367,26 +367,15 @@ class Index:
         """Which of ``doc_ids`` contain each distinct known term of ``query``, as a bool matrix.
 
         Row ``i`` is the ``i``-th distinct term of ``query`` in first-appearance order (an
-        unknown term's row is all False). A binary search per term and segment over the
-        postings of a few documents: cheap whatever the size of the index.
+        unknown term's row is all False). A compiled binary search per term, document and
+        segment (:mod:`retrieval.page_kernels`): cheap whatever the size of the index.
         """
         distinct = list(dict.fromkeys(query))
         docs = np.asarray(doc_ids, dtype=np.int64)
         out = np.zeros((len(distinct), docs.shape[0]), dtype=bool)
         ids = np.array([self._terms.get(term, -1) for term in distinct], dtype=np.int64)
         for segment, base in zip(self._segments, self._bases, strict=False):
-            inside = (docs >= base) & (docs < base + segment.n_docs)
-            if not inside.any():
-                continue
-            local = (docs[inside] - base).astype(np.int32)
-            for row, slot in enumerate(segment.slots(ids).tolist()):
-                if slot < 0 or ids[row] < 0:
-                    continue
-                postings = segment.postings(slot)[0]
-                at = np.searchsorted(postings, local)
-                found = at < postings.shape[0]
-                found[found] = postings[at[found]] == local[found]
-                out[row, np.flatnonzero(inside)] = found
+            mark_holding(segment, ids, docs - base, out)
         return out
 
     # -- persistence -----------------------------------------------------------------------

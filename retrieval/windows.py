@@ -35,7 +35,7 @@ bounds hold.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -113,12 +113,18 @@ def choose(
     *,
     max_chars: int = MAX_CHARS,
     tuning: Weights = WEIGHTS,
+    holds: Sequence[Collection[str]] | None = None,
 ) -> Choice:
     """The best window over ``passages`` (the ranked one first, then the article's next best).
 
     ``weights`` maps each query term to its idf. Ties go to the earlier passage in
     ``passages``, then to the earlier window, so with nothing to tell them apart the ranked
     passage's opening is quoted.
+
+    ``holds``, when given, says for each passage which query terms it may hold: a superset
+    of those its text holds (the index's postings, which count the title's words too when
+    titles are indexed with every passage). A passage that cannot beat the best window
+    even with all of them is then never read for its terms.
 
     The same window as :func:`choose_reference`, which scores every window, for less work:
     the ranked passage is scored first, then the others best bound first, and one whose
@@ -128,12 +134,16 @@ def choose(
     and splitting sentences are most of the cost of citing a page.
     """
     ask = _ask(question, passages, weights, max_chars)
+    if holds is not None and len(holds) != len(passages):
+        raise ValueError(f"holds has {len(holds)} term sets for {len(passages)} passages")
     best = _Best()
     _scan(best, 0, passages[0], ask, analyzer, max_chars, tuning)
     bounds = []
     for p, passage in enumerate(passages[1:], 1):
-        # First as if it held every query term, which costs nothing; then by reading it.
-        if _bound(passage, 1.0, max_chars, tuning) < best.value - _SLACK:
+        # First as if it held every query term it may hold, which costs nothing; then by
+        # reading it.
+        most = 1.0 if holds is None else _share(holds[p], ask)
+        if most is None or _bound(passage, most, max_chars, tuning) < best.value - _SLACK:
             continue
         coverage = _coverage(passage, ask, analyzer)
         if coverage is not None:  # without a query term it cannot beat the ranked passage
@@ -287,7 +297,12 @@ def _choice(
 
 def _coverage(passage: Passage, ask: _Question, analyzer: Analyzer) -> float | None:
     """The coverage of the query terms ``passage`` holds; ``None`` when it holds none."""
-    matched = ask.weights.keys() & passage_terms(passage.text, analyzer)
+    return _share(passage_terms(passage.text, analyzer), ask)
+
+
+def _share(terms: Collection[str], ask: _Question) -> float | None:
+    """The coverage of the query terms among ``terms``; ``None`` when there are none."""
+    matched = ask.weights.keys() & terms
     if not matched:
         return None
     return sum(max(ask.weights[t], 0.0) for t in matched) / ask.total

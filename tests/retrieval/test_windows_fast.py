@@ -43,14 +43,21 @@ def passages_of(text: str) -> list[Passage]:
 
 
 def same_choice(question: str, passages: list[Passage], english: Analyzer, tuning: Weights) -> None:
-    """Assert the fast and the reference chooser pick the same window, every ranked order."""
+    """Assert the fast and the reference chooser pick the same window, every ranked order,
+    told nothing of which terms each passage holds, told exactly, and told a superset."""
     terms = english.terms(question)
     # Unequal, as idfs are, and one term negative, as BM25Okapi's idf of a common word may be.
     weights = {term: 1.0 + len(term) / 7 if i else -0.5 for i, term in enumerate(terms)}
     for first in range(len(passages)):
         ordered = [passages[first], *passages[:first], *passages[first + 1 :]]
-        fast = choose(question, ordered, weights, english, tuning=tuning)
-        assert fast == choose_reference(question, ordered, weights, english, tuning=tuning)
+        want = choose_reference(question, ordered, weights, english, tuning=tuning)
+        exact = [frozenset(weights) & frozenset(english.terms(p.text)) for p in ordered]
+        every = [frozenset(weights)] * len(ordered)
+        # What an index holding the title's words with every passage would say.
+        titled = [held | frozenset(terms[:1]) for held in exact]
+        for holds in (None, exact, every, titled):
+            fast = choose(question, ordered, weights, english, tuning=tuning, holds=holds)
+            assert fast == want
 
 
 @pytest.mark.parametrize("tuning", list(TUNINGS.values()), ids=list(TUNINGS))
@@ -107,6 +114,13 @@ def test_fast_chooser_equals_reference_on_generated_text(
     """On generated passages and any ranked order the fast chooser picks the reference's window."""
     passages = [Passage(i, "a", i, Span(0, len(t)), t) for i, t in enumerate(bodies)]
     same_choice(question, passages, english, tuning)
+
+
+def test_holds_must_match_the_passages(english: Analyzer) -> None:
+    """Term sets for another number of passages than given are refused with a message."""
+    passages = passages_of("Weapons arrived in Kyiv. More came later.")
+    with pytest.raises(ValueError, match="holds has 2 term sets for 1 passages"):
+        choose("Which weapons?", passages, {"weapon": 1.0}, english, holds=[frozenset()] * 2)
 
 
 @pytest.mark.parametrize(

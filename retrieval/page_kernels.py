@@ -1,4 +1,5 @@
-"""Exact scores of the passages in a few id ranges: one compiled pass over their postings.
+"""Compiled postings lookups for citing a page: the scores of a few id ranges, and which
+of a few passages hold which terms.
 
 Citing a page scores the other passages of each hit's article (``Index.scores_in``), a few
 dozen passages in five ranges. Done with numpy (per term a binary search for the ranges'
@@ -12,6 +13,10 @@ order ``bincount`` adds them in, so each score is the very float the numpy pass 
 part is ``weight * (tf * (k1 + 1) / (tf + norm))``, the order of
 :func:`retrieval.segments.tf_part`. ``tests/retrieval/test_next_best.py`` checks the scores
 equal ``Index.scores_between`` range by range.
+
+Which query terms each of a page's candidate passages holds (``Index.holding``) is a
+binary search per term and passage; in numpy that was a dozen array operations per term,
+about 0.3 ms a page, so it too is one compiled call per segment.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.segments import Floats, Int64s, Segment
+
+Bools = npt.NDArray[np.bool_]
 
 # nogil as the other kernels: a live bot may merge a batch in a thread while citing.
 _jit = numba.njit(cache=True, nogil=True)
@@ -52,6 +59,15 @@ def add_range_scores(
             k1, starts - base, stops - base, offsets, out)  # fmt: skip
 
 
+def mark_holding(segment: Segment, term_ids: Int64s, local: Int64s, out: Bools) -> None:
+    """Set ``out[row, column]`` where document ``local[column]`` of this segment (a local id;
+    one outside ``[0, n_docs)`` is another segment's) holds term ``term_ids[row]`` (-1 for a
+    term the index lacks)."""
+    slots = segment.slots(term_ids)
+    slots[term_ids < 0] = -1
+    _holding(segment.docs, segment.offsets, slots, local, segment.n_docs, out)
+
+
 def warm_up(tf_dtype: np.dtype[Any], length_dtype: np.dtype[Any]) -> None:
     """Compile (or load from numba's disk cache) the pass for these dtypes before a query."""
     if (tf_dtype, length_dtype) in _WARM:
@@ -59,6 +75,7 @@ def warm_up(tf_dtype: np.dtype[Any], length_dtype: np.dtype[Any]) -> None:
     zero, one = np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64)
     _kernel(zero.astype(np.int32), one.astype(tf_dtype), np.array([0, 1]), zero, np.ones(1),
             one.astype(length_dtype), np.ones(2), 1.5, zero, one, zero, np.zeros(1))  # fmt: skip
+    _holding(zero.astype(np.int32), np.array([0, 1]), zero, zero, 1, np.zeros((1, 1), bool))
     _WARM.add((tf_dtype, length_dtype))
 
 
@@ -103,6 +120,21 @@ def _range_scores(
                 out[at[r] + doc - first[r]] += part
 
 
+def _mark_holding(docs: Any, offsets: Any, slots: Any, local: Any, n_docs: int, out: Any) -> None:
+    """:func:`mark_holding`'s loop: a binary search per term and document."""
+    for row in range(slots.shape[0]):
+        slot = slots[row]
+        if slot < 0:
+            continue
+        begin, end = offsets[slot], offsets[slot + 1]
+        for column in range(local.shape[0]):
+            doc = local[column]
+            if 0 <= doc < n_docs:
+                at = _search(docs, begin, end, doc)
+                if at < end and docs[at] == doc:
+                    out[row, column] = True
+
+
 def _search(docs: Any, lo: int, hi: int, value: int) -> int:
     """The first position in ``docs[lo:hi]`` (ascending) holding ``value`` or more."""
     while lo < hi:
@@ -116,3 +148,4 @@ def _search(docs: Any, lo: int, hi: int, value: int) -> int:
 
 _search = _jit(_search)
 _kernel = _jit(_range_scores)
+_holding = _jit(_mark_holding)
