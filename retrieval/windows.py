@@ -34,6 +34,7 @@ bounds hold.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -154,7 +155,9 @@ def choose(
         _scan(best, p, passages[p], ask, analyzer, max_chars, tuning)
     if best.found is None:  # unreachable: every passage, even an empty one, yields a window
         raise AssertionError("no window to choose from")
-    passage, span, cut = best.found
+    passage, span, cut, parts = best.found
+    if cut == (False, False) and _apart(passage.text, parts):
+        return _choice_by_sentence(passage, span, parts, weights, analyzer)
     return _choice(passage, span, cut, weights, analyzer)
 
 
@@ -164,7 +167,7 @@ class _Best:
 
     value: float = -math.inf
     key: tuple[float, int, int] = (-math.inf, 0, 0)
-    found: tuple[Passage, Span, tuple[bool, bool]] | None = None
+    found: tuple[Passage, Span, tuple[bool, bool], list[_Sentence]] | None = None
 
 
 def _scan(
@@ -206,7 +209,8 @@ def _scan(
             value = _total(features, answer, tuning)
             value += lead if value else 0.0
         if (value, -p, minus_w) > best.key:
-            best.value, best.key, best.found = value, (value, -p, minus_w), (passage, span, cut)
+            best.value, best.key = value, (value, -p, minus_w)
+            best.found = (passage, span, cut, parts)
 
 
 def choose_reference(
@@ -293,6 +297,40 @@ def _choice(
     """The chosen window with its highlights."""
     found = analyzer.term_spans(span.slice(passage.text), weights.keys())
     return Choice(passage, span, united(found), *cut)
+
+
+def _apart(text: str, parts: list[_Sentence]) -> bool:
+    """Whether the sentences ``parts`` of ASCII ``text`` are tokenized alone as they are
+    within the window they make: no word runs across from one into the next.
+
+    Sentences cover every character but whitespace, so consecutive ones either have
+    whitespace between them or meet where a word could only run across if both sides were
+    letters or digits. In ASCII text normalising is lowercasing, character for character.
+    """
+    for before, after in itertools.pairwise(parts):
+        end = before.span.end
+        if end == after.span.start and text[end - 1].isalnum() and text[end].isalnum():
+            return False
+    return text[parts[0].span.start : parts[-1].span.end].isascii()
+
+
+def _choice_by_sentence(
+    passage: Passage,
+    span: Span,
+    parts: list[_Sentence],
+    weights: Mapping[str, float],
+    analyzer: Analyzer,
+) -> Choice:
+    """:func:`_choice` of a whole-sentence window, reading only its sentences that hold a
+    query term (known from their terms) for the words to highlight."""
+    found: list[tuple[str, Span]] = []
+    for part in parts:
+        if part.terms.isdisjoint(weights):
+            continue
+        shift = part.span.start - span.start
+        for term, at in analyzer.term_spans(part.span.slice(passage.text), weights.keys()):
+            found.append((term, Span(at.start + shift, at.end + shift)))
+    return Choice(passage, span, united(found))
 
 
 def _coverage(passage: Passage, ask: _Question, analyzer: Analyzer) -> float | None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from retrieval.chunking import chunk
 from retrieval.models import Passage, Span
 from retrieval.text import Analyzer
-from retrieval.windows import WEIGHTS, Weights, choose, choose_reference
+from retrieval.windows import WEIGHTS, Weights, _apart, _Sentence, choose, choose_reference
 from seeds import SEEDS, seed_body
 
 QUESTIONS = [
@@ -130,3 +130,22 @@ def test_negative_weights_are_refused(change: dict[str, float]) -> None:
     """A weight counting against a window is refused with a message naming the weights."""
     with pytest.raises(ValueError, match="must"):
         Weights(**change)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "cuts", "apart"),
+    [
+        ("Weapons came. Kyiv asked.", [(0, 13), (14, 25)], True),
+        ("Weapons came.Kyiv asked.", [(0, 13), (13, 24)], True),
+        ("Weapons came2Kyiv asked.", [(0, 13), (13, 24)], False),
+        ("Café owners asked. Weapons came.", [(0, 18), (19, 32)], False),
+    ],
+    ids=["space", "mark", "word-across", "not-ascii"],
+)
+def test_sentences_are_read_alone_only_where_that_reads_the_same(
+    text: str, cuts: list[tuple[int, int]], apart: bool
+) -> None:
+    """Highlights are looked for sentence by sentence only in ASCII text where no word runs
+    from one sentence into the next; elsewhere the whole window is read."""
+    parts = [_Sentence(Span(a, b), frozenset(), ()) for a, b in cuts]
+    assert _apart(text, parts) is apart
