@@ -221,8 +221,14 @@ def choose_reference(
     *,
     max_chars: int = MAX_CHARS,
     tuning: Weights = WEIGHTS,
+    holds: Sequence[Collection[str]] | None = None,
 ) -> Choice:
-    """:func:`choose` the plain way, scoring every window: what the tests compare it with."""
+    """:func:`choose` the plain way, scoring every window: what the tests compare it with.
+
+    ``holds`` is taken so it can stand in for :func:`choose` (``bench.excerpts`` swaps
+    them) and is not needed: every passage is read.
+    """
+    del holds  # every passage is read, so what it may hold does not matter
     best: Scored | None = None
     for window in every_window(
         question, passages, weights, analyzer, max_chars=max_chars, tuning=tuning
