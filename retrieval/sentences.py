@@ -154,7 +154,37 @@ class _FastPunkt(PunktSentenceTokenizer):  # type: ignore[misc]  # nltk ships no
         plain = _PLAIN_END.fullmatch(text)
         if plain is not None and plain.group(1).lower() not in ABBREVIATIONS:
             return True
+        before = _BEFORE_WORD.fullmatch(text)
+        if before is not None:
+            decided = _decide(before.group(1), before.group(2)[0])
+            if decided is not None:
+                return decided
         return bool(super().text_contains_sentbreak(text))
+
+
+# A number, an initial or a dotted word, a period, then a plain word of letters: Punkt reads
+# these as two tokens whose break ``_decide`` works out as Punkt would.
+_BEFORE_WORD = re.compile(r"(\d+|[^\W\d_]+(?:\.[^\W\d_]+)*)\.\s+([^\W\d_]+)")
+
+
+def _decide(word: str, following: str) -> bool | None:
+    """Untrained Punkt's break after ``word`` + "." before a word of letters starting with
+    ``following``; ``None`` where ``text_contains_sentbreak`` should ask Punkt.
+
+    With no trained parameters (no collocations, sentence starters or orthographic counts)
+    Punkt's second pass comes down to the case of the next word: after a number only a
+    lowercase word undoes the break; after an initial (one letter, no abbreviation) only a
+    word that is neither upper- nor lowercase keeps it; after a known abbreviation nothing
+    makes one; any other word of letters, dotted or not, breaks as a plain word does.
+    """
+    if word.isdigit() or word.isdecimal():
+        return None if not word.isascii() else not following.islower()
+    lowered = word.lower()
+    if lowered in ABBREVIATIONS:
+        return False
+    if len(word) == 1:
+        return not (following.isupper() or following.islower())
+    return True
 
 
 # What nltk's Punkt counts as whitespace before a candidate's word (``string.whitespace``).

@@ -257,6 +257,8 @@ LOOP_CORNERS = [
     ' Start.  ." Next.\t\x0bOk.\x0c" Done."',
     "Paid.\u00a0Then.\u2003More.\u3000End.) ] }",
     'A.".) B.\n" C.',
+    "In 2024. The end. In 2024. the end. Plan A. ǅx left. Plan B. Then C. ok now. J.K. Rowling.",
+    "U.S. troops and u.s. ones. Sen. Warren. Gen. lee. e.g. Ǆemal. No. 5. Done. ٣. Then.",
 ]
 loop_text = st.text(alphabet=st.sampled_from(list("Ab1 .?!\"')]}-\t\n\x0b\x0c\u00a0\u2003")))
 
