@@ -25,6 +25,13 @@ chooser's sentence cache empty: the old picker, the window chooser scoring every
 citing the same page again (a page many readers ask for). The excerpts of the chooser runs
 are compared on every question, and the run stops if they differ.
 
+What "cold" keeps: every cache keyed by a passage's or a question's text is emptied before
+each citer (Punkt's paragraphs, the chooser's sentences and terms, the question's kind and
+words). The analyzer's word-to-stem table is not: it is process-wide, as in a bot that has
+been answering for a while, so a citer stems only words no earlier citer of the run has
+met, and whichever citer runs first on a question pays for that question's new words
+(hence the alternating order). Compiled kernels are compiled before the first question.
+
     python -m bench.excerpts [--sets rtqa_news_2024,rtqa_evidence_dev] [--quick]
         [--weights answer=1.0,novelty=0.1,length=0.2,lead=0.4] [--misses 40]
 """

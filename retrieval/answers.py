@@ -79,7 +79,16 @@ _WORD = re.compile(r"[^\W_][\w'’&-]*(?:\.[^\W_][\w'’&-]*)*")
 # A word that may be capitalised: not inside another word, not starting with a digit or an
 # ASCII lowercase letter (most words, skipped by the regex engine itself); ``names`` then
 # checks the first letter is really uppercase.
-_CAPITAL = re.compile(r"(?<![\w'’&.-])[^\W\d_a-z][\w'’&-]*(?:\.[^\W_][\w'’&-]*)*")
+CAPITAL_PLAIN = r"(?<![\w'’&.-])[^\W\d_a-z][\w'’&-]*(?:\.[^\W_][\w'’&-]*)*"
+# The same pattern, written so the regex engine can skip to the next uppercase ASCII or
+# non-ASCII character instead of trying the lookbehind at every position: the first
+# character is one of those, then the lookbehinds check it is a word character other than
+# a digit, "_" or lowercase ASCII, and that no word character, apostrophe, "&", "." or "-"
+# precedes it. About
+# half the time of finding names in a sentence; the tests check both find the same spans.
+_CAPITAL = re.compile(
+    r"[A-Z\u0080-\U0010ffff](?<=[^\W\d_a-z])(?<![\w'’&.-].)[\w'’&-]*(?:\.[^\W_][\w'’&-]*)*"
+)
 
 
 @lru_cache(maxsize=256)  # a page of hits asks the same question of every hit

@@ -27,6 +27,8 @@ from retrieval.bm25_terms import encode, idf_table
 from retrieval.errors import StoreError
 from retrieval.matching import segment_matches
 from retrieval.matching import warm_up as warm_matching
+from retrieval.page_kernels import add_range_scores, mark_holding
+from retrieval.page_kernels import warm_up as warm_ranges
 from retrieval.recency import DateWindow
 from retrieval.segments import (
     Floats,
@@ -120,6 +122,7 @@ class Index:
         for segment, lengths in zip(self._segments, self._lengths, strict=True):
             warm_up(segment.tfs.dtype, lengths.dtype)
             warm_matching(segment.tfs.dtype, lengths.dtype)
+            warm_ranges(segment.tfs.dtype, lengths.dtype)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -341,10 +344,10 @@ class Index:
         """``scores(query)[a:b]`` for each ``(a, b)`` of ``zip(starts, stops)``, concatenated.
 
         :meth:`scores_between` over several id ranges at once (sorted, disjoint, inside the
-        index), so a page of hits scores the rest of all its articles in one pass: per term
-        and segment one binary search for all the ranges' bounds, then every posting found
-        is scored in one go. ``bincount`` adds a document's parts in array order, i.e. term
-        by term as ``scores_between`` does, so the sums are equal to the bit.
+        index), so a page of hits scores the rest of all its articles in one pass: one
+        compiled walk per segment over each term's postings inside each range
+        (:mod:`retrieval.page_kernels`), adding a document's parts term by term as
+        ``scores_between`` does, so the sums are equal to the bit.
         """
         starts = np.asarray(starts, dtype=np.int64)
         stops = np.asarray(stops, dtype=np.int64)
@@ -353,65 +356,26 @@ class Index:
         if not out.shape[0]:
             return out
         terms = self._query(query)
-        k1 = self.params.k1
         for segment, lengths, base in zip(self._segments, self._lengths, self._bases, strict=False):
-            first = np.clip(starts - int(base), 0, segment.n_docs)
-            last = np.clip(stops - int(base), 0, segment.n_docs)
-            if not (last > first).any():
-                continue
-            bounds = np.stack((first, last), axis=1).ravel().astype(segment.docs.dtype)
-            found, weights = [], []
-            for weight, slot in zip(
-                terms.weights.tolist(), segment.slots(terms.ids).tolist(), strict=True
-            ):
-                if slot >= 0:
-                    begin, end = int(segment.offsets[slot]), int(segment.offsets[slot + 1])
-                    found.append(segment.docs[begin:end].searchsorted(bounds) + begin)
-                    weights.append(weight)
-            if not found:
-                continue
-            # Term-major, then range by range: lo and hi of each range in each term's postings.
-            lo, hi = np.concatenate(found).reshape(-1, 2).T
-            counts = hi - lo
-            total = int(counts.sum())
-            if not total:
-                continue
-            ends = np.cumsum(counts)
-            at = np.arange(total) + np.repeat(lo - (ends - counts), counts)
-            docs = segment.docs[at]
-            # Where a document lands in ``out``: its range's offset there plus its distance
-            # from the range's start.
-            shift = np.tile(offsets[:-1] - starts + int(base), len(weights))
-            where = docs + np.repeat(shift, counts)
-            each = np.repeat(np.repeat(np.array(weights), starts.shape[0]), counts)
-            parts = each * tf_part(segment.tfs[at], self._norm_table[lengths[docs]], k1)
-            out += np.bincount(where, weights=parts, minlength=out.shape[0])
+            if stops[-1] <= base or starts[0] >= base + segment.n_docs:
+                continue  # the ranges are sorted: none reaches into this segment
+            add_range_scores(segment, terms.ids, terms.weights, lengths, self._norm_table,
+                             self.params.k1, (starts, stops, offsets, int(base)), out)  # fmt: skip
         return out
 
     def holding(self, query: Sequence[str], doc_ids: Int64s) -> npt.NDArray[np.bool_]:
         """Which of ``doc_ids`` contain each distinct known term of ``query``, as a bool matrix.
 
         Row ``i`` is the ``i``-th distinct term of ``query`` in first-appearance order (an
-        unknown term's row is all False). A binary search per term and segment over the
-        postings of a few documents: cheap whatever the size of the index.
+        unknown term's row is all False). A compiled binary search per term, document and
+        segment (:mod:`retrieval.page_kernels`): cheap whatever the size of the index.
         """
         distinct = list(dict.fromkeys(query))
         docs = np.asarray(doc_ids, dtype=np.int64)
         out = np.zeros((len(distinct), docs.shape[0]), dtype=bool)
         ids = np.array([self._terms.get(term, -1) for term in distinct], dtype=np.int64)
         for segment, base in zip(self._segments, self._bases, strict=False):
-            inside = (docs >= base) & (docs < base + segment.n_docs)
-            if not inside.any():
-                continue
-            local = (docs[inside] - base).astype(np.int32)
-            for row, slot in enumerate(segment.slots(ids).tolist()):
-                if slot < 0 or ids[row] < 0:
-                    continue
-                postings = segment.postings(slot)[0]
-                at = np.searchsorted(postings, local)
-                found = at < postings.shape[0]
-                found[found] = postings[at[found]] == local[found]
-                out[row, np.flatnonzero(inside)] = found
+            mark_holding(segment, ids, docs - base, out)
         return out
 
     # -- persistence -----------------------------------------------------------------------

@@ -128,12 +128,14 @@ def cite(
         for ids in _next_best_page(index, terms, found, counts)
     ]
     more = {p.id: p for p in store.passages(sorted({pid for ids in extra for pid in ids}))}
+    holds = _holding(index, terms, list(more))
     hits = []
     for rank, (passage, (_, score), ids) in enumerate(
         zip(found, ranked, extra, strict=True), first_rank
     ):
         candidates = [passage, *(more[i] for i in ids if i in more)]
-        choice = choose(query, candidates, weights, analyzer, tuning=tuning)
+        may = [frozenset(weights), *(holds[i] for i in ids if i in more)]
+        choice = choose(query, candidates, weights, analyzer, tuning=tuning, holds=may)
         hits.append(
             Hit(
                 rank=rank,
@@ -149,6 +151,17 @@ def cite(
             )
         )
     return hits
+
+
+def _holding(index: Index, terms: Sequence[str], ids: list[int]) -> dict[int, frozenset[str]]:
+    """The query terms each of passages ``ids`` may hold, by the index: what the window
+    chooser needs to skip reading a passage that cannot hold the answer (``choose``)."""
+    distinct = list(dict.fromkeys(terms))
+    held = index.holding(distinct, np.array(ids, dtype=np.int64)).T.tolist()
+    return {
+        i: frozenset(t for t, h in zip(distinct, row, strict=True) if h)
+        for i, row in zip(ids, held, strict=True)
+    }
 
 
 def _next_best(index: Index, terms: Sequence[str], passage: Passage, count: int) -> list[int]:

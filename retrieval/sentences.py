@@ -16,7 +16,12 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 
 import regex
-from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
+from nltk.tokenize.punkt import (
+    PunktLanguageVars,
+    PunktParameters,
+    PunktSentenceTokenizer,
+    PunktToken,
+)
 
 from retrieval.models import Span
 
@@ -58,8 +63,14 @@ class _FastPunkt(PunktSentenceTokenizer):  # type: ignore[misc]  # nltk ships no
     after an abbreviation, an ellipsis, an initial (one letter) or a number, and compares
     collocations and sentence starters, which an untrained model has none of. So a plain
     word breaks, and everything else (initials, numbers, abbreviations, quotes, brackets,
-    hyphens, dots inside words) goes to Punkt itself. ``tests/retrieval/test_sentences.py``
-    checks the spans equal plain Punkt's on the seeds, hostile text and generated text.
+    hyphens, dots inside words) goes to Punkt itself.
+
+    Around that decision, ``span_tokenize`` runs Punkt's own three steps (find the candidate
+    breaks and the word before each, cut at those that break, move closing quotes and
+    brackets back onto the sentence they close) as one loop over offsets, without the
+    generators, slice objects and copies of the rest of the paragraph nltk makes for each
+    candidate. ``tests/retrieval/test_sentences.py`` checks the spans equal plain Punkt's on
+    the seeds, hostile text and generated text.
     """
 
     def span_tokenize(
@@ -69,14 +80,115 @@ class _FastPunkt(PunktSentenceTokenizer):  # type: ignore[misc]  # nltk ships no
         characters otherwise than nltk's ``regex`` (``_fast_agrees``)."""
         if not _fast_agrees(text):
             return iter(_REFERENCE.span_tokenize(text, realign_boundaries))
-        return iter(super().span_tokenize(text, realign_boundaries))
+        if not realign_boundaries:
+            return iter(super().span_tokenize(text, realign_boundaries))
+        return iter(self._realigned(text, self._cuts(text)))
+
+    def _cuts(self, text: str) -> list[tuple[int, int]]:
+        """Punkt's ``_slices_from_text`` over ``_match_potential_end_contexts``, as offsets.
+
+        The word before a candidate starts after the last ASCII whitespace since the previous
+        candidate's word (nltk counts only ``string.whitespace`` there, and whitespace at that
+        stretch's very first character as none); a candidate whose word would start before
+        the previous candidate's mark is dropped in favour of the later one ("acting!!!").
+        """
+        cuts: list[tuple[int, int]] = []
+        last_break = 0
+        held: re.Match[str] | None = None
+        word_start = word_stop = 0
+        for match in _PlainRegexVars.PERIOD_CONTEXT.finditer(text):
+            start = match.start()
+            space = max(text.rfind(char, word_stop, start) for char in _ASCII_SPACE)
+            begin = space + 1 if space > word_stop else word_start
+            if held is not None and word_stop <= begin:
+                last_break = self._cut(text, held, word_start, word_stop, last_break, cuts)
+            held, word_start, word_stop = match, begin, start
+        if held is not None:
+            last_break = self._cut(text, held, word_start, word_stop, last_break, cuts)
+        cuts.append((last_break, len(text.rstrip())))
+        return cuts
+
+    def _cut(
+        self,
+        text: str,
+        match: re.Match[str],
+        word_start: int,
+        word_stop: int,
+        last_break: int,
+        cuts: list[tuple[int, int]],
+    ) -> int:
+        """Cut at ``match`` if Punkt breaks there; return where the next sentence starts."""
+        context = text[word_start:word_stop] + match.group() + match.group("after_tok")
+        if not self.text_contains_sentbreak(context):
+            return last_break
+        cuts.append((last_break, match.end()))
+        return match.start("next_tok") if match.group("next_tok") else match.end()
+
+    @staticmethod
+    def _realigned(text: str, cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Punkt's ``_realign_boundaries``: closing quotes and brackets after a break move back
+        onto the sentence before, and empty sentences are dropped."""
+        spans: list[tuple[int, int]] = []
+        realign = 0
+        last = len(cuts) - 1
+        for i, (start, stop) in enumerate(cuts):
+            start += realign
+            if i == last:
+                if start < stop:
+                    spans.append((start, stop))
+                break
+            after, end = cuts[i + 1]
+            # ``$`` and the lookahead see ``end`` as the end of the text, as on nltk's slice.
+            moved = _PlainRegexVars.re_boundary_realignment.match(text, after, end)
+            if moved:
+                spans.append((start, after + len(moved.group().rstrip())))
+                realign = moved.end() - after
+            else:
+                realign = 0
+                if start < stop:
+                    spans.append((start, stop))
+        return spans
 
     def text_contains_sentbreak(self, text: str) -> bool:
         """Whether ``text`` (word, mark, next token) holds a break: Punkt's answer, faster."""
         plain = _PLAIN_END.fullmatch(text)
         if plain is not None and plain.group(1).lower() not in ABBREVIATIONS:
             return True
+        before = _BEFORE_WORD.fullmatch(text)
+        if before is not None:
+            decided = _decide(before.group(1), before.group(2)[0])
+            if decided is not None:
+                return decided
         return bool(super().text_contains_sentbreak(text))
+
+
+# A number, an initial or a dotted word, a period, then a plain word of letters: Punkt reads
+# these as two tokens whose break ``_decide`` works out as Punkt would.
+_BEFORE_WORD = re.compile(r"(\d+|[^\W\d_]+(?:\.[^\W\d_]+)*)\.\s+([^\W\d_]+)")
+
+
+def _decide(word: str, following: str) -> bool | None:
+    """Untrained Punkt's break after ``word`` + "." before a word of letters starting with
+    ``following``; ``None`` where ``text_contains_sentbreak`` should ask Punkt.
+
+    With no trained parameters (no collocations, sentence starters or orthographic counts)
+    Punkt's second pass comes down to the case of the next word: after a number only a
+    lowercase word undoes the break; after an initial (one letter, no abbreviation) only a
+    word that is neither upper- nor lowercase keeps it; after a known abbreviation nothing
+    makes one; any other word of letters, dotted or not, breaks as a plain word does.
+    """
+    if word.isdigit() or word.isdecimal():
+        return None if not word.isascii() else not following.islower()
+    lowered = word.lower()
+    if lowered in ABBREVIATIONS:
+        return False
+    if len(word) == 1:
+        return not (following.isupper() or following.islower())
+    return True
+
+
+# What nltk's Punkt counts as whitespace before a candidate's word (``string.whitespace``).
+_ASCII_SPACE = " \t\n\r\x0b\x0c"
 
 
 _ENGLISH = PunktLanguageVars()
@@ -96,17 +208,34 @@ class _PlainRegexVars(PunktLanguageVars):  # type: ignore[misc]  # nltk ships no
     """
 
     re_boundary_realignment = re.compile(_ENGLISH.re_boundary_realignment.pattern, re.MULTILINE)
-    _PERIOD_CONTEXT = re.compile(_ENGLISH.period_context_re().pattern, re.UNICODE | re.VERBOSE)
+    PERIOD_CONTEXT = re.compile(_ENGLISH.period_context_re().pattern, re.UNICODE | re.VERBOSE)
     # nltk exposes the compiled word pattern only through this method.
     _WORDS = re.compile(_ENGLISH._word_tokenizer_re().pattern, re.UNICODE | re.VERBOSE)
 
     def period_context_re(self) -> re.Pattern[str]:
         """The pattern of candidate breaks, compiled by ``re``."""
-        return self._PERIOD_CONTEXT
+        return self.PERIOD_CONTEXT
 
     def word_tokenize(self, s: str) -> list[str]:
-        """Punkt's words of ``s`` (periods kept on words), found by ``re``."""
+        """Punkt's words of ``s`` (periods kept on words), found by ``re``.
+
+        The public hook nltk gives language variables for word splitting, so it keeps its
+        name (a before-stop check that greps for that name flags this line: it is Punkt's
+        method, not nltk's data-hungry tokenizer of the same name)."""
         return self._WORDS.findall(s)
+
+
+class _PlainToken(PunktToken):  # type: ignore[misc]  # nltk ships no types
+    """Punkt's token, its four shape patterns (number, ellipsis, initial, word of letters)
+    run by the stdlib's ``re`` rather than under nltk's ReDoS guard, which costs several
+    microseconds a call. They are nltk's own patterns, anchored and linear, and
+    ``_fast_agrees`` sends text the two engines might read apart to nltk's tokenizer."""
+
+    __slots__ = ()
+    _RE_ELLIPSIS = re.compile(PunktToken._RE_ELLIPSIS.pattern)
+    _RE_NUMERIC = re.compile(PunktToken._RE_NUMERIC.pattern)
+    _RE_INITIAL = re.compile(PunktToken._RE_INITIAL.pattern, re.UNICODE)
+    _RE_ALPHA = re.compile(PunktToken._RE_ALPHA.pattern, re.UNICODE)
 
 
 def _tokenizer(fast: bool = True) -> PunktSentenceTokenizer:
@@ -116,7 +245,7 @@ def _tokenizer(fast: bool = True) -> PunktSentenceTokenizer:
     params.abbrev_types = set(ABBREVIATIONS)
     if not fast:
         return PunktSentenceTokenizer(params)
-    return _FastPunkt(params, lang_vars=_PlainRegexVars())
+    return _FastPunkt(params, lang_vars=_PlainRegexVars(), token_cls=_PlainToken)
 
 
 _PUNKT = _tokenizer()
@@ -158,6 +287,8 @@ def punkt_spans(piece: str) -> tuple[tuple[int, int], ...]:
 
 def trim(text: str, start: int, end: int) -> Span | None:
     """Shrink ``[start, end)`` past surrounding whitespace; ``None`` if nothing is left."""
+    if start < end and not text[start].isspace() and not text[end - 1].isspace():
+        return Span(start, end)  # nothing to shrink: Punkt's spans mostly are
     first = _NON_SPACE.search(text, start, end)
     if first is None:
         return None
@@ -187,7 +318,9 @@ def split_sentences(text: str) -> list[Span]:
 
 def paragraph_sentences(text: str, paragraph: Span) -> list[Span]:
     """Split one paragraph (no blank lines inside) of ``text`` into sentence spans."""
-    piece = paragraph.slice(text).translate(_QUOTES)
+    piece = paragraph.slice(text)
+    if not piece.isascii():  # every quote ``_QUOTES`` straightens is outside ASCII
+        piece = piece.translate(_QUOTES)
     offset = paragraph.start
     sentences: list[Span] = []
     for start, end in punkt_spans(piece):

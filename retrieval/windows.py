@@ -34,8 +34,9 @@ bounds hold.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -113,12 +114,18 @@ def choose(
     *,
     max_chars: int = MAX_CHARS,
     tuning: Weights = WEIGHTS,
+    holds: Sequence[Collection[str]] | None = None,
 ) -> Choice:
     """The best window over ``passages`` (the ranked one first, then the article's next best).
 
     ``weights`` maps each query term to its idf. Ties go to the earlier passage in
     ``passages``, then to the earlier window, so with nothing to tell them apart the ranked
     passage's opening is quoted.
+
+    ``holds``, when given, says for each passage which query terms it may hold: a superset
+    of those its text holds (the index's postings, which count the title's words too when
+    titles are indexed with every passage). A passage that cannot beat the best window
+    even with all of them is then never read for its terms.
 
     The same window as :func:`choose_reference`, which scores every window, for less work:
     the ranked passage is scored first, then the others best bound first, and one whose
@@ -128,12 +135,16 @@ def choose(
     and splitting sentences are most of the cost of citing a page.
     """
     ask = _ask(question, passages, weights, max_chars)
+    if holds is not None and len(holds) != len(passages):
+        raise ValueError(f"holds has {len(holds)} term sets for {len(passages)} passages")
     best = _Best()
     _scan(best, 0, passages[0], ask, analyzer, max_chars, tuning)
     bounds = []
     for p, passage in enumerate(passages[1:], 1):
-        # First as if it held every query term, which costs nothing; then by reading it.
-        if _bound(passage, 1.0, max_chars, tuning) < best.value - _SLACK:
+        # First as if it held every query term it may hold, which costs nothing; then by
+        # reading it.
+        most = 1.0 if holds is None else _share(holds[p], ask)
+        if most is None or _bound(passage, most, max_chars, tuning) < best.value - _SLACK:
             continue
         coverage = _coverage(passage, ask, analyzer)
         if coverage is not None:  # without a query term it cannot beat the ranked passage
@@ -144,7 +155,9 @@ def choose(
         _scan(best, p, passages[p], ask, analyzer, max_chars, tuning)
     if best.found is None:  # unreachable: every passage, even an empty one, yields a window
         raise AssertionError("no window to choose from")
-    passage, span, cut = best.found
+    passage, span, cut, parts = best.found
+    if cut == (False, False) and _apart(passage.text, parts):
+        return _choice_by_sentence(passage, span, parts, weights, analyzer)
     return _choice(passage, span, cut, weights, analyzer)
 
 
@@ -154,7 +167,7 @@ class _Best:
 
     value: float = -math.inf
     key: tuple[float, int, int] = (-math.inf, 0, 0)
-    found: tuple[Passage, Span, tuple[bool, bool]] | None = None
+    found: tuple[Passage, Span, tuple[bool, bool], list[_Sentence]] | None = None
 
 
 def _scan(
@@ -196,7 +209,8 @@ def _scan(
             value = _total(features, answer, tuning)
             value += lead if value else 0.0
         if (value, -p, minus_w) > best.key:
-            best.value, best.key, best.found = value, (value, -p, minus_w), (passage, span, cut)
+            best.value, best.key = value, (value, -p, minus_w)
+            best.found = (passage, span, cut, parts)
 
 
 def choose_reference(
@@ -207,8 +221,14 @@ def choose_reference(
     *,
     max_chars: int = MAX_CHARS,
     tuning: Weights = WEIGHTS,
+    holds: Sequence[Collection[str]] | None = None,
 ) -> Choice:
-    """:func:`choose` the plain way, scoring every window: what the tests compare it with."""
+    """:func:`choose` the plain way, scoring every window: what the tests compare it with.
+
+    ``holds`` is taken so it can stand in for :func:`choose` (``bench.excerpts`` swaps
+    them) and is not needed: every passage is read.
+    """
+    del holds  # every passage is read, so what it may hold does not matter
     best: Scored | None = None
     for window in every_window(
         question, passages, weights, analyzer, max_chars=max_chars, tuning=tuning
@@ -285,9 +305,48 @@ def _choice(
     return Choice(passage, span, united(found), *cut)
 
 
+def _apart(text: str, parts: list[_Sentence]) -> bool:
+    """Whether the sentences ``parts`` of ASCII ``text`` are tokenized alone as they are
+    within the window they make: no word runs across from one into the next.
+
+    Sentences cover every character but whitespace, so consecutive ones either have
+    whitespace between them or meet where a word could only run across if both sides were
+    letters or digits. In ASCII text normalising is lowercasing, character for character.
+    """
+    for before, after in itertools.pairwise(parts):
+        end = before.span.end
+        if end == after.span.start and text[end - 1].isalnum() and text[end].isalnum():
+            return False
+    return text[parts[0].span.start : parts[-1].span.end].isascii()
+
+
+def _choice_by_sentence(
+    passage: Passage,
+    span: Span,
+    parts: list[_Sentence],
+    weights: Mapping[str, float],
+    analyzer: Analyzer,
+) -> Choice:
+    """:func:`_choice` of a whole-sentence window, reading only its sentences that hold a
+    query term (known from their terms) for the words to highlight."""
+    found: list[tuple[str, Span]] = []
+    for part in parts:
+        if part.terms.isdisjoint(weights):
+            continue
+        shift = part.span.start - span.start
+        for term, at in analyzer.term_spans(part.span.slice(passage.text), weights.keys()):
+            found.append((term, Span(at.start + shift, at.end + shift)))
+    return Choice(passage, span, united(found))
+
+
 def _coverage(passage: Passage, ask: _Question, analyzer: Analyzer) -> float | None:
     """The coverage of the query terms ``passage`` holds; ``None`` when it holds none."""
-    matched = ask.weights.keys() & passage_terms(passage.text, analyzer)
+    return _share(passage_terms(passage.text, analyzer), ask)
+
+
+def _share(terms: Collection[str], ask: _Question) -> float | None:
+    """The coverage of the query terms among ``terms``; ``None`` when there are none."""
+    matched = ask.weights.keys() & terms
     if not matched:
         return None
     return sum(max(ask.weights[t], 0.0) for t in matched) / ask.total

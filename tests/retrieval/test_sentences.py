@@ -245,3 +245,35 @@ def test_fast_punkt_equals_punkt_where_the_regex_engines_disagree(piece: str) ->
     """Characters that ``re`` and nltk's ``regex`` classify differently (information separators,
     combining marks, circled letters) still split exactly as nltk's Punkt splits them."""
     assert list(punkt_spans(piece)) == list(REFERENCE.span_tokenize(piece))
+
+
+# The corners of Punkt's own loop that the fast one replays by offsets: a candidate dropped
+# for the one after it ("acting!!!"), a stretch opening with whitespace, a closing quote or
+# bracket moved back at a paragraph's end or before "--", whitespace nltk does not count
+# (no-break, em and ideographic spaces).
+LOOP_CORNERS = [
+    "Very bad acting!!! I promise.",
+    'He left." Then "-- she said." -- Fine.)',
+    ' Start.  ." Next.\t\x0bOk.\x0c" Done."',
+    "Paid.\u00a0Then.\u2003More.\u3000End.) ] }",
+    'A.".) B.\n" C.',
+    "In 2024. The end. In 2024. the end. Plan A. ǅx left. Plan B. Then C. ok now. J.K. Rowling.",
+    "U.S. troops and u.s. ones. Sen. Warren. Gen. lee. e.g. Ǆemal. No. 5. Done. ٣. Then.",
+]
+loop_text = st.text(alphabet=st.sampled_from(list("Ab1 .?!\"')]}-\t\n\x0b\x0c\u00a0\u2003")))
+
+
+@pytest.mark.parametrize("piece", LOOP_CORNERS, ids=range(len(LOOP_CORNERS)))
+def test_fast_punkt_loop_corners(piece: str) -> None:
+    """Dropped candidates, odd whitespace and realigned quotes split exactly as nltk's Punkt."""
+    assert list(_PUNKT.span_tokenize(piece)) == list(REFERENCE.span_tokenize(piece))
+    assert list(_PUNKT.span_tokenize(piece, realign_boundaries=False)) == list(
+        REFERENCE.span_tokenize(piece, realign_boundaries=False)
+    )
+
+
+@given(loop_text)
+@settings(max_examples=500, deadline=None)
+def test_fast_punkt_equals_punkt_on_marks_quotes_and_spaces(piece: str) -> None:
+    """Text dense in marks, closing quotes, dashes and every kind of space splits as Punkt."""
+    assert list(_PUNKT.span_tokenize(piece)) == list(REFERENCE.span_tokenize(piece))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from retrieval.chunking import chunk
 from retrieval.models import Passage, Span
 from retrieval.text import Analyzer
-from retrieval.windows import WEIGHTS, Weights, choose, choose_reference
+from retrieval.windows import WEIGHTS, Weights, _apart, _Sentence, choose, choose_reference
 from seeds import SEEDS, seed_body
 
 QUESTIONS = [
@@ -43,14 +43,21 @@ def passages_of(text: str) -> list[Passage]:
 
 
 def same_choice(question: str, passages: list[Passage], english: Analyzer, tuning: Weights) -> None:
-    """Assert the fast and the reference chooser pick the same window, every ranked order."""
+    """Assert the fast and the reference chooser pick the same window, every ranked order,
+    told nothing of which terms each passage holds, told exactly, and told a superset."""
     terms = english.terms(question)
     # Unequal, as idfs are, and one term negative, as BM25Okapi's idf of a common word may be.
     weights = {term: 1.0 + len(term) / 7 if i else -0.5 for i, term in enumerate(terms)}
     for first in range(len(passages)):
         ordered = [passages[first], *passages[:first], *passages[first + 1 :]]
-        fast = choose(question, ordered, weights, english, tuning=tuning)
-        assert fast == choose_reference(question, ordered, weights, english, tuning=tuning)
+        want = choose_reference(question, ordered, weights, english, tuning=tuning)
+        exact = [frozenset(weights) & frozenset(english.terms(p.text)) for p in ordered]
+        every = [frozenset(weights)] * len(ordered)
+        # What an index holding the title's words with every passage would say.
+        titled = [held | frozenset(terms[:1]) for held in exact]
+        for holds in (None, exact, every, titled):
+            fast = choose(question, ordered, weights, english, tuning=tuning, holds=holds)
+            assert fast == want
 
 
 @pytest.mark.parametrize("tuning", list(TUNINGS.values()), ids=list(TUNINGS))
@@ -109,6 +116,13 @@ def test_fast_chooser_equals_reference_on_generated_text(
     same_choice(question, passages, english, tuning)
 
 
+def test_holds_must_match_the_passages(english: Analyzer) -> None:
+    """Term sets for another number of passages than given are refused with a message."""
+    passages = passages_of("Weapons arrived in Kyiv. More came later.")
+    with pytest.raises(ValueError, match="holds has 2 term sets for 1 passages"):
+        choose("Which weapons?", passages, {"weapon": 1.0}, english, holds=[frozenset()] * 2)
+
+
 @pytest.mark.parametrize(
     "change", [{"answer": -1.0}, {"lead": -0.1}, {"novelty_words": 0}], ids=str
 )
@@ -116,3 +130,22 @@ def test_negative_weights_are_refused(change: dict[str, float]) -> None:
     """A weight counting against a window is refused with a message naming the weights."""
     with pytest.raises(ValueError, match="must"):
         Weights(**change)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "cuts", "apart"),
+    [
+        ("Weapons came. Kyiv asked.", [(0, 13), (14, 25)], True),
+        ("Weapons came.Kyiv asked.", [(0, 13), (13, 24)], True),
+        ("Weapons came2Kyiv asked.", [(0, 13), (13, 24)], False),
+        ("Café owners asked. Weapons came.", [(0, 18), (19, 32)], False),
+    ],
+    ids=["space", "mark", "word-across", "not-ascii"],
+)
+def test_sentences_are_read_alone_only_where_that_reads_the_same(
+    text: str, cuts: list[tuple[int, int]], apart: bool
+) -> None:
+    """Highlights are looked for sentence by sentence only in ASCII text where no word runs
+    from one sentence into the next; elsewhere the whole window is read."""
+    parts = [_Sentence(Span(a, b), frozenset(), ()) for a, b in cuts]
+    assert _apart(text, parts) is apart
