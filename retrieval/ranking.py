@@ -20,6 +20,7 @@ from retrieval.models import Hit, Passage
 from retrieval.recency import DateWindow
 from retrieval.retired import LiveIndex
 from retrieval.store import Store
+from retrieval.support import combined_scores
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
 from retrieval.windows import WEIGHTS, Weights, choose
@@ -52,6 +53,7 @@ def diversify(
     depth: int = 0,
     dates: DateWindow | None = None,
     bonus: Bonus | None = None,
+    support: float = 0.0,
 ) -> Ranking:
     """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
 
@@ -64,15 +66,31 @@ def diversify(
     (at least ``k``): the sweep scores every posting whatever ``m`` is, so counting the
     articles among a deeper top costs only a larger heap. ``bonus`` is the title field's
     share of the scores (see ``Index.top_k``).
+
+    With ``support`` (a weight above 0) articles are ordered by their best passage plus
+    ``support`` times their second best (:mod:`retrieval.support`), ties to the better best
+    passage; ``m`` then grows until ``k`` articles are proven ahead of every unlisted one.
+    Each article still shows its best passage, with that passage's score.
     """
     if k <= 0:
         return Ranking([], 0, False)
     m = max(k, depth)
+    combined = None
     while True:
         ids, scores = index.top_k(terms, m, dates, bonus)
         found = owners[ids]
         distinct = len(np.unique(found))
-        if distinct >= k or len(ids) < m:
+        exhausted = len(ids) < m
+        if support > 0 and len(ids):
+            combined = combined_scores(
+                index, owners, terms, ids, scores, exhausted, support, dates, bonus
+            )
+            # Only an article's first entry carries its rank; the bound is every unlisted one's.
+            firsts = np.unique(found, return_index=True)[1]
+            ahead = int(np.count_nonzero(combined[firsts] > (1 + support) * scores[-1]))
+            if exhausted or ahead >= k:
+                break
+        elif distinct >= k or exhausted:
             break
         m *= 4
     if not len(ids):
@@ -85,7 +103,9 @@ def diversify(
     starts = np.concatenate(([True], grouped[1:] != grouped[:-1]))
     rounds = np.empty_like(position)
     rounds[by_owner] = position - np.maximum.accumulate(np.where(starts, position, 0))
-    order = np.lexsort((position, rounds))[:k]
+    # An article's best passages in order of its combined score (support), else their own.
+    lead = np.zeros(position.shape[0]) if combined is None else np.where(rounds == 0, -combined, 0)
+    order = np.lexsort((position, lead, rounds))[:k]
     passages = list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
     top = tuple(scores[:SPREAD_DEPTH].tolist())
     return Ranking(passages, distinct, len(ids) == m, top)

@@ -1,0 +1,122 @@
+"""An article's second-best passage as evidence for its best: ranking articles, not passages.
+
+A reader gets one passage per article first (``retrieval.ranking.diversify``), so the order
+of a page is an order of articles. Ranking them by their best passage alone ignores that an
+article whose second passage also matches is about the question, where one that matches in a
+single passage may only mention it (a classic passage-retrieval gain). Articles are ranked by::
+
+    combined(article) = best + w * second,   w = support * min(1, terms / SUPPORT_TERMS)
+
+where ``best`` and ``second`` are the article's two best passage scores (with the title field
+and recency prior, as ranked; 0 when it has one) and ``terms`` the question's term count. The
+weight grows with the question: a lead paragraph pasted as a query describes a whole article,
+a short quiz question asks for one fact. The passage shown is still the article's best.
+
+Exactness: an article missing from the best ``m`` passages has ``best <= s_m`` (the m-th
+score) and ``second <= best``, so ``combined <= (1 + w) * s_m``. Once ``k`` listed articles
+score above that bound, they are exactly the best ``k`` by ``combined``; a listed article's
+``second`` is read off the list when it appears twice, else scored over its passages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.bm25 import Index
+from retrieval.recency import DateWindow, factors
+from retrieval.retired import LiveIndex
+from retrieval.segments import Floats, Int64s
+from retrieval.topk import Bonus
+
+SUPPORT = 0.6
+"""Weight of an article's second-best passage at full strength (``[search] article_support``).
+Tuned on the even-numbered questions (``python -m bench.quality``, with the odd ones held out):
+bbc_lead Recall@1 .620 -> .657 (odd .618 -> .669), bbc_title .650 -> .666 (odd .681 -> .678)
+at 0.6 with SUPPORT_TERMS 12; 0.5 and 0.75 within a point, 1.0 worse on headlines."""
+SUPPORT_TERMS = 12
+"""Question length (terms) from which the support weighs in full; shorter ones get a share.
+A constant weight that helps lead paragraphs (0.5) cost headlines two points (odd half)."""
+
+
+def support_weight(terms: Sequence[str], support: float = SUPPORT) -> float:
+    """The weight ``w`` of the second-best passage for a question of ``terms``."""
+    if support <= 0 or not terms:
+        return 0.0
+    return support * min(1.0, len(terms) / SUPPORT_TERMS)
+
+
+def combined_scores(
+    index: Index | LiveIndex,
+    owners: npt.NDArray[np.int32],
+    terms: Sequence[str],
+    ids: Int64s,
+    scores: Floats,
+    exhausted: bool,
+    weight: float,
+    dates: DateWindow | None = None,
+    bonus: Bonus | None = None,
+) -> Floats:
+    """``best + weight * second`` of the article of each listed passage, by list position.
+
+    ``ids, scores`` are an exact top list (``Index.top_k``, best first); ``exhausted`` says it
+    holds every passage that scores above 0. Each article's best passage is its first in the
+    list; its second is its next one there or, when it appears once in a list that is not
+    exhausted, the best of its other passages scored as ``top_k`` scores them.
+    """
+    found = owners[ids].astype(np.int64)
+    _, first, inverse, counts = np.unique(
+        found, return_index=True, return_inverse=True, return_counts=True
+    )
+    second = np.zeros(first.shape[0])
+    # Each listed passage's rank inside its article: rank 1 is the article's second best.
+    order = np.argsort(inverse, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0]) - np.repeat(starts, counts)
+    at_second = np.flatnonzero(rank == 1)
+    second[inverse[at_second]] = scores[at_second]
+    if not exhausted:
+        alone = np.flatnonzero(counts == 1)
+        if alone.shape[0]:
+            second[alone] = _other_best(index, owners, terms, ids[first[alone]], dates, bonus)
+    out: Floats = scores[first] + weight * np.maximum(second, 0.0)
+    return out[inverse]
+
+
+def _other_best(
+    index: Index | LiveIndex,
+    owners: npt.NDArray[np.int32],
+    terms: Sequence[str],
+    best: Int64s,
+    dates: DateWindow | None,
+    bonus: Bonus | None,
+) -> Floats:
+    """The best score of the other passages of each ``best`` passage's article (0 if none).
+
+    An article's passages are consecutive ids (``owners`` is sorted); they share its date and
+    title, so one recency factor and one title bonus apply to all, added and multiplied as
+    the sweep does. An article in the list is live, so all its passages are.
+    """
+    base = index.index if isinstance(index, LiveIndex) else index
+    articles = owners[best]
+    lo = np.searchsorted(owners, articles, side="left").astype(np.int64)
+    hi = np.searchsorted(owners, articles, side="right").astype(np.int64)
+    order = np.argsort(lo)  # scores_in wants its ranges sorted
+    lo, hi, best = lo[order], hi[order], best[order]
+    sizes = hi - lo
+    part = base.scores_in(terms, lo, hi)
+    if bonus is not None and len(bonus):
+        at = np.minimum(np.searchsorted(bonus.ends, lo, side="right"), len(bonus) - 1)
+        inside = (bonus.starts[at] <= lo) & (lo < bonus.ends[at])
+        part += np.repeat(np.where(inside, bonus.values[at], 0.0), sizes)
+    if dates is not None:
+        part *= np.repeat(factors(replace(dates, stamps=dates.stamps[lo])), sizes)
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    part[offsets + best - lo] = -np.inf
+    out = np.empty(best.shape[0])
+    out[order] = np.maximum(np.maximum.reduceat(part, offsets), 0.0)
+    return out
