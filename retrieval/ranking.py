@@ -83,7 +83,7 @@ def diversify(
         exhausted = len(ids) < m
         if support > 0 and len(ids):
             combined = combined_scores(
-                index, owners, terms, ids, scores, exhausted, support, dates, bonus
+                index, owners, terms, ids, scores, exhausted, support, k, dates, bonus
             )
             # Only an article's first entry carries its rank; the bound is every unlisted one's.
             firsts = np.unique(found, return_index=True)[1]

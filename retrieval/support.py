@@ -57,15 +57,18 @@ def combined_scores(
     scores: Floats,
     exhausted: bool,
     weight: float,
+    k: int,
     dates: DateWindow | None = None,
     bonus: Bonus | None = None,
 ) -> Floats:
     """``best + weight * second`` of the article of each listed passage, by list position.
 
     ``ids, scores`` are an exact top list (``Index.top_k``, best first); ``exhausted`` says it
-    holds every passage that scores above 0. Each article's best passage is its first in the
-    list; its second is its next one there or, when it appears once in a list that is not
-    exhausted, the best of its other passages scored as ``top_k`` scores them.
+    holds every passage that scores above 0. Exact for the first ``k`` articles by the result;
+    the others may get a lower bound of theirs (still below those ``k``). Each article's best
+    passage is its first in the list; its second is its next one there or, when it appears
+    once in a list that is not exhausted, the best of its other passages scored as ``top_k``
+    scores them.
     """
     found = owners[ids].astype(np.int64)
     _, first, inverse, counts = np.unique(
@@ -79,11 +82,20 @@ def combined_scores(
     rank[order] = np.arange(order.shape[0]) - np.repeat(starts, counts)
     at_second = np.flatnonzero(rank == 1)
     second[inverse[at_second]] = scores[at_second]
+    best = scores[first]
     if not exhausted:
-        alone = np.flatnonzero(counts == 1)
-        if alone.shape[0]:
-            second[alone] = _other_best(index, owners, terms, ids[first[alone]], dates, bonus)
-    out: Floats = scores[first] + weight * np.maximum(second, 0.0)
+        # An article listed once has its second at most the list's last score: only those
+        # whose bound reaches the k-th best lower bound can be among the first k, and only
+        # those are scored (the rest keep their lower bound, below k others' exact score).
+        alone = counts == 1
+        if alone.shape[0] > k:
+            lower = best + weight * second
+            upper = lower + np.where(alone, weight * np.minimum(best, scores[-1]), 0.0)
+            alone &= upper >= np.partition(lower, -k)[-k]
+        where = np.flatnonzero(alone)
+        if where.shape[0]:
+            second[where] = _other_best(index, owners, terms, ids[first[where]], dates, bonus)
+    out: Floats = best + weight * np.maximum(second, 0.0)
     return out[inverse]
 
 
