@@ -21,6 +21,7 @@ from retrieval import (
     MIN_SHARE,
     RECENCY,
     SCORERS,
+    SUPPORT,
     TITLE_WEIGHT,
     BriefbotError,
     Scorer,
@@ -60,6 +61,7 @@ class Settings:
     recency_half_life_days: float = RECENCY.half_life_days
     recency_weight: float = RECENCY.weight
     title_weight: float = TITLE_WEIGHT
+    article_support: float = SUPPORT
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -106,6 +108,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "recency_half_life_days"): "recency_half_life_days",
     ("search", "recency_weight"): "recency_weight",
     ("search", "title_weight"): "title_weight",
+    ("search", "article_support"): "article_support",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",
@@ -282,6 +285,8 @@ def load_settings(
         raise ConfigError("[search] recency_half_life_days and recency_weight must be 0 or more")
     if not 0 <= settings.title_weight < float("inf"):
         raise ConfigError("[search] title_weight must be a number of at least 0 (0 turns it off)")
+    if not 0 <= settings.article_support < float("inf"):
+        raise ConfigError("[search] article_support must be a number of at least 0 (0 is off)")
     return settings
 
 

@@ -82,6 +82,7 @@ def open_reader(settings: Settings) -> Engine:
             scorer=settings.scorer,
             workers=1,
             title_weight=settings.title_weight,
+            article_support=settings.article_support,
         )
     try:
         return open_engine(settings, read_only=True)

@@ -11,6 +11,7 @@ where ``best`` and ``second`` are the article's two best passage scores (with th
 and recency prior, as ranked; 0 when it has one) and ``terms`` the question's term count. The
 weight grows with the question: a lead paragraph pasted as a query describes a whole article,
 a short quiz question asks for one fact. The passage shown is still the article's best.
+Off by default (``SUPPORT``): it costs answers on dated news-quiz questions.
 
 Exactness: an article missing from the best ``m`` passages has ``best <= s_m`` (the m-th
 score) and ``second <= best``, so ``combined <= (1 + w) * s_m``. Once ``k`` listed articles
@@ -32,21 +33,31 @@ from retrieval.retired import LiveIndex
 from retrieval.segments import Floats, Int64s
 from retrieval.topk import Bonus
 
-SUPPORT = 0.6
-"""Weight of an article's second-best passage at full strength (``[search] article_support``).
-Tuned on the even-numbered questions (``python -m bench.quality``, with the odd ones held out):
-bbc_lead Recall@1 .620 -> .657 (odd .618 -> .669), bbc_title .650 -> .666 (odd .681 -> .678)
-at 0.6 with SUPPORT_TERMS 12; 0.5 and 0.75 within a point, 1.0 worse on headlines."""
+SUPPORT = 0.0
+"""Default weight of an article's second-best passage at full strength: off
+(``[search] article_support``). Measured with ``python -m bench.quality --article-support W``
+(engine as ``briefbot eval`` runs it; tuned on even-numbered questions, odd ones held out).
+At 0.6: bbc_lead Recall@1 .618 -> .663 (even .620 -> .657, odd .618 -> .669), bbc_title
+.665 -> .672, rtqa_evidence_dev unchanged (one passage per note); but rtqa_news_2024 (asked as
+of each question's date) passage AnsHit@1 .162 -> .154 and excerpt .145 -> .140. Every weight
+and ramp tried (0.3-1.0; full weight from 12-20 terms, none up to 0-12) cost that set 1-9 of
+its 1,011 questions, so it stays an operator's choice for collections searched with long
+texts (leads, pasted articles)."""
 SUPPORT_TERMS = 12
 """Question length (terms) from which the support weighs in full; shorter ones get a share.
-A constant weight that helps lead paragraphs (0.5) cost headlines two points (odd half)."""
+A constant weight that helps lead paragraphs (0.5) cost headlines two points (odd half); with
+this ramp headlines (4-6 terms) gain instead (bbc_title .665 -> .672 at 0.6)."""
+SUPPORT_FROM = 0
+"""Question length (terms) up to which there is no support. Starting the ramp later (8, 10,
+11, 12) kept more of rtqa_news_2024 but never all of it, and gave back most of bbc_lead's gain
+(.651, .645, .639, .631 at 0.6)."""
 
 
 def support_weight(terms: Sequence[str], support: float = SUPPORT) -> float:
     """The weight ``w`` of the second-best passage for a question of ``terms``."""
-    if support <= 0 or not terms:
+    if support <= 0 or len(terms) <= SUPPORT_FROM:
         return 0.0
-    return support * min(1.0, len(terms) / SUPPORT_TERMS)
+    return support * min(1.0, (len(terms) - SUPPORT_FROM) / (SUPPORT_TERMS - SUPPORT_FROM))
 
 
 def combined_scores(

@@ -13,7 +13,7 @@ from retrieval.models import Article
 from retrieval.ranking import diversify
 from retrieval.recency import DateWindow, Recency, factors, window
 from retrieval.retired import LiveIndex
-from retrieval.support import SUPPORT, SUPPORT_TERMS, support_weight
+from retrieval.support import SUPPORT, SUPPORT_FROM, SUPPORT_TERMS, support_weight
 from retrieval.topk import Bonus
 
 
@@ -116,12 +116,17 @@ def test_a_one_article_collection_still_shows_all_its_matches() -> None:
 
 
 def test_support_weight_grows_with_the_question_up_to_its_cap() -> None:
-    """A short question gets a share of the weight, a long one all of it, none gets more."""
-    assert support_weight([]) == 0.0
-    assert support_weight(["a"] * (SUPPORT_TERMS // 2)) == pytest.approx(SUPPORT / 2)
-    assert support_weight(["a"] * SUPPORT_TERMS) == SUPPORT
-    assert support_weight(["a"] * (3 * SUPPORT_TERMS)) == SUPPORT
+    """Up to ``SUPPORT_FROM`` terms no support, then a growing share, in full from
+    ``SUPPORT_TERMS``, never more."""
+    middle = (SUPPORT_FROM + SUPPORT_TERMS) / 2
+    assert support_weight([], 0.6) == 0.0
+    assert support_weight(["a"] * SUPPORT_FROM, 0.6) == 0.0
+    if middle == int(middle):
+        assert support_weight(["a"] * int(middle), 0.6) == pytest.approx(0.3)
+    assert support_weight(["a"] * SUPPORT_TERMS, 0.6) == 0.6
+    assert support_weight(["a"] * (3 * SUPPORT_TERMS), 0.6) == 0.6
     assert support_weight(["a"] * SUPPORT_TERMS, 0.0) == 0.0
+    assert support_weight(["a"] * SUPPORT_TERMS) == SUPPORT
 
 
 def test_engine_ranks_an_article_that_answers_twice_above_one_that_answers_once() -> None:
@@ -133,7 +138,7 @@ def test_engine_ranks_an_article_that_answers_twice_above_one_that_answers_once(
         f"Officials said the flood defences of Lagos will be rebuilt. {filler}"
     )
     articles = [Article("One mention", once, id="once"), Article("Two", twice, id="twice")]
-    query = "Lagos flood defences record rain overnight officials rebuilt failed overwhelmed"
+    query = "Lagos flood defences record rain overnight officials rebuilt failed overwhelmed " * 2
     firsts = {}
     for support in (0.0, 1.0):
         engine = Engine.open(":memory:", article_support=support)
