@@ -103,9 +103,10 @@ def diversify(
     starts = np.concatenate(([True], grouped[1:] != grouped[:-1]))
     rounds = np.empty_like(position)
     rounds[by_owner] = position - np.maximum.accumulate(np.where(starts, position, 0))
-    # An article's best passages in order of its combined score (support), else their own.
-    lead = np.zeros(position.shape[0]) if combined is None else np.where(rounds == 0, -combined, 0)
-    order = np.lexsort((position, lead, rounds))[:k]
+    if combined is None:
+        order = np.lexsort((position, rounds))[:k]
+    else:  # articles' best passages in order of their combined score (support)
+        order = np.lexsort((position, np.where(rounds == 0, -combined, 0), rounds))[:k]
     passages = list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
     top = tuple(scores[:SPREAD_DEPTH].tolist())
     return Ranking(passages, distinct, len(ids) == m, top)
