@@ -74,7 +74,9 @@ def diversify(
     """
     if k <= 0:
         return Ranking([], 0, False)
-    m = max(k, depth)
+    # The support's bound needs a deeper list: starting 4x deeper costs a larger heap, where
+    # growing costs another sweep (1.28 sweeps a question at 200k passages, 1.00 from 4x).
+    m = max(k, depth) * (4 if support > 0 else 1)
     combined = None
     while True:
         ids, scores = index.top_k(terms, m, dates, bonus)
