@@ -35,14 +35,15 @@ from retrieval.topk import Bonus
 
 SUPPORT = 0.0
 """Default weight of an article's second-best passage at full strength: off
-(``[search] article_support``). Measured with ``python -m bench.quality --article-support W``
-(engine as ``briefbot eval`` runs it; tuned on even-numbered questions, odd ones held out).
-At 0.6: bbc_lead Recall@1 .618 -> .663 (even .620 -> .657, odd .618 -> .669), bbc_title
-.665 -> .672, rtqa_evidence_dev unchanged (one passage per note); but rtqa_news_2024 (asked as
+(``[search] article_support``). At 0.6 (``python -m bench.quality --article-support 0.6
+--before 348f1c8``, the engine as ``briefbot eval`` runs it): bbc_lead Recall@1 .618 -> .661,
+bbc_title .666 -> .672, rtqa_evidence_dev .443 unchanged (one passage per note); tuned on the
+even-numbered questions, bbc_lead's odd ones went .618 -> .669. But rtqa_news_2024 (asked as
 of each question's date) passage AnsHit@1 .162 -> .154 and excerpt .145 -> .140. Every weight
-and ramp tried (0.3-1.0; full weight from 12-20 terms, none up to 0-12) cost that set 1-9 of
+and ramp tried (0.3-1.0; full weight from 12-20 terms, none up to 0-12) cost that set 1-8 of
 its 1,011 questions, so it stays an operator's choice for collections searched with long
-texts (leads, pasted articles)."""
+texts (leads, pasted articles). Ranking with it costs about twice the time of ranking without
+(``python -m bench.support``); off, it costs nothing."""
 SUPPORT_TERMS = 12
 """Question length (terms) from which the support weighs in full; shorter ones get a share.
 A constant weight that helps lead paragraphs (0.5) cost headlines two points (odd half); with
