@@ -120,18 +120,30 @@ def ours(
     scorer: str,
     dated: bool = False,
     title_weight: float = 0.0,
+    support: float | None = None,
 ) -> dict[str, Any]:
     """Our engine on one set, as ``briefbot eval`` runs it; the row's figures as a dict.
 
     ``title_weight`` is passed only when above 0: an engine from before the title field
-    takes no such argument. ``dated`` asks each question as of its date.
+    takes no such argument. ``dated`` asks each question as of its date. ``support`` (when
+    given) is set as the engine's ``article_support`` before each question is asked.
     """
     from retrieval.engine import MAX_QUERY_CHARS
 
     fields = {"title_weight": title_weight} if title_weight else {}
-    report = evaluation.evaluate(data, scorer=scorer, ask=engine_ask(evaluation, dated), **fields)
+    ask = engine_ask(evaluation, dated)
+    if support is not None:
+        plain = ask
+
+        def ask(engine: Any, query: Any, k: int) -> Any:
+            engine.article_support = support
+            return plain(engine, query, k)
+
+    report = evaluation.evaluate(data, scorer=scorer, ask=ask, **fields)
     row = evaluation.report_dict(report)
-    row["engine"] = f"ours ({scorer}" + (f", title weight {title_weight:g})" if fields else ")")
+    row["engine"] = f"ours ({scorer}" + (f", title weight {title_weight:g}" if fields else "")
+    row["engine"] += "" if support is None else f", article support {support:g}"
+    row["engine"] += ")"
     row["retrieval"] = str(Path(inspect.getfile(evaluation.Engine)).parent)
     row["long_queries"] = sum(len(q.text.strip()) > MAX_QUERY_CHARS for q in data.queries)
     return row
@@ -388,6 +400,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=None,
         help="our title field's weight (default: the shipped one; 0 keeps titles in passages)",
     )
+    parser.add_argument(
+        "--article-support",
+        type=float,
+        default=None,
+        help="weight of an article's second-best passage (default: the shipped one; 0 is off)",
+    )
     parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--title-in-text", action="store_true", help="prepend each title to its text (experiment)"
@@ -411,7 +429,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     for name in names:
         data = read_data(name, args.limit, args.title_in_text)
         dated = name in DATED_SETS and args.as_of == "question"
-        rows += [ours(evaluation, data, scorer, dated, args.title_weight) for scorer in scorers]
+        rows += [
+            ours(evaluation, data, scorer, dated, args.title_weight, args.article_support)
+            for scorer in scorers
+        ]
         if not (args.engine_only or args.no_reference):
             rows.append(reference(evaluation, data))
         print(f"{name}: done after {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -63,6 +63,7 @@ def open_reader(settings: Settings) -> Engine:
             scorer=settings.scorer,
             workers=1,
             title_weight=settings.title_weight,
+            article_support=settings.article_support,
         )
     try:
         return open_engine(settings, read_only=True)
@@ -159,6 +160,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             recency=Recency(settings.recency_half_life_days, settings.recency_weight),
             ask=ask_dated if args.as_of == "question" else ask,
             title_weight=settings.title_weight,
+            article_support=settings.article_support,
             progress=bar if sys.stderr.isatty() else iter,
         )
         if args.json:

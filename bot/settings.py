@@ -17,6 +17,7 @@ from retrieval import (
     MIN_SHARE,
     RECENCY,
     SCORERS,
+    SUPPORT,
     TITLE_WEIGHT,
     BriefbotError,
     Scorer,
@@ -52,6 +53,7 @@ class Settings:
     recency_half_life_days: float = RECENCY.half_life_days
     recency_weight: float = RECENCY.weight
     title_weight: float = TITLE_WEIGHT
+    article_support: float = SUPPORT
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -98,6 +100,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "recency_half_life_days"): "recency_half_life_days",
     ("search", "recency_weight"): "recency_weight",
     ("search", "title_weight"): "title_weight",
+    ("search", "article_support"): "article_support",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",

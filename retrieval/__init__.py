@@ -62,6 +62,7 @@ from retrieval.source_state import SourceRow, SourceState, SourceStatus, saved_r
 from retrieval.sources import PollResult, SourceTracker
 from retrieval.sqlite import connect, create_tables, transaction
 from retrieval.store_records import Retirement
+from retrieval.support import SUPPORT
 from retrieval.text import LANGUAGES, Analyzer
 from retrieval.titles import TITLE_WEIGHT
 
@@ -73,6 +74,7 @@ __all__ = [
     "MIN_SHARE",
     "RECENCY",
     "SCORERS",
+    "SUPPORT",
     "TITLE_WEIGHT",
     "Analyzer",
     "Article",

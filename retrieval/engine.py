@@ -78,6 +78,7 @@ from retrieval.retired import live_scores
 from retrieval.snapshots import Indexer, Snapshot
 from retrieval.store import Store
 from retrieval.store_records import NewArticle, Retirement
+from retrieval.support import SUPPORT, support_weight
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
 
@@ -150,9 +151,14 @@ class Engine:
         recency: Recency = RECENCY,
         title_weight: float = 0.0,
         copy_threshold: float = THRESHOLD,
+        article_support: float = SUPPORT,
     ) -> None:
         if not (np.isfinite(title_weight) and title_weight >= 0):
             raise ValueError(f"title_weight must be a number >= 0, not {title_weight!r}")
+        if not (np.isfinite(article_support) and article_support >= 0):
+            raise ValueError(f"article_support must be a number >= 0, not {article_support!r}")
+        self.article_support = float(article_support)
+        """Weight of an article's second-best passage in its rank (``retrieval.support``)."""
         self.title_weight = float(title_weight)
         self.copy_threshold = copy_threshold
         """Signature agreement from which passages are copies (``retrieval.copies``); >1: off."""
@@ -184,6 +190,7 @@ class Engine:
         recency: Recency = RECENCY,
         title_weight: float = 0.0,
         copy_threshold: float = THRESHOLD,
+        article_support: float = SUPPORT,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
@@ -195,7 +202,9 @@ class Engine:
         own (``retrieval.titles``) instead of as words of every passage; switching between the
         two rebuilds the index. Passages of other articles whose signatures agree on
         ``copy_threshold`` of their entries fold into one result (``retrieval.copies``); a
-        threshold above 1 never folds.
+        threshold above 1 never folds. Articles rank by their best passage plus
+        ``article_support`` (scaled by the question's length) times their second best
+        (``retrieval.support``); 0 ranks them by their best passage alone.
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -212,6 +221,7 @@ class Engine:
                 recency=recency,
                 title_weight=title_weight,
                 copy_threshold=copy_threshold,
+                article_support=article_support,
             )
         except BaseException:
             store.close()
@@ -475,15 +485,17 @@ class Engine:
         terms = self.query_terms(found.rest, related=related)
         bonus = self._title_bonus(snapshot, terms)
         deeper = k + min(k, FOLD_DEPTH)
+        support = support_weight(terms, self.article_support)
         ranking = diversify(
-            snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus
+            snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus, support
         )
         widened = found.range is not None and not ranking.passages
         if widened:  # nothing in the range matches: the question at any date, and say so
             dates = self._any_date(snapshot, today)
             ranking = diversify(
-                snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus
-            )
+                snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus,
+                support,
+            )  # fmt: skip
         ranked, also = fold_ranked(
             self._store, self._analyzer, snapshot.owners, ranking.passages, k, self.copy_threshold
         )

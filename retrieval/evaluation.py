@@ -97,6 +97,7 @@ def evaluate(
     scorer: Scorer = "lucene",
     max_query_chars: int = MAX_QUERY_CHARS,
     title_weight: float = 0.0,
+    article_support: float = 0.0,
     k: int = K,
     ask: Ask = ask,
     progress: Callable[[Iterable[EvalQuery]], Iterable[EvalQuery]] = iter,
@@ -105,13 +106,17 @@ def evaluate(
     """Ingest ``data`` into a fresh in-memory engine, run every query, and score the results.
 
     ``progress`` wraps the query loop (a progress bar, say). A refused query is a miss.
-    ``title_weight`` is the title field's (``retrieval.titles``; 0 keeps titles in passages).
+    ``title_weight`` is the title field's (``retrieval.titles``; 0 keeps titles in passages);
+    ``article_support`` the share of an article's second-best passage it ranks by
+    (``retrieval.support``; 0 ranks by the best passage alone).
     """
     # bench.quality --before runs this module over engines that had no recency setting or
     # title field: each is passed only when it differs from what those engines did.
     options: dict[str, Any] = {} if recency == RECENCY else {"recency": recency}
     if title_weight:
         options["title_weight"] = title_weight
+    if article_support:
+        options["article_support"] = article_support
     engine = Engine.open(
         ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **options
     )

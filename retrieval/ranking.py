@@ -20,6 +20,7 @@ from retrieval.models import Hit, Passage
 from retrieval.recency import DateWindow
 from retrieval.retired import LiveIndex
 from retrieval.store import Store
+from retrieval.support import combined_scores
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
 from retrieval.windows import WEIGHTS, Weights, choose
@@ -52,6 +53,7 @@ def diversify(
     depth: int = 0,
     dates: DateWindow | None = None,
     bonus: Bonus | None = None,
+    support: float = 0.0,
 ) -> Ranking:
     """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
 
@@ -64,15 +66,33 @@ def diversify(
     (at least ``k``): the sweep scores every posting whatever ``m`` is, so counting the
     articles among a deeper top costs only a larger heap. ``bonus`` is the title field's
     share of the scores (see ``Index.top_k``).
+
+    With ``support`` (a weight above 0) articles are ordered by their best passage plus
+    ``support`` times their second best (:mod:`retrieval.support`), ties to the better best
+    passage; ``m`` then grows until ``k`` articles are proven ahead of every unlisted one.
+    Each article still shows its best passage, with that passage's score.
     """
     if k <= 0:
         return Ranking([], 0, False)
-    m = max(k, depth)
+    # The support's bound needs a deeper list: starting 4x deeper costs a larger heap, where
+    # growing costs another sweep (1.28 sweeps a question at 200k passages, 1.00 from 4x).
+    m = max(k, depth) * (4 if support > 0 else 1)
+    combined = None
     while True:
         ids, scores = index.top_k(terms, m, dates, bonus)
         found = owners[ids]
         distinct = len(np.unique(found))
-        if distinct >= k or len(ids) < m:
+        exhausted = len(ids) < m
+        if support > 0 and len(ids):
+            combined = combined_scores(
+                index, owners, terms, ids, scores, exhausted, support, k, dates, bonus
+            )
+            # Only an article's first entry carries its rank; the bound is every unlisted one's.
+            firsts = np.unique(found, return_index=True)[1]
+            ahead = int(np.count_nonzero(combined[firsts] > (1 + support) * scores[-1]))
+            if exhausted or ahead >= k:
+                break
+        elif distinct >= k or exhausted:
             break
         m *= 4
     if not len(ids):
@@ -85,7 +105,10 @@ def diversify(
     starts = np.concatenate(([True], grouped[1:] != grouped[:-1]))
     rounds = np.empty_like(position)
     rounds[by_owner] = position - np.maximum.accumulate(np.where(starts, position, 0))
-    order = np.lexsort((position, rounds))[:k]
+    if combined is None:
+        order = np.lexsort((position, rounds))[:k]
+    else:  # articles' best passages in order of their combined score (support)
+        order = np.lexsort((position, np.where(rounds == 0, -combined, 0), rounds))[:k]
     passages = list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
     top = tuple(scores[:SPREAD_DEPTH].tolist())
     return Ranking(passages, distinct, len(ids) == m, top)

@@ -93,6 +93,21 @@ def test_title_weight_is_zero_or_more(tmp_path: Path, value: str, ok: bool) -> N
 
 
 @pytest.mark.parametrize(
+    ("value", "ok"),
+    [("0", True), ("0.6", True), ("-0.5", False), ("inf", False), ("nan", False), ('"x"', False)],
+)
+def test_article_support_is_zero_or_more(tmp_path: Path, value: str, ok: bool) -> None:
+    """[search] article_support takes 0 (off) or any finite weight above; else names the key."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"[search]\narticle_support = {value}\n")
+    if ok:
+        assert load_settings(config, env={}).article_support == float(value)
+        return
+    with pytest.raises(ConfigError, match=r"article_support"):
+        load_settings(config, env={})
+
+
+@pytest.mark.parametrize(
     ("value", "ok"), [("0", True), ("0.4", True), ("1", True), ("1.5", False), ("-0.1", False)]
 )
 def test_min_share_is_a_fraction(tmp_path: Path, value: str, ok: bool) -> None:

@@ -25,6 +25,7 @@ PUBLIC = [
     "MIN_SHARE",
     "RECENCY",
     "SCORERS",
+    "SUPPORT",
     "TITLE_WEIGHT",
     "Analyzer",
     "Article",
