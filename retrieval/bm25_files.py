@@ -263,6 +263,23 @@ def _parse(
     return params, vocabulary, segments, origin
 
 
+def map_segments(directory: Path, segments: tuple[Segment, ...]) -> list[Segment]:
+    """``segments``, saved in ``directory``, with their arrays mapped from its files.
+
+    A segment already mapped from there is returned as it is; the others are read like a
+    load reads them (checks included), so the caller can drop the copies it held in memory.
+    """
+    mapped = []
+    for segment in segments:
+        folder = Path(directory).resolve() / segment.name
+        base = segment.docs.base
+        if isinstance(base, np.memmap) and Path(str(base.filename)).parent == folder:
+            mapped.append(segment)
+            continue
+        mapped.append(_read_segment(folder, _describe(segment)))
+    return mapped
+
+
 def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:
     """Load and cross-check one segment's arrays."""
     arrays = {}
