@@ -12,10 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
-
-# nogil: a live bot merges a batch in a thread while another thread answers questions.
-_jit = numba.njit(cache=True, nogil=True)
+from retrieval.jit import compiled
 
 
 def _postings_valid(docs: Any, offsets: Any, n_docs: int) -> bool:
@@ -74,5 +71,5 @@ def _scatter_part(
         cursor[slot] = at
 
 
-postings_valid = _jit(_postings_valid)
-scatter_part = _jit(_scatter_part)
+postings_valid = compiled(_postings_valid)
+scatter_part = compiled(_scatter_part)
