@@ -9,7 +9,10 @@ An :class:`Index` never changes: :meth:`Index.add` returns a new snapshot that s
 old segments, so a reader in another thread keeps a consistent view. Each snapshot owns
 its own vocabulary dict (copied on add, a few milliseconds even for 100k terms), which
 is simpler to trust than a shared append-only dict that a reader might see half-grown.
-Global doc ids are ``0..n_docs-1`` in insertion order across segments.
+Global doc ids are ``0..n_docs-1`` in insertion order across segments. Segments stop
+merging at ``MAX_MERGE_DOCS`` passages, and :meth:`Index.spill` moves a snapshot's segments
+to files it then reads memory-mapped, so building 10M passages batch by batch holds one
+batch and one merge at a time rather than the whole index twice over.
 """
 
 from __future__ import annotations

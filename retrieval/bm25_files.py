@@ -28,7 +28,16 @@ place: a folder is only ever removed, and a mapping outlives the removal of its 
 Nothing here unpickles: arrays load with ``allow_pickle=False`` and the vocabulary is a
 JSON list, so a tampered directory can fail to load but cannot run code. Segment names
 from the manifest must match ``seg-`` plus 16 hex digits, so they cannot point elsewhere.
-Every array is checked against the manifest (dtype, shape, offsets) before it is trusted.
+Every array is checked against the manifest (dtype, shape, offsets) before it is trusted,
+and every posting once (:func:`retrieval.postings_kernels.postings_valid`): the compiled
+kernels read without bounds checks, so a doc id out of range or out of order in a tampered
+file must be refused here. That pass is most of a restart at 10M passages (one vectorized
+read of the doc ids, ~2 GB); it stays at load on purpose. A seal written at save time (file
+sizes, times, a checksum in the manifest) can be rewritten by whoever can write the files,
+and any checksum reads every byte too, so neither would be both cheaper and as safe.
+
+:func:`map_segments` gives a building process the same mapped arrays for the segments it
+has just saved (``Index.spill``), so a build need not hold its whole index in memory.
 """
 
 from __future__ import annotations
