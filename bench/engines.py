@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from retrieval.bm25 import Scorer
+    from retrieval.bm25 import Index, Scorer
 
 K = 10
 
@@ -30,13 +30,33 @@ def exhaustive_top(scores: np.ndarray, k: int) -> np.ndarray:
     return order[scores[order] > 0][:k]
 
 
-def build_ours(chunks: Iterable[list[list[str]]], scorer: Scorer) -> Built:
-    """Build our index a batch at a time and check its pruned top-k against exhaustive scores."""
+def grow(
+    index: Index, chunks: Iterable[list[list[str]]], spill: bool
+) -> tuple[Index, dict[str, Any]]:
+    """``index`` plus every batch; with ``spill``, each batch's segments go to a temporary
+    folder and stay there, memory-mapped (``Index.spill``), as tantivy's do.
+
+    The extras then name that folder, so a restart opens it instead of saving a copy.
+    """
+    if not spill:
+        for lists in chunks:
+            index = index.add(lists)
+        return index, {}
+    folder = Path(tempfile.mkdtemp(prefix="bench-ours-"))
+    for lists in chunks:
+        index = index.add(lists).spill(folder / "passages")
+        del lists
+    return index, {"folder": str(folder), "restart": (str(folder),)}
+
+
+def build_ours(chunks: Iterable[list[list[str]]], scorer: Scorer, spill: bool = False) -> Built:
+    """Build our index a batch at a time and check its pruned top-k against exhaustive scores.
+
+    With ``spill`` the segments are written out batch by batch (see :func:`grow`).
+    """
     from retrieval.bm25 import BM25Params, Index
 
-    index = Index.empty(BM25Params(scorer=scorer))
-    for lists in chunks:
-        index = index.add(lists)
+    index, extra = grow(Index.empty(BM25Params(scorer=scorer)), chunks, spill)
 
     def check(sample: Sequence[list[str]]) -> dict[str, Any]:
         bad = 0
@@ -52,7 +72,8 @@ def build_ours(chunks: Iterable[list[list[str]]], scorer: Scorer) -> Built:
     def save(folder: Path) -> None:
         index.save(folder / "passages")
 
-    return (lambda query: index.top_k(query, K)), {"check": check, "save": save}
+    saving = {"save": save} if "restart" not in extra else {}
+    return (lambda query: index.top_k(query, K)), {"check": check, **saving, **extra}
 
 
 TITLE_WEIGHT_BENCH = 0.5  # what bench.search times; the shipped default is in retrieval.titles
@@ -180,7 +201,7 @@ def dated_window(stamps: np.ndarray, ranged: bool) -> Any:
     return window(stamps, now, RECENCY, since)
 
 
-def build_ours_dated(chunks: Iterable[list[list[str]]], ranged: bool) -> Built:
+def build_ours_dated(chunks: Iterable[list[list[str]]], ranged: bool, spill: bool = False) -> Built:
     """Our index searched with passage dates: the recency prior, or a 90-day date range.
 
     Built a batch at a time like ``build_ours`` (so it streams at 10M passages), dated by
@@ -190,10 +211,10 @@ def build_ours_dated(chunks: Iterable[list[list[str]]], ranged: bool) -> Built:
     from retrieval.bm25 import BM25Params, Index
     from retrieval.recency import factors
 
-    index = Index.empty(BM25Params())
-    for lists in chunks:
-        index = index.add(lists)
+    index, extra = grow(Index.empty(BM25Params()), chunks, spill)
     stamps, dates = passage_dates(index.n_docs, ranged)
+    if "restart" in extra:
+        np.save(Path(extra["restart"][0]) / "stamps.npy", stamps)
     weight = factors(dates)
 
     def check(sample: Sequence[list[str]]) -> dict[str, Any]:
@@ -211,7 +232,8 @@ def build_ours_dated(chunks: Iterable[list[list[str]]], ranged: bool) -> Built:
         index.save(folder / "passages")
         np.save(folder / "stamps.npy", stamps)
 
-    return (lambda query: index.top_k(query, K, dates)), {"check": check, "save": save}
+    saving = {"save": save} if "restart" not in extra else {}
+    return (lambda query: index.top_k(query, K, dates)), {"check": check, **saving, **extra}
 
 
 def restart_ours_dated(folder: Path, ranged: bool) -> Search:

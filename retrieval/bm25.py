@@ -9,7 +9,10 @@ An :class:`Index` never changes: :meth:`Index.add` returns a new snapshot that s
 old segments, so a reader in another thread keeps a consistent view. Each snapshot owns
 its own vocabulary dict (copied on add, a few milliseconds even for 100k terms), which
 is simpler to trust than a shared append-only dict that a reader might see half-grown.
-Global doc ids are ``0..n_docs-1`` in insertion order across segments.
+Global doc ids are ``0..n_docs-1`` in insertion order across segments. Segments stop
+merging at ``MAX_MERGE_DOCS`` passages, and :meth:`Index.spill` moves a snapshot's segments
+to files it then reads memory-mapped, so building 10M passages batch by batch holds one
+batch and one merge at a time rather than the whole index twice over.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 import numpy.typing as npt
 
-from retrieval.bm25_files import read_index, write_index
+from retrieval.bm25_files import map_segments, read_index, write_index
 from retrieval.bm25_terms import encode, idf_table
 from retrieval.errors import StoreError
 from retrieval.matching import segment_matches
@@ -58,6 +61,11 @@ SCORERS: tuple[Scorer, ...] = get_args(Scorer)
 # sizes then at least double towards the oldest, so a snapshot has about log2(N) segments
 # and each document is rewritten about log2(N) times over the index's life.
 MERGE_RATIO = 2
+# ...but never into a segment of more passages than this: a merge holds its inputs and its
+# output at once, so merging two 4M-passage segments into 8M held about 4 GB and made most
+# of the build's 4.9 GB peak at 10M passages. Past it, segments stay about this size (five
+# at 10M passages): a query sweeps the same postings, split over a few more segments.
+MAX_MERGE_DOCS = 1 << 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +397,19 @@ class Index:
         """
         write_index(Path(directory), asdict(self.params), list(self._terms), self._segments, origin)
 
+    def spill(self, directory: Path, origin: dict[str, Any] | None = None) -> Index:
+        """This snapshot saved to ``directory`` and read back from there, memory-mapped.
+
+        For building an index too big to hold: after each batch, ``index.add(batch).spill``
+        leaves every segment in the page cache instead of the process's own memory, so only
+        the batch and one merge are ever held (a 10M-passage build peaked at 4.9 GB held in
+        memory). Segments already mapped from ``directory`` are kept as they are; only the
+        new ones are mapped and checked (see :func:`retrieval.bm25_files.map_segments`).
+        """
+        directory = Path(directory)
+        self.save(directory, origin)
+        return Index(self.params, self._terms, map_segments(directory, self._segments))
+
     @classmethod
     def load(cls, directory: Path, params: BM25Params | None = None) -> Index:
         """Read a saved snapshot; StoreError if it is unreadable or saved with other ``params``."""
@@ -418,14 +439,19 @@ class Index:
 
 def _merge_tail(sizes: list[int]) -> int:
     """How many newest segments to merge: while the one before them is less than
-    ``MERGE_RATIO`` times their total, it joins them.
+    ``MERGE_RATIO`` times their total, and the merge stays within ``MAX_MERGE_DOCS``
+    passages, it joins them.
 
     The same segments as merging the newest two again and again, but in one pass: the
     pairwise cascade wrote every intermediate segment out in full (at 10M passages a 4M
     one on the way to 8M) while the old snapshot still held its inputs.
     """
     tail, total = 1, sizes[-1] if sizes else 0
-    while tail < len(sizes) and sizes[-tail - 1] < MERGE_RATIO * total:
+    while (
+        tail < len(sizes)
+        and sizes[-tail - 1] < MERGE_RATIO * total
+        and total + sizes[-tail - 1] <= MAX_MERGE_DOCS
+    ):
         total += sizes[-tail - 1]
         tail += 1
     return tail

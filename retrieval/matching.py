@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.jit import compiled
 from retrieval.segments import Floats, Int64s, Segment
 
 
@@ -149,9 +149,7 @@ def _sift_up(docs: Any, terms: Any, at: int) -> None:
         at = parent
 
 
-# nogil: the bot searches from two threads, as for the sweep in retrieval.topk.
-_jit = numba.njit(cache=True, nogil=True)
-_before = _jit(_before)
-_sift_down = _jit(_sift_down)
-_sift_up = _jit(_sift_up)
-_kernel = _jit(_merge)
+_before = compiled(_before)
+_sift_down = compiled(_sift_down)
+_sift_up = compiled(_sift_up)
+_kernel = compiled(_merge)

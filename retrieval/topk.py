@@ -35,10 +35,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.jit import compiled
 from retrieval.recency import DateWindow, factor
 from retrieval.segments import Floats, Int64s, Segment
 
@@ -305,10 +305,8 @@ def _sift_up(scores: Any, docs: Any, at: int) -> None:
         at = parent
 
 
-# nogil: the bot searches from two threads, and a compiled sweep needs no interpreter.
-_jit = numba.njit(cache=True, nogil=True)
-_worse = _jit(_worse)
-_reaching = _jit(_reaching)
-_sift_down = _jit(_sift_down)
-_sift_up = _jit(_sift_up)
-_kernel = _jit(_sweep)
+_worse = compiled(_worse)
+_reaching = compiled(_reaching)
+_sift_down = compiled(_sift_down)
+_sift_up = compiled(_sift_up)
+_kernel = compiled(_sweep)

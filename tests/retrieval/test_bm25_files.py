@@ -15,6 +15,7 @@ from retrieval import bm25_files
 from retrieval.bm25 import BM25Params, Index
 from retrieval.bm25_files import read_index
 from retrieval.errors import StoreError
+from retrieval.segments import Segment
 
 LUCENE = BM25Params(scorer="lucene")
 OKAPI = BM25Params(scorer="okapi", k1=1.2, b=0.7)
@@ -328,3 +329,50 @@ def test_origin_is_saved_and_returned_as_given(tmp_path: Path) -> None:
     Index.build(CORPUS, LUCENE).save(tmp_path / "b")
     assert Index.load_with_origin(tmp_path / "a")[1] == {"passages": 7, "last_key": "url:x"}
     assert Index.load_with_origin(tmp_path / "b")[1] is None
+
+
+def mapped(index: Index) -> list[bool]:
+    """Per segment, whether its postings are mapped from a file rather than held in memory."""
+    return [isinstance(s.docs.base, np.memmap) for s in index._segments]
+
+
+def test_spill_maps_every_segment_and_scores_like_the_index_in_memory(tmp_path: Path) -> None:
+    """After spill each segment is read from the saved files, and scores are unchanged."""
+    index = grown_index(OKAPI)
+    assert not any(mapped(index))
+    spilled = index.spill(tmp_path / "index", origin={"passages": 7})
+    assert all(mapped(spilled))
+    for query in QUERIES:
+        np.testing.assert_array_equal(spilled.scores(query), index.scores(query))
+        assert spilled.top_k(query, 4)[0].tolist() == index.top_k(query, 4)[0].tolist()
+    assert Index.load_with_origin(tmp_path / "index")[1] == {"passages": 7}
+
+
+def test_spill_keeps_segments_already_mapped_and_maps_only_new_ones(tmp_path: Path) -> None:
+    """A second spill reuses the mapped segments as they are and maps the added one."""
+    first = Index.build([["a"] * 3] * 8, LUCENE).spill(tmp_path / "index")
+    second = first.add([["b"]]).spill(tmp_path / "index")
+    assert second.segment_count == 2
+    assert second._segments[0] is first._segments[0]
+    assert all(mapped(second))
+    np.testing.assert_array_equal(
+        second.scores(["a", "b"]), Index.build([["a"] * 3] * 8 + [["b"]], LUCENE).scores(["a", "b"])
+    )
+
+
+def test_spill_refuses_a_segment_file_damaged_after_it_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mapping a freshly saved segment checks it like a load does: damage is refused."""
+    real = bm25_files._write_segment
+
+    def write_then_damage(directory: Path, segment: Segment) -> None:
+        real(directory, segment)
+        path = directory / segment.name / "docs.npy"
+        docs = np.load(path)
+        docs[[0, 1]] = docs[[1, 0]]
+        np.save(path, docs)
+
+    monkeypatch.setattr(bm25_files, "_write_segment", write_then_damage)
+    with pytest.raises(StoreError, match="does not match"):
+        Index.build(CORPUS, LUCENE).spill(tmp_path / "index")

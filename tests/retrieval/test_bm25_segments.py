@@ -116,19 +116,41 @@ def test_merging_many_parts_equals_merging_two_at_a_time() -> None:
 
 def cascade(sizes: list[int]) -> list[int]:
     """Segment sizes after the pairwise policy: merge the newest two while the older is
-    less than MERGE_RATIO times the newer."""
+    less than MERGE_RATIO times the newer and their sum stays within MAX_MERGE_DOCS."""
     sizes = list(sizes)
-    while len(sizes) >= 2 and sizes[-2] < bm25.MERGE_RATIO * sizes[-1]:
+    while (
+        len(sizes) >= 2
+        and sizes[-2] < bm25.MERGE_RATIO * sizes[-1]
+        and sizes[-2] + sizes[-1] <= bm25.MAX_MERGE_DOCS
+    ):
         sizes[-2:] = [sizes[-2] + sizes[-1]]
     return sizes
 
 
-@given(st.lists(st.integers(1, 1000), min_size=1, max_size=12))
-def test_merge_tail_merges_what_the_pairwise_policy_would(sizes: list[int]) -> None:
+@given(st.lists(st.integers(1, 1000), min_size=1, max_size=12), st.sampled_from([10**9, 1500]))
+def test_merge_tail_merges_what_the_pairwise_policy_would(sizes: list[int], cap: int) -> None:
     """The one-pass merge takes exactly the segments the pairwise cascade would fold."""
-    tail = bm25._merge_tail(sizes)
-    merged = [*sizes[:-tail], sum(sizes[-tail:])] if tail >= 2 else sizes
-    assert merged == cascade(sizes)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bm25, "MAX_MERGE_DOCS", cap)
+        tail = bm25._merge_tail(sizes)
+        merged = [*sizes[:-tail], sum(sizes[-tail:])] if tail >= 2 else sizes
+        assert merged == cascade(sizes)
+
+
+def test_segments_stop_merging_at_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch after batch, no merge makes a segment larger than MAX_MERGE_DOCS, and the
+    capped index scores every passage as one built at once."""
+    monkeypatch.setattr(bm25, "MAX_MERGE_DOCS", 20)
+    corpus = [["word", f"w{i % 13}", f"v{i % 5}"] for i in range(100)]
+    index = Index.empty(OKAPI)
+    for first in range(0, 100, 5):
+        index = index.add(corpus[first : first + 5])
+    sizes = [segment.n_docs for segment in index._segments]
+    assert sizes == [20, 20, 20, 20, 20]
+    whole = Index.build(corpus, OKAPI)
+    for query in (["w3", "word"], ["v1", "w12", "v1"]):
+        np.testing.assert_array_equal(index.scores(query), whole.scores(query))
+        assert index.top_k(query, 7)[0].tolist() == whole.top_k(query, 7)[0].tolist()
 
 
 def test_count_matching_counts_passages_with_any_term() -> None:
