@@ -23,16 +23,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.jit import compiled
 from retrieval.segments import Floats, Int64s, Segment
 
 Bools = npt.NDArray[np.bool_]
 
 # nogil as the other kernels: a live bot may merge a batch in a thread while citing.
-_jit = numba.njit(cache=True, nogil=True)
 
 
 def add_range_scores(
@@ -146,6 +145,6 @@ def _search(docs: Any, lo: int, hi: int, value: int) -> int:
     return lo
 
 
-_search = _jit(_search)
-_kernel = _jit(_range_scores)
-_holding = _jit(_mark_holding)
+_search = compiled(_search)
+_kernel = compiled(_range_scores)
+_holding = compiled(_mark_holding)

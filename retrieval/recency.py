@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numba
 import numpy as np
 
+from retrieval.jit import compiled
 from retrieval.segments import Floats, Int64s
 
 UNDATED = int(np.iinfo(np.int64).min)
@@ -158,6 +158,5 @@ def _all_factors(
 
 
 # nogil like the sweep that calls it; one compiled factor for the sweep and the reference.
-_jit = numba.njit(cache=True, nogil=True)
-factor = _jit(factor)
-_factors = _jit(_all_factors)
+factor = compiled(factor)
+_factors = compiled(_all_factors)

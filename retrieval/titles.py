@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numba
 import numpy as np
 
 from retrieval.answerable import rarity_weights
 from retrieval.bm25 import BM25Params, Index
+from retrieval.jit import compiled
 from retrieval.segments import Int64s
 from retrieval.topk import Bonus
 
@@ -113,4 +113,4 @@ def _spread(hit: Any, scores: Any, firsts: Any, weight: float) -> tuple[Any, Any
 
 
 # nogil like the sweep that adds these ranges.
-_spread = numba.njit(cache=True, nogil=True)(_spread)
+_spread = compiled(_spread)
