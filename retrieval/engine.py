@@ -42,18 +42,14 @@ from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.copies import THRESHOLD, fold_ranked, signature
 from retrieval.errors import (
     BriefbotError,
-    EmptyQueryError,
     IndexLanguageError,
     QueryError,
-    QueryTooLongError,
-    StopwordsOnlyError,
     StoreError,
     TooManyResultsError,
 )
 from retrieval.explain import Explanation, Factor, date_factor, explain_passage
 from retrieval.highlight import highlight_spans
 from retrieval.loaders.limits import storable
-from retrieval.loaders.markup import html_to_text, looks_like_html
 from retrieval.models import (
     Article,
     ArticleInfo,
@@ -70,10 +66,19 @@ from retrieval.models import (
     Skipped,
 )
 from retrieval.pipeline import Pipeline
+
+# Re-exported: evaluation (also run over older revisions by bench/quality.py) reads it here.
+from retrieval.queries import MAX_QUERY_CHARS as MAX_QUERY_CHARS
+from retrieval.queries import (
+    plain_query,
+    question_terms,
+    related_terms,
+    too_long,
+)
 from retrieval.query_dates import Found, find_dates
 from retrieval.ranking import cite, diversify
 from retrieval.recency import RECENCY, DateWindow, Recency, stamps_of, window
-from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
+from retrieval.related import RELATED_CHARS
 from retrieval.retired import live_scores
 from retrieval.snapshots import Indexer, Snapshot
 from retrieval.store import Store
@@ -84,27 +89,12 @@ from retrieval.topk import Bonus
 
 log = logging.getLogger(__name__)
 
-MAX_QUERY_CHARS = 500
-"""Longer messages are not questions; searching them would be slow and useless."""
-
 MAX_RESULTS = 1000
 """Most results one search ranks: past this nobody reads them, and ranking grows with ``k``."""
 FOLD_DEPTH = 10
 """Results ranked past ``k`` so that folding copies away still leaves ``k`` to show."""
 COUNT_DEPTH = 120
 """Passages ranked to count the articles a question matched: "N results" is exact up to here."""
-
-WORD = re.compile(r"[^\W_]")
-
-
-def plain_query(text: str) -> str:
-    """``text`` without HTML markup, cleaned as loaders clean article bodies.
-
-    Markup pasted into a question (a copied snippet of a page) would otherwise make tag and
-    attribute names ("div", "href", "class") search words. Only text holding a real tag is
-    touched, so "a < b" or "<3" stays as typed.
-    """
-    return html_to_text(text) if looks_like_html(text) else text
 
 
 def _storable(article: Article) -> Article:
@@ -413,19 +403,11 @@ class Engine:
         """
         if related:
             return self.related_terms(query)
-        text = plain_query(query).strip()
-        if len(text) > self.max_query_chars:
-            raise QueryTooLongError(len(text), self.max_query_chars)
-        if not WORD.search(text):
-            raise EmptyQueryError
-        terms = self._analyzer.terms(text)
-        if not terms:
-            raise StopwordsOnlyError(text)
-        return terms
+        return question_terms(self._analyzer, query, self.max_query_chars)
 
     def too_long(self, query: str) -> bool:
         """Whether ``query`` is over the question limit (search it with ``related=True``)."""
-        return len(plain_query(query).strip()) > self.max_query_chars
+        return too_long(query, self.max_query_chars)
 
     def related_terms(self, text: str) -> list[str]:
         """The ``RELATED_TERMS`` most telling terms of a forwarded or pasted ``text``.
@@ -435,13 +417,7 @@ class Engine:
         article. Text with no words, or only stopwords, raises the same errors as a question;
         words the briefings never use leave the list empty, and the search finds nothing.
         """
-        head = plain_query(text[:RELATED_CHARS]).strip()
-        if not WORD.search(head):
-            raise EmptyQueryError
-        terms = self._analyzer.terms(head)
-        if not terms:
-            raise StopwordsOnlyError(head if len(head) <= 60 else head[:60].rstrip() + "…")
-        return telling_terms(terms, self._snapshot.index.idf, RELATED_TERMS)
+        return related_terms(self._analyzer, text, self._snapshot.index.idf)
 
     def search(
         self,
