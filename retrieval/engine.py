@@ -12,10 +12,8 @@ indexes its own batch from the terms it just computed and everything else it fin
 index by reading and analysing it; ``refresh`` does the latter alone. Read-only engines (bot
 workers) never write; they ``refresh`` to index what the writers have stored since.
 
-The saved index records which store passages it holds (its count and the key of the article
-holding the last one). Opening a store checks that record and indexes what the saved copy
-lacks, or rebuilds it when it belongs to other data: a crash or another writer can leave the
-saved index behind the store, never ahead of it or out of step with it.
+The saved index records which store passages it holds; opening a store checks that record
+and indexes what the saved copy lacks, or rebuilds it (:mod:`retrieval.saved_index`).
 
 A changed article under a stored URL replaces the stored version, and an operator may remove
 articles: the store retires the old passages in the same transaction (see
@@ -33,7 +31,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -41,8 +38,6 @@ from retrieval.answerable import MIN_SHARE, Evidence, could_tip, declines, evide
 from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.copies import THRESHOLD, fold_ranked, signature
 from retrieval.errors import (
-    BriefbotError,
-    IndexLanguageError,
     QueryError,
     StoreError,
     TooManyResultsError,
@@ -77,9 +72,10 @@ from retrieval.queries import (
 )
 from retrieval.query_dates import Found, find_dates
 from retrieval.ranking import cite, diversify
-from retrieval.recency import RECENCY, DateWindow, Recency, stamps_of, window
+from retrieval.recency import RECENCY, DateWindow, Recency, window
 from retrieval.related import RELATED_CHARS
 from retrieval.retired import live_scores
+from retrieval.saved_index import restore, save
 from retrieval.snapshots import Indexer, Snapshot
 from retrieval.store import Store
 from retrieval.store_records import NewArticle, Retirement
@@ -162,10 +158,11 @@ class Engine:
         self._pipeline = Pipeline(analyzer, workers)
         self._indexer = Indexer(store, analyzer, self._pipeline, params, self.title_field)
         self._write_lock = threading.Lock()
-        self._saved_at_open: int | None = None
-        self._repaired: str | None = None
-        self._save_error: str | None = None
-        self._snapshot = self._restore()
+        restored = restore(self._indexer, index_dir, read_only)
+        self._saved_at_open = restored.saved_at_open
+        self._repaired = restored.repaired
+        self._save_error = restored.save_error
+        self._snapshot = restored.snapshot
 
     @classmethod
     def open(
@@ -234,72 +231,11 @@ class Engine:
 
     # -- building ---------------------------------------------------------------------------
 
-    def _restore(self) -> Snapshot:
-        """Load the saved index if it is this store's, then index the stored passages it lacks."""
-        stored = self._store.setting("language")
-        if self.read_only and stored not in (None, self._analyzer.language):
-            raise IndexLanguageError(self._store.path, stored, self._analyzer.language)
-        index, origin, problem = self._load_saved()
-        # Counted after loading: whatever a concurrent save claims was committed before it.
-        counts = np.array(self._store.passage_counts(), dtype=np.int64)
-        if index is not None:
-            problem = self._indexer.foreign(index.n_docs, origin, counts)
-            index = None if problem else index
-        if problem:
-            log.warning("rebuilding the index: %s", problem)
-            self._repaired = f"rebuilt the index: {problem}"
-        loaded = index or Index.empty(self.params)
-        articles = int(np.searchsorted(np.cumsum(counts), loaded.n_docs, side="right"))
-        owners = np.repeat(np.arange(articles, dtype=np.int32), counts[:articles])
-        stamps = stamps_of(self._store.article_dates_from(0, articles), counts[:articles])
-        if not self.read_only:
-            self._store.set_setting("language", self._analyzer.language)
-        titles = self._indexer.stored_titles(articles) if self.title_field else None
-        snapshot = self._indexer.catch_up(Snapshot(loaded, owners, articles, stamps, titles=titles))
-        behind = snapshot.index.n_docs - loaded.n_docs
-        if index is not None and behind:
-            log.info("indexing %d stored passages the saved index lacks", behind)
-            self._repaired = (
-                f"indexed {behind:,} stored passages the saved index lacked (an ingest was "
-                "stopped, or another process wrote the store)"
-            )
-        elif index is None and not problem and behind and self.index_dir is not None:
-            self._repaired = f"built the index of {behind:,} passages: none was saved"
-        if snapshot.index is not loaded:
-            self._save(snapshot.index)
-        return snapshot
-
-    def _load_saved(self) -> tuple[Index | None, dict[str, Any] | None, str | None]:
-        """The saved index and its origin, or None and why it cannot be used (if it exists)."""
-        language = self._store.setting("language")
-        if language not in (None, self._analyzer.language):
-            return None, None, f"its terms are {language}, now {self._analyzer.language}"
-        if self.index_dir is None or not self.index_dir.exists():
-            return None, None, None
-        try:
-            index, origin = Index.load_with_origin(self.index_dir, self.params)
-        except BriefbotError as error:
-            return None, None, str(error)
-        self._saved_at_open = index.n_docs
-        return index, origin, None
-
     def _save(self, index: Index) -> None:
-        """Save the index; a failure only costs a re-index of the tail at the next start."""
+        """Save the index (``retrieval.saved_index``); a failure is kept for ``check``."""
         if self.index_dir is None or self.read_only:
             return
-        n = index.n_docs
-        origin: dict[str, Any] = {
-            "passages": n,
-            "last_key": self._store.article_key_of(n - 1) if n else None,
-        }
-        if self.title_field:
-            origin["title_field"] = True
-        try:
-            index.save(self.index_dir, origin)
-            self._save_error = None
-        except (OSError, StoreError) as error:
-            log.warning("could not save the index to %s: %s", self.index_dir, error)
-            self._save_error = str(error)
+        self._save_error = save(self._indexer, self.index_dir, index)
 
     def save_index(self) -> None:
         """Write the current index beside the store so the next start need not rebuild it."""
