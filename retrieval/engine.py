@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.answerable import MIN_SHARE, Evidence, could_tip, declines, evidence, scatter
+from retrieval.answerable import MIN_SHARE, could_tip, declines
 from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.copies import THRESHOLD, fold_ranked, signature
 from retrieval.errors import (
@@ -76,6 +76,7 @@ from retrieval.recency import RECENCY, DateWindow, Recency, window
 from retrieval.related import RELATED_CHARS
 from retrieval.retired import live_scores
 from retrieval.saved_index import restore, save
+from retrieval.search_evidence import passage_evidence, stored_scatter
 from retrieval.snapshots import Indexer, Snapshot
 from retrieval.store import Store
 from retrieval.store_records import NewArticle, Retirement
@@ -416,9 +417,10 @@ class Engine:
         # and its nearest briefings are what the reader asked for.
         share, abstained = 0.0, not ranked
         if ranked:
-            weighed = self._evidence(snapshot, terms, ranked[0][0], ranking.top)
+            weighed = passage_evidence(snapshot, terms, ranked[0][0], ranking.top)
             if not related and could_tip(weighed, len(set(terms)), min_share):
-                weighed = replace(weighed, scatter=self._scatter(snapshot, terms, ranked[0][0]))
+                read = stored_scatter(self._store, self._analyzer, snapshot, terms, ranked[0][0])
+                weighed = replace(weighed, scatter=read)
             share = weighed.share
             abstained = declines(weighed, min_share) and not related
         stop = len(ranked) if limit is None else offset + limit
@@ -550,34 +552,6 @@ class Engine:
             best.setdefault(owner, (since + local, float(scores[local])))
         asked = query[:RELATED_CHARS] if related else query
         return cite(self._store, self._analyzer, index, asked, terms, list(best.values()), 1)
-
-    def _evidence(
-        self, snapshot: Snapshot, terms: list[str], passage: int, top: Sequence[float]
-    ) -> Evidence:
-        """``answerable.evidence`` for the best passage, its article's title counted with it
-        under the title field: there a word only the headline holds is neither missing from
-        the passage nor unknown to the store."""
-        found = evidence(snapshot.index, terms, passage, top)
-        titles = snapshot.titles
-        if titles is None:
-            return found
-        owner = int(snapshot.owners[passage])
-        share = titles.match_share(snapshot.index, terms, passage, owner)
-        distinct = list(dict.fromkeys(terms))
-        unknown = sum(
-            snapshot.index.document_frequency(t) == 0 and titles.index.document_frequency(t) == 0
-            for t in distinct
-        ) / max(len(distinct), 1)
-        return replace(found, share=share, unknown=unknown)
-
-    def _scatter(self, snapshot: Snapshot, terms: list[str], passage: int) -> float:
-        """``answerable.scatter`` of ``passage``, read from the store with its article's title
-        (0 if another process just removed it: the other evidence then decides)."""
-        rows = list(self._store.passage_texts(passage, passage + 1, batch=1))
-        if not rows:
-            return 0.0
-        _, title, text = rows[0]
-        return scatter(snapshot.index, self._analyzer, terms, title, text)
 
     def _title_bonus(self, snapshot: Snapshot, terms: list[str]) -> Bonus | None:
         """What the title field adds to the passages of articles whose title matches."""
