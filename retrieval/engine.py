@@ -42,7 +42,7 @@ from retrieval.errors import (
     StoreError,
     TooManyResultsError,
 )
-from retrieval.explain import Explanation, Factor, date_factor, explain_passage
+from retrieval.explain import Explanation, date_factor, explain_passage, title_factor
 from retrieval.highlight import highlight_spans
 from retrieval.loaders.limits import storable
 from retrieval.models import (
@@ -504,22 +504,11 @@ class Engine:
         _, title, text = rows[0]
         asked = found.rest[:RELATED_CHARS] if related else found.rest
         explained = explain_passage(index, self._analyzer, asked, terms, passage_id, title, text)
-        factors = [self._title_factor(snapshot, terms, passage_id)]
+        bonus = self._title_bonus(snapshot, terms)
+        factors = [title_factor(bonus, self.title_weight, passage_id)]
         factors.append(date_factor(dates, passage_id, named))
         kept = tuple(factor for factor in factors if factor is not None)
         return replace(explained, factors=kept) if kept else explained
-
-    def _title_factor(self, snapshot: Snapshot, terms: list[str], passage_id: int) -> Factor | None:
-        """What the title field added to ``passage_id``'s score, as a "Why?" line, if anything."""
-        bonus = self._title_bonus(snapshot, terms)
-        if bonus is None:
-            return None
-        at = int(np.searchsorted(bonus.ends, passage_id, side="right"))
-        if at >= len(bonus) or not bonus.starts[at] <= passage_id < bonus.ends[at]:
-            return None
-        value = float(bonus.values[at])
-        how = f"the headline holds question words (weighed {self.title_weight:g}× as a field)"
-        return Factor("title", how, value, "add")
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
         """Passages with id >= ``since`` that match a saved query well enough to alert on.
