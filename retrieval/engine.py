@@ -36,7 +36,7 @@ import numpy as np
 
 from retrieval.answerable import MIN_SHARE, could_tip, declines
 from retrieval.bm25 import BM25Params, Index, Scorer
-from retrieval.copies import THRESHOLD, fold_ranked, signature
+from retrieval.copies import THRESHOLD, fold_ranked
 from retrieval.errors import (
     QueryError,
     StoreError,
@@ -44,7 +44,7 @@ from retrieval.errors import (
 )
 from retrieval.explain import Explanation, date_factor, explain_passage, title_factor
 from retrieval.highlight import highlight_spans
-from retrieval.loaders.limits import storable
+from retrieval.ingest_batch import new_articles, storable_article, stored_info, where
 from retrieval.models import (
     Article,
     ArticleInfo,
@@ -79,7 +79,7 @@ from retrieval.saved_index import restore, save
 from retrieval.search_evidence import passage_evidence, stored_scatter
 from retrieval.snapshots import Indexer, Snapshot
 from retrieval.store import Store
-from retrieval.store_records import NewArticle, Retirement
+from retrieval.store_records import Retirement
 from retrieval.support import SUPPORT, support_weight
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
@@ -92,34 +92,6 @@ FOLD_DEPTH = 10
 """Results ranked past ``k`` so that folding copies away still leaves ``k`` to show."""
 COUNT_DEPTH = 120
 """Passages ranked to count the articles a question matched: "N results" is exact up to here."""
-
-
-def _storable(article: Article) -> Article:
-    """``article`` as the store keeps it exactly (``loaders.limits.storable`` on every field).
-
-    Loaders already clean what they read; articles built by a library user may still carry a
-    NUL (SQLite's ``substr`` would end the passage there) or a lone surrogate (which would fail
-    the whole batch).
-    """
-    cleaned = replace(
-        article,
-        title=storable(article.title),
-        text=storable(article.text),
-        url=None if article.url is None else storable(article.url),
-        source=None if article.source is None else storable(article.source),
-        id=storable(article.id),
-    )
-    return article if cleaned == article else cleaned
-
-
-def _where(article: Article) -> str:
-    """How a skipped article is named: its URL, else its id, else its title's start."""
-    return article.url or article.id or article.title[:60]
-
-
-def _stored_info(article: Article, id_: str) -> ArticleInfo:
-    """``article`` as an ingest summary names it: under the id the store knows it by."""
-    return ArticleInfo(id_, article.title, article.date, article.url, article.source)
 
 
 class Engine:
@@ -262,30 +234,19 @@ class Engine:
         report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
         skipped = list(report.skipped)
         with self._write_lock:
-            sorted_ = self._store.sort([_storable(a) for a in report.articles])
-            fresh = sorted_.fresh
+            sorted_ = self._store.sort([storable_article(a) for a in report.articles])
             for article, reason in sorted_.refused:
-                skipped.append(Skipped(_where(article), "", reason))
-            unchanged = [_stored_info(article, id_) for article, id_ in sorted_.stored]
-            batch: list[NewArticle] = []
-            terms_of: list[list[list[str]]] = []
-            field = self.title_field
-            texts = [("" if field else article.title, article.text) for article, _, _ in fresh]
-            prepared = self._pipeline.prepare(texts)
-            for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
-                if not any(terms):
-                    skipped.append(Skipped(_where(article), "", "the text has no searchable words"))
-                    continue
-                # Copies are judged on the passage's own words: titles of copies often differ.
-                head = 0 if field else len(self._analyzer.terms(article.title))
-                signatures = tuple(signature(passage[head:]) for passage in terms)
-                batch.append(NewArticle(article, key, id_, tuple(spans), signatures))
-                terms_of.append(terms)
+                skipped.append(Skipped(where(article), "", reason))
+            unchanged = [stored_info(article, id_) for article, id_ in sorted_.stored]
+            batch, terms_of, wordless = new_articles(
+                sorted_.fresh, self._pipeline, self._analyzer, self.title_field
+            )
+            skipped += wordless
             stored = self._store.add(batch)
             # Another writer may have stored some of these since ``sort`` looked.
             kept = set(stored.kept)
             unchanged += [
-                _stored_info(item.article, item.id)
+                stored_info(item.article, item.id)
                 for position, item in enumerate(batch)
                 if position not in kept
             ]
