@@ -74,7 +74,6 @@ from retrieval.query_dates import Found, find_dates
 from retrieval.ranking import cite, diversify
 from retrieval.recency import RECENCY, DateWindow, Recency, window
 from retrieval.related import RELATED_CHARS
-from retrieval.retired import live_scores
 from retrieval.saved_index import restore, save
 from retrieval.search_evidence import passage_evidence, stored_scatter
 from retrieval.snapshots import Indexer, Snapshot
@@ -83,6 +82,7 @@ from retrieval.store_records import Retirement
 from retrieval.support import SUPPORT, support_weight
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
+from retrieval.watch_matches import watch_matches
 
 log = logging.getLogger(__name__)
 
@@ -484,24 +484,14 @@ class Engine:
         related = self.too_long(query)
         terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
-        index = snapshot.index
-        if since >= index.n_docs:
+        if since >= snapshot.index.n_docs:
             return []
-        bonus = self._title_bonus(snapshot, terms)
-        scores = live_scores(index.scores(terms, bonus)[since:], snapshot.dead, since)
-        ceiling = sum(index.idf(term) for term in terms) * (index.params.k1 + 1)
-        if snapshot.titles is not None:
-            heads = snapshot.titles.index
-            ceiling += self.title_weight * sum(heads.idf(t) for t in terms) * (heads.params.k1 + 1)
-        floor = max(min_match * ceiling, np.finfo(np.float64).tiny)
-        found = np.flatnonzero(scores >= floor)
-        order = found[np.lexsort((found, -scores[found]))]
-        best: dict[int, tuple[int, float]] = {}
-        for local in order.tolist():
-            owner = int(snapshot.owners[since + local])
-            best.setdefault(owner, (since + local, float(scores[local])))
         asked = query[:RELATED_CHARS] if related else query
-        return cite(self._store, self._analyzer, index, asked, terms, list(best.values()), 1)
+        bonus = self._title_bonus(snapshot, terms)
+        return watch_matches(
+            snapshot, self._store, self._analyzer, asked, terms, bonus, self.title_weight,
+            since, min_match,
+        )  # fmt: skip
 
     def _title_bonus(self, snapshot: Snapshot, terms: list[str]) -> Bonus | None:
         """What the title field adds to the passages of articles whose title matches."""
