@@ -142,7 +142,8 @@ def evaluate(name: str, tuning: object, limit: int, misses: int = 0) -> dict[str
     from retrieval.highlight import excerpt
     from retrieval.ranking import cite, diversify
     from retrieval.sentences import punkt_spans
-    from retrieval.windows import Weights, choose, choose_reference, passage_terms, split_with_terms
+    from retrieval.window_parts import passage_terms, split_with_terms
+    from retrieval.windows import Weights, choose, choose_reference
 
     assert isinstance(tuning, Weights)
     articles, questions = load(name)
