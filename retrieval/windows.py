@@ -30,7 +30,8 @@ with an answer candidate is never searched for one. ``choose_reference`` scores 
 window (``every_window``); the tests check both quote the same window, and a sweep with
 ``bench.excerpts`` stops if they ever differ. The weights are kept non-negative so the
 bounds hold. Taking passages apart into sentences and windows is
-:mod:`retrieval.window_parts`; this module scores the windows and chooses.
+:mod:`retrieval.window_parts`, scoring a window :mod:`retrieval.window_scores`; this module
+walks the candidates and chooses.
 """
 
 from __future__ import annotations
@@ -48,34 +49,22 @@ from retrieval.window_parts import (
     Sentence,
     ask_about,
     candidates_in,
-    passage_terms,
     sentences_of,
     windows_of,
 )
+from retrieval.window_scores import (
+    SLACK,
+    WEIGHTS,
+    Weights,
+    bound_of,
+    coverage_of,
+    features_of,
+    share_of,
+    total_of,
+    value_of,
+)
 
 MAX_CHARS = 300
-
-
-@dataclass(frozen=True, slots=True)
-class Weights:
-    """How much each feature counts next to coverage (which counts 1)."""
-
-    answer: float = 1.0
-    novelty: float = 0.1
-    length: float = 0.2
-    lead: float = 0.4
-    novelty_words: int = 12  # novel content words at which novelty saturates
-
-    def __post_init__(self) -> None:
-        # A feature counting against a window could rank a window without a query word
-        # above every one with them, and would void the bounds ``choose`` prunes by.
-        if min(self.answer, self.novelty, self.length, self.lead) < 0:
-            raise ValueError(f"window weights must not be negative: {self}")
-        if self.novelty_words < 1:
-            raise ValueError(f"novelty_words must be at least 1, got {self.novelty_words}")
-
-
-WEIGHTS = Weights()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,14 +115,14 @@ def choose(
     for p, passage in enumerate(passages[1:], 1):
         # First as if it held every query term it may hold, which costs nothing; then by
         # reading it.
-        most = 1.0 if holds is None else _share(holds[p], ask)
-        if most is None or _bound(passage, most, max_chars, tuning) < best.value - _SLACK:
+        most = 1.0 if holds is None else share_of(holds[p], ask)
+        if most is None or bound_of(passage, most, max_chars, tuning) < best.value - SLACK:
             continue
-        coverage = _coverage(passage, ask, analyzer)
+        coverage = coverage_of(passage, ask, analyzer)
         if coverage is not None:  # without a query term it cannot beat the ranked passage
-            bounds.append((_bound(passage, coverage, max_chars, tuning), p))
+            bounds.append((bound_of(passage, coverage, max_chars, tuning), p))
     for bound, p in sorted(bounds, key=lambda pair: -pair[0]):
-        if bound < best.value - _SLACK:
+        if bound < best.value - SLACK:
             break  # neither this passage nor any after it can beat the best window so far
         _scan(best, p, passages[p], ask, analyzer, max_chars, tuning)
     if best.found is None:  # unreachable: every passage, even an empty one, yields a window
@@ -175,8 +164,8 @@ def _scan(
     # so once one cannot beat the best window so far, none after it can.
     tops = []
     for w, (span, _, parts, _) in enumerate(windows):
-        features = _features(span, parts, ask, max_chars, tuning)
-        top = 0.0 if features is None else _total(features, True, tuning)
+        features = features_of(span, parts, ask, max_chars, tuning)
+        top = 0.0 if features is None else total_of(features, True, tuning)
         tops.append((top + lead if top else top, -w, features))
     tops.sort(reverse=True)
     for top, minus_w, features in tops:
@@ -189,7 +178,7 @@ def _scan(
                 _answers_in(passage.text, sentences, first + k, part, ask, analyzer, memo)
                 for k, part in enumerate(parts)
             )
-            value = _total(features, answer, tuning)
+            value = total_of(features, answer, tuning)
             value += lead if value else 0.0
         if (value, -p, minus_w) > best.key:
             best.value, best.key = value, (value, -p, minus_w)
@@ -249,15 +238,10 @@ def every_window(
         sentences = sentences_of(passage.text, ask, analyzer)
         lead = tuning.lead / (1 + passage.ordinal)
         for span, cut, parts, _ in windows_of(passage.text, sentences, ask, analyzer, max_chars):
-            value = _value(span, parts, ask, max_chars, tuning)
+            value = value_of(span, parts, ask, max_chars, tuning)
             value += lead if value else 0.0
             answers = tuple(a for part in parts for a in part.answers)
             yield Scored(value, passage, span, cut, answers)
-
-
-# Coverage sums the same idfs in another order over a passage than over a window, which may
-# round the other way: a bound is trusted only this far below the best value.
-_SLACK = 1e-9
 
 
 def _choice(
@@ -306,30 +290,6 @@ def _choice_by_sentence(
     return Choice(passage, span, united(found))
 
 
-def _coverage(passage: Passage, ask: Question, analyzer: Analyzer) -> float | None:
-    """The coverage of the query terms ``passage`` holds; ``None`` when it holds none."""
-    return _share(passage_terms(passage.text, analyzer), ask)
-
-
-def _share(terms: Collection[str], ask: Question) -> float | None:
-    """The coverage of the query terms among ``terms``; ``None`` when there are none."""
-    matched = ask.weights.keys() & terms
-    if not matched:
-        return None
-    return sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
-
-
-def _bound(passage: Passage, coverage: float, max_chars: int, tuning: Weights) -> float:
-    """The most a window of ``passage`` can score when the passage's coverage is ``coverage``.
-
-    A window's terms are among its passage's, so its coverage is at most the passage's; it
-    is no longer than the passage, and every other feature is at most its weight.
-    """
-    length = min(len(passage.text), max_chars) / max_chars
-    lead = tuning.lead / (1 + passage.ordinal)
-    return coverage + tuning.answer + tuning.novelty + tuning.length * length + lead + _SLACK
-
-
 def _answers_in(
     text: str,
     sentences: list[Sentence],
@@ -345,32 +305,3 @@ def _answers_in(
     if part.span == sentences[index].span:
         return bool(memo[index])
     return any(part.span.start <= a.start and a.end <= part.span.end for a in memo[index])
-
-
-def _value(
-    span: Span, parts: list[Sentence], ask: Question, max_chars: int, tuning: Weights
-) -> float:
-    """The weighted features of one window; a window without a query term scores 0."""
-    features = _features(span, parts, ask, max_chars, tuning)
-    if features is None:
-        return 0.0
-    return _total(features, any(part.answers for part in parts), tuning)
-
-
-def _features(
-    span: Span, parts: list[Sentence], ask: Question, max_chars: int, tuning: Weights
-) -> tuple[float, float, float] | None:
-    """Coverage, novelty and length of one window; ``None`` when it holds no query term."""
-    terms = frozenset().union(*(part.terms for part in parts))
-    matched = terms & ask.weights.keys()
-    if not matched:
-        return None
-    coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
-    novelty = min(len(terms) - len(matched), tuning.novelty_words) / tuning.novelty_words
-    return coverage, novelty, (span.end - span.start) / max_chars
-
-
-def _total(features: tuple[float, float, float], answer: bool, tuning: Weights) -> float:
-    """The weighted sum of a window's features (coverage counts 1)."""
-    coverage, novelty, length = features
-    return coverage + tuning.answer * answer + tuning.novelty * novelty + tuning.length * length
