@@ -61,6 +61,7 @@ from retrieval.eval_metrics import canonical_ids
 from retrieval.eval_sets import EvalSet, read_set
 from retrieval.models import SearchResult
 from retrieval.ranking import diversify
+from retrieval.search_evidence import passage_evidence, stored_scatter
 
 CALIBRATION = "rtqa_evidence_dev @ own notes"
 FITTED = (CALIBRATION, "bbc_title @ BBC", "rtqa_evidence_dev @ BBC")
@@ -207,9 +208,10 @@ def weigh(engine: Engine, result: SearchResult) -> tuple[Evidence, float]:
     ranking = diversify(snapshot.ranked(), snapshot.owners, terms, 10, COUNT_DEPTH, dates, bonus)
     first = result.hits[0]
     best = (first.ranked or first.passage).id
-    found = engine._evidence(snapshot, terms, best, ranking.top)
+    found = passage_evidence(snapshot, terms, best, ranking.top)
     spread10 = evidence(snapshot.index, terms, best, ranking.top[:10]).spread
-    return replace(found, scatter=engine._scatter(snapshot, terms, best)), spread10
+    read = stored_scatter(engine._store, engine._analyzer, snapshot, terms, best)
+    return replace(found, scatter=read), spread10
 
 
 def relevant(data: EvalSet) -> dict[str, set[str]]:

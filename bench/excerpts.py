@@ -142,7 +142,9 @@ def evaluate(name: str, tuning: object, limit: int, misses: int = 0) -> dict[str
     from retrieval.highlight import excerpt
     from retrieval.ranking import cite, diversify
     from retrieval.sentences import punkt_spans
-    from retrieval.windows import Weights, choose, choose_reference, passage_terms, split_with_terms
+    from retrieval.window_parts import passage_terms, split_with_terms
+    from retrieval.window_scores import Weights
+    from retrieval.windows import choose, choose_reference
 
     assert isinstance(tuning, Weights)
     articles, questions = load(name)
@@ -234,7 +236,8 @@ def looked_at(
 ) -> tuple[Sequence[Passage], Mapping[str, float]]:
     """The passages and term weights the chooser looks at for one hit (cited again, untimed)."""
     from retrieval import ranking
-    from retrieval.windows import Weights, choose
+    from retrieval.window_scores import Weights
+    from retrieval.windows import choose
 
     assert isinstance(tuning, Weights)
     seen: list[tuple[Sequence[Passage], Mapping[str, float]]] = []
@@ -266,7 +269,8 @@ def show_miss(
     A question is shown only when a passage the chooser looked at holds the answer.
     """
     from retrieval.answers import question_kind
-    from retrieval.windows import Weights, every_window
+    from retrieval.window_scores import Weights
+    from retrieval.windows import every_window
 
     assert isinstance(tuning, Weights)
     passages, weights = looked_at
@@ -309,8 +313,8 @@ def rows_of(result: dict[str, object]) -> list[list[object]]:
 
 
 def parse_weights(text: str) -> object:
-    """``answer=0.6,novelty=0.1`` over the defaults of ``retrieval.windows.Weights``."""
-    from retrieval.windows import Weights
+    """``answer=0.6,novelty=0.1`` over the defaults of ``retrieval.window_scores.Weights``."""
+    from retrieval.window_scores import Weights
 
     names = {f.name: f.type for f in fields(Weights)}
     changes: dict[str, float | int] = {}

@@ -16,7 +16,7 @@ pins the list).
 
 from retrieval.answerable import MIN_SHARE
 from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
-from retrieval.engine import MAX_QUERY_CHARS, MAX_RESULTS, Engine
+from retrieval.engine import MAX_RESULTS, Engine
 from retrieval.errors import (
     BriefbotError,
     EmptyQueryError,
@@ -55,6 +55,7 @@ from retrieval.models import (
     Skipped,
     Span,
 )
+from retrieval.queries import MAX_QUERY_CHARS
 from retrieval.query_dates import describe as describe_range
 from retrieval.recency import RECENCY, Recency
 from retrieval.source_health import MAX_RETRY, past_cap

@@ -12,10 +12,8 @@ indexes its own batch from the terms it just computed and everything else it fin
 index by reading and analysing it; ``refresh`` does the latter alone. Read-only engines (bot
 workers) never write; they ``refresh`` to index what the writers have stored since.
 
-The saved index records which store passages it holds (its count and the key of the article
-holding the last one). Opening a store checks that record and indexes what the saved copy
-lacks, or rebuilds it when it belongs to other data: a crash or another writer can leave the
-saved index behind the store, never ahead of it or out of step with it.
+The saved index records which store passages it holds; opening a store checks that record
+and indexes what the saved copy lacks, or rebuilds it (:mod:`retrieval.saved_index`).
 
 A changed article under a stored URL replaces the stored version, and an operator may remove
 articles: the store retires the old passages in the same transaction (see
@@ -33,27 +31,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from retrieval.answerable import MIN_SHARE, Evidence, could_tip, declines, evidence, scatter
+from retrieval.answerable import MIN_SHARE, could_tip, declines
 from retrieval.bm25 import BM25Params, Index, Scorer
-from retrieval.copies import THRESHOLD, fold_ranked, signature
+from retrieval.copies import THRESHOLD, fold_ranked
 from retrieval.errors import (
-    BriefbotError,
-    EmptyQueryError,
-    IndexLanguageError,
     QueryError,
-    QueryTooLongError,
-    StopwordsOnlyError,
     StoreError,
     TooManyResultsError,
 )
-from retrieval.explain import Explanation, Factor, date_factor, explain_passage
+from retrieval.explain import Explanation, date_factor, explain_passage, title_factor
 from retrieval.highlight import highlight_spans
-from retrieval.loaders.limits import storable
-from retrieval.loaders.markup import html_to_text, looks_like_html
+from retrieval.ingest_batch import new_articles, storable_article, stored_info, where
 from retrieval.models import (
     Article,
     ArticleInfo,
@@ -70,22 +61,30 @@ from retrieval.models import (
     Skipped,
 )
 from retrieval.pipeline import Pipeline
+
+# Re-exported: evaluation (also run over older revisions by bench/quality.py) reads it here.
+from retrieval.queries import MAX_QUERY_CHARS as MAX_QUERY_CHARS
+from retrieval.queries import (
+    plain_query,
+    question_terms,
+    related_terms,
+    too_long,
+)
 from retrieval.query_dates import Found, find_dates
 from retrieval.ranking import cite, diversify
-from retrieval.recency import RECENCY, DateWindow, Recency, stamps_of, window
-from retrieval.related import RELATED_CHARS, RELATED_TERMS, telling_terms
-from retrieval.retired import live_scores
+from retrieval.recency import RECENCY, DateWindow, Recency, window
+from retrieval.related import RELATED_CHARS
+from retrieval.saved_index import restore, save
+from retrieval.search_evidence import passage_evidence, stored_scatter
 from retrieval.snapshots import Indexer, Snapshot
 from retrieval.store import Store
-from retrieval.store_records import NewArticle, Retirement
+from retrieval.store_records import Retirement
 from retrieval.support import SUPPORT, support_weight
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
+from retrieval.watch_matches import watch_matches
 
 log = logging.getLogger(__name__)
-
-MAX_QUERY_CHARS = 500
-"""Longer messages are not questions; searching them would be slow and useless."""
 
 MAX_RESULTS = 1000
 """Most results one search ranks: past this nobody reads them, and ranking grows with ``k``."""
@@ -93,46 +92,6 @@ FOLD_DEPTH = 10
 """Results ranked past ``k`` so that folding copies away still leaves ``k`` to show."""
 COUNT_DEPTH = 120
 """Passages ranked to count the articles a question matched: "N results" is exact up to here."""
-
-WORD = re.compile(r"[^\W_]")
-
-
-def plain_query(text: str) -> str:
-    """``text`` without HTML markup, cleaned as loaders clean article bodies.
-
-    Markup pasted into a question (a copied snippet of a page) would otherwise make tag and
-    attribute names ("div", "href", "class") search words. Only text holding a real tag is
-    touched, so "a < b" or "<3" stays as typed.
-    """
-    return html_to_text(text) if looks_like_html(text) else text
-
-
-def _storable(article: Article) -> Article:
-    """``article`` as the store keeps it exactly (``loaders.limits.storable`` on every field).
-
-    Loaders already clean what they read; articles built by a library user may still carry a
-    NUL (SQLite's ``substr`` would end the passage there) or a lone surrogate (which would fail
-    the whole batch).
-    """
-    cleaned = replace(
-        article,
-        title=storable(article.title),
-        text=storable(article.text),
-        url=None if article.url is None else storable(article.url),
-        source=None if article.source is None else storable(article.source),
-        id=storable(article.id),
-    )
-    return article if cleaned == article else cleaned
-
-
-def _where(article: Article) -> str:
-    """How a skipped article is named: its URL, else its id, else its title's start."""
-    return article.url or article.id or article.title[:60]
-
-
-def _stored_info(article: Article, id_: str) -> ArticleInfo:
-    """``article`` as an ingest summary names it: under the id the store knows it by."""
-    return ArticleInfo(id_, article.title, article.date, article.url, article.source)
 
 
 class Engine:
@@ -172,10 +131,11 @@ class Engine:
         self._pipeline = Pipeline(analyzer, workers)
         self._indexer = Indexer(store, analyzer, self._pipeline, params, self.title_field)
         self._write_lock = threading.Lock()
-        self._saved_at_open: int | None = None
-        self._repaired: str | None = None
-        self._save_error: str | None = None
-        self._snapshot = self._restore()
+        restored = restore(self._indexer, index_dir, read_only)
+        self._saved_at_open = restored.saved_at_open
+        self._repaired = restored.repaired
+        self._save_error = restored.save_error
+        self._snapshot = restored.snapshot
 
     @classmethod
     def open(
@@ -244,72 +204,11 @@ class Engine:
 
     # -- building ---------------------------------------------------------------------------
 
-    def _restore(self) -> Snapshot:
-        """Load the saved index if it is this store's, then index the stored passages it lacks."""
-        stored = self._store.setting("language")
-        if self.read_only and stored not in (None, self._analyzer.language):
-            raise IndexLanguageError(self._store.path, stored, self._analyzer.language)
-        index, origin, problem = self._load_saved()
-        # Counted after loading: whatever a concurrent save claims was committed before it.
-        counts = np.array(self._store.passage_counts(), dtype=np.int64)
-        if index is not None:
-            problem = self._indexer.foreign(index.n_docs, origin, counts)
-            index = None if problem else index
-        if problem:
-            log.warning("rebuilding the index: %s", problem)
-            self._repaired = f"rebuilt the index: {problem}"
-        loaded = index or Index.empty(self.params)
-        articles = int(np.searchsorted(np.cumsum(counts), loaded.n_docs, side="right"))
-        owners = np.repeat(np.arange(articles, dtype=np.int32), counts[:articles])
-        stamps = stamps_of(self._store.article_dates_from(0, articles), counts[:articles])
-        if not self.read_only:
-            self._store.set_setting("language", self._analyzer.language)
-        titles = self._indexer.stored_titles(articles) if self.title_field else None
-        snapshot = self._indexer.catch_up(Snapshot(loaded, owners, articles, stamps, titles=titles))
-        behind = snapshot.index.n_docs - loaded.n_docs
-        if index is not None and behind:
-            log.info("indexing %d stored passages the saved index lacks", behind)
-            self._repaired = (
-                f"indexed {behind:,} stored passages the saved index lacked (an ingest was "
-                "stopped, or another process wrote the store)"
-            )
-        elif index is None and not problem and behind and self.index_dir is not None:
-            self._repaired = f"built the index of {behind:,} passages: none was saved"
-        if snapshot.index is not loaded:
-            self._save(snapshot.index)
-        return snapshot
-
-    def _load_saved(self) -> tuple[Index | None, dict[str, Any] | None, str | None]:
-        """The saved index and its origin, or None and why it cannot be used (if it exists)."""
-        language = self._store.setting("language")
-        if language not in (None, self._analyzer.language):
-            return None, None, f"its terms are {language}, now {self._analyzer.language}"
-        if self.index_dir is None or not self.index_dir.exists():
-            return None, None, None
-        try:
-            index, origin = Index.load_with_origin(self.index_dir, self.params)
-        except BriefbotError as error:
-            return None, None, str(error)
-        self._saved_at_open = index.n_docs
-        return index, origin, None
-
     def _save(self, index: Index) -> None:
-        """Save the index; a failure only costs a re-index of the tail at the next start."""
+        """Save the index (``retrieval.saved_index``); a failure is kept for ``check``."""
         if self.index_dir is None or self.read_only:
             return
-        n = index.n_docs
-        origin: dict[str, Any] = {
-            "passages": n,
-            "last_key": self._store.article_key_of(n - 1) if n else None,
-        }
-        if self.title_field:
-            origin["title_field"] = True
-        try:
-            index.save(self.index_dir, origin)
-            self._save_error = None
-        except (OSError, StoreError) as error:
-            log.warning("could not save the index to %s: %s", self.index_dir, error)
-            self._save_error = str(error)
+        self._save_error = save(self._indexer, self.index_dir, index)
 
     def save_index(self) -> None:
         """Write the current index beside the store so the next start need not rebuild it."""
@@ -335,30 +234,19 @@ class Engine:
         report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
         skipped = list(report.skipped)
         with self._write_lock:
-            sorted_ = self._store.sort([_storable(a) for a in report.articles])
-            fresh = sorted_.fresh
+            sorted_ = self._store.sort([storable_article(a) for a in report.articles])
             for article, reason in sorted_.refused:
-                skipped.append(Skipped(_where(article), "", reason))
-            unchanged = [_stored_info(article, id_) for article, id_ in sorted_.stored]
-            batch: list[NewArticle] = []
-            terms_of: list[list[list[str]]] = []
-            field = self.title_field
-            texts = [("" if field else article.title, article.text) for article, _, _ in fresh]
-            prepared = self._pipeline.prepare(texts)
-            for (article, key, id_), (spans, terms) in zip(fresh, prepared, strict=True):
-                if not any(terms):
-                    skipped.append(Skipped(_where(article), "", "the text has no searchable words"))
-                    continue
-                # Copies are judged on the passage's own words: titles of copies often differ.
-                head = 0 if field else len(self._analyzer.terms(article.title))
-                signatures = tuple(signature(passage[head:]) for passage in terms)
-                batch.append(NewArticle(article, key, id_, tuple(spans), signatures))
-                terms_of.append(terms)
+                skipped.append(Skipped(where(article), "", reason))
+            unchanged = [stored_info(article, id_) for article, id_ in sorted_.stored]
+            batch, terms_of, wordless = new_articles(
+                sorted_.fresh, self._pipeline, self._analyzer, self.title_field
+            )
+            skipped += wordless
             stored = self._store.add(batch)
             # Another writer may have stored some of these since ``sort`` looked.
             kept = set(stored.kept)
             unchanged += [
-                _stored_info(item.article, item.id)
+                stored_info(item.article, item.id)
                 for position, item in enumerate(batch)
                 if position not in kept
             ]
@@ -413,19 +301,11 @@ class Engine:
         """
         if related:
             return self.related_terms(query)
-        text = plain_query(query).strip()
-        if len(text) > self.max_query_chars:
-            raise QueryTooLongError(len(text), self.max_query_chars)
-        if not WORD.search(text):
-            raise EmptyQueryError
-        terms = self._analyzer.terms(text)
-        if not terms:
-            raise StopwordsOnlyError(text)
-        return terms
+        return question_terms(self._analyzer, query, self.max_query_chars)
 
     def too_long(self, query: str) -> bool:
         """Whether ``query`` is over the question limit (search it with ``related=True``)."""
-        return len(plain_query(query).strip()) > self.max_query_chars
+        return too_long(query, self.max_query_chars)
 
     def related_terms(self, text: str) -> list[str]:
         """The ``RELATED_TERMS`` most telling terms of a forwarded or pasted ``text``.
@@ -435,13 +315,7 @@ class Engine:
         article. Text with no words, or only stopwords, raises the same errors as a question;
         words the briefings never use leave the list empty, and the search finds nothing.
         """
-        head = plain_query(text[:RELATED_CHARS]).strip()
-        if not WORD.search(head):
-            raise EmptyQueryError
-        terms = self._analyzer.terms(head)
-        if not terms:
-            raise StopwordsOnlyError(head if len(head) <= 60 else head[:60].rstrip() + "…")
-        return telling_terms(terms, self._snapshot.index.idf, RELATED_TERMS)
+        return related_terms(self._analyzer, text, self._snapshot.index.idf)
 
     def search(
         self,
@@ -504,9 +378,10 @@ class Engine:
         # and its nearest briefings are what the reader asked for.
         share, abstained = 0.0, not ranked
         if ranked:
-            weighed = self._evidence(snapshot, terms, ranked[0][0], ranking.top)
+            weighed = passage_evidence(snapshot, terms, ranked[0][0], ranking.top)
             if not related and could_tip(weighed, len(set(terms)), min_share):
-                weighed = replace(weighed, scatter=self._scatter(snapshot, terms, ranked[0][0]))
+                read = stored_scatter(self._store, self._analyzer, snapshot, terms, ranked[0][0])
+                weighed = replace(weighed, scatter=read)
             share = weighed.share
             abstained = declines(weighed, min_share) and not related
         stop = len(ranked) if limit is None else offset + limit
@@ -590,22 +465,11 @@ class Engine:
         _, title, text = rows[0]
         asked = found.rest[:RELATED_CHARS] if related else found.rest
         explained = explain_passage(index, self._analyzer, asked, terms, passage_id, title, text)
-        factors = [self._title_factor(snapshot, terms, passage_id)]
+        bonus = self._title_bonus(snapshot, terms)
+        factors = [title_factor(bonus, self.title_weight, passage_id)]
         factors.append(date_factor(dates, passage_id, named))
         kept = tuple(factor for factor in factors if factor is not None)
         return replace(explained, factors=kept) if kept else explained
-
-    def _title_factor(self, snapshot: Snapshot, terms: list[str], passage_id: int) -> Factor | None:
-        """What the title field added to ``passage_id``'s score, as a "Why?" line, if anything."""
-        bonus = self._title_bonus(snapshot, terms)
-        if bonus is None:
-            return None
-        at = int(np.searchsorted(bonus.ends, passage_id, side="right"))
-        if at >= len(bonus) or not bonus.starts[at] <= passage_id < bonus.ends[at]:
-            return None
-        value = float(bonus.values[at])
-        how = f"the headline holds question words (weighed {self.title_weight:g}× as a field)"
-        return Factor("title", how, value, "add")
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
         """Passages with id >= ``since`` that match a saved query well enough to alert on.
@@ -620,52 +484,14 @@ class Engine:
         related = self.too_long(query)
         terms = self.query_terms(query, related=related)
         snapshot = self._snapshot
-        index = snapshot.index
-        if since >= index.n_docs:
+        if since >= snapshot.index.n_docs:
             return []
-        bonus = self._title_bonus(snapshot, terms)
-        scores = live_scores(index.scores(terms, bonus)[since:], snapshot.dead, since)
-        ceiling = sum(index.idf(term) for term in terms) * (index.params.k1 + 1)
-        if snapshot.titles is not None:
-            heads = snapshot.titles.index
-            ceiling += self.title_weight * sum(heads.idf(t) for t in terms) * (heads.params.k1 + 1)
-        floor = max(min_match * ceiling, np.finfo(np.float64).tiny)
-        found = np.flatnonzero(scores >= floor)
-        order = found[np.lexsort((found, -scores[found]))]
-        best: dict[int, tuple[int, float]] = {}
-        for local in order.tolist():
-            owner = int(snapshot.owners[since + local])
-            best.setdefault(owner, (since + local, float(scores[local])))
         asked = query[:RELATED_CHARS] if related else query
-        return cite(self._store, self._analyzer, index, asked, terms, list(best.values()), 1)
-
-    def _evidence(
-        self, snapshot: Snapshot, terms: list[str], passage: int, top: Sequence[float]
-    ) -> Evidence:
-        """``answerable.evidence`` for the best passage, its article's title counted with it
-        under the title field: there a word only the headline holds is neither missing from
-        the passage nor unknown to the store."""
-        found = evidence(snapshot.index, terms, passage, top)
-        titles = snapshot.titles
-        if titles is None:
-            return found
-        owner = int(snapshot.owners[passage])
-        share = titles.match_share(snapshot.index, terms, passage, owner)
-        distinct = list(dict.fromkeys(terms))
-        unknown = sum(
-            snapshot.index.document_frequency(t) == 0 and titles.index.document_frequency(t) == 0
-            for t in distinct
-        ) / max(len(distinct), 1)
-        return replace(found, share=share, unknown=unknown)
-
-    def _scatter(self, snapshot: Snapshot, terms: list[str], passage: int) -> float:
-        """``answerable.scatter`` of ``passage``, read from the store with its article's title
-        (0 if another process just removed it: the other evidence then decides)."""
-        rows = list(self._store.passage_texts(passage, passage + 1, batch=1))
-        if not rows:
-            return 0.0
-        _, title, text = rows[0]
-        return scatter(snapshot.index, self._analyzer, terms, title, text)
+        bonus = self._title_bonus(snapshot, terms)
+        return watch_matches(
+            snapshot, self._store, self._analyzer, asked, terms, bonus, self.title_weight,
+            since, min_match,
+        )  # fmt: skip
 
     def _title_bonus(self, snapshot: Snapshot, terms: list[str]) -> Bonus | None:
         """What the title field adds to the passages of articles whose title matches."""

@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from retrieval.bm25 import Scorer
+
+# From engine, not queries: bench/quality.py loads this module over older revisions too.
 from retrieval.engine import MAX_QUERY_CHARS, Engine
 from retrieval.errors import QueryError
 from retrieval.eval_metrics import Estimate, Outcome, score

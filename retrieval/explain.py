@@ -17,11 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from retrieval.bm25 import Index
 from retrieval.models import DateRange
 from retrieval.recency import DAY, UNDATED, DateWindow
 from retrieval.recency import factor as date_weight
 from retrieval.text import Analyzer
+from retrieval.topk import Bonus
 
 FORMS = 3  # surface forms named per word; more only repeat the point
 
@@ -207,3 +210,16 @@ def date_factor(
         f"{top:.2g}×, and the extra halves every {d.half_life / DAY:.0f} days",
         value,
     )
+
+
+def title_factor(bonus: Bonus | None, weight: float, passage_id: int) -> Factor | None:
+    """What the title field (``bonus``, weighed ``weight``) added to ``passage_id``'s score,
+    as a "Why?" line, if anything."""
+    if bonus is None:
+        return None
+    at = int(np.searchsorted(bonus.ends, passage_id, side="right"))
+    if at >= len(bonus) or not bonus.starts[at] <= passage_id < bonus.ends[at]:
+        return None
+    value = float(bonus.values[at])
+    how = f"the headline holds question words (weighed {weight:g}× as a field)"
+    return Factor("title", how, value, "add")

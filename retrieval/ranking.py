@@ -23,7 +23,8 @@ from retrieval.store import Store
 from retrieval.support import combined_scores
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
-from retrieval.windows import WEIGHTS, Weights, choose
+from retrieval.window_scores import WEIGHTS, Weights
+from retrieval.windows import choose
 
 CANDIDATES = 3
 """Passages of a hit's article whose windows compete for the excerpt: the ranked one and the

@@ -29,7 +29,9 @@ the best window so far is never split into sentences, and a window that could no
 with an answer candidate is never searched for one. ``choose_reference`` scores every
 window (``every_window``); the tests check both quote the same window, and a sweep with
 ``bench.excerpts`` stops if they ever differ. The weights are kept non-negative so the
-bounds hold.
+bounds hold. Taking passages apart into sentences and windows is
+:mod:`retrieval.window_parts`, scoring a window :mod:`retrieval.window_scores`; this module
+walks the candidates and chooses.
 """
 
 from __future__ import annotations
@@ -38,42 +40,31 @@ import itertools
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
-from retrieval.answers import Kind, asked_words, candidates, question_kind
-from retrieval.highlight import narrow, united
+from retrieval.highlight import united
 from retrieval.models import Passage, Span
-from retrieval.sentences import split_sentences
 from retrieval.text import Analyzer
+from retrieval.window_parts import (
+    Question,
+    Sentence,
+    ask_about,
+    candidates_in,
+    sentences_of,
+    windows_of,
+)
+from retrieval.window_scores import (
+    SLACK,
+    WEIGHTS,
+    Weights,
+    bound_of,
+    coverage_of,
+    features_of,
+    share_of,
+    total_of,
+    value_of,
+)
 
 MAX_CHARS = 300
-MAX_SENTENCES = 3
-SENTENCE_CACHE = 2048
-"""Passages whose sentences and terms citing remembers (:func:`split_with_terms`,
-:func:`passage_terms`): about 130 pages of five hits, and about 14 MB for both caches with
-rtqa_news_2024's passages (measured with tracemalloc; the term sets are most of it)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Weights:
-    """How much each feature counts next to coverage (which counts 1)."""
-
-    answer: float = 1.0
-    novelty: float = 0.1
-    length: float = 0.2
-    lead: float = 0.4
-    novelty_words: int = 12  # novel content words at which novelty saturates
-
-    def __post_init__(self) -> None:
-        # A feature counting against a window could rank a window without a query word
-        # above every one with them, and would void the bounds ``choose`` prunes by.
-        if min(self.answer, self.novelty, self.length, self.lead) < 0:
-            raise ValueError(f"window weights must not be negative: {self}")
-        if self.novelty_words < 1:
-            raise ValueError(f"novelty_words must be at least 1, got {self.novelty_words}")
-
-
-WEIGHTS = Weights()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,25 +76,6 @@ class Choice:
     highlights: tuple[Span, ...]
     cut_start: bool = False
     cut_end: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class _Sentence:
-    """What scoring needs of one sentence: its span, its terms and its answer candidates."""
-
-    span: Span
-    terms: frozenset[str]
-    answers: tuple[Span, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Question:
-    """The question as scoring sees it, worked out once per hit."""
-
-    kind: Kind | None
-    asked: frozenset[str]
-    weights: Mapping[str, float]
-    total: float
 
 
 def choose(
@@ -134,7 +106,7 @@ def choose(
     are looked for only in windows that could still win with one. Looking for candidates
     and splitting sentences are most of the cost of citing a page.
     """
-    ask = _ask(question, passages, weights, max_chars)
+    ask = ask_about(question, passages, weights, max_chars)
     if holds is not None and len(holds) != len(passages):
         raise ValueError(f"holds has {len(holds)} term sets for {len(passages)} passages")
     best = _Best()
@@ -143,14 +115,14 @@ def choose(
     for p, passage in enumerate(passages[1:], 1):
         # First as if it held every query term it may hold, which costs nothing; then by
         # reading it.
-        most = 1.0 if holds is None else _share(holds[p], ask)
-        if most is None or _bound(passage, most, max_chars, tuning) < best.value - _SLACK:
+        most = 1.0 if holds is None else share_of(holds[p], ask)
+        if most is None or bound_of(passage, most, max_chars, tuning) < best.value - SLACK:
             continue
-        coverage = _coverage(passage, ask, analyzer)
+        coverage = coverage_of(passage, ask, analyzer)
         if coverage is not None:  # without a query term it cannot beat the ranked passage
-            bounds.append((_bound(passage, coverage, max_chars, tuning), p))
+            bounds.append((bound_of(passage, coverage, max_chars, tuning), p))
     for bound, p in sorted(bounds, key=lambda pair: -pair[0]):
-        if bound < best.value - _SLACK:
+        if bound < best.value - SLACK:
             break  # neither this passage nor any after it can beat the best window so far
         _scan(best, p, passages[p], ask, analyzer, max_chars, tuning)
     if best.found is None:  # unreachable: every passage, even an empty one, yields a window
@@ -167,14 +139,14 @@ class _Best:
 
     value: float = -math.inf
     key: tuple[float, int, int] = (-math.inf, 0, 0)
-    found: tuple[Passage, Span, tuple[bool, bool], list[_Sentence]] | None = None
+    found: tuple[Passage, Span, tuple[bool, bool], list[Sentence]] | None = None
 
 
 def _scan(
     best: _Best,
     p: int,
     passage: Passage,
-    ask: _Question,
+    ask: Question,
     analyzer: Analyzer,
     max_chars: int,
     tuning: Weights,
@@ -185,15 +157,15 @@ def _scan(
     the best so far are its sentences searched for one.
     """
     lead = tuning.lead / (1 + passage.ordinal)
-    sentences = _sentences(passage.text, ask, analyzer, answers=False)
+    sentences = sentences_of(passage.text, ask, analyzer, answers=False)
     memo: dict[int, tuple[Span, ...]] = {}
-    windows = _windows(passage.text, sentences, ask, analyzer, max_chars)
+    windows = windows_of(passage.text, sentences, ask, analyzer, max_chars)
     # Each window's value were it to hold an answer candidate: its most. Visited best first,
     # so once one cannot beat the best window so far, none after it can.
     tops = []
     for w, (span, _, parts, _) in enumerate(windows):
-        features = _features(span, parts, ask, max_chars, tuning)
-        top = 0.0 if features is None else _total(features, True, tuning)
+        features = features_of(span, parts, ask, max_chars, tuning)
+        top = 0.0 if features is None else total_of(features, True, tuning)
         tops.append((top + lead if top else top, -w, features))
     tops.sort(reverse=True)
     for top, minus_w, features in tops:
@@ -206,7 +178,7 @@ def _scan(
                 _answers_in(passage.text, sentences, first + k, part, ask, analyzer, memo)
                 for k, part in enumerate(parts)
             )
-            value = _total(features, answer, tuning)
+            value = total_of(features, answer, tuning)
             value += lead if value else 0.0
         if (value, -p, minus_w) > best.key:
             best.value, best.key = value, (value, -p, minus_w)
@@ -261,36 +233,15 @@ def every_window(
     tuning: Weights = WEIGHTS,
 ) -> Iterator[Scored]:
     """Every window of ``passages`` in order, scored (what ``bench.excerpts --misses`` shows)."""
-    ask = _ask(question, passages, weights, max_chars)
+    ask = ask_about(question, passages, weights, max_chars)
     for passage in passages:
-        sentences = _sentences(passage.text, ask, analyzer)
+        sentences = sentences_of(passage.text, ask, analyzer)
         lead = tuning.lead / (1 + passage.ordinal)
-        for span, cut, parts, _ in _windows(passage.text, sentences, ask, analyzer, max_chars):
-            value = _value(span, parts, ask, max_chars, tuning)
+        for span, cut, parts, _ in windows_of(passage.text, sentences, ask, analyzer, max_chars):
+            value = value_of(span, parts, ask, max_chars, tuning)
             value += lead if value else 0.0
             answers = tuple(a for part in parts for a in part.answers)
             yield Scored(value, passage, span, cut, answers)
-
-
-# Coverage sums the same idfs in another order over a passage than over a window, which may
-# round the other way: a bound is trusted only this far below the best value.
-_SLACK = 1e-9
-
-
-def _ask(
-    question: str, passages: Sequence[Passage], weights: Mapping[str, float], max_chars: int
-) -> _Question:
-    """Check the arguments and work out the question once."""
-    if max_chars < 1:
-        raise ValueError(f"max_chars must be at least 1, got {max_chars}")
-    if not passages:
-        raise ValueError("choose needs at least one passage")
-    return _Question(
-        question_kind(question),
-        asked_words(question),
-        weights,
-        sum(max(w, 0.0) for w in weights.values()) or 1.0,
-    )
 
 
 def _choice(
@@ -305,7 +256,7 @@ def _choice(
     return Choice(passage, span, united(found), *cut)
 
 
-def _apart(text: str, parts: list[_Sentence]) -> bool:
+def _apart(text: str, parts: list[Sentence]) -> bool:
     """Whether the sentences ``parts`` of ASCII ``text`` are tokenized alone as they are
     within the window they make: no word runs across from one into the next.
 
@@ -323,7 +274,7 @@ def _apart(text: str, parts: list[_Sentence]) -> bool:
 def _choice_by_sentence(
     passage: Passage,
     span: Span,
-    parts: list[_Sentence],
+    parts: list[Sentence],
     weights: Mapping[str, float],
     analyzer: Analyzer,
 ) -> Choice:
@@ -339,163 +290,18 @@ def _choice_by_sentence(
     return Choice(passage, span, united(found))
 
 
-def _coverage(passage: Passage, ask: _Question, analyzer: Analyzer) -> float | None:
-    """The coverage of the query terms ``passage`` holds; ``None`` when it holds none."""
-    return _share(passage_terms(passage.text, analyzer), ask)
-
-
-def _share(terms: Collection[str], ask: _Question) -> float | None:
-    """The coverage of the query terms among ``terms``; ``None`` when there are none."""
-    matched = ask.weights.keys() & terms
-    if not matched:
-        return None
-    return sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
-
-
-def _bound(passage: Passage, coverage: float, max_chars: int, tuning: Weights) -> float:
-    """The most a window of ``passage`` can score when the passage's coverage is ``coverage``.
-
-    A window's terms are among its passage's, so its coverage is at most the passage's; it
-    is no longer than the passage, and every other feature is at most its weight.
-    """
-    length = min(len(passage.text), max_chars) / max_chars
-    lead = tuning.lead / (1 + passage.ordinal)
-    return coverage + tuning.answer + tuning.novelty + tuning.length * length + lead + _SLACK
-
-
 def _answers_in(
     text: str,
-    sentences: list[_Sentence],
+    sentences: list[Sentence],
     index: int,
-    part: _Sentence,
-    ask: _Question,
+    part: Sentence,
+    ask: Question,
     analyzer: Analyzer,
     memo: dict[int, tuple[Span, ...]],
 ) -> bool:
     """Whether ``part`` (sentence ``index``, or the quoted part of it) holds a candidate."""
     if index not in memo:
-        memo[index] = _candidates(text, sentences[index].span, ask, analyzer)
+        memo[index] = candidates_in(text, sentences[index].span, ask, analyzer)
     if part.span == sentences[index].span:
         return bool(memo[index])
     return any(part.span.start <= a.start and a.end <= part.span.end for a in memo[index])
-
-
-def _sentences(
-    text: str, ask: _Question, analyzer: Analyzer, *, answers: bool = True
-) -> list[_Sentence]:
-    """The sentences of ``text`` with their terms, and answer candidates where they can count.
-
-    Only a window holding a query term can win, so candidates are looked for only in
-    sentences that share a window with one: the costly part is skipped everywhere else.
-    Without ``answers`` none are looked for (:func:`choose` finds them when needed).
-    """
-    spans, terms = split_with_terms(text, analyzer)
-    if not answers:
-        return [_Sentence(span, found, ()) for span, found in zip(spans, terms, strict=True)]
-    matching = [i for i, found in enumerate(terms) if not found.isdisjoint(ask.weights)]
-    reach = MAX_SENTENCES - 1
-    near = {j for i in matching for j in range(i - reach, i + reach + 1)}
-    sentences = []
-    for i, (span, found) in enumerate(zip(spans, terms, strict=True)):
-        found_answers = _candidates(text, span, ask, analyzer) if i in near else ()
-        sentences.append(_Sentence(span, found, found_answers))
-    return sentences
-
-
-@lru_cache(maxsize=SENTENCE_CACHE)
-def split_with_terms(
-    text: str, analyzer: Analyzer
-) -> tuple[tuple[Span, ...], tuple[frozenset[str], ...]]:
-    """The sentences of a passage's ``text`` and each one's terms, remembered for the next page.
-
-    Splitting (Punkt) and stemming a passage is most of what citing it costs, and the passages
-    of the pages people read are cited again and again. Keyed by the text itself (not a
-    passage id, which another store may give another text) and the analyzer, and bounded
-    (``SENTENCE_CACHE`` passages), so a long-running bot keeps the passages it cites often
-    and forgets the rest. A text with no sentence is one empty one.
-    """
-    spans = tuple(split_sentences(text)) or (Span(0, 0),)
-    return spans, tuple(frozenset(analyzer.terms(span.slice(text))) for span in spans)
-
-
-@lru_cache(maxsize=SENTENCE_CACHE)
-def passage_terms(text: str, analyzer: Analyzer) -> frozenset[str]:
-    """The distinct terms of a passage's ``text``, remembered as :func:`split_with_terms` is:
-    every candidate passage of a hit is read for them, split or not."""
-    return frozenset(analyzer.terms(text))
-
-
-def _candidates(text: str, span: Span, ask: _Question, analyzer: Analyzer) -> tuple[Span, ...]:
-    """Answer candidates of the sentence at ``span`` of ``text``, as spans of ``text``."""
-    found = candidates(span.slice(text), ask.kind, ask.asked, analyzer.stopwords)
-    return tuple(Span(a.start + span.start, a.end + span.start) for a in found)
-
-
-def _windows(
-    text: str, sentences: list[_Sentence], ask: _Question, analyzer: Analyzer, max_chars: int
-) -> list[tuple[Span, tuple[bool, bool], list[_Sentence], int]]:
-    """Every window of 1..MAX_SENTENCES sentences within ``max_chars``: span, cut flags, parts
-    and the index of its first sentence.
-
-    A sentence longer than ``max_chars`` is a window alone, narrowed to the part holding the
-    most query words.
-    """
-    found = []
-    for i, first in enumerate(sentences):
-        whole = first.span
-        if whole.end - whole.start > max_chars:
-            found.append((*_narrowed(text, first, ask, analyzer, max_chars), i))
-            continue
-        for j in range(i, min(i + MAX_SENTENCES, len(sentences))):
-            last = sentences[j].span
-            if last.end - whole.start > max_chars:
-                break
-            found.append((Span(whole.start, last.end), (False, False), sentences[i : j + 1], i))
-    return found
-
-
-def _narrowed(
-    text: str, sentence: _Sentence, ask: _Question, analyzer: Analyzer, max_chars: int
-) -> tuple[Span, tuple[bool, bool], list[_Sentence]]:
-    """The part of a long sentence (at most ``max_chars``, cut between words) to quote."""
-    whole = sentence.span
-    spans = [
-        (term, Span(s.start + whole.start, s.end + whole.start))
-        for term, s in analyzer.term_spans(whole.slice(text))
-    ]
-    span = narrow(text, whole, [s for t, s in spans if t in ask.weights], max_chars)
-    part = _Sentence(
-        span,
-        frozenset(t for t, s in spans if span.start <= s.start and s.end <= span.end),
-        tuple(a for a in sentence.answers if span.start <= a.start and a.end <= span.end),
-    )
-    return span, (span.start > whole.start, span.end < whole.end), [part]
-
-
-def _value(
-    span: Span, parts: list[_Sentence], ask: _Question, max_chars: int, tuning: Weights
-) -> float:
-    """The weighted features of one window; a window without a query term scores 0."""
-    features = _features(span, parts, ask, max_chars, tuning)
-    if features is None:
-        return 0.0
-    return _total(features, any(part.answers for part in parts), tuning)
-
-
-def _features(
-    span: Span, parts: list[_Sentence], ask: _Question, max_chars: int, tuning: Weights
-) -> tuple[float, float, float] | None:
-    """Coverage, novelty and length of one window; ``None`` when it holds no query term."""
-    terms = frozenset().union(*(part.terms for part in parts))
-    matched = terms & ask.weights.keys()
-    if not matched:
-        return None
-    coverage = sum(max(ask.weights[t], 0.0) for t in matched) / ask.total
-    novelty = min(len(terms) - len(matched), tuning.novelty_words) / tuning.novelty_words
-    return coverage, novelty, (span.end - span.start) / max_chars
-
-
-def _total(features: tuple[float, float, float], answer: bool, tuning: Weights) -> float:
-    """The weighted sum of a window's features (coverage counts 1)."""
-    coverage, novelty, length = features
-    return coverage + tuning.answer * answer + tuning.novelty * novelty + tuning.length * length

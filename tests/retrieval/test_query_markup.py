@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval import Article, Engine
-from retrieval.engine import plain_query
+from retrieval.queries import plain_query
 
 BRIDGE = Article(
     title="Bridge span collapsed",

@@ -12,7 +12,7 @@ from retrieval.chunking import chunk
 from retrieval.models import Span
 from retrieval.sentences import split_sentences
 from retrieval.text import Analyzer
-from retrieval.windows import SENTENCE_CACHE, passage_terms, split_with_terms
+from retrieval.window_parts import SENTENCE_CACHE, passage_terms, split_with_terms
 from seeds import SEEDS, seed_body
 
 HOSTILE = [

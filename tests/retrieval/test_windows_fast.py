@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from retrieval.chunking import chunk
 from retrieval.models import Passage, Span
 from retrieval.text import Analyzer
-from retrieval.windows import WEIGHTS, Weights, _apart, _Sentence, choose, choose_reference
+from retrieval.window_parts import Sentence as _Sentence
+from retrieval.window_scores import WEIGHTS, Weights
+from retrieval.windows import _apart, choose, choose_reference
 from seeds import SEEDS, seed_body
 
 QUESTIONS = [

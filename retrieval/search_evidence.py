@@ -1,0 +1,49 @@
+"""The evidence a search weighs before it declines, read as the engine's snapshot holds it.
+
+:mod:`retrieval.answerable` judges evidence from an index and a passage's text alone; this
+module is the step between it and a search: it counts the article's title with the passage
+when titles are a field of their own, and reads the passage from the store for ``scatter``.
+Kept out of :mod:`retrieval.engine` so the search reads as ranking, declining and citing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from retrieval.answerable import Evidence, evidence, scatter
+from retrieval.snapshots import Snapshot
+from retrieval.store import Store
+from retrieval.text import Analyzer
+
+
+def passage_evidence(
+    snapshot: Snapshot, terms: list[str], passage: int, top: Sequence[float]
+) -> Evidence:
+    """``answerable.evidence`` for the best passage, its article's title counted with it
+    under the title field: there a word only the headline holds is neither missing from
+    the passage nor unknown to the store."""
+    found = evidence(snapshot.index, terms, passage, top)
+    titles = snapshot.titles
+    if titles is None:
+        return found
+    owner = int(snapshot.owners[passage])
+    share = titles.match_share(snapshot.index, terms, passage, owner)
+    distinct = list(dict.fromkeys(terms))
+    unknown = sum(
+        snapshot.index.document_frequency(t) == 0 and titles.index.document_frequency(t) == 0
+        for t in distinct
+    ) / max(len(distinct), 1)
+    return replace(found, share=share, unknown=unknown)
+
+
+def stored_scatter(
+    store: Store, analyzer: Analyzer, snapshot: Snapshot, terms: list[str], passage: int
+) -> float:
+    """``answerable.scatter`` of ``passage``, read from the store with its article's title
+    (0 if another process just removed it: the other evidence then decides)."""
+    rows = list(store.passage_texts(passage, passage + 1, batch=1))
+    if not rows:
+        return 0.0
+    _, title, text = rows[0]
+    return scatter(snapshot.index, analyzer, terms, title, text)
