@@ -31,8 +31,6 @@ from retrieval.segments import Floats, Int64s, Segment
 
 Bools = npt.NDArray[np.bool_]
 
-# nogil as the other kernels: a live bot may merge a batch in a thread while citing.
-
 
 def add_range_scores(
     segment: Segment,
