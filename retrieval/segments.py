@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.build_kernels import count_postings, fill_postings
 from retrieval.postings_kernels import scatter_part
 
 Int32s = npt.NDArray[np.int32]
@@ -97,31 +98,31 @@ def _smallest_count_dtype(max_tf: int) -> type[np.unsignedinteger]:
     return np.uint64
 
 
-# Documents per block when building: a block's sort keys (~30 MB) stay small enough that
-# numpy reuses the same memory block after block instead of faulting in fresh pages.
-BLOCK_DOCS = 1 << 16
-
-
 def build_segment(flat_terms: Int32s, doc_len: Int32s) -> Segment:
     """Build a segment from each document's term ids laid end to end.
 
-    Blocks of documents are sorted on ``term << 32 | doc`` (grouping postings by term with
-    ascending docs; runs of equal keys are term frequencies), then stitched together with
-    :func:`merge_segments`. No Python loop touches individual tokens.
+    A counting sort by term, compiled (:mod:`retrieval.build_kernels`): one pass counts
+    each term's documents, a prefix sum places each term's run, a second pass writes the
+    postings. Linear in tokens; beside the output it holds three tables the size of the
+    vocabulary, where sorting ``term << 32 | doc`` keys held 8 bytes per token.
     """
-    ends = np.cumsum(doc_len, dtype=np.int64)
-    blocks = []
-    for first in range(0, max(doc_len.shape[0], 1), BLOCK_DOCS):
-        last = min(first + BLOCK_DOCS, doc_len.shape[0])
-        lengths = doc_len[first:last]
-        start = int(ends[first - 1]) if first else 0
-        stop = int(ends[last - 1]) if last else 0
-        keys = flat_terms[start:stop].astype(np.int64)
-        keys <<= 32
-        keys |= np.repeat(np.arange(last - first, dtype=np.int64), lengths)
-        keys.sort()
-        blocks.append(_from_sorted_keys(keys, lengths))
-    return blocks[0] if len(blocks) == 1 else merge_segments(blocks)
+    # The kernels index by term id and read doc_len's tokens unchecked: check both here.
+    if int(doc_len.sum(dtype=np.int64)) != flat_terms.shape[0] or int(doc_len.min(initial=0)) < 0:
+        raise ValueError("doc_len must be non-negative and add up to the number of term ids")
+    if flat_terms.shape[0] and int(flat_terms.min()) < 0:
+        raise ValueError("term ids must not be negative")
+    n_terms = int(flat_terms.max()) + 1 if flat_terms.shape[0] else 0
+    df, max_tf = count_postings(flat_terms, doc_len, n_terms)
+    terms = np.flatnonzero(df).astype(np.int32)
+    offsets = np.zeros(terms.shape[0] + 1, dtype=np.int64)
+    np.cumsum(df[terms], out=offsets[1:])
+    cursor = np.zeros(n_terms, dtype=np.int64)
+    cursor[terms] = offsets[:-1]
+    del df
+    docs = np.empty(int(offsets[-1]), dtype=np.int32)
+    tfs = np.empty(int(offsets[-1]), dtype=_smallest_count_dtype(int(max_tf)))
+    fill_postings(flat_terms, doc_len, cursor, docs, tfs)
+    return Segment(doc_len=doc_len, terms=terms, offsets=offsets, docs=docs, tfs=tfs)
 
 
 def merge_segments(parts: list[Segment]) -> Segment:
@@ -155,34 +156,3 @@ def merge_segments(parts: list[Segment]) -> Segment:
         docs=docs,
         tfs=tfs,
     )
-
-
-def _from_sorted_keys(keys: Int64s, doc_len: Int32s) -> Segment:
-    """Turn sorted ``term << 32 | doc`` keys (one per token) into postings."""
-    if keys.shape[0] == 0:
-        return Segment(
-            doc_len=doc_len,
-            terms=np.zeros(0, dtype=np.int32),
-            offsets=np.zeros(1, dtype=np.int64),
-            docs=np.zeros(0, dtype=np.int32),
-            tfs=np.zeros(0, dtype=np.uint8),
-        )
-    new_run = np.empty(keys.shape[0], dtype=bool)
-    new_run[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=new_run[1:])
-    starts = np.flatnonzero(new_run)
-    del new_run
-    unique = keys[starts]
-    tf_counts = np.diff(np.append(starts, keys.shape[0]))
-    del starts
-    term_of = (unique >> 32).astype(np.int32)
-    docs = (unique & 0xFFFFFFFF).astype(np.int32)
-    del unique
-    term_start = np.empty(term_of.shape[0], dtype=bool)
-    term_start[0] = True
-    np.not_equal(term_of[1:], term_of[:-1], out=term_start[1:])
-    firsts = np.flatnonzero(term_start)
-    terms = term_of[firsts]
-    offsets = np.append(firsts, term_of.shape[0]).astype(np.int64)
-    tfs = tf_counts.astype(_smallest_count_dtype(int(tf_counts.max())))
-    return Segment(doc_len=doc_len, terms=terms, offsets=offsets, docs=docs, tfs=tfs)

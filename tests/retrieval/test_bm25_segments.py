@@ -79,17 +79,6 @@ def test_strings_are_refused_as_documents() -> None:
         Index.build(["not tokenized"], LUCENE)
 
 
-def test_blocked_build_equals_single_block(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Building in many small blocks merged together gives the same postings as one block."""
-    rng = np.random.default_rng(3)
-    corpus = [[f"t{w}" for w in rng.integers(0, 30, int(rng.integers(0, 9)))] for _ in range(300)]
-    one_block = Index.build(corpus, OKAPI)
-    monkeypatch.setattr(segments, "BLOCK_DOCS", 7)
-    many_blocks = Index.build(corpus, OKAPI)
-    for query in (["t1"], ["t2", "t3", "t2"], ["t29", "t0"]):
-        np.testing.assert_array_equal(many_blocks.scores(query), one_block.scores(query))
-
-
 def random_part(rng: np.random.Generator, n_docs: int) -> segments.Segment:
     """A segment of ``n_docs`` random passages over 40 term ids, some of them empty."""
     lengths = rng.integers(0, 9, n_docs).astype(np.int32)
