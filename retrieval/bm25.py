@@ -10,9 +10,11 @@ old segments, so a reader in another thread keeps a consistent view. Each snapsh
 its own vocabulary dict (copied on add, a few milliseconds even for 100k terms), which
 is simpler to trust than a shared append-only dict that a reader might see half-grown.
 Global doc ids are ``0..n_docs-1`` in insertion order across segments. Segments stop
-merging at ``MAX_MERGE_DOCS`` passages, and :meth:`Index.spill` moves a snapshot's segments
-to files it then reads memory-mapped, so building 10M passages batch by batch holds one
-batch and one merge at a time rather than the whole index twice over.
+merging at ``MAX_MERGE_DOCS`` passages (:mod:`retrieval.merge_policy`), and
+:meth:`Index.spill` moves a snapshot's segments to files it then reads memory-mapped, so
+building 10M passages batch by batch holds one batch and one merge at a time rather than
+the whole index twice over. A loaded snapshot's postings are checked term by term as
+searches first read them (:mod:`retrieval.postings_checks`).
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from retrieval.bm25_terms import encode, idf_table
 from retrieval.errors import StoreError
 from retrieval.matching import segment_matches
 from retrieval.matching import warm_up as warm_matching
+from retrieval.merge_policy import merge_tail
 from retrieval.page_kernels import add_range_scores, mark_holding
 from retrieval.page_kernels import warm_up as warm_ranges
+from retrieval.postings_checks import check_all, ensure_checked
 from retrieval.recency import DateWindow
 from retrieval.segments import (
     Floats,
@@ -56,16 +60,6 @@ Scorer = Literal["lucene", "okapi"]
 """The BM25 variants by name; every list of choices (CLI, settings, validation) derives from it."""
 SCORERS: tuple[Scorer, ...] = get_args(Scorer)
 """Every ``Scorer`` name, in order: the choices a command line or a setting offers."""
-
-# Merge the newest two segments while the older is less than this many times larger:
-# sizes then at least double towards the oldest, so a snapshot has about log2(N) segments
-# and each document is rewritten about log2(N) times over the index's life.
-MERGE_RATIO = 2
-# ...but never into a segment of more passages than this: a merge holds its inputs and its
-# output at once, so merging two 4M-passage segments into 8M held about 4 GB and made most
-# of the build's 4.9 GB peak at 10M passages. Past it, segments stay about this size (five
-# at 10M passages): a query sweeps the same postings, split over a few more segments.
-MAX_MERGE_DOCS = 1 << 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +149,10 @@ class Index:
             return self
         segments = [*self._segments, build_segment(flat, lengths)]
         del flat
-        tail = _merge_tail([segment.n_docs for segment in segments])
+        tail = merge_tail([segment.n_docs for segment in segments])
         if tail >= 2:
+            for part in segments[-tail:]:
+                check_all(part)  # a merge reads every posting: a damaged one must not pass
             segments[-tail:] = [merge_segments(segments[-tail:])]
         return Index(self.params, terms, segments)
 
@@ -201,7 +197,20 @@ class Index:
         reps = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         weights = self._idf[ids] * reps
         keep = weights != 0
+        self._check(ids[keep])
         return QueryTerms(ids[keep], weights[keep])
+
+    def check_all(self) -> None:
+        """Check every posting not checked yet (StoreError if one is damaged): what a search
+        checks of its own terms, for the whole index at once. A merge does this to its inputs."""
+        for segment in self._segments:
+            check_all(segment)
+
+    def _check(self, term_ids: Int64s) -> None:
+        """Check these terms' postings in loaded segments the first time a search reads them
+        (:mod:`retrieval.postings_checks`): StoreError, never a bad read, if one is damaged."""
+        for segment in self._segments:
+            ensure_checked(segment, term_ids)
 
     # -- scoring ---------------------------------------------------------------------------
 
@@ -341,6 +350,7 @@ class Index:
         """How many passages contain at least one known query term."""
         known = [self._terms[term] for term in set(query) if term in self._terms]
         ids = np.array(known, dtype=np.int64)
+        self._check(ids)
         hit = np.zeros(self.n_docs, dtype=bool)
         for segment, base in zip(self._segments, self._bases, strict=False):
             for slot in segment.slots(ids).tolist():
@@ -382,6 +392,7 @@ class Index:
         docs = np.asarray(doc_ids, dtype=np.int64)
         out = np.zeros((len(distinct), docs.shape[0]), dtype=bool)
         ids = np.array([self._terms.get(term, -1) for term in distinct], dtype=np.int64)
+        self._check(ids)
         for segment, base in zip(self._segments, self._bases, strict=False):
             mark_holding(segment, ids, docs - base, out)
         return out
@@ -404,7 +415,7 @@ class Index:
         leaves every segment in the page cache instead of the process's own memory, so only
         the batch and one merge are ever held (a 10M-passage build peaked at 4.9 GB held in
         memory). Segments already mapped from ``directory`` are kept as they are; only the
-        new ones are mapped and checked (see :func:`retrieval.bm25_files.map_segments`).
+        new ones are mapped (see :func:`retrieval.bm25_files.map_segments`).
         """
         directory = Path(directory)
         self.save(directory, origin)
@@ -435,26 +446,6 @@ class Index:
         if len(terms) != len(vocabulary):
             raise StoreError(f"the search index vocabulary in {directory} repeats a term")
         return cls(found, terms, segments), origin
-
-
-def _merge_tail(sizes: list[int]) -> int:
-    """How many newest segments to merge: while the one before them is less than
-    ``MERGE_RATIO`` times their total, and the merge stays within ``MAX_MERGE_DOCS``
-    passages, it joins them.
-
-    The same segments as merging the newest two again and again, but in one pass: the
-    pairwise cascade wrote every intermediate segment out in full (at 10M passages a 4M
-    one on the way to 8M) while the old snapshot still held its inputs.
-    """
-    tail, total = 1, sizes[-1] if sizes else 0
-    while (
-        tail < len(sizes)
-        and sizes[-tail - 1] < MERGE_RATIO * total
-        and total + sizes[-tail - 1] <= MAX_MERGE_DOCS
-    ):
-        total += sizes[-tail - 1]
-        tail += 1
-    return tail
 
 
 def _local(dates: DateWindow, base: int, segment: Segment) -> DateWindow:

@@ -28,13 +28,15 @@ place: a folder is only ever removed, and a mapping outlives the removal of its 
 Nothing here unpickles: arrays load with ``allow_pickle=False`` and the vocabulary is a
 JSON list, so a tampered directory can fail to load but cannot run code. Segment names
 from the manifest must match ``seg-`` plus 16 hex digits, so they cannot point elsewhere.
-Every array is checked against the manifest (dtype, shape, offsets) before it is trusted,
-and every posting once (:func:`retrieval.postings_kernels.postings_valid`): the compiled
-kernels read without bounds checks, so a doc id out of range or out of order in a tampered
-file must be refused here. That pass is most of a restart at 10M passages (one vectorized
-read of the doc ids, ~2 GB); it stays at load on purpose. A seal written at save time (file
-sizes, times, a checksum in the manifest) can be rewritten by whoever can write the files,
-and any checksum reads every byte too, so neither would be both cheaper and as safe.
+Every array is checked against the manifest (dtype, shape, ascending terms, offsets that
+tile the postings) before it is trusted, which reads the terms but not the postings. The
+compiled kernels read without bounds checks, so each term's doc ids are checked too, the
+first time a search touches that term, and every term's before a merge reads a segment
+(:mod:`retrieval.postings_checks`): a doc id out of range or out of order in a tampered file
+fails that search with a StoreError instead of misbehaving. Checking every posting here was
+most of a restart at 10M passages. A seal written at save time (file sizes, times, a
+checksum in the manifest) can be rewritten by whoever can write the files, and any checksum
+reads every byte, so neither would be both cheaper and as safe.
 
 :func:`map_segments` gives a building process the same mapped arrays for the segments it
 has just saved (``Index.spill``), so a build need not hold its whole index in memory.
@@ -43,7 +45,6 @@ has just saved (``Index.spill``), so a build need not hold its whole index in me
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import re
 import secrets
@@ -57,7 +58,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.errors import StoreError
-from retrieval.postings_kernels import postings_valid
+from retrieval.postings_checks import offsets_valid
 from retrieval.segments import Segment
 
 FORMAT = "briefbot-bm25"
@@ -277,7 +278,8 @@ def map_segments(directory: Path, segments: tuple[Segment, ...]) -> list[Segment
     """``segments``, saved in ``directory``, with their arrays mapped from its files.
 
     A segment already mapped from there is returned as it is; the others are read like a
-    load reads them (checks included), so the caller can drop the copies it held in memory.
+    load reads them, and checked like loaded ones as searches and merges read them: what
+    is read back from a file is never trusted just because this process wrote it.
     """
     mapped = []
     for segment in segments:
@@ -286,24 +288,8 @@ def map_segments(directory: Path, segments: tuple[Segment, ...]) -> list[Segment
         if isinstance(base, np.memmap) and Path(str(base.filename)).parent == folder:
             mapped.append(segment)
             continue
-        fresh = _read_segment(folder, _describe(segment))
-        _release(fresh.docs)
-        mapped.append(fresh)
+        mapped.append(_read_segment(folder, _describe(segment)))
     return mapped
-
-
-def _release(array: np.ndarray) -> None:
-    """Unmap the pages of a mapped ``array`` from this process; the file stays cached.
-
-    Checking a segment reads all its doc ids, and a page once read stays counted in the
-    process's memory while mapped: a 10M-passage build that spilled batch by batch then
-    held its whole index resident anyway (3.7 GB peak). Released, a page is read back from
-    the page cache when a query needs it.
-    """
-    base = array.base
-    handle = getattr(base, "_mmap", None) if isinstance(base, np.memmap) else None
-    if handle is not None and hasattr(mmap, "MADV_DONTNEED"):
-        handle.madvise(mmap.MADV_DONTNEED)
 
 
 def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:
@@ -331,9 +317,10 @@ def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:
         and arrays["tfs"].shape[0] == n_postings
         and bool(np.all(np.diff(arrays["terms"]) > 0))
         and (n_terms == 0 or int(arrays["terms"][0]) >= 0)
-        # One compiled pass over the postings, no temporaries: offsets, ascending ids, bounds.
-        and bool(postings_valid(arrays["docs"], offsets, arrays["doc_len"].shape[0]))
+        and offsets_valid(offsets, n_postings)
     )
     if not consistent:
         raise StoreError(f"segment {folder.name} of the search index does not match its manifest")
-    return Segment(name=folder.name, **arrays)
+    # The postings themselves are checked term by term as searches reach them.
+    checked = np.zeros(n_terms, dtype=np.bool_)
+    return Segment(name=folder.name, checked=checked, source=str(folder), **arrays)

@@ -1,7 +1,7 @@
-"""Compiled passes over whole postings arrays: checking a loaded segment, merging segments.
+"""Compiled passes over postings arrays: checking a loaded segment's runs, merging segments.
 
-Both run over every posting of an index (hundreds of millions at 10M passages), where a
-numpy expression allocates one or more temporaries the size of the postings: checking a
+Both can run over every posting of an index (hundreds of millions at 10M passages), where
+a numpy expression allocates one or more temporaries the size of the postings: checking a
 loaded index with ``np.diff(docs.astype(np.int64))`` held two 8-byte copies of every doc
 id (about 8 GB at 10M passages, most of a 35-56 s restart), and merging by fancy-index
 scatter held three more (most of a 10 GB build peak). These loops read each posting once
@@ -15,35 +15,31 @@ from typing import Any
 from retrieval.jit import compiled
 
 
-def _postings_valid(docs: Any, offsets: Any, n_docs: int) -> bool:
-    """Whether every term's run ``docs[offsets[t]:offsets[t+1]]`` is non-empty, inside
-    ``docs``, and holds strictly ascending ids in ``[0, n_docs)``; ``offsets`` must also
-    start at 0 and end at ``len(docs)``. What search relies on to read in bounds.
+def _check_runs(docs: Any, offsets: Any, slots: Any, n_docs: int, checked: Any) -> Any:
+    """Check the runs at ``slots`` not yet ``checked``: ids strictly ascending, inside
+    ``[0, n_docs)``. Marks each good one checked; returns the first bad slot, or -1.
 
-    Checked in two passes so the one over every posting has no branch: per run, its bounds
-    and its first and last ids (ascending runs then lie inside ``[0, n_docs)``); then the
-    descents ``docs[i] <= docs[i-1]`` of the whole array are counted (a loop the compiler
-    vectorizes) and must all sit where a run begins. Five times faster than walking each run
-    with a compare and branch per posting (2M passages: 0.12 s to 0.025 s), the most of a
-    restart at 10M passages.
+    What search relies on to read in bounds. The offsets must already be known good (each
+    run non-empty and inside ``docs``: :func:`retrieval.postings_checks.offsets_valid`);
+    slots below 0 (terms the segment lacks) are skipped. Per run, its first and last ids
+    bound it once the run ascends, and the descents ``docs[i] <= docs[i-1]`` are counted
+    without a branch (a loop the compiler vectorizes): five times faster than a compare
+    and branch per posting.
     """
-    n_terms = offsets.shape[0] - 1
-    n = docs.shape[0]
-    if n_terms < 0 or offsets[0] != 0 or offsets[n_terms] != n:
-        return False
-    at_starts = 0
-    for t in range(n_terms):
-        start, stop = offsets[t], offsets[t + 1]
-        if stop <= start or stop > n:
-            return False
+    for j in range(slots.shape[0]):
+        slot = slots[j]
+        if slot < 0 or checked[slot]:
+            continue
+        start, stop = offsets[slot], offsets[slot + 1]
         if docs[start] < 0 or docs[stop - 1] >= n_docs:
-            return False
-        if t > 0:
-            at_starts += docs[start] <= docs[start - 1]
-    descents = 0
-    for i in range(1, n):
-        descents += docs[i] <= docs[i - 1]
-    return descents == at_starts
+            return slot
+        descents = 0
+        for i in range(start + 1, stop):
+            descents += docs[i] <= docs[i - 1]
+        if descents:
+            return slot
+        checked[slot] = True
+    return -1
 
 
 def _scatter_part(
@@ -71,5 +67,5 @@ def _scatter_part(
         cursor[slot] = at
 
 
-postings_valid = compiled(_postings_valid)
+check_runs = compiled(_check_runs)
 scatter_part = compiled(_scatter_part)

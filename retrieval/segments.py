@@ -44,6 +44,10 @@ class Segment:
     # A segment never changes, so a name given at birth identifies its contents for good:
     # saving writes each name once and later saves skip it (see retrieval.bm25_files).
     name: str = field(default_factory=new_segment_name, compare=False)
+    # Loaded from disk: one flag per term, set once its postings were checked, and the
+    # folder they came from (see retrieval.postings_checks). None: built here, trusted.
+    checked: npt.NDArray[np.bool_] | None = field(default=None, compare=False)
+    source: str = field(default="", compare=False)
 
     @property
     def n_docs(self) -> int:

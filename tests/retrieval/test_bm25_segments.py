@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval import bm25, segments
+from retrieval import merge_policy, segments
 from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
 
 OKAPI = BM25Params(scorer="okapi")
@@ -109,8 +109,8 @@ def cascade(sizes: list[int]) -> list[int]:
     sizes = list(sizes)
     while (
         len(sizes) >= 2
-        and sizes[-2] < bm25.MERGE_RATIO * sizes[-1]
-        and sizes[-2] + sizes[-1] <= bm25.MAX_MERGE_DOCS
+        and sizes[-2] < merge_policy.MERGE_RATIO * sizes[-1]
+        and sizes[-2] + sizes[-1] <= merge_policy.MAX_MERGE_DOCS
     ):
         sizes[-2:] = [sizes[-2] + sizes[-1]]
     return sizes
@@ -120,8 +120,8 @@ def cascade(sizes: list[int]) -> list[int]:
 def test_merge_tail_merges_what_the_pairwise_policy_would(sizes: list[int], cap: int) -> None:
     """The one-pass merge takes exactly the segments the pairwise cascade would fold."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bm25, "MAX_MERGE_DOCS", cap)
-        tail = bm25._merge_tail(sizes)
+        patch.setattr(merge_policy, "MAX_MERGE_DOCS", cap)
+        tail = merge_policy.merge_tail(sizes)
         merged = [*sizes[:-tail], sum(sizes[-tail:])] if tail >= 2 else sizes
         assert merged == cascade(sizes)
 
@@ -129,7 +129,7 @@ def test_merge_tail_merges_what_the_pairwise_policy_would(sizes: list[int], cap:
 def test_segments_stop_merging_at_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     """Batch after batch, no merge makes a segment larger than MAX_MERGE_DOCS, and the
     capped index scores every passage as one built at once."""
-    monkeypatch.setattr(bm25, "MAX_MERGE_DOCS", 20)
+    monkeypatch.setattr(merge_policy, "MAX_MERGE_DOCS", 20)
     corpus = [["word", f"w{i % 13}", f"v{i % 5}"] for i in range(100)]
     index = Index.empty(OKAPI)
     for first in range(0, 100, 5):

@@ -1,4 +1,5 @@
-"""The compiled check of loaded postings agrees with a plain reading of what it promises."""
+"""The check of loaded postings (offsets at load, runs at first use) agrees with a plain
+reading of what it promises."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.postings_kernels import postings_valid
+from retrieval.postings_checks import offsets_valid
+from retrieval.postings_kernels import check_runs
 
 
 def reference_valid(docs: list[int], offsets: list[int], n_docs: int) -> bool:
@@ -25,9 +27,16 @@ def reference_valid(docs: list[int], offsets: list[int], n_docs: int) -> bool:
 
 
 def check(docs: list[int], offsets: list[int], n_docs: int) -> None:
-    """The kernel's verdict equals the reference's."""
-    got = postings_valid(np.array(docs, dtype=np.int32), np.array(offsets, dtype=np.int64), n_docs)
-    assert bool(got) == reference_valid(docs, offsets, n_docs)
+    """Offsets checked, then every run by the kernel: the verdict equals the reference's."""
+    ids, starts = np.array(docs, dtype=np.int32), np.array(offsets, dtype=np.int64)
+    got = offsets_valid(starts, len(docs))
+    if got:
+        slots = np.arange(len(offsets) - 1, dtype=np.int64)
+        checked = np.zeros(len(offsets) - 1, dtype=np.bool_)
+        bad = int(check_runs(ids, starts, slots, n_docs, checked))
+        got = bad < 0
+        assert bool(checked.all()) == got  # good runs are marked, and only those
+    assert got == reference_valid(docs, offsets, n_docs)
 
 
 @settings(deadline=None)  # the first example may load the compiled kernel
