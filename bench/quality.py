@@ -17,6 +17,8 @@ other sets as of now. ``--before REV`` runs the same evaluation with the engine 
 ``retrieval`` package) as it is at git revision ``REV``, in a child process, and prints its
 rows beside ours.
 
+``--half even`` (tune) or ``--half odd`` (check) keeps every other question.
+
     python -m bench.quality [--sets rtqa_news_2024,bbc_title] [--limit 300] [--before main]
 """
 
@@ -266,11 +268,22 @@ def cell(row: dict[str, Any], metric: str) -> str:
     return f"{found['mean']:.3f}" + ("" if half is None else f" ± {half:.3f}")
 
 
-def read_data(name: str, limit: int, title_in_text: bool) -> Any:
-    """One eval set, its first ``limit`` queries; titles optionally prepended to the text."""
+def half_of(data: Any, half: str | None) -> Any:
+    """``data`` with only its ``even`` or ``odd`` questions (0-based, in file order), or all.
+
+    Tune on one half, check on the other: a change that only fits the questions it was tuned
+    on shows up as a gain on one half and none on the other.
+    """
+    if half is None:
+        return data
+    return replace(data, queries=data.queries[0 if half == "even" else 1 :: 2])
+
+
+def read_data(name: str, limit: int, title_in_text: bool, half: str | None = None) -> Any:
+    """One eval set, its first ``limit`` queries (of a ``half``); titles optionally prepended."""
     from retrieval.eval_sets import read_set
 
-    data = read_set(need_eval() / name, limit=limit)
+    data = half_of(read_set(need_eval() / name, limit=limit), half)
     if title_in_text:
         articles = tuple(
             replace(a, text=f"{a.title}\n\n{a.text}") if a.title else a for a in data.articles
@@ -306,6 +319,7 @@ def run_before(revision: str, args: argparse.Namespace) -> list[dict[str, Any]]:
             "--as-of", args.as_of,
             "--title-weight", "0",
         ] + (["--title-in-text"] if args.title_in_text else [])  # fmt: skip
+        command += ["--half", args.half] if args.half else []
         # The child starts in the folder: the current directory comes first on its path.
         child = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
     if child.returncode != 0:
@@ -391,6 +405,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scorers", default=",".join(SCORERS), help="our scorers: lucene,okapi")
     parser.add_argument("--limit", type=int, default=0, help="only the first N queries per set")
     parser.add_argument("--quick", action="store_true", help="smoke run: --limit 200")
+    parser.add_argument("--half", choices=["even", "odd"], help="only that half of the questions")
     parser.add_argument("--before", metavar="REV", help="also run the engine at git revision REV")
     parser.add_argument("--no-reference", action="store_true", help="skip BM25Okapi")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
@@ -427,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows: list[dict[str, Any]] = []
     started = time.perf_counter()
     for name in names:
-        data = read_data(name, args.limit, args.title_in_text)
+        data = read_data(name, args.limit, args.title_in_text, args.half)
         dated = name in DATED_SETS and args.as_of == "question"
         rows += [
             ours(evaluation, data, scorer, dated, args.title_weight, args.article_support)

@@ -37,19 +37,19 @@ import numpy as np
 from retrieval.answerable import MIN_SHARE, could_tip, declines
 from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.copies import THRESHOLD, fold_ranked
+from retrieval.date_intent import PREFER_WEIGHT, DateIntent, checked_weight, intent
 from retrieval.errors import (
     QueryError,
     StoreError,
     TooManyResultsError,
 )
-from retrieval.explain import Explanation, date_factor, explain_passage, title_factor
+from retrieval.explain import Explanation, date_factors, explain_passage, title_factor
 from retrieval.highlight import highlight_spans
 from retrieval.ingest_batch import new_articles, storable_article, stored_info, where
 from retrieval.models import (
     Article,
     ArticleInfo,
     CitedPassage,
-    DateRange,
     EngineStats,
     Hit,
     IndexCheck,
@@ -111,6 +111,7 @@ class Engine:
         title_weight: float = 0.0,
         copy_threshold: float = THRESHOLD,
         article_support: float = SUPPORT,
+        date_preference: float = PREFER_WEIGHT,
     ) -> None:
         if not (np.isfinite(title_weight) and title_weight >= 0):
             raise ValueError(f"title_weight must be a number >= 0, not {title_weight!r}")
@@ -119,6 +120,8 @@ class Engine:
         self.article_support = float(article_support)
         """Weight of an article's second-best passage in its rank (``retrieval.support``)."""
         self.title_weight = float(title_weight)
+        self.date_preference = checked_weight(date_preference)
+        """Boost of a relative range only preferred (``retrieval.date_intent``); 0: it filters."""
         self.copy_threshold = copy_threshold
         """Signature agreement from which passages are copies (``retrieval.copies``); >1: off."""
         self._store = store
@@ -151,6 +154,7 @@ class Engine:
         title_weight: float = 0.0,
         copy_threshold: float = THRESHOLD,
         article_support: float = SUPPORT,
+        date_preference: float = PREFER_WEIGHT,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
@@ -164,7 +168,9 @@ class Engine:
         ``copy_threshold`` of their entries fold into one result (``retrieval.copies``); a
         threshold above 1 never folds. Articles rank by their best passage plus
         ``article_support`` (scaled by the question's length) times their second best
-        (``retrieval.support``); 0 ranks them by their best passage alone.
+        (``retrieval.support``); 0 ranks them by their best passage alone. A date range counted
+        back from today ("last week") is preferred by ``date_preference`` rather than kept to
+        (``retrieval.date_intent``); 0 keeps to every range.
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -182,6 +188,7 @@ class Engine:
                 title_weight=title_weight,
                 copy_threshold=copy_threshold,
                 article_support=article_support,
+                date_preference=date_preference,
             )
         except BaseException:
             store.close()
@@ -349,21 +356,22 @@ class Engine:
         not searched as words; ``date_range`` in the result says which range was used. A range
         that no briefing matches is widened: the same words are searched at any date and the
         result is ``widened``, so the reader gets the nearest answer and is told its dates.
+        A range counted back from today is only ``preferred`` (``retrieval.date_intent``).
         """
         started = time.perf_counter()
         if k > MAX_RESULTS:
             raise TooManyResultsError(k, MAX_RESULTS)
         query = plain_query(query)  # shown back and cited from as the tags-free text
         snapshot = self._snapshot
-        today, found, dates = self._dated(snapshot, query, as_of, related)
-        terms = self.query_terms(found.rest, related=related)
+        today, found, terms, dated = self._dated(snapshot, query, as_of, related)
+        dates = dated.window
         bonus = self._title_bonus(snapshot, terms)
         deeper = k + min(k, FOLD_DEPTH)
         support = support_weight(terms, self.article_support)
         ranking = diversify(
             snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus, support
         )
-        widened = found.range is not None and not ranking.passages
+        widened = found.range is not None and not dated.preferred and not ranking.passages
         if widened:  # nothing in the range matches: the question at any date, and say so
             dates = self._any_date(snapshot, today)
             ranking = diversify(
@@ -413,21 +421,23 @@ class Engine:
             undated=found.rest if found.range is not None else "",
             as_of=today,
             widened=widened,
+            preferred=dated.preferred,
         )
 
     def _dated(
         self, snapshot: Snapshot, query: str, as_of: datetime | None, related: bool
-    ) -> tuple[datetime, Found, DateWindow]:
-        """A search's "today", the date range its question names (and the words left), and
-        the window ranking applies: one reading for ``search`` and ``explain``."""
+    ) -> tuple[datetime, Found, list[str], DateIntent]:
+        """A search's "today", the date range its question names (and the words left), their
+        terms, and the window ranking applies: one reading for ``search`` and ``explain``."""
         today = datetime.now(UTC) if as_of is None else as_of
         if today.tzinfo is None or today.utcoffset() is None:
             raise ValueError(f"as_of must be timezone-aware, not {today!r}")
         found = Found(None, query) if related else find_dates(query, today)
         if found.phrases and not self._analyzer.terms(found.rest):
             found = Found(None, query)  # only a date: its words are all there is to search
-        span = found.range or DateRange()
-        return today, found, window(snapshot.stamps, today, self.recency, span.since, span.until)
+        terms = self.query_terms(found.rest, related=related)
+        dated = intent(snapshot.stamps, today, self.recency, found, terms, self.date_preference)
+        return today, found, terms, dated
 
     def _any_date(self, snapshot: Snapshot, today: datetime) -> DateWindow:
         """The window of a question with no date in it: everything up to today, the prior on."""
@@ -449,10 +459,10 @@ class Engine:
         """
         query = plain_query(query)
         snapshot = self._snapshot
-        today, found, dates = self._dated(snapshot, query, as_of, related)
-        terms = self.query_terms(found.rest, related=related)
-        named = found.range
-        if named is not None:  # as search does: a range that matches nothing is widened
+        today, found, terms, dated = self._dated(snapshot, query, as_of, related)
+        dates, named = dated.window, found.range
+        # As search does: a range (kept to, not preferred) that matches nothing is widened.
+        if named is not None and not dated.preferred:
             ids, _ = snapshot.ranked().top_k(terms, 1, dates, self._title_bonus(snapshot, terms))
             if not len(ids):
                 dates, named = self._any_date(snapshot, today), None
@@ -467,7 +477,7 @@ class Engine:
         explained = explain_passage(index, self._analyzer, asked, terms, passage_id, title, text)
         bonus = self._title_bonus(snapshot, terms)
         factors = [title_factor(bonus, self.title_weight, passage_id)]
-        factors.append(date_factor(dates, passage_id, named))
+        factors += date_factors(dates, passage_id, named, dated.preferred)
         kept = tuple(factor for factor in factors if factor is not None)
         return replace(explained, factors=kept) if kept else explained
 

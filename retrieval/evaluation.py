@@ -56,12 +56,15 @@ def ask(engine: Engine, query: EvalQuery, k: int, *, dated: bool = False) -> Sea
     "today" (to its last second), as the bot uses a message's date; otherwise today is now.
     A date range in the question that matches nothing is widened to any date by the engine;
     one whose matches do not answer (the search declines) is followed the way the bot offers:
-    by the same question without it.
+    by the same question without it. A range only preferred hid nothing, so there is nothing
+    to follow: the bot offers no such search then either.
     """
     as_of = _as_of(query.date) if dated else None
     related = engine.too_long(query.text)
     result = engine.search(query.text, k, as_of=as_of, related=related)
-    if result.date_range is not None and result.abstained and not result.widened:
+    # getattr: bench.quality --before runs this over engines from before preferences.
+    kept_to = not result.widened and not getattr(result, "preferred", False)
+    if result.date_range is not None and result.abstained and kept_to:
         return engine.search(result.undated, k, as_of=as_of, related=related)
     return result
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from retrieval.bm25 import Index
 from retrieval.models import DateRange
+from retrieval.query_dates import describe
 from retrieval.recency import DAY, UNDATED, DateWindow
 from retrieval.recency import factor as date_weight
 from retrieval.text import Analyzer
@@ -189,27 +190,40 @@ def explanation_lines(explanation: Explanation) -> list[str]:
     return lines
 
 
-def date_factor(
-    dates: DateWindow, passage_id: int, named: DateRange | None = None
-) -> Factor | None:
-    """What the window did to one passage's score, as a "Why?" line: its recency factor, or
-    that it lies in the range the question named; None when dates changed nothing."""
+def date_factors(
+    dates: DateWindow, passage_id: int, named: DateRange | None = None, preferred: bool = False
+) -> list[Factor]:
+    """What the window did to one passage's score, as "Why?" lines: its recency factor, or that
+    it lies in the range the question named; then, when that range was only ``preferred``,
+    whether it lies within it. Nothing when dates changed nothing."""
     d = dates
     stamp_of = int(d.stamps[passage_id])
-    value = date_weight(stamp_of, d.low, d.high, d.dated_only, d.weight, d.half_life, d.as_of)
-    if named is not None:
-        where = "undated, so kept" if stamp_of == UNDATED else "published"
-        return Factor("date range", f"{where} within the range the question names", value)
-    if value == 1.0:
-        return None
-    days = max(d.as_of - stamp_of, 0) / DAY
-    top = 1.0 + d.weight
-    return Factor(
-        "recency",
-        f"published {days:.0f} days before the question: a new briefing weighs up to "
-        f"{top:.2g}×, and the extra halves every {d.half_life / DAY:.0f} days",
-        value,
+    value = date_weight(
+        stamp_of, d.low, d.high, d.dated_only, d.weight, d.half_life, d.as_of, 0, -1, 0.0
     )
+    lines: list[Factor] = []
+    if named is not None and not preferred:
+        where = "undated, so kept" if stamp_of == UNDATED else "published"
+        return [Factor("date range", f"{where} within the range the question names", value)]
+    if value != 1.0:
+        days = max(d.as_of - stamp_of, 0) / DAY
+        top = 1.0 + d.weight
+        how = (
+            f"published {days:.0f} days before the question: a new briefing weighs up to "
+            f"{top:.2g}×, and the extra halves every {d.half_life / DAY:.0f} days"
+        )
+        lines.append(Factor("recency", how, value))
+    if preferred and named is not None:
+        within = stamp_of != UNDATED and d.prefer_low <= stamp_of <= d.prefer_high
+        span = describe(named)
+        how = (
+            f"published {span}, the dates the question prefers"
+            if within
+            else f"{'undated' if stamp_of == UNDATED else 'not published ' + span}: the "
+            "question prefers those dates, but the others are kept"
+        )
+        lines.append(Factor("date preference", how, 1.0 + d.prefer_weight if within else 1.0))
+    return lines
 
 
 def title_factor(bonus: Bonus | None, weight: float, passage_id: int) -> Factor | None:

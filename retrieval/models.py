@@ -156,7 +156,9 @@ class SearchResult:
     whose words were then not searched; ``undated`` is the question without them, to offer
     when nothing in the range matched. ``widened`` says nothing in that range matched, so the
     question was searched at any date and ``hits`` come from outside it. ``as_of`` is the
-    search's "today": nothing published after it is returned.
+    search's "today": nothing published after it is returned. ``preferred`` says the range
+    was only preferred (briefings dated within it rank higher), not kept to: the hits may lie
+    outside it (``retrieval.date_intent``).
     """
 
     query: str
@@ -174,6 +176,7 @@ class SearchResult:
     undated: str = ""
     as_of: datetime | None = None
     widened: bool = False
+    preferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)

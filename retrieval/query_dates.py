@@ -38,12 +38,31 @@ class Found:
     """A question's date range (None when it names no date) and its remaining words.
 
     ``phrases`` are the date expressions taken out of ``rest``; a phrase that only says
-    "recently" (:attr:`Grammar.recent`) is taken out without setting a range.
+    "recently" (:attr:`Grammar.recent`) is taken out without setting a range. ``kinds`` says
+    what each phrase is, in the same order (:data:`KINDS`): :mod:`retrieval.date_intent`
+    decides from them whether the range filters or is only preferred.
     """
 
     range: DateRange | None
     rest: str
     phrases: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+    @property
+    def relative(self) -> bool:
+        """Whether every date expression counts back from "today" ("last week", "yesterday")."""
+        return bool(self.kinds) and all(kind in ("relative", "recent") for kind in self.kinds)
+
+
+KINDS = {
+    "operator": "since:2024-05-01 or until:2024-06-01, typed as a search operator",
+    "absolute": 'a date with its year ("on 7 April 2022", "in 2022"), or "between A and B"',
+    "bound": 'a date without a year that a range starts or ends at ("since 1 May")',
+    "yearless": 'a day or month without a year ("in March", "on 7 April")',
+    "relative": 'counted back from "today" ("yesterday", "last month", "in the past 3 days")',
+    "recent": 'says only "recently" ("this week"): no range',
+}
+"""What a date expression can be, in words (``Found.kinds``)."""
 
 
 _OPERATOR = re.compile(r"(?<!\S)(since|until):(\d{4})-(\d{1,2})-(\d{1,2})(?!\S)", re.IGNORECASE)
@@ -60,6 +79,7 @@ def find_dates(question: str, today: datetime, grammar: Grammar = ENGLISH) -> Fo
     since: date | None = None
     until: date | None = None
     phrases: list[str] = []
+    kinds: list[str] = []
     spans: list[tuple[int, int]] = []
 
     def narrow(low: date | None, high: date | None) -> None:
@@ -81,6 +101,7 @@ def find_dates(question: str, today: datetime, grammar: Grammar = ENGLISH) -> Fo
         kind = match[1].lower()
         narrow(when if kind == "since" else None, when if kind == "until" else None)
         phrases.append(match[0])
+        kinds.append("operator")
         spans.append(match.span())
     for pattern, rule in _rules(grammar):
         for match in pattern.finditer(question):
@@ -89,10 +110,13 @@ def find_dates(question: str, today: datetime, grammar: Grammar = ENGLISH) -> Fo
             bounds = rule(match, day)
             if bounds is None:
                 continue
+            kind = _kind(grammar, match)
             if " ".join((match.groupdict().get("rel") or "").lower().split()) in grammar.recent:
                 bounds = (None, None)  # "this week": the words go, the prior does the rest
+                kind = "recent"
             narrow(*bounds)
             phrases.append(match[0].strip())
+            kinds.append(kind)
             spans.append(match.span())
     if not phrases:
         return Found(None, question)
@@ -102,7 +126,7 @@ def find_dates(question: str, today: datetime, grammar: Grammar = ENGLISH) -> Fo
     # "In March, prices rose" leaves ", prices rose": drop the stranded punctuation.
     rest = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s+", " ", rest)).strip(" ,;:")
     if since is None and until is None:  # only words that say "recently"
-        return Found(None, rest, tuple(phrases))
+        return Found(None, rest, tuple(phrases), tuple(kinds))
     zone = today.tzinfo
     return Found(
         DateRange(
@@ -111,7 +135,25 @@ def find_dates(question: str, today: datetime, grammar: Grammar = ENGLISH) -> Fo
         ),
         rest,
         tuple(phrases),
+        tuple(kinds),
     )
+
+
+def _kind(g: Grammar, m: re.Match[str]) -> str:
+    """Which of :data:`KINDS` a matched expression is (not "operator" nor "recent")."""
+    groups = m.groupdict()
+    if groups.get("rel") or groups.get("b_rel"):
+        return "relative"
+    if "b_iso" in groups:  # "between A and B": two dates the reader wrote out
+        return "absolute"
+    yearless = any(groups.get(d) and not groups.get(y) for d, y in _YEARS)
+    if not yearless:
+        return "absolute"
+    return "yearless" if g.openers[m["op"].lower()] == "in" else "bound"
+
+
+# A day or month group and the year group that would complete it.
+_YEARS = (("d1", "y1"), ("d2", "y2"), ("m3", "y3"))
 
 
 def describe(dates: DateRange) -> str:

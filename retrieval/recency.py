@@ -12,6 +12,8 @@ score and still comes first over recent ones that do not match. An undated passa
 its score (factor 1): neither boosted nor buried, exactly as before the prior existed. A date
 range from the question (``since``/``until``) keeps the dated passages inside it and the
 undated ones: nothing says they lie outside it, and their citations say "date unknown".
+A range the question only prefers (:mod:`retrieval.date_intent`: "last week") hides nothing:
+the dated passages inside it get a further factor ``1 + prefer_weight``, the rest keep theirs.
 
 Dates are whole seconds since the epoch (UTC), one per passage: :data:`UNDATED` marks a
 passage whose article has none. :class:`DateWindow` carries them with one search's bounds
@@ -24,7 +26,7 @@ same compiled function, so both give the same bits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,6 +68,8 @@ class DateWindow:
 
     A passage is searchable when it is undated and ``dated_only`` is false, or when its stamp
     lies in ``[low, high]`` (inclusive seconds). ``half_life`` is in seconds; 0 means no prior.
+    A searchable passage dated within ``[prefer_low, prefer_high]`` has its factor multiplied
+    by ``1 + prefer_weight``: a preferred range, which hides nothing.
     """
 
     stamps: Int64s
@@ -75,11 +79,19 @@ class DateWindow:
     weight: float = 0.0
     half_life: float = 0.0
     as_of: int = 0
+    prefer_low: int = 0
+    prefer_high: int = -1
+    prefer_weight: float = 0.0
 
     @property
     def top(self) -> float:
-        """The largest factor any passage can get: a bound the sweep prunes with."""
-        return 1.0 + self.weight if self.half_life > 0 and self.weight > 0 else 1.0
+        """The largest factor any passage can get: a bound the sweep prunes with.
+
+        Computed as :func:`factor` computes a factor (the prior's part, then times the
+        preference's), so rounding keeps every factor at or below it.
+        """
+        prior = 1.0 + self.weight if self.half_life > 0 and self.weight > 0 else 1.0
+        return prior * (1.0 + self.prefer_weight) if self.prefer_weight > 0 else prior
 
 
 def stamp(moment: datetime | None) -> int:
@@ -126,34 +138,73 @@ def window(
     )
 
 
+def preferring(
+    dates: DateWindow, since: datetime | None, until: datetime | None, weight: float
+) -> DateWindow:
+    """``dates`` with ``[since, until)`` preferred by ``1 + weight`` rather than kept to."""
+    low = UNDATED + 1 if since is None else stamp(since)
+    high = int(np.iinfo(np.int64).max) if until is None else stamp(until) - 1
+    return replace(dates, prefer_low=low, prefer_high=high, prefer_weight=float(weight))
+
+
+def as_tuple(d: DateWindow) -> tuple[Any, int, int, bool, float, float, int, int, int, float]:
+    """A window as the compiled functions' plain arguments (numba takes no dataclass)."""
+    return (d.stamps, d.low, d.high, d.dated_only, d.weight, d.half_life, d.as_of,
+            d.prefer_low, d.prefer_high, d.prefer_weight)  # fmt: skip
+
+
 def factors(dates: DateWindow) -> Floats:
     """Every passage's factor (0 where the window hides it): the exhaustive reference."""
-    d = dates
-    out: Floats = _factors(d.stamps, d.low, d.high, d.dated_only, d.weight, d.half_life, d.as_of)
+    out: Floats = _factors(*as_tuple(dates))
     return out
 
 
 def factor(
-    stamp: int, low: int, high: int, dated_only: bool, weight: float, half_life: float, now: int
+    stamp: int,
+    low: int,
+    high: int,
+    dated_only: bool,
+    weight: float,
+    half_life: float,
+    now: int,
+    prefer_low: int,
+    prefer_high: int,
+    prefer_weight: float,
 ) -> float:
-    """One passage's factor: 0 outside the window, 1 undated or with no prior, else the prior."""
+    """One passage's factor: 0 outside the window, 1 undated or with no prior, else the prior;
+    times ``1 + prefer_weight`` when dated within the preferred range."""
     if stamp == UNDATED:
         return 0.0 if dated_only else 1.0
     if stamp < low or stamp > high:
         return 0.0
-    if half_life <= 0.0:
-        return 1.0
-    age = max(now - stamp, 0)
-    return 1.0 + weight * float(np.exp2(-age / half_life))
+    out = 1.0
+    if half_life > 0.0:
+        age = max(now - stamp, 0)
+        out = 1.0 + weight * float(np.exp2(-age / half_life))
+    if prefer_weight > 0.0 and prefer_low <= stamp <= prefer_high:
+        out *= 1.0 + prefer_weight
+    return out
 
 
 def _all_factors(
-    stamps: Any, low: int, high: int, dated_only: bool, weight: float, half_life: float, now: int
+    stamps: Any,
+    low: int,
+    high: int,
+    dated_only: bool,
+    weight: float,
+    half_life: float,
+    now: int,
+    prefer_low: int,
+    prefer_high: int,
+    prefer_weight: float,
 ) -> Any:
     """`factor` of every stamp."""
     out = np.empty(stamps.shape[0])
     for i in range(stamps.shape[0]):
-        out[i] = factor(stamps[i], low, high, dated_only, weight, half_life, now)
+        out[i] = factor(
+            stamps[i], low, high, dated_only, weight, half_life, now,
+            prefer_low, prefer_high, prefer_weight,
+        )  # fmt: skip
     return out
 
 

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.jit import compiled
-from retrieval.recency import DateWindow, factor
+from retrieval.recency import DateWindow, as_tuple, factor
 from retrieval.segments import Floats, Int64s, Segment
 
 
@@ -143,12 +143,15 @@ def search_segment(
     return ids, scores
 
 
-def _when(d: DateWindow) -> tuple[Any, int, int, bool, float, float, int, float]:
-    """A date window as the kernel's plain tuple (numba takes no dataclass)."""
-    return (d.stamps, d.low, d.high, d.dated_only, d.weight, d.half_life, d.as_of, d.top)
+When = tuple[Any, int, int, bool, float, float, int, int, int, float, float]
 
 
-_NO_DATES = (np.zeros(0, dtype=np.int64), 0, 0, False, 0.0, 0.0, 0, 1.0)
+def _when(d: DateWindow) -> When:
+    """A date window as the kernel's plain tuple (numba takes no dataclass), then its top."""
+    return (*as_tuple(d), d.top)
+
+
+_NO_DATES: When = (np.zeros(0, dtype=np.int64), 0, 0, False, 0.0, 0.0, 0, 0, -1, 0.0, 1.0)
 
 
 def warm_up(tf_dtype: np.dtype[Any], length_dtype: np.dtype[Any]) -> None:
@@ -183,7 +186,7 @@ def _sweep(
     k1: float,
     k: int,
     floor: float,
-    when: tuple[Any, int, int, bool, float, float, int, float],
+    when: When,
     ranges: tuple[Any, Any, Any],
 ) -> tuple[Any, Any]:
     """The kernel of the module docstring; terms are indexed in canonical order.
@@ -191,9 +194,11 @@ def _sweep(
     With dates (``when`` of :func:`_when`, its stamps non-empty), a score that could enter
     the heap even at the largest factor ``top`` is multiplied by its passage's factor, 0
     outside the window: exactly ``scores * recency.factors``, read only for candidates.
+    ``top`` includes a preferred range's boost, so the bound stays exact under a preference.
     """
     docs, tfs, starts, ends = postings
-    stamps, low_date, high_date, dated_only, prior, half_life, now, top = when
+    stamps, low_date, high_date, dated_only, prior, half_life, now = when[:7]
+    prefer_low, prefer_high, prefer_weight, top = when[7:]
     dated = stamps.shape[0] > 0
     range_starts, range_ends, range_values = ranges
     next_range = 0
@@ -245,7 +250,10 @@ def _sweep(
                 continue
             if dated:
                 at_date = stamps[first + slot]
-                score *= factor(at_date, low_date, high_date, dated_only, prior, half_life, now)
+                score *= factor(
+                    at_date, low_date, high_date, dated_only, prior, half_life, now,
+                    prefer_low, prefer_high, prefer_weight,
+                )  # fmt: skip
                 if score < low:
                     continue
             if size < k:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,8 +17,8 @@ from retrieval.eval_metrics import (
     score,
 )
 from retrieval.eval_sets import EvalQuery, EvalSet
-from retrieval.evaluation import evaluate
-from retrieval.models import Article
+from retrieval.evaluation import ask, evaluate
+from retrieval.models import Article, DateRange, SearchResult
 
 
 @pytest.mark.parametrize(
@@ -107,3 +108,34 @@ def test_a_declined_search_shows_no_excerpt_but_keeps_its_ranking() -> None:
     assert result.metrics["Declined"].mean == 1.0
     assert result.metrics["AnsHit@1 passage"].mean == 1.0
     assert result.metrics["AnsHit@1 excerpt"].mean == 0.0
+
+
+class RecordingEngine:
+    """Answers every search with one declined result for a dated question, and records the
+    queries it was asked."""
+
+    def __init__(self, preferred: bool) -> None:
+        self.preferred = preferred
+        self.asked: list[str] = []
+
+    def too_long(self, text: str) -> bool:
+        return False
+
+    def search(self, query: str, k: int, **options: object) -> SearchResult:
+        self.asked.append(query)
+        since = datetime(2024, 5, 1, tzinfo=UTC)
+        return SearchResult(
+            query, (), 0, abstained=True, date_range=DateRange(since), undated="flood aid",
+            preferred=self.preferred,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(("preferred", "asked"), [(False, 2), (True, 1)], ids=["filter", "prefer"])
+def test_a_declined_dated_question_is_searched_again_only_when_its_range_filtered(
+    preferred: bool, asked: int
+) -> None:
+    """A filtered range that declined is followed by the question without it, as the bot
+    offers; a preferred range hid nothing, so the question is not searched again."""
+    engine = RecordingEngine(preferred)
+    ask(engine, EvalQuery("q", "flood aid last month"), 10)  # type: ignore[arg-type]
+    assert engine.asked == ["flood aid last month", "flood aid"][:asked]

@@ -140,3 +140,35 @@ def test_several_expressions_narrow_each_other() -> None:
         datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 6, 1, tzinfo=UTC)
     )
     assert found.rest == "floods"
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("floods today", ("relative",)),
+        ("floods yesterday", ("relative",)),
+        ("floods last month", ("relative",)),
+        ("floods in the past 3 days", ("relative",)),
+        ("floods last Tuesday", ("relative",)),
+        ("floods since yesterday", ("relative",)),
+        ("floods this week", ("recent",)),
+        ("floods in March", ("yearless",)),
+        ("floods on 7 April", ("yearless",)),
+        ("floods since 1 May", ("bound",)),
+        ("floods before June", ("bound",)),
+        ("floods in March 2023", ("absolute",)),
+        ("floods on 7 April 2022", ("absolute",)),
+        ("floods in 2022", ("absolute",)),
+        ("floods between 1 May and 7 June", ("absolute",)),
+        ("debt relief since:2024-05-01", ("operator",)),
+        ("floods this week since 1 May", ("bound", "recent")),
+        ("floods", ()),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_each_expression_says_what_kind_it_is(question: str, kinds: tuple[str, ...]) -> None:
+    """Every phrase gets a kind, in order; ``relative`` only when all count back from today."""
+    found = find_dates(question, TODAY)
+    assert sorted(found.kinds) == sorted(kinds)
+    assert len(found.kinds) == len(found.phrases)
+    assert found.relative == (bool(kinds) and set(kinds) <= {"relative", "recent"})

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.bm25 import BM25Params, Index, Scorer
-from retrieval.recency import UNDATED, DateWindow, Recency, factors, stamp, window
+from retrieval.recency import UNDATED, DateWindow, Recency, factors, preferring, stamp, window
 from retrieval.topk import select_top_k
 
 NOW = datetime(2024, 6, 15, 12, tzinfo=UTC)
@@ -61,6 +61,25 @@ def test_a_range_keeps_dated_passages_inside_it_and_undated_ones_without_prior()
     assert factors(dates).tolist() == [0.0, 1.0, 0.0, 1.0]
 
 
+def test_a_preferred_range_boosts_the_passages_inside_it_and_hides_nothing() -> None:
+    """Preferring [NOW-15d, NOW-5d) by 0.25: the passage inside gets its prior times 1.25, the
+    ones outside keep their prior, the undated one 1, the future one stays hidden."""
+    plain = window(days_ago(1, 10, 20, None, -1), NOW, PRIOR)
+    dates = preferring(plain, NOW - timedelta(days=15), NOW - timedelta(days=5), 0.25)
+    base = factors(plain)
+    assert factors(dates).tolist() == [base[0], base[1] * 1.25, base[2], 1.0, 0.0]
+    assert dates.top == (1.0 + PRIOR.weight) * 1.25
+
+
+def test_a_preference_without_a_prior_boosts_by_its_weight_alone() -> None:
+    """No prior: 1.5 inside an open-ended preferred range, 1 elsewhere; weight 0 changes nothing."""
+    plain = window(days_ago(1, 30, None), NOW, Recency())
+    dates = preferring(plain, NOW - timedelta(days=7), None, 0.5)
+    assert factors(dates).tolist() == [1.5, 1.0, 1.0]
+    assert dates.top == 1.5
+    assert factors(preferring(plain, NOW - timedelta(days=7), None, 0.0)).tolist() == [1, 1, 1]
+
+
 def test_a_recent_passage_outranks_an_older_equal_one_but_not_a_better_match() -> None:
     """Equal text: the recent one wins; an old passage holding every query word still wins."""
     corpus = [["quake", "kabul", "deaths"], ["quake", "kabul"], ["quake", "kabul"]]
@@ -93,6 +112,9 @@ def test_pruned_sweep_with_prior_and_ranges_matches_exhaustive(scorer: Scorer, k
         window(stamps, NOW, PRIOR, NOW - timedelta(days=400)),
         window(stamps, NOW, PRIOR, None, NOW - timedelta(days=1000)),
         window(stamps, NOW, PRIOR, NOW - timedelta(days=60), NOW - timedelta(days=30)),
+        preferring(window(stamps, NOW, PRIOR), NOW - timedelta(days=60), NOW, 0.25),
+        preferring(window(stamps, NOW, Recency()), NOW - timedelta(days=900), None, 3.0),
+        preferring(window(stamps, NOW, PRIOR), None, NOW - timedelta(days=1000), 0.5),
     ]
     for _ in range(12):
         query = [f"t{w}" for w in rng.choice(300, size=int(rng.integers(1, 6)))]
@@ -108,6 +130,7 @@ def test_pruned_sweep_with_prior_and_ranges_matches_exhaustive(scorer: Scorer, k
     weight=st.floats(0, 3),
     half_life=st.sampled_from([0.0, 0.5, 7.0, 60.0]),
     k=st.integers(1, 12),
+    prefer=st.tuples(st.floats(0, 4), st.floats(-10, 200), st.floats(0, 100)),
 )
 def test_generated_corpora_rank_exactly_with_dates(
     corpus: list[list[str]],
@@ -116,13 +139,19 @@ def test_generated_corpora_rank_exactly_with_dates(
     weight: float,
     half_life: float,
     k: int,
+    prefer: tuple[float, float, float],
 ) -> None:
-    """Generated corpora, dates and priors: the sweep equals the exhaustive reference."""
+    """Generated corpora, dates, priors and preferred ranges: the sweep equals the exhaustive
+    reference, the preference's boost included in the bound it prunes with."""
     index = Index.build(corpus, BM25Params())
     stamps = days_ago(*ages[: len(corpus)])
     assert_exact(index, query, k, window(stamps, NOW, Recency(half_life, weight)))
     since = NOW - timedelta(days=50)
     assert_exact(index, query, k, window(stamps, NOW, Recency(half_life, weight), since))
+    boost, newest, days = prefer
+    until = NOW - timedelta(days=newest)
+    plain = window(stamps, NOW, Recency(half_life, weight))
+    assert_exact(index, query, k, preferring(plain, until - timedelta(days=days), until, boost))
 
 
 def test_dates_must_cover_every_passage() -> None:

@@ -15,7 +15,7 @@ from retrieval.bm25 import BM25Params, Index
 from retrieval.engine import Engine
 from retrieval.models import Article
 from retrieval.pipeline import prepare_texts
-from retrieval.recency import RECENCY, UNDATED, factors, window
+from retrieval.recency import RECENCY, UNDATED, factors, preferring, window
 from retrieval.text import Analyzer
 from retrieval.titles import Titles
 from retrieval.topk import _WINDOW as WINDOW
@@ -249,13 +249,14 @@ def test_a_rare_word_only_in_the_title_counts_towards_answering() -> None:
     seed=st.integers(0, 10_000),
     k=st.sampled_from([1, 10, 120]),
     weight=st.sampled_from([0.0, 0.5, 2.0]),
-    when=st.sampled_from(["none", "prior", "range"]),
+    when=st.sampled_from(["none", "prior", "range", "prefer"]),
 )
 def test_hypothesis_title_bonus_with_dates_across_windows_is_exact(
     n_passages: int, seed: int, k: int, weight: float, when: str
 ) -> None:
-    """Title field, recency prior or date range together, over several sweep windows (some
-    skipped once the heap is full): the top k equal exhaustive scoring to the bit."""
+    """Title field, recency prior, date range or preferred range together, over several sweep
+    windows (some skipped once the heap is full): the top k equal exhaustive scoring to the
+    bit."""
     rng = np.random.default_rng(seed)
     corpus = zipf_corpus(seed, n_passages, vocabulary=200)
     cut = int(rng.integers(0, n_passages + 1))
@@ -267,6 +268,8 @@ def test_hypothesis_title_bonus_with_dates_across_windows_is_exact(
     stamps = np.where(rng.random(n_passages) < 0.1, UNDATED, int(now.timestamp()) - ages)
     since = now - timedelta(days=90) if when == "range" else None
     dates = None if when == "none" else window(stamps.astype(np.int64), now, RECENCY, since)
+    if dates is not None and when == "prefer":
+        dates = preferring(dates, now - timedelta(days=60), now - timedelta(days=20), 0.25)
     reference = np.ones(n_passages) if dates is None else factors(dates)
     for _ in range(4):
         query = [f"t{int(w)}" for w in rng.integers(0, 60, size=int(rng.integers(1, 6)))]
