@@ -64,6 +64,7 @@ def open_reader(settings: Settings) -> Engine:
             workers=1,
             title_weight=settings.title_weight,
             article_support=settings.article_support,
+            date_preference=settings.date_preference,
         )
     try:
         return open_engine(settings, read_only=True)
@@ -117,12 +118,14 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
                 "abstained": result.abstained,
                 "date_range": dates,
                 "widened": result.widened,
+                "preferred": result.preferred,
             }
             if why is not None:
                 line["explanation"] = explanation_json(why(hit))
             print(json.dumps(line, ensure_ascii=False))
         if not result.hits and result.date_range is not None:
-            summary = {"date_range": dates, "undated": result.undated, "widened": result.widened}
+            summary = {"date_range": dates, "undated": result.undated, "widened": result.widened,
+                       "preferred": result.preferred}  # fmt: skip
             print(json.dumps(summary))
         return 0
     if result.related:
@@ -131,6 +134,9 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     if result.widened and result.date_range is not None:
         # Nothing in the range matched: the engine searched the same words at any date.
         print(f"Nothing {describe_range(result.date_range)}; showing briefings from any date")
+    elif result.preferred and result.date_range is not None:
+        # A relative date only ranks its briefings first: the others are still shown.
+        print(f"Preferring briefings dated {describe_range(result.date_range)}")
     elif result.date_range is not None:
         print(f"Dated {describe_range(result.date_range)}")
     if not result.hits:
@@ -161,6 +167,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             ask=ask_dated if args.as_of == "question" else ask,
             title_weight=settings.title_weight,
             article_support=settings.article_support,
+            date_preference=settings.date_preference,
             progress=bar if sys.stderr.isatty() else iter,
         )
         if args.json:

@@ -57,6 +57,11 @@ def results_header(result: SearchResult, related_to: str = "") -> str:
                 f"🔎 Nothing {dated} for <i>{query}</i>; showing briefings from any date "
                 f"({result_count(result)}, {seconds})"
             )
+        if result.preferred:  # a relative date ranks its briefings first, hides no other
+            return (
+                f"🔎 {result_count(result)} for <i>{query}</i>, preferring those dated {dated} "
+                f"({seconds})"
+            )
         return f"🔎 {result_count(result)} for <i>{query}</i> dated {dated} ({seconds})"
     query = short(result.query, QUERY_CHARS)
     return f"🔎 {result_count(result)} for <i>{query}</i> ({seconds})"
@@ -147,11 +152,14 @@ def abstained(result: SearchResult) -> str:
     dated = f" dated {esc(describe_range(result.date_range))}" if result.date_range else ""
     if result.widened and result.date_range is not None:  # any date was searched already
         dated = f"; nothing {esc(describe_range(result.date_range))}, so any date searched"
+    elif result.preferred and result.date_range is not None:  # any date was searched too
+        dated = f", preferring those dated {esc(describe_range(result.date_range))}"
     head = (
         f"{DECLINE} (<i>{short(result.query, QUERY_CHARS)}</i>{dated})\n"
         "Try other words, or see the newest briefings with /latest."
     )
-    if result.date_range is not None and not result.widened:  # the answer may lie outside it
+    if result.date_range is not None and not (result.widened or result.preferred):
+        # The answer may lie outside the range: offer the question without it.
         head += f"\nTo search all dates, send: <code>{short(result.undated, QUERY_CHARS)}</code>"
     nearest = list(dict.fromkeys(hit.article for hit in result.hits))[:NEAREST]
     if not nearest:

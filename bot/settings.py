@@ -15,6 +15,7 @@ from pathlib import Path
 from retrieval import (
     LANGUAGES,
     MIN_SHARE,
+    PREFER_WEIGHT,
     RECENCY,
     SCORERS,
     SUPPORT,
@@ -52,6 +53,7 @@ class Settings:
     min_share: float = MIN_SHARE
     recency_half_life_days: float = RECENCY.half_life_days
     recency_weight: float = RECENCY.weight
+    date_preference: float = PREFER_WEIGHT
     title_weight: float = TITLE_WEIGHT
     article_support: float = SUPPORT
     sources: tuple[Source, ...] = (Source("seeds"),)
@@ -99,6 +101,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "min_share"): "min_share",
     ("search", "recency_half_life_days"): "recency_half_life_days",
     ("search", "recency_weight"): "recency_weight",
+    ("search", "date_preference"): "date_preference",
     ("search", "title_weight"): "title_weight",
     ("search", "article_support"): "article_support",
     ("telegram", "token"): "token",

@@ -149,6 +149,8 @@ def load_settings(
         raise ConfigError("[search] recency_half_life_days and recency_weight must be 0 or more")
     if not 0 <= settings.title_weight < float("inf"):
         raise ConfigError("[search] title_weight must be a number of at least 0 (0 turns it off)")
+    if not 0 <= settings.date_preference < float("inf"):
+        raise ConfigError("[search] date_preference must be a number of at least 0 (0 filters)")
     if not 0 <= settings.article_support < float("inf"):
         raise ConfigError("[search] article_support must be a number of at least 0 (0 is off)")
     return settings

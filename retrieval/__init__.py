@@ -16,6 +16,7 @@ pins the list).
 
 from retrieval.answerable import MIN_SHARE
 from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
+from retrieval.date_intent import PREFER_WEIGHT
 from retrieval.engine import MAX_RESULTS, Engine
 from retrieval.errors import (
     BriefbotError,
@@ -73,6 +74,7 @@ __all__ = [
     "MAX_RESULTS",
     "MAX_RETRY",
     "MIN_SHARE",
+    "PREFER_WEIGHT",
     "RECENCY",
     "SCORERS",
     "SUPPORT",

@@ -107,13 +107,16 @@ def evaluate(
     ask: Ask = ask,
     progress: Callable[[Iterable[EvalQuery]], Iterable[EvalQuery]] = iter,
     recency: Recency = RECENCY,
+    date_preference: float | None = None,
 ) -> Report:
     """Ingest ``data`` into a fresh in-memory engine, run every query, and score the results.
 
     ``progress`` wraps the query loop (a progress bar, say). A refused query is a miss.
     ``title_weight`` is the title field's (``retrieval.titles``; 0 keeps titles in passages);
     ``article_support`` the share of an article's second-best passage it ranks by
-    (``retrieval.support``; 0 ranks by the best passage alone).
+    (``retrieval.support``; 0 ranks by the best passage alone); ``date_preference`` the
+    boost of a relative date range only preferred (``retrieval.date_intent``; None: the
+    engine's default, 0: every range filters).
     """
     # bench.quality --before runs this module over engines that had no recency setting or
     # title field: each is passed only when it differs from what those engines did.
@@ -122,6 +125,8 @@ def evaluate(
         options["title_weight"] = title_weight
     if article_support:
         options["article_support"] = article_support
+    if date_preference is not None:
+        options["date_preference"] = date_preference
     engine = Engine.open(
         ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **options
     )

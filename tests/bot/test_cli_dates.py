@@ -80,6 +80,31 @@ def test_json_says_a_range_was_widened(stored: Path, capsys: pytest.CaptureFixtu
     assert [json.loads(line)["widened"] for line in out.splitlines()] == [False]
 
 
+def test_a_relative_date_is_preferred_and_said_so(
+    stored: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'this month' with enough other words: June's briefing first, May's still shown."""
+    words = ("search", "flood", "relief", "warning", "delta", "this", "month")
+    code, out, _ = run(capsys, *words, "--as-of", "2024-06-15")
+    assert code == 0
+    assert "Preferring briefings dated from 1 June 2024 to 15 June 2024" in out
+    assert "Flood relief" in out
+    _, out, _ = run(capsys, *words, "--as-of", "2024-06-15", "--json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert {line["article_id"] for line in lines} == {"may", "june"}
+    assert all(line["preferred"] and not line["widened"] for line in lines)
+
+
+def test_json_of_a_filtered_range_says_it_was_not_preferred(
+    stored: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'since 1 June' is a date the reader named: kept to, and ``preferred`` is false."""
+    _, out, _ = run(
+        capsys, "search", "flood", "delta", "since", "1", "June", "--as-of", "2024-06-15", "--json"
+    )
+    assert [json.loads(line)["preferred"] for line in out.splitlines()] == [False]
+
+
 def test_a_bad_as_of_is_a_one_line_error(stored: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--as-of that is not a date exits 2 with a message naming the expected form."""
     with pytest.raises(SystemExit) as stop:

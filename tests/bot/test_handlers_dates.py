@@ -8,6 +8,8 @@ from bot_harness import Bot
 from html_check import html_problems
 from telegram_fakes import Updates
 
+from retrieval.engine import Engine
+
 
 def sent_on(updates: Updates, text: str, moment: datetime) -> dict[str, object]:
     """A text message sent at ``moment``."""
@@ -57,3 +59,36 @@ async def test_words_that_match_at_no_date_say_no_briefing_matches(
     await bot.send(updates.message("zeppelin since 1 May 2020"))
     text = str(bot.api.calls_to("sendMessage")[-1].params["text"])
     assert text.startswith("No briefing matches <i>zeppelin</i>.")
+
+
+async def test_a_relative_date_is_preferred_and_hides_no_briefing(
+    bot: Bot, updates: Updates
+) -> None:
+    """'last week', asked on 20 April 2022 with three other words: no briefing is from that
+    week, yet the April ones are shown, and the header says the week is only preferred."""
+    asked = sent_on(updates, "Blinken weapons Ukraine last week", datetime(2022, 4, 20, tzinfo=UTC))
+    await bot.send(asked)
+    text = str(bot.api.calls_to("sendMessage")[-1].params["text"])
+    assert html_problems(text) == []
+    assert text.startswith("🔎 ")
+    assert (
+        "for <i>Blinken weapons Ukraine</i>, preferring those dated from 11 April 2022 to"
+        " 17 April 2022 (" in text.split("\n", 1)[0]
+    )
+    assert "Blinken" in text.split("\n", 1)[1]
+
+
+async def test_an_engine_with_date_preference_zero_keeps_to_the_range(
+    bot: Bot, engine: Engine, updates: Updates
+) -> None:
+    """With date_preference 0 the same question filters: only the undated grain briefing is
+    left in that week, it does not answer, and the reply offers the question without dates."""
+    engine.date_preference = 0.0
+    asked = sent_on(updates, "Blinken weapons Ukraine last week", datetime(2022, 4, 20, tzinfo=UTC))
+    await bot.send(asked)
+    text = str(bot.api.calls_to("sendMessage")[-1].params["text"])
+    assert text.startswith(
+        "No stored briefing answers that. (<i>Blinken weapons Ukraine last week</i> dated from"
+        " 11 April 2022 to 17 April 2022)"
+    )
+    assert "To search all dates, send: <code>Blinken weapons Ukraine</code>" in text

@@ -56,6 +56,17 @@ async def test_inline_results_from_any_date_say_the_range_matched_nothing(
     assert "button" not in params
 
 
+async def test_inline_results_of_a_preferred_date_need_no_line_above(
+    bot: Bot, updates: Updates
+) -> None:
+    """'last week' with enough other words is only preferred: the 2022 briefings are results
+    (every date was searched), so no line says the range matched nothing."""
+    await bot.send(updates.inline("Blinken weapons Ukraine last week"))
+    params = answer(bot)
+    assert any("Blinken" in str(result) for result in params["results"])
+    assert "button" not in params
+
+
 async def test_inline_query_answers_cited_articles(bot: Bot, updates: Updates) -> None:
     """Each result is a cited excerpt: citation as title, excerpt as description, HTML message."""
     await bot.send(updates.inline("weapons Ukraine"))

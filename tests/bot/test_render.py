@@ -306,6 +306,39 @@ def test_a_declined_question_with_a_range_names_it_and_offers_all_dates() -> Non
     assert "To search all dates, send: <code>weather</code>" in text
 
 
+LAST_WEEK = DateRange(datetime(2024, 6, 3, tzinfo=UTC), datetime(2024, 6, 10, tzinfo=UTC))
+
+
+def test_a_preferred_range_is_headed_as_a_preference() -> None:
+    """'floods river town last week', only preferred: the header says the week's briefings
+    come first, not that the hits are all from it."""
+    result = SearchResult(
+        "<floods> river town last week", (hit(1, "floods"),), 1, 0, (), 0.0123, matched=1,
+        date_range=LAST_WEEK, undated="<floods> river town", preferred=True,
+    )  # fmt: skip
+    text = render_search.results_page(result)
+    assert html_problems(text) == []
+    assert text.splitlines()[0] == (
+        "🔎 1 result for <i>&lt;floods&gt; river town</i>, preferring those dated from 3 June"
+        " 2024 to 9 June 2024 (12 ms)"
+    )
+
+
+def test_a_declined_preferred_question_offers_no_second_search() -> None:
+    """Declined with a preferred range: every date was searched, so no other search is offered."""
+    result = SearchResult(
+        "weather river town last week", (), 0, abstained=True, date_range=LAST_WEEK,
+        undated="weather river town", preferred=True,
+    )  # fmt: skip
+    text = render_search.abstained(result)
+    assert html_problems(text) == []
+    assert text.startswith(
+        "No stored briefing answers that. (<i>weather river town last week</i>, preferring those"
+        " dated from 3 June 2024 to 9 June 2024)"
+    )
+    assert "To search all dates" not in text
+
+
 def test_also_in_names_each_other_source_once_and_counts_the_rest() -> None:
     """Folded copies: sources escaped, deduplicated, the hit's own left out, past four counted."""
     copies = tuple(

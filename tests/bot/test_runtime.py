@@ -166,6 +166,15 @@ async def test_the_httpx_fallback_talks_to_the_bot_api(
     assert [call.params["text"] for call in api.calls_to("sendMessage")] == ["hello over httpx"]
 
 
+def test_the_engine_gets_the_date_preference_setting(tmp_path: Path, settings: Settings) -> None:
+    """[search] date_preference reaches the bot's engine (0: every date range filters)."""
+    engine = open_engine(replace(settings, db_path=tmp_path / "s.sqlite3", date_preference=0.0))
+    try:
+        assert engine.date_preference == 0.0
+    finally:
+        engine.close()
+
+
 def test_a_worker_engine_is_read_only(tmp_path: Path, settings: Settings) -> None:
     """The worker's engine opens the store without writing it: no schema, no ingest."""
     writer = open_engine(replace(settings, db_path=tmp_path / "s.sqlite3"))

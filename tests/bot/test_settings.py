@@ -94,6 +94,21 @@ def test_title_weight_is_zero_or_more(tmp_path: Path, value: str, ok: bool) -> N
 
 @pytest.mark.parametrize(
     ("value", "ok"),
+    [("0", True), ("0.25", True), ("-0.5", False), ("inf", False), ("nan", False), ('"x"', False)],
+)
+def test_date_preference_is_zero_or_more(tmp_path: Path, value: str, ok: bool) -> None:
+    """[search] date_preference takes 0 (every range filters) or any finite weight above."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"[search]\ndate_preference = {value}\n")
+    if ok:
+        assert load_settings(config, env={}).date_preference == float(value)
+        return
+    with pytest.raises(ConfigError, match=r"date_preference"):
+        load_settings(config, env={})
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
     [("0", True), ("0.6", True), ("-0.5", False), ("inf", False), ("nan", False), ('"x"', False)],
 )
 def test_article_support_is_zero_or_more(tmp_path: Path, value: str, ok: bool) -> None:

@@ -23,6 +23,7 @@ PUBLIC = [
     "MAX_RESULTS",
     "MAX_RETRY",
     "MIN_SHARE",
+    "PREFER_WEIGHT",
     "RECENCY",
     "SCORERS",
     "SUPPORT",
