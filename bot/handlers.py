@@ -25,6 +25,7 @@ from bot import render
 from bot.context import BriefContext, Services
 from bot.guard import Access
 from bot.retry import failure_line, is_outage, may_have_arrived
+from retrieval import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,10 @@ async def on_error(update: object, context: BriefContext) -> None:
         log.error("update %s failed: %s", update_id, failure_line(error))
         if may_have_arrived(error):
             return
+    elif isinstance(error, StoreError):
+        # A damaged or unreadable store or index is the operator's to fix, not a bug: the
+        # message names what to do (e.g. the index folder to delete); a traceback adds nothing.
+        log.error("update %s failed: %s", update_id, error)
     else:
         log.error("update %s failed", update_id, exc_info=error)
     if not isinstance(update, Update):

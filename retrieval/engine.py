@@ -568,6 +568,15 @@ class Engine:
             save_error=self._save_error,
         )
 
+    def verify_index(self) -> None:
+        """Read every posting of the loaded index once; StoreError naming the folder to delete
+        if any is damaged. Searches check only the terms they read, at first use
+        (``retrieval.postings_checks``): this is for an operator's health check."""
+        snapshot = self._snapshot
+        snapshot.index.check_all()
+        if snapshot.titles is not None:
+            snapshot.titles.index.check_all()
+
     def stats(self) -> EngineStats:
         """Sizes of the store and the index."""
         snapshot = self._snapshot

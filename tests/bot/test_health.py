@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from feed_server import FeedServer, feed_server
 from live_harness import PROXY_VARIABLES, Clock
@@ -106,6 +107,27 @@ def test_a_missing_or_foreign_index_fails(
     code, checks = health(capsys)
     assert code == 1
     assert "cannot be used" in str(checks["index"]["why"])
+
+
+def test_a_damaged_posting_fails_the_index_check_with_the_folder_to_delete(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Health reads every posting, though loading and searching other words would not."""
+    assert main(["ingest", str(ROOT / "seeds")]) == 0
+    capsys.readouterr()
+    code, checks = health(capsys)
+    assert code == 0
+    index = Path(f"{env}.index")
+    manifest = json.loads((index / "manifest.json").read_text())
+    docs_path = index / manifest["segments"][0]["name"] / "docs.npy"
+    docs = np.load(docs_path)
+    docs[-1] = 10**9  # a passage id far past the end, in the last term's postings
+    np.save(docs_path, docs)
+    code, checks = health(capsys)
+    assert code == 1
+    assert checks["store"]["ok"]
+    assert "damaged" in str(checks["index"]["why"])
+    assert f"delete the folder {index}" in str(checks["index"]["why"])
 
 
 def test_a_source_failing_past_its_back_off_cap_fails(

@@ -15,6 +15,7 @@ from telegram_fakes import FakeBotApi, Updates
 from bot.handlers import APOLOGY
 from bot.settings import Settings
 from retrieval.engine import Engine
+from retrieval.errors import StoreError
 from retrieval.models import SearchResult
 
 
@@ -36,6 +37,29 @@ async def test_failing_handler_is_logged_apologised_and_next_update_served(
     assert failure.exc_info is not None
     assert "index on fire" in str(failure.exc_info[1])
     assert "explode" not in caplog.text  # questions are not logged by default
+    await bot.send(updates.message("weapons"))
+    assert "[1] " in bot.texts()[-1]
+
+
+async def test_a_damaged_index_is_logged_in_one_line_for_the_operator(
+    bot: Bot, updates: Updates, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A StoreError (a damaged index found by a search) is one log line saying what to do,
+    with no traceback; the reader gets the apology and the next question is served."""
+    real_search = bot.services.engine.search
+    damaged = "the search index in /srv/s.index is damaged (...): delete the folder /srv/s.index"
+
+    def search(query: str, k: int = 10, **page: int) -> SearchResult:
+        if query == "explode":
+            raise StoreError(damaged)
+        return real_search(query, k, **page)
+
+    monkeypatch.setattr(bot.services.engine, "search", search)
+    await bot.send(updates.message("explode"))
+    assert bot.texts() == [APOLOGY]
+    failure = next(r for r in caplog.records if r.levelname == "ERROR")
+    assert failure.exc_info is None
+    assert failure.getMessage().endswith(damaged)
     await bot.send(updates.message("weapons"))
     assert "[1] " in bot.texts()[-1]
 
