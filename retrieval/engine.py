@@ -71,6 +71,7 @@ from retrieval.queries import (
     too_long,
 )
 from retrieval.query_dates import Found, find_dates
+from retrieval.query_form import STATEMENT_SUPPORT
 from retrieval.ranking import cite, diversify
 from retrieval.recency import RECENCY, DateWindow, Recency, window
 from retrieval.related import RELATED_CHARS
@@ -79,7 +80,7 @@ from retrieval.search_evidence import passage_evidence, stored_scatter
 from retrieval.snapshots import Indexer, Snapshot
 from retrieval.store import Store
 from retrieval.store_records import Retirement
-from retrieval.support import SUPPORT, support_weight
+from retrieval.support import SUPPORT, form_weight
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
 from retrieval.watch_matches import watch_matches
@@ -112,13 +113,16 @@ class Engine:
         copy_threshold: float = THRESHOLD,
         article_support: float = SUPPORT,
         date_preference: float = PREFER_WEIGHT,
+        statement_support: float = STATEMENT_SUPPORT,
     ) -> None:
-        if not (np.isfinite(title_weight) and title_weight >= 0):
-            raise ValueError(f"title_weight must be a number >= 0, not {title_weight!r}")
-        if not (np.isfinite(article_support) and article_support >= 0):
-            raise ValueError(f"article_support must be a number >= 0, not {article_support!r}")
+        for name, value in (("title_weight", title_weight), ("article_support", article_support),
+                            ("statement_support", statement_support)):  # fmt: skip
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a number >= 0, not {value!r}")
         self.article_support = float(article_support)
-        """Weight of an article's second-best passage in its rank (``retrieval.support``)."""
+        """Weight of an article's second-best passage for questions (``retrieval.support``)."""
+        self.statement_support = float(statement_support)
+        """The same for statements: headlines, leads, pastes (``retrieval.query_form``)."""
         self.title_weight = float(title_weight)
         self.date_preference = checked_weight(date_preference)
         """Boost of a relative range only preferred (``retrieval.date_intent``); 0: it filters."""
@@ -155,6 +159,7 @@ class Engine:
         copy_threshold: float = THRESHOLD,
         article_support: float = SUPPORT,
         date_preference: float = PREFER_WEIGHT,
+        statement_support: float = STATEMENT_SUPPORT,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
@@ -168,9 +173,11 @@ class Engine:
         ``copy_threshold`` of their entries fold into one result (``retrieval.copies``); a
         threshold above 1 never folds. Articles rank by their best passage plus
         ``article_support`` (scaled by the question's length) times their second best
-        (``retrieval.support``); 0 ranks them by their best passage alone. A date range counted
-        back from today ("last week") is preferred by ``date_preference`` rather than kept to
-        (``retrieval.date_intent``); 0 keeps to every range.
+        (``retrieval.support``); 0 ranks them by their best passage alone. A query that reads
+        as a statement, not a question, gets ``statement_support`` instead
+        (``retrieval.query_form``). A date range counted back from today ("last week") is
+        preferred by ``date_preference`` rather than kept to (``retrieval.date_intent``); 0
+        keeps to every range.
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -189,6 +196,7 @@ class Engine:
                 copy_threshold=copy_threshold,
                 article_support=article_support,
                 date_preference=date_preference,
+                statement_support=statement_support,
             )
         except BaseException:
             store.close()
@@ -367,7 +375,7 @@ class Engine:
         dates = dated.window
         bonus = self._title_bonus(snapshot, terms)
         deeper = k + min(k, FOLD_DEPTH)
-        support = support_weight(terms, self.article_support)
+        support = form_weight(query, terms, related, self.article_support, self.statement_support)
         ranking = diversify(
             snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus, support
         )

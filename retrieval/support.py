@@ -11,7 +11,8 @@ where ``best`` and ``second`` are the article's two best passage scores (with th
 and recency prior, as ranked; 0 when it has one) and ``terms`` the question's term count. The
 weight grows with the question: a lead paragraph pasted as a query describes a whole article,
 a short quiz question asks for one fact. The passage shown is still the article's best.
-Off by default (``SUPPORT``): it costs answers on dated news-quiz questions.
+Off by default for questions (``SUPPORT``): it costs answers on dated news-quiz questions;
+on by default for statements (``retrieval.query_form.STATEMENT_SUPPORT``), which it helps.
 
 Exactness: an article missing from the best ``m`` passages has ``best <= s_m`` (the m-th
 score) and ``second <= best``, so ``combined <= (1 + w) * s_m``. Once ``k`` listed articles
@@ -28,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.bm25 import Index
+from retrieval.query_form import STATEMENT_SUPPORT, is_statement
 from retrieval.recency import DateWindow, factors
 from retrieval.retired import LiveIndex
 from retrieval.segments import Floats, Int64s
@@ -59,6 +61,22 @@ def support_weight(terms: Sequence[str], support: float = SUPPORT) -> float:
     if support <= 0 or len(terms) <= SUPPORT_FROM:
         return 0.0
     return support * min(1.0, (len(terms) - SUPPORT_FROM) / (SUPPORT_TERMS - SUPPORT_FROM))
+
+
+def form_weight(
+    query: str,
+    terms: Sequence[str],
+    related: bool = False,
+    support: float = SUPPORT,
+    statement_support: float = STATEMENT_SUPPORT,
+) -> float:
+    """The weight ``w`` for ``query`` by its form: statements (and related searches, which
+    search a message for the briefings it describes) get ``statement_support``, questions
+    ``support`` (:mod:`retrieval.query_form`). The classifier runs only when the two differ."""
+    if support == statement_support:
+        return support_weight(terms, support)
+    statement = related or is_statement(query)
+    return support_weight(terms, statement_support if statement else support)
 
 
 def combined_scores(

@@ -10,10 +10,11 @@ import pytest
 from retrieval.bm25 import Index
 from retrieval.engine import Engine
 from retrieval.models import Article
+from retrieval.query_form import STATEMENT_SUPPORT
 from retrieval.ranking import diversify
-from retrieval.recency import DateWindow, Recency, factors, window
+from retrieval.recency import RECENCY, DateWindow, Recency, factors, window
 from retrieval.retired import LiveIndex
-from retrieval.support import SUPPORT, SUPPORT_FROM, SUPPORT_TERMS, support_weight
+from retrieval.support import SUPPORT, SUPPORT_FROM, SUPPORT_TERMS, form_weight, support_weight
 from retrieval.topk import Bonus
 
 
@@ -141,7 +142,7 @@ def test_engine_ranks_an_article_that_answers_twice_above_one_that_answers_once(
     query = "Lagos flood defences record rain overnight officials rebuilt failed overwhelmed " * 2
     firsts = {}
     for support in (0.0, 1.0):
-        engine = Engine.open(":memory:", article_support=support)
+        engine = Engine.open(":memory:", article_support=support, statement_support=support)
         engine.ingest(articles)
         result = engine.search(query, 2, min_share=0)
         firsts[support] = [hit.article.id for hit in result.hits]
@@ -154,3 +155,56 @@ def test_a_negative_article_support_is_refused() -> None:
     """``article_support`` must be a number of at least 0."""
     with pytest.raises(ValueError, match="article_support"):
         Engine.open(":memory:", article_support=-0.5)
+
+
+def test_a_negative_statement_support_is_refused() -> None:
+    """``statement_support`` must be a number of at least 0, like ``article_support``."""
+    with pytest.raises(ValueError, match="statement_support"):
+        Engine.open(":memory:", statement_support=float("nan"))
+
+
+def test_form_weight_gives_statements_and_related_searches_the_statement_weight() -> None:
+    """Statements and related searches get ``statement_support``, questions ``support``, each
+    scaled by length; equal weights skip the form."""
+    terms = ["a"] * SUPPORT_TERMS
+    assert form_weight("Ad sales boost Time Warner profit", terms) == STATEMENT_SUPPORT
+    assert form_weight("Who bought Time Warner?", terms) == support_weight(terms, SUPPORT)
+    assert form_weight("Who bought Time Warner?", terms, related=True) == STATEMENT_SUPPORT
+    assert form_weight("Who bought it?", terms, False, 0.3, 0.9) == 0.3
+    assert form_weight("Time Warner profit", terms, False, 0.3, 0.9) == 0.9
+    assert form_weight("Time Warner profit", terms[:1], False, 0.3, 0.9) == support_weight(
+        terms[:1], 0.9
+    )
+    assert form_weight("Time Warner profit", terms, False, 0.4, 0.4) == 0.4
+
+
+WORDS = ["harbour", "strike", "grain", "tariff", "flood", "senate", "vaccine", "budget", "rally"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_engine_ranks_a_statement_with_support_as_exhaustive_scoring_does(seed: int) -> None:
+    """Through ``Engine.search``: a statement's articles in the exhaustive order with
+    ``statement_support``, the same words asked as a question in the order without support."""
+    rng = np.random.default_rng(seed)
+
+    def paragraph() -> str:
+        return " ".join(rng.choice(WORDS, size=int(rng.integers(60, 110)))) + "."
+
+    articles = [
+        Article(f"Report {i}", "\n\n".join(paragraph() for _ in range(rng.integers(1, 4))),
+                id=f"a{i}")
+        for i in range(40)
+    ]  # fmt: skip
+    engine = Engine.open(":memory:", recency=Recency(), copy_threshold=2.0)
+    assert (engine.article_support, engine.statement_support) == (SUPPORT, STATEMENT_SUPPORT)
+    engine.ingest(articles)
+    snapshot = engine._snapshot
+    assert engine.recency != RECENCY
+    assert snapshot.owners.shape[0] > len(articles)  # articles of several passages
+    words = " ".join(rng.choice(WORDS, size=SUPPORT_TERMS))
+    for query, weight in ((words, STATEMENT_SUPPORT), (f"Why {words}?", SUPPORT)):
+        terms = engine.query_terms(query)
+        expected = reference(snapshot.index, snapshot.owners, terms, weight)
+        hits = engine.search(query, 10, min_share=0).hits
+        assert [(h.ranked or h.passage).id for h in hits] == expected[:10]
+    engine.close()
