@@ -18,6 +18,8 @@ other sets as of now. ``--before REV`` runs the same evaluation with the engine 
 rows beside ours.
 
 ``--half even`` (tune) or ``--half odd`` (check) keeps every other question.
+``--statement-support W`` sets the weight of queries that read as statements
+(``retrieval.query_form``); ``--without-forms`` ranks them like questions, as before forms.
 
     python -m bench.quality [--sets rtqa_news_2024,bbc_title] [--limit 300] [--before main]
 """
@@ -123,28 +125,39 @@ def ours(
     dated: bool = False,
     title_weight: float = 0.0,
     support: float | None = None,
+    statement_support: float | None = None,
+    forms: bool = True,
 ) -> dict[str, Any]:
     """Our engine on one set, as ``briefbot eval`` runs it; the row's figures as a dict.
 
     ``title_weight`` is passed only when above 0: an engine from before the title field
-    takes no such argument. ``dated`` asks each question as of its date. ``support`` (when
-    given) is set as the engine's ``article_support`` before each question is asked.
+    takes no such argument. ``dated`` asks each question as of its date. ``support`` and
+    ``statement_support`` (when given) are set as the engine's ``article_support`` and
+    ``statement_support`` before each question is asked; without ``forms`` statements get
+    ``article_support`` like questions (the ranking from before query forms).
     """
     from retrieval.engine import MAX_QUERY_CHARS
 
     fields = {"title_weight": title_weight} if title_weight else {}
     ask = engine_ask(evaluation, dated)
-    if support is not None:
+    if support is not None or statement_support is not None or not forms:
         plain = ask
 
         def ask(engine: Any, query: Any, k: int) -> Any:
-            engine.article_support = support
+            if support is not None:
+                engine.article_support = support
+            if statement_support is not None:
+                engine.statement_support = statement_support
+            if not forms:
+                engine.statement_support = engine.article_support
             return plain(engine, query, k)
 
     report = evaluation.evaluate(data, scorer=scorer, ask=ask, **fields)
     row = evaluation.report_dict(report)
     row["engine"] = f"ours ({scorer}" + (f", title weight {title_weight:g}" if fields else "")
     row["engine"] += "" if support is None else f", article support {support:g}"
+    row["engine"] += "" if statement_support is None else f", statements {statement_support:g}"
+    row["engine"] += "" if forms else ", without forms"
     row["engine"] += ")"
     row["retrieval"] = str(Path(inspect.getfile(evaluation.Engine)).parent)
     row["long_queries"] = sum(len(q.text.strip()) > MAX_QUERY_CHARS for q in data.queries)
@@ -421,6 +434,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=None,
         help="weight of an article's second-best passage (default: the shipped one; 0 is off)",
     )
+    parser.add_argument(
+        "--statement-support",
+        type=float,
+        default=None,
+        metavar="W",
+        help="weight for queries that read as statements (default: the shipped one)",
+    )
+    parser.add_argument(
+        "--without-forms",
+        action="store_true",
+        help="statements rank like questions, with --article-support (before query forms)",
+    )
     parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--title-in-text", action="store_true", help="prepend each title to its text (experiment)"
@@ -445,9 +470,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         data = read_data(name, args.limit, args.title_in_text, args.half)
         dated = name in DATED_SETS and args.as_of == "question"
         rows += [
-            ours(evaluation, data, scorer, dated, args.title_weight, args.article_support)
+            ours(evaluation, data, scorer, dated, args.title_weight, args.article_support,
+                 args.statement_support, not args.without_forms)
             for scorer in scorers
-        ]
+        ]  # fmt: skip
         if not (args.engine_only or args.no_reference):
             rows.append(reference(evaluation, data))
         print(f"{name}: done after {time.perf_counter() - started:.0f} s", file=sys.stderr)

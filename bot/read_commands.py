@@ -64,6 +64,7 @@ def open_reader(settings: Settings) -> Engine:
             workers=1,
             title_weight=settings.title_weight,
             article_support=settings.article_support,
+            statement_support=settings.statement_support,
             date_preference=settings.date_preference,
         )
     try:
@@ -167,6 +168,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             ask=ask_dated if args.as_of == "question" else ask,
             title_weight=settings.title_weight,
             article_support=settings.article_support,
+            statement_support=settings.statement_support,
             date_preference=settings.date_preference,
             progress=bar if sys.stderr.isatty() else iter,
         )

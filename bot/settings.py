@@ -18,6 +18,7 @@ from retrieval import (
     PREFER_WEIGHT,
     RECENCY,
     SCORERS,
+    STATEMENT_SUPPORT,
     SUPPORT,
     TITLE_WEIGHT,
     BriefbotError,
@@ -56,6 +57,7 @@ class Settings:
     date_preference: float = PREFER_WEIGHT
     title_weight: float = TITLE_WEIGHT
     article_support: float = SUPPORT
+    statement_support: float = STATEMENT_SUPPORT
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -104,6 +106,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "date_preference"): "date_preference",
     ("search", "title_weight"): "title_weight",
     ("search", "article_support"): "article_support",
+    ("search", "statement_support"): "statement_support",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",

@@ -153,6 +153,8 @@ def load_settings(
         raise ConfigError("[search] date_preference must be a number of at least 0 (0 filters)")
     if not 0 <= settings.article_support < float("inf"):
         raise ConfigError("[search] article_support must be a number of at least 0 (0 is off)")
+    if not 0 <= settings.statement_support < float("inf"):
+        raise ConfigError("[search] statement_support must be a number of at least 0 (0 is off)")
     return settings
 
 

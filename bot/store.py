@@ -28,5 +28,6 @@ def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         recency=Recency(settings.recency_half_life_days, settings.recency_weight),
         title_weight=settings.title_weight,
         article_support=settings.article_support,
+        statement_support=settings.statement_support,
         date_preference=settings.date_preference,
     )

@@ -58,6 +58,7 @@ from retrieval.models import (
 )
 from retrieval.queries import MAX_QUERY_CHARS
 from retrieval.query_dates import describe as describe_range
+from retrieval.query_form import STATEMENT_SUPPORT
 from retrieval.recency import RECENCY, Recency
 from retrieval.source_health import MAX_RETRY, past_cap
 from retrieval.source_state import SourceRow, SourceState, SourceStatus, saved_rows
@@ -77,6 +78,7 @@ __all__ = [
     "PREFER_WEIGHT",
     "RECENCY",
     "SCORERS",
+    "STATEMENT_SUPPORT",
     "SUPPORT",
     "TITLE_WEIGHT",
     "Analyzer",

@@ -108,6 +108,7 @@ def evaluate(
     progress: Callable[[Iterable[EvalQuery]], Iterable[EvalQuery]] = iter,
     recency: Recency = RECENCY,
     date_preference: float | None = None,
+    statement_support: float | None = None,
 ) -> Report:
     """Ingest ``data`` into a fresh in-memory engine, run every query, and score the results.
 
@@ -116,7 +117,8 @@ def evaluate(
     ``article_support`` the share of an article's second-best passage it ranks by
     (``retrieval.support``; 0 ranks by the best passage alone); ``date_preference`` the
     boost of a relative date range only preferred (``retrieval.date_intent``; None: the
-    engine's default, 0: every range filters).
+    engine's default, 0: every range filters); ``statement_support`` the share for queries
+    that read as statements (``retrieval.query_form``; None: the engine's default).
     """
     # bench.quality --before runs this module over engines that had no recency setting or
     # title field: each is passed only when it differs from what those engines did.
@@ -127,6 +129,8 @@ def evaluate(
         options["article_support"] = article_support
     if date_preference is not None:
         options["date_preference"] = date_preference
+    if statement_support is not None:
+        options["statement_support"] = statement_support
     engine = Engine.open(
         ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **options
     )

@@ -111,14 +111,16 @@ def test_date_preference_is_zero_or_more(tmp_path: Path, value: str, ok: bool) -
     ("value", "ok"),
     [("0", True), ("0.6", True), ("-0.5", False), ("inf", False), ("nan", False), ('"x"', False)],
 )
-def test_article_support_is_zero_or_more(tmp_path: Path, value: str, ok: bool) -> None:
-    """[search] article_support takes 0 (off) or any finite weight above; else names the key."""
+@pytest.mark.parametrize("key", ["article_support", "statement_support"])
+def test_article_support_is_zero_or_more(tmp_path: Path, key: str, value: str, ok: bool) -> None:
+    """[search] article_support and statement_support take 0 (off) or any finite weight
+    above; else the error names the key."""
     config = tmp_path / "config.toml"
-    config.write_text(f"[search]\narticle_support = {value}\n")
+    config.write_text(f"[search]\n{key} = {value}\n")
     if ok:
-        assert load_settings(config, env={}).article_support == float(value)
+        assert getattr(load_settings(config, env={}), key) == float(value)
         return
-    with pytest.raises(ConfigError, match=r"article_support"):
+    with pytest.raises(ConfigError, match=key):
         load_settings(config, env={})
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from retrieval.engine import Engine
 from retrieval.eval_metrics import (
     Outcome,
     answer_hit,
@@ -19,6 +20,8 @@ from retrieval.eval_metrics import (
 from retrieval.eval_sets import EvalQuery, EvalSet
 from retrieval.evaluation import ask, evaluate
 from retrieval.models import Article, DateRange, SearchResult
+from retrieval.query_form import STATEMENT_SUPPORT
+from retrieval.support import SUPPORT
 
 
 @pytest.mark.parametrize(
@@ -108,6 +111,21 @@ def test_a_declined_search_shows_no_excerpt_but_keeps_its_ranking() -> None:
     assert result.metrics["Declined"].mean == 1.0
     assert result.metrics["AnsHit@1 passage"].mean == 1.0
     assert result.metrics["AnsHit@1 excerpt"].mean == 0.0
+
+
+def test_evaluate_runs_an_engine_with_the_support_weights_it_is_given() -> None:
+    """``article_support`` and ``statement_support`` reach the engine; None keeps its default."""
+    articles = (Article("Volcano", "Etna erupted again on Sunday.", id="a1"),)
+    data = EvalSet("s", articles, (EvalQuery("q", "Etna erupted"),), {})
+    seen: list[tuple[float, float]] = []
+
+    def recording(engine: Engine, query: EvalQuery, k: int) -> SearchResult:
+        seen.append((engine.article_support, engine.statement_support))
+        return engine.search(query.text, k)
+
+    evaluate(data, ask=recording, article_support=0.3, statement_support=0.9)
+    evaluate(data, ask=recording)
+    assert seen == [(0.3, 0.9), (SUPPORT, STATEMENT_SUPPORT)]
 
 
 class RecordingEngine:

@@ -26,6 +26,7 @@ PUBLIC = [
     "PREFER_WEIGHT",
     "RECENCY",
     "SCORERS",
+    "STATEMENT_SUPPORT",
     "SUPPORT",
     "TITLE_WEIGHT",
     "Analyzer",
