@@ -3,7 +3,8 @@
 Three tables, one run:
 
 1. Every kind of expression ``retrieval.query_dates`` reads, with the range it gives on a
-   fixed "today" and the reply header's words.
+   fixed "today", the reply header's words, and whether the range filters or is only
+   preferred (``retrieval.date_intent``) in a question with enough other words.
 2. Over every dev question (all sets' ``queries.jsonl``): how many get a range, and by
    which expression; ``--show`` lists each such question, to judge false positives (a date
    word that is part of a name) by eye. On ``rtqa_evidence_dev``, whose notes are dated with
@@ -28,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.machine import machine_report, markdown_table, need_eval
+from retrieval.date_intent import PREFER_TERMS, prefers
 from retrieval.eval_sets import read_corpus, read_qrels
 from retrieval.query_dates import describe, find_dates
 
@@ -46,18 +48,24 @@ EXAMPLES = (
 SETS = ("rtqa_news_2024", "rtqa_evidence_dev", "bbc_title", "bbc_lead")
 
 
+ENOUGH = [f"w{n}" for n in range(PREFER_TERMS)]  # stands for enough other search words
+
+
 def expression_rows() -> list[list[str]]:
-    """Each example question, the words left to search, the range, and the header's words."""
+    """Each example question, the words left to search, the range, the header's words, and
+    the range's kind and use when the question has enough other words to search."""
     rows = []
     for question in EXAMPLES:
         found = find_dates(question, TODAY)
+        kinds = ", ".join(found.kinds) or "–"
         if found.range is None:
             said = "no range: recent first (the prior)" if found.phrases else "no range"
-            rows.append([question, found.rest, "–", said])
+            rows.append([question, found.rest, "–", said, kinds])
             continue
         since, until = found.range.since, found.range.until
         bounds = f"[{since.date() if since else '…'}, {until.date() if until else '…'})"
-        rows.append([question, found.rest, bounds, describe(found.range)])
+        use = "prefer" if prefers(found, ENOUGH) else "filter"
+        rows.append([question, found.rest, bounds, describe(found.range), f"{kinds}: {use}"])
     return rows
 
 
@@ -116,8 +124,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print("## Date expressions in questions\n")
     print(machine_report() + "\n")
-    print(f"Read as of {TODAY:%A %d %B %Y %H:%M} UTC; ranges are [since, until).\n")
-    print(markdown_table(("question", "searched words", "range", "header"), expression_rows()))
+    print(f"Read as of {TODAY:%A %d %B %Y %H:%M} UTC; ranges are [since, until). The last")
+    print(f"column: the expression's kind, and the range's use with {PREFER_TERMS}+ other words.\n")
+    headers = ("question", "searched words", "range", "header", "kind: filter or prefer")
+    print(markdown_table(headers, expression_rows()))
     rows, questions = [], []
     kinds: Counter[str] = Counter()
     for name in SETS:
