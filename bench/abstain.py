@@ -61,6 +61,7 @@ from retrieval.eval_metrics import canonical_ids
 from retrieval.eval_sets import EvalSet, read_set
 from retrieval.models import SearchResult
 from retrieval.ranking import diversify
+from retrieval.search_dates import any_date
 from retrieval.search_evidence import passage_evidence, stored_scatter
 
 CALIBRATION = "rtqa_evidence_dev @ own notes"
@@ -201,10 +202,11 @@ def weigh(engine: Engine, result: SearchResult) -> tuple[Evidence, float]:
     engine cited first.
     """
     snapshot, terms = engine._snapshot, list(result.terms)
-    today, _, dates = engine._dated(snapshot, result.query, result.as_of, False)
+    read = engine._reading(snapshot, result.query, result.as_of, False)
+    dates = read.dated.window
     if result.widened:  # its range matched nothing: the engine searched any date
-        dates = engine._any_date(snapshot, today)
-    bonus = engine._title_bonus(snapshot, terms)
+        dates = any_date(snapshot, read.today, engine.recency)
+    bonus = snapshot.title_bonus(terms, engine.title_weight)
     ranking = diversify(snapshot.ranked(), snapshot.owners, terms, 10, COUNT_DEPTH, dates, bonus)
     first = result.hits[0]
     best = (first.ranked or first.passage).id

@@ -50,6 +50,7 @@ from retrieval.answerable import _SENTENCE_END, FIT_DECLINES, SPREAD_DEPTH
 from retrieval.answers import Kind, asked_words, candidates, question_kind
 from retrieval.engine import Engine
 from retrieval.errors import QueryError
+from retrieval.search_dates import any_date
 
 DEEPEST = 100
 ANSWERABLE = (CALIBRATION, "bbc_title @ BBC")
@@ -89,10 +90,11 @@ def probe(
             continue
         found, _spread10 = weigh(engine, result)
         snapshot, terms = engine._snapshot, list(result.terms)
-        today, _, dates = engine._dated(snapshot, result.query, result.as_of, False)
+        read = engine._reading(snapshot, result.query, result.as_of, False)
+        dates = read.dated.window
         if result.widened:
-            dates = engine._any_date(snapshot, today)
-        bonus = engine._title_bonus(snapshot, terms)
+            dates = any_date(snapshot, read.today, engine.recency)
+        bonus = snapshot.title_bonus(terms, engine.title_weight)
         ids, scores = snapshot.ranked().top_k(terms, DEEPEST, dates, bonus)
         index = snapshot.index
         distinct = list(dict.fromkeys(terms))

@@ -23,29 +23,23 @@ it catches up, which reads new passages and new removals in one consistent view.
 
 from __future__ import annotations
 
-import logging
-import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from retrieval.answerable import MIN_SHARE, could_tip, declines
+from retrieval.answerable import MIN_SHARE
 from retrieval.bm25 import BM25Params, Index, Scorer
 from retrieval.copies import THRESHOLD, fold_ranked
-from retrieval.date_intent import PREFER_WEIGHT, DateIntent, checked_weight, intent
-from retrieval.errors import (
-    QueryError,
-    StoreError,
-    TooManyResultsError,
-)
-from retrieval.explain import Explanation, date_factors, explain_passage, title_factor
-from retrieval.highlight import highlight_spans
-from retrieval.ingest_batch import new_articles, storable_article, stored_info, where
+from retrieval.date_intent import PREFER_WEIGHT, checked_weight
+from retrieval.errors import StoreError, TooManyResultsError
+from retrieval.explain import Explanation
+from retrieval.index_health import index_check, searchable_articles, sizes, verify
+from retrieval.ingest_batch import store_batch, summary
 from retrieval.models import (
     Article,
     ArticleInfo,
@@ -58,34 +52,27 @@ from retrieval.models import (
     Passage,
     Removed,
     SearchResult,
-    Skipped,
 )
+from retrieval.passage_view import opened
 from retrieval.pipeline import Pipeline
 
 # Re-exported: evaluation (also run over older revisions by bench/quality.py) reads it here.
 from retrieval.queries import MAX_QUERY_CHARS as MAX_QUERY_CHARS
-from retrieval.queries import (
-    plain_query,
-    question_terms,
-    related_terms,
-    too_long,
-)
-from retrieval.query_dates import Found, find_dates
+from retrieval.queries import example_from, plain_query, question_terms, related_terms, too_long
 from retrieval.query_form import STATEMENT_SUPPORT
-from retrieval.ranking import cite, diversify
-from retrieval.recency import RECENCY, DateWindow, Recency, window
+from retrieval.recency import RECENCY, Recency
 from retrieval.related import RELATED_CHARS
 from retrieval.saved_index import restore, save
-from retrieval.search_evidence import passage_evidence, stored_scatter
+from retrieval.search_dates import Reading, ranked_dated, read_dates
+from retrieval.search_evidence import judged
+from retrieval.search_explain import explain_read
+from retrieval.search_page import cited_page, matched
 from retrieval.snapshots import Indexer, Snapshot
 from retrieval.store import Store
 from retrieval.store_records import Retirement
 from retrieval.support import SUPPORT, form_weight
 from retrieval.text import Analyzer
-from retrieval.topk import Bonus
 from retrieval.watch_matches import watch_matches
-
-log = logging.getLogger(__name__)
 
 MAX_RESULTS = 1000
 """Most results one search ranks: past this nobody reads them, and ranking grows with ``k``."""
@@ -247,34 +234,16 @@ class Engine:
         if self.read_only:
             raise StoreError("this engine is read-only: ingest through the one that writes")
         report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
-        skipped = list(report.skipped)
         with self._write_lock:
-            sorted_ = self._store.sort([storable_article(a) for a in report.articles])
-            for article, reason in sorted_.refused:
-                skipped.append(Skipped(where(article), "", reason))
-            unchanged = [stored_info(article, id_) for article, id_ in sorted_.stored]
-            batch, terms_of, wordless = new_articles(
-                sorted_.fresh, self._pipeline, self._analyzer, self.title_field
+            written = store_batch(
+                self._store, self._pipeline, self._analyzer, self.title_field, report
             )
-            skipped += wordless
-            stored = self._store.add(batch)
-            # Another writer may have stored some of these since ``sort`` looked.
-            kept = set(stored.kept)
-            unchanged += [
-                stored_info(item.article, item.id)
-                for position, item in enumerate(batch)
-                if position not in kept
-            ]
-            own = [passage for position in stored.kept for passage in terms_of[position]]
             old = self._snapshot
-            self._snapshot = self._indexer.catch_up(old, (stored.first_passage, own))
+            own = (written.stored.first_passage, written.own)
+            self._snapshot = self._indexer.catch_up(old, own)
             if persist and self._snapshot.index is not old.index:
                 self._save(self._snapshot.index)
-        replaced = {stored.kept.index(position) for position in stored.replaced}
-        added = tuple(info for i, info in enumerate(stored.added) if i not in replaced)
-        updated = tuple(info for i, info in enumerate(stored.added) if i in replaced)
-        return IngestSummary(added, len(unchanged), tuple(skipped), len(own),
-                             stored.first_passage, updated, tuple(unchanged))  # fmt: skip
+        return summary(written)
 
     def remove(self, targets: Sequence[str] = (), *, source: str | None = None) -> Removed:
         """Remove articles by id or URL, or every article of ``source``, in one transaction.
@@ -371,46 +340,22 @@ class Engine:
             raise TooManyResultsError(k, MAX_RESULTS)
         query = plain_query(query)  # shown back and cited from as the tags-free text
         snapshot = self._snapshot
-        today, found, terms, dated = self._dated(snapshot, query, as_of, related)
-        dates = dated.window
-        bonus = self._title_bonus(snapshot, terms)
-        deeper = k + min(k, FOLD_DEPTH)
+        read = self._reading(snapshot, query, as_of, related)
+        terms, found, dated = read.terms, read.found, read.dated
+        bonus = snapshot.title_bonus(terms, self.title_weight)
         support = form_weight(query, terms, related, self.article_support, self.statement_support)
-        ranking = diversify(
-            snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus, support
-        )
-        widened = found.range is not None and not dated.preferred and not ranking.passages
-        if widened:  # nothing in the range matches: the question at any date, and say so
-            dates = self._any_date(snapshot, today)
-            ranking = diversify(
-                snapshot.ranked(), snapshot.owners, terms, deeper, COUNT_DEPTH, dates, bonus,
-                support,
-            )  # fmt: skip
+        deeper = (k + min(k, FOLD_DEPTH), COUNT_DEPTH)
+        ranking, widened = ranked_dated(snapshot, read, deeper, bonus, support, self.recency)
+        store, analyzer = self._store, self._analyzer
         ranked, also = fold_ranked(
-            self._store, self._analyzer, snapshot.owners, ranking.passages, k, self.copy_threshold
+            store, analyzer, snapshot.owners, ranking.passages, k, self.copy_threshold
         )
-        # min_share 0 never declines a search that found something; finding nothing always is.
-        # A related search is judged only on finding something: a message is not a question,
-        # and its nearest briefings are what the reader asked for.
-        share, abstained = 0.0, not ranked
-        if ranked:
-            weighed = passage_evidence(snapshot, terms, ranked[0][0], ranking.top)
-            if not related and could_tip(weighed, len(set(terms)), min_share):
-                read = stored_scatter(self._store, self._analyzer, snapshot, terms, ranked[0][0])
-                weighed = replace(weighed, scatter=read)
-            share = weighed.share
-            abstained = declines(weighed, min_share) and not related
-        stop = len(ranked) if limit is None else offset + limit
-        page = ranked[offset:stop]
+        share, abstained = judged(
+            store, analyzer, snapshot, terms, ranked, ranking.top, related, min_share
+        )
         # A message is read no further for citing than for its terms: a huge paste costs no more.
         asked = query[:RELATED_CHARS] if related else query
-        hits = cite(self._store, self._analyzer, snapshot.index, asked, terms, page, offset + 1)
-        # Matched by passage: citing drops a hit whose article another process just removed.
-        copies = {pid: a for (pid, _), a in zip(ranked, also, strict=True) if a}
-        hits = [
-            replace(h, also=copies[key]) if (key := (h.ranked or h.passage).id) in copies else h
-            for h in hits
-        ]
+        hits = cited_page(store, analyzer, snapshot, asked, terms, ranked, also, offset, limit)
         seconds = time.perf_counter() - started
         return SearchResult(
             query,
@@ -419,37 +364,28 @@ class Engine:
             offset,
             tuple(terms),
             seconds,
-            # Folded copies are not results of their own: they leave the count.
-            matched=max(ranking.articles - sum(map(len, also)), min(len(ranked), 1)),
+            matched=matched(ranking.articles, ranked, also),
             more=ranking.more,
             abstained=abstained,
             share=share,
             related=related,
             date_range=found.range,
             undated=found.rest if found.range is not None else "",
-            as_of=today,
+            as_of=read.today,
             widened=widened,
             preferred=dated.preferred,
         )
 
-    def _dated(
+    def _reading(
         self, snapshot: Snapshot, query: str, as_of: datetime | None, related: bool
-    ) -> tuple[datetime, Found, list[str], DateIntent]:
-        """A search's "today", the date range its question names (and the words left), their
-        terms, and the window ranking applies: one reading for ``search`` and ``explain``."""
-        today = datetime.now(UTC) if as_of is None else as_of
-        if today.tzinfo is None or today.utcoffset() is None:
-            raise ValueError(f"as_of must be timezone-aware, not {today!r}")
-        found = Found(None, query) if related else find_dates(query, today)
-        if found.phrases and not self._analyzer.terms(found.rest):
-            found = Found(None, query)  # only a date: its words are all there is to search
-        terms = self.query_terms(found.rest, related=related)
-        dated = intent(snapshot.stamps, today, self.recency, found, terms, self.date_preference)
-        return today, found, terms, dated
-
-    def _any_date(self, snapshot: Snapshot, today: datetime) -> DateWindow:
-        """The window of a question with no date in it: everything up to today, the prior on."""
-        return window(snapshot.stamps, today, self.recency)
+    ) -> Reading:
+        """How ``search`` and ``explain`` read ``query``'s dates and terms at ``as_of``, with
+        this engine's recency and date preference (``retrieval.search_dates``)."""
+        terms_of = partial(self.query_terms, related=related)
+        return read_dates(
+            snapshot, self._analyzer, query, as_of, related, terms_of, self.recency,
+            self.date_preference,
+        )  # fmt: skip
 
     def explain(
         self,
@@ -465,29 +401,12 @@ class Engine:
         None when no searchable passage has that id. Raises the ``QueryError`` of ``search``
         for a question it would not run. See :mod:`retrieval.explain`.
         """
-        query = plain_query(query)
         snapshot = self._snapshot
-        today, found, terms, dated = self._dated(snapshot, query, as_of, related)
-        dates, named = dated.window, found.range
-        # As search does: a range (kept to, not preferred) that matches nothing is widened.
-        if named is not None and not dated.preferred:
-            ids, _ = snapshot.ranked().top_k(terms, 1, dates, self._title_bonus(snapshot, terms))
-            if not len(ids):
-                dates, named = self._any_date(snapshot, today), None
-        index = snapshot.index
-        if not 0 <= passage_id < index.n_docs:
-            return None
-        rows = list(self._store.passage_texts(passage_id, passage_id + 1))
-        if not rows:
-            return None
-        _, title, text = rows[0]
-        asked = found.rest[:RELATED_CHARS] if related else found.rest
-        explained = explain_passage(index, self._analyzer, asked, terms, passage_id, title, text)
-        bonus = self._title_bonus(snapshot, terms)
-        factors = [title_factor(bonus, self.title_weight, passage_id)]
-        factors += date_factors(dates, passage_id, named, dated.preferred)
-        kept = tuple(factor for factor in factors if factor is not None)
-        return replace(explained, factors=kept) if kept else explained
+        read = self._reading(snapshot, plain_query(query), as_of, related)
+        return explain_read(
+            snapshot, self._store, self._analyzer, read, self.recency, self.title_weight,
+            passage_id, related,
+        )  # fmt: skip
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:
         """Passages with id >= ``since`` that match a saved query well enough to alert on.
@@ -505,17 +424,11 @@ class Engine:
         if since >= snapshot.index.n_docs:
             return []
         asked = query[:RELATED_CHARS] if related else query
-        bonus = self._title_bonus(snapshot, terms)
+        bonus = snapshot.title_bonus(terms, self.title_weight)
         return watch_matches(
             snapshot, self._store, self._analyzer, asked, terms, bonus, self.title_weight,
             since, min_match,
         )  # fmt: skip
-
-    def _title_bonus(self, snapshot: Snapshot, terms: list[str]) -> Bonus | None:
-        """What the title field adds to the passages of articles whose title matches."""
-        if snapshot.titles is None:
-            return None
-        return snapshot.titles.bonus(terms, self.title_weight)
 
     def latest(self, n: int = 10, offset: int = 0) -> list[ArticleInfo]:
         """The newest ``n`` articles by date (undated last), skipping ``offset``."""
@@ -543,56 +456,30 @@ class Engine:
         article = self.article(passage.article_id) if passage else None
         if passage is None or article is None:
             return None
-        try:
-            terms = self.query_terms(query, related=related)
-        except QueryError:
-            terms = []
-        spans = highlight_spans(passage.text, set(terms), self._analyzer)
-        previous = passage.id - 1 if passage.ordinal > 0 else None
-        # Passages of one article have consecutive ids.
-        following = passage.id + 1 if passage.ordinal < article.passages - 1 else None
-        return CitedPassage(passage, article, spans, previous, following)
+        terms_of = partial(self.query_terms, query, related=related)
+        return opened(passage, article, self._analyzer, terms_of)
 
     def count_articles(self) -> int:
         """How many articles are searchable."""
-        return self._snapshot.articles - self._snapshot.dead_articles
+        return searchable_articles(self._snapshot)
 
     def example_query(self) -> str | None:
         """A few content words from the newest headline, to show people what to ask."""
         newest = self._store.latest(1)
-        if not newest:
-            return None
-        words = re.findall(r"[^\W_]{3,}", newest[0].title)
-        content = [w for w in words if w.lower() not in self._analyzer.stopwords]
-        return " ".join(content[:4]) or None
+        return example_from(newest[0].title, self._analyzer) if newest else None
 
     def check(self) -> IndexCheck:
         """Compare the index with the store now, and say what opening the store repaired."""
-        return IndexCheck(
-            stored=self._store.count_passages(),
-            searchable=self._snapshot.index.n_docs,
-            saved=self._saved_at_open,
-            repaired=self._repaired,
-            save_error=self._save_error,
+        return index_check(
+            self._store, self._snapshot, self._saved_at_open, self._repaired, self._save_error
         )
 
     def verify_index(self) -> None:
         """Read every posting of the loaded index once; StoreError naming the folder to delete
         if any is damaged. Searches check only the terms they read, at first use
         (``retrieval.postings_checks``): this is for an operator's health check."""
-        snapshot = self._snapshot
-        snapshot.index.check_all()
-        if snapshot.titles is not None:
-            snapshot.titles.index.check_all()
+        verify(self._snapshot)
 
     def stats(self) -> EngineStats:
         """Sizes of the store and the index."""
-        snapshot = self._snapshot
-        return EngineStats(
-            articles=snapshot.articles - snapshot.dead_articles,
-            passages=snapshot.index.n_docs,
-            vocabulary=snapshot.index.vocabulary_size,
-            store_bytes=self._store.size_bytes(),
-            index_bytes=snapshot.index.nbytes,
-            retired=0 if snapshot.dead is None else int(np.count_nonzero(snapshot.dead)),
-        )
+        return sizes(self._store, self._snapshot)

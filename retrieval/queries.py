@@ -64,3 +64,10 @@ def related_terms(analyzer: Analyzer, text: str, idf: Callable[[str], float]) ->
     if not terms:
         raise StopwordsOnlyError(head if len(head) <= 60 else head[:60].rstrip() + "…")
     return telling_terms(terms, idf, RELATED_TERMS)
+
+
+def example_from(title: str, analyzer: Analyzer) -> str | None:
+    """A few content words of ``title`` (a headline), to show people what to ask."""
+    words = re.findall(r"[^\W_]{3,}", title)
+    content = [w for w in words if w.lower() not in analyzer.stopwords]
+    return " ".join(content[:4]) or None

@@ -3,7 +3,8 @@
 :mod:`retrieval.answerable` judges evidence from an index and a passage's text alone; this
 module is the step between it and a search: it counts the article's title with the passage
 when titles are a field of their own, and reads the passage from the store for ``scatter``.
-Kept out of :mod:`retrieval.engine` so the search reads as ranking, declining and citing.
+Kept out of :mod:`retrieval.engine` so the search reads as ranking, declining and citing;
+:func:`judged` is the declining.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from retrieval.answerable import Evidence, evidence, scatter
+from retrieval.answerable import Evidence, could_tip, declines, evidence, scatter
 from retrieval.snapshots import Snapshot
 from retrieval.store import Store
 from retrieval.text import Analyzer
@@ -47,3 +48,29 @@ def stored_scatter(
         return 0.0
     _, title, text = rows[0]
     return scatter(snapshot.index, analyzer, terms, title, text)
+
+
+def judged(
+    store: Store,
+    analyzer: Analyzer,
+    snapshot: Snapshot,
+    terms: list[str],
+    ranked: Sequence[tuple[int, float]],
+    top: Sequence[float],
+    related: bool,
+    min_share: float,
+) -> tuple[float, bool]:
+    """The best passage's ``share`` of the question's weight, and whether the search declines.
+
+    ``min_share`` 0 never declines a search that found something; finding nothing always is.
+    A related search is judged only on finding something: a message is not a question, and
+    its nearest briefings are what the reader asked for. ``scatter`` is read from the store
+    only where it could tip the decision.
+    """
+    if not ranked:
+        return 0.0, True
+    weighed = passage_evidence(snapshot, terms, ranked[0][0], top)
+    if not related and could_tip(weighed, len(set(terms)), min_share):
+        read = stored_scatter(store, analyzer, snapshot, terms, ranked[0][0])
+        weighed = replace(weighed, scatter=read)
+    return weighed.share, declines(weighed, min_share) and not related

@@ -4,11 +4,13 @@ A snapshot is immutable: an ingest or a refresh builds the next one from the las
 store (``Indexer.catch_up``) and publishes it in one attribute write, so readers never lock.
 The indexer also says whether a saved index is this store's own (``Indexer.foreign``): how
 the engine decides between loading it, topping it up and rebuilding it is in
-:mod:`retrieval.engine`.
+:mod:`retrieval.saved_index`. ``Snapshot.title_bonus`` lives here because the title field is
+part of what a search reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,7 @@ from retrieval.retired import LiveIndex, Mask, retire
 from retrieval.store import Store
 from retrieval.text import Analyzer
 from retrieval.titles import Titles
+from retrieval.topk import Bonus
 
 OLDER_INDEX = (
     "it was saved by an older Briefbot, which could misplace passages when two processes "
@@ -50,6 +53,12 @@ class Snapshot:
     def ranked(self) -> Index | LiveIndex:
         """What to rank: the index, without its retired passages if it has any."""
         return self.index if self.dead is None else LiveIndex(self.index, self.dead)
+
+    def title_bonus(self, terms: Sequence[str], weight: float) -> Bonus | None:
+        """What the title field adds to the passages of articles whose title matches."""
+        if self.titles is None:
+            return None
+        return self.titles.bonus(terms, weight)
 
 
 @dataclass(frozen=True, slots=True)

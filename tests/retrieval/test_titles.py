@@ -174,7 +174,7 @@ def test_engine_with_the_field_on_scores_passages_plus_weighted_titles() -> None
     owner = np.repeat(np.arange(len(ARTICLES)), counts)
     want = BM25Okapi(body).get_scores(query) + 2.0 * BM25Okapi(titles).get_scores(query)[owner]
     snapshot = engine._snapshot
-    got = snapshot.index.scores(query, engine._title_bonus(snapshot, query))
+    got = snapshot.index.scores(query, snapshot.title_bonus(query, engine.title_weight))
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
     assert snapshot.index.document_frequency("aid") == 0  # the title's word is not in passages
     hits = engine.search("Ukraine aid", k=3).hits

@@ -1,0 +1,58 @@
+"""``Engine.explain``'s work: one passage's score for a question, as that search ranked it.
+
+Kept apart from :mod:`retrieval.explain`, which writes a score out from an index and a
+passage's text alone, because this is the step between it and a search: the date window the
+search used (widened as the search widens a range that matches nothing), the stored passage,
+and the title field's bonus. Kept out of :mod:`retrieval.engine` so ``explain`` there stays an
+entry point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from retrieval.explain import Explanation, date_factors, explain_passage, title_factor
+from retrieval.recency import Recency
+from retrieval.related import RELATED_CHARS
+from retrieval.search_dates import Reading, any_date
+from retrieval.snapshots import Snapshot
+from retrieval.store import Store
+from retrieval.text import Analyzer
+
+
+def explain_read(
+    snapshot: Snapshot,
+    store: Store,
+    analyzer: Analyzer,
+    read: Reading,
+    recency: Recency,
+    title_weight: float,
+    passage_id: int,
+    related: bool,
+) -> Explanation | None:
+    """Why ``passage_id`` scores what a search of ``read`` shows for it: word by word, then
+    the title bonus and the recency factor (or the date range) applied.
+
+    None when the snapshot or the store has no passage with that id.
+    """
+    dates, named = read.dated.window, read.found.range
+    bonus = snapshot.title_bonus(read.terms, title_weight)
+    # As search does: a range (kept to, not preferred) that matches nothing is widened.
+    if named is not None and not read.dated.preferred:
+        ids, _ = snapshot.ranked().top_k(read.terms, 1, dates, bonus)
+        if not len(ids):
+            dates, named = any_date(snapshot, read.today, recency), None
+    index = snapshot.index
+    if not 0 <= passage_id < index.n_docs:
+        return None
+    rows = list(store.passage_texts(passage_id, passage_id + 1))
+    if not rows:
+        return None
+    _, title, text = rows[0]
+    rest = read.found.rest
+    asked = rest[:RELATED_CHARS] if related else rest
+    explained = explain_passage(index, analyzer, asked, read.terms, passage_id, title, text)
+    factors = [title_factor(bonus, title_weight, passage_id)]
+    factors += date_factors(dates, passage_id, named, read.dated.preferred)
+    kept = tuple(factor for factor in factors if factor is not None)
+    return replace(explained, factors=kept) if kept else explained
