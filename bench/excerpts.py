@@ -139,9 +139,9 @@ def evaluate(name: str, tuning: object, limit: int, misses: int = 0) -> dict[str
     from retrieval.answers import asked_words, question_kind
     from retrieval.engine import Engine
     from retrieval.errors import QueryError
+    from retrieval.fast_punkt import punkt_spans
     from retrieval.highlight import excerpt
     from retrieval.ranking import cite, diversify
-    from retrieval.sentences import punkt_spans
     from retrieval.window_parts import passage_terms, split_with_terms
     from retrieval.window_scores import Weights
     from retrieval.windows import choose, choose_reference

@@ -9,17 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retrieval.fast_punkt import _PUNKT, ABBREVIATIONS, _tokenizer, punkt_spans
 from retrieval.models import Span
-from retrieval.sentences import (
-    _PUNKT,
-    _QUOTES,
-    ABBREVIATIONS,
-    _tokenizer,
-    paragraph_spans,
-    punkt_spans,
-    split_sentences,
-    trim,
-)
+from retrieval.sentences import _QUOTES, paragraph_spans, split_sentences, trim
 from seeds import SEEDS, check_cover, seed_body
 
 
