@@ -7,7 +7,7 @@ document frequencies become idf values under either scorer.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain
 
 import numpy as np
@@ -29,17 +29,18 @@ def encode(
     """
     table: defaultdict[str, int] = defaultdict(None, vocabulary)
     table.default_factory = table.__len__
-    lengths: list[int] = []
-
-    def documents() -> Iterator[Sequence[str]]:
-        for tokens in token_lists:
-            if isinstance(tokens, str):
-                raise TypeError("each document must be a sequence of tokens, not a string")
-            lengths.append(len(tokens))
-            yield tokens
-
-    flat = np.fromiter(map(table.__getitem__, chain.from_iterable(documents())), dtype=np.int32)
-    return dict(table), flat, np.array(lengths, dtype=np.int32)
+    documents = token_lists if isinstance(token_lists, Sequence) else list(token_lists)
+    # Per batch, not per document: the checks and lengths map C calls over the whole list;
+    # a Python generator yielding each document cost a tenth of encoding (200k passages,
+    # 10.6M tokens: 0.64 s of CPU, now 0.58 s).
+    if any(issubclass(kind, str) for kind in set(map(type, documents))):
+        raise TypeError("each document must be a sequence of tokens, not a string")
+    lengths = np.fromiter(map(len, documents), dtype=np.int32, count=len(documents))
+    tokens = int(lengths.sum(dtype=np.int64))
+    flat = np.fromiter(
+        map(table.__getitem__, chain.from_iterable(documents)), dtype=np.int32, count=tokens
+    )
+    return dict(table), flat, lengths
 
 
 def idf_table(scorer: str, epsilon: float, df: Int64s, n_docs: int) -> Floats:
