@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval import topk
+from retrieval import topk, topk_kernels
 from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
 from retrieval.topk import select_top_k
 
@@ -123,7 +123,7 @@ def test_hypothesis_top_k_across_segments_equals_exhaustive(
     assert_same_top_k(index, query, k)
 
 
-WINDOW = topk._WINDOW
+WINDOW = topk_kernels.WINDOW
 
 
 @pytest.mark.parametrize(
@@ -189,7 +189,7 @@ def test_long_passages_use_wider_length_lookups(length: int, dtype: type) -> Non
 def test_building_an_index_compiles_the_sweep_for_its_dtypes() -> None:
     """After build the kernel has machine code for the index's dtypes: no slow first query."""
     Index.build([["a", "b"] * 150, ["a"]], LUCENE)  # tfs fit a byte, lengths need a short
-    compiled = [str(signature) for signature in topk._kernel.signatures]
+    compiled = [str(signature) for signature in topk_kernels.kernel.signatures]
     assert any("Array(uint8" in found and "Array(uint16" in found for found in compiled)
 
 

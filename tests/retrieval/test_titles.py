@@ -18,8 +18,8 @@ from retrieval.pipeline import prepare_texts
 from retrieval.recency import RECENCY, UNDATED, factors, preferring, window
 from retrieval.text import Analyzer
 from retrieval.titles import Titles
-from retrieval.topk import _WINDOW as WINDOW
 from retrieval.topk import Bonus, select_top_k
+from retrieval.topk_kernels import WINDOW
 
 OKAPI = BM25Params(scorer="okapi")
 LUCENE = BM25Params(scorer="lucene")
