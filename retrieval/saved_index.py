@@ -55,14 +55,21 @@ def restore(indexer: Indexer, index_dir: Path | None, read_only: bool) -> Restor
     if problem:
         log.warning("rebuilding the index: %s", problem)
         repaired = f"rebuilt the index: {problem}"
-    loaded = index or Index.empty(indexer.params)
-    articles = int(np.searchsorted(np.cumsum(counts), loaded.n_docs, side="right"))
-    owners = np.repeat(np.arange(articles, dtype=np.int32), counts[:articles])
-    stamps = stamps_of(store.article_dates_from(0, articles), counts[:articles])
     if not read_only:
         store.set_setting("language", language)
-    titles = indexer.stored_titles(articles) if indexer.title_field else None
-    snapshot = indexer.catch_up(Snapshot(loaded, owners, articles, stamps, titles=titles))
+    loaded = index or Index.empty(indexer.params)
+    try:
+        snapshot = caught_up(indexer, loaded, counts)
+    except StoreError as error:
+        if index is None:
+            raise
+        # Catching up merges the saved segments, which reads (and checks) every posting they
+        # hold: damage a search would have met later is met here, and the store rebuilds it.
+        log.warning("rebuilding the index: %s", error)
+        problem = str(error)
+        repaired = f"rebuilt the index: {problem}"
+        index, loaded = None, Index.empty(indexer.params)
+        snapshot = caught_up(indexer, loaded, counts)
     behind = snapshot.index.n_docs - loaded.n_docs
     if index is not None and behind:
         log.info("indexing %d stored passages the saved index lacks", behind)
@@ -76,6 +83,16 @@ def restore(indexer: Indexer, index_dir: Path | None, read_only: bool) -> Restor
     if snapshot.index is not loaded and index_dir is not None and not read_only:
         save_error = save(indexer, index_dir, snapshot.index)
     return Restored(snapshot, saved_at_open, repaired, save_error)
+
+
+def caught_up(indexer: Indexer, loaded: Index, counts: np.ndarray) -> Snapshot:
+    """``loaded`` (the first passages of articles holding ``counts`` passages each) with
+    every stored passage it lacks indexed: StoreError if a posting it merges is damaged."""
+    articles = int(np.searchsorted(np.cumsum(counts), loaded.n_docs, side="right"))
+    owners = np.repeat(np.arange(articles, dtype=np.int32), counts[:articles])
+    stamps = stamps_of(indexer.store.article_dates_from(0, articles), counts[:articles])
+    titles = indexer.stored_titles(articles) if indexer.title_field else None
+    return indexer.catch_up(Snapshot(loaded, owners, articles, stamps, titles=titles))
 
 
 def load_saved(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from writers import check_store_whole, ingest_one_by_one, numbered, stored, unsearchable
 
@@ -161,3 +163,25 @@ def test_a_deleted_index_is_rebuilt_and_reported(tmp_path: Path) -> None:
     assert reopened.check().repaired == "built the index of 3 passages: none was saved"
     assert unsearchable(reopened, db) == []
     reopened.close()
+
+
+def test_a_damaged_index_met_while_catching_up_is_rebuilt(tmp_path: Path) -> None:
+    """Opening merges the passages a saved index lacks into it, reading its postings: damage
+    found there rebuilds the index from the store, as a damaged file found at load does."""
+    db = tmp_path / "b.sqlite3"
+    engine = Engine.open(db)
+    engine.ingest(numbered("s", 3))
+    engine.ingest(numbered("t", 3), persist=False)  # stored, not in the saved index
+    engine.close()
+    index = Path(f"{db}.index")
+    manifest = json.loads((index / "manifest.json").read_text())
+    docs_path = index / manifest["segments"][0]["name"] / "docs.npy"
+    docs = np.load(docs_path)
+    docs[0] = 10**6  # a passage id far past the end
+    np.save(docs_path, docs)
+    reopened = Engine.open(db)
+    assert "damaged" in (reopened.check().repaired or "")
+    assert reopened.check().repaired.startswith("rebuilt the index")  # type: ignore[union-attr]
+    assert unsearchable(reopened, db) == []
+    reopened.close()
+    assert Engine.open(db).check().repaired is None  # the rebuilt index was saved
