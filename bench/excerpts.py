@@ -20,7 +20,7 @@ scores another setting.
 Citing costs time only for the page shown: the last table times citing a page of five hits
 on the same rankings three ways cold, each starting with Punkt's paragraph cache and the
 chooser's sentence cache empty: the old picker, the window chooser scoring every window
-(``retrieval.windows.choose_reference``, as last round) and the window chooser as it is
+(``retrieval.window_reference.choose_reference``, as last round) and the window chooser as it is
 (``choose``: the same windows, fewer scored); then a fourth time warm, the chooser as it is
 citing the same page again (a page many readers ask for). The excerpts of the chooser runs
 are compared on every question, and the run stops if they differ.
@@ -143,8 +143,9 @@ def evaluate(name: str, tuning: object, limit: int, misses: int = 0) -> dict[str
     from retrieval.highlight import excerpt
     from retrieval.ranking import cite, diversify
     from retrieval.window_parts import passage_terms, split_with_terms
+    from retrieval.window_reference import choose_reference
     from retrieval.window_scores import Weights
-    from retrieval.windows import choose, choose_reference
+    from retrieval.windows import choose
 
     assert isinstance(tuning, Weights)
     articles, questions = load(name)
@@ -269,8 +270,8 @@ def show_miss(
     A question is shown only when a passage the chooser looked at holds the answer.
     """
     from retrieval.answers import question_kind
+    from retrieval.window_reference import every_window
     from retrieval.window_scores import Weights
-    from retrieval.windows import every_window
 
     assert isinstance(tuning, Weights)
     passages, weights = looked_at

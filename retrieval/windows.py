@@ -27,9 +27,9 @@ Citing happens for every page shown, so ``choose`` does not score every window: 
 feature but coverage is bounded by its weight, so a passage whose query terms cannot beat
 the best window so far is never split into sentences, and a window that could not win even
 with an answer candidate is never searched for one. ``choose_reference`` scores every
-window (``every_window``); the tests check both quote the same window, and a sweep with
-``bench.excerpts`` stops if they ever differ. The weights are kept non-negative so the
-bounds hold. Taking passages apart into sentences and windows is
+window (:mod:`retrieval.window_reference`); the tests check both quote the same window, and
+a sweep with ``bench.excerpts`` stops if they ever differ. The weights are kept non-negative
+so the bounds hold. Taking passages apart into sentences and windows is
 :mod:`retrieval.window_parts`, scoring a window :mod:`retrieval.window_scores`; this module
 walks the candidates and chooses.
 """
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.highlight import united
@@ -61,7 +61,6 @@ from retrieval.window_scores import (
     features_of,
     share_of,
     total_of,
-    value_of,
 )
 
 MAX_CHARS = 300
@@ -130,7 +129,7 @@ def choose(
     passage, span, cut, parts = best.found
     if cut == (False, False) and _apart(passage.text, parts):
         return _choice_by_sentence(passage, span, parts, weights, analyzer)
-    return _choice(passage, span, cut, weights, analyzer)
+    return choice_of(passage, span, cut, weights, analyzer)
 
 
 @dataclass(slots=True)
@@ -185,66 +184,7 @@ def _scan(
             best.found = (passage, span, cut, parts)
 
 
-def choose_reference(
-    question: str,
-    passages: Sequence[Passage],
-    weights: Mapping[str, float],
-    analyzer: Analyzer,
-    *,
-    max_chars: int = MAX_CHARS,
-    tuning: Weights = WEIGHTS,
-    holds: Sequence[Collection[str]] | None = None,
-) -> Choice:
-    """:func:`choose` the plain way, scoring every window: what the tests compare it with.
-
-    ``holds`` is taken so it can stand in for :func:`choose` (``bench.excerpts`` swaps
-    them) and is not needed: every passage is read.
-    """
-    del holds  # every passage is read, so what it may hold does not matter
-    best: Scored | None = None
-    for window in every_window(
-        question, passages, weights, analyzer, max_chars=max_chars, tuning=tuning
-    ):
-        if best is None or window.value > best.value:
-            best = window
-    if best is None:  # unreachable: every passage, even an empty one, yields a window
-        raise AssertionError("no window to choose from")
-    return _choice(best.passage, best.span, best.cut, weights, analyzer)
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    """One window as :func:`every_window` scores it, with the answer candidates it holds."""
-
-    value: float
-    passage: Passage
-    span: Span
-    cut: tuple[bool, bool]
-    answers: tuple[Span, ...]
-
-
-def every_window(
-    question: str,
-    passages: Sequence[Passage],
-    weights: Mapping[str, float],
-    analyzer: Analyzer,
-    *,
-    max_chars: int = MAX_CHARS,
-    tuning: Weights = WEIGHTS,
-) -> Iterator[Scored]:
-    """Every window of ``passages`` in order, scored (what ``bench.excerpts --misses`` shows)."""
-    ask = ask_about(question, passages, weights, max_chars)
-    for passage in passages:
-        sentences = sentences_of(passage.text, ask, analyzer)
-        lead = tuning.lead / (1 + passage.ordinal)
-        for span, cut, parts, _ in windows_of(passage.text, sentences, ask, analyzer, max_chars):
-            value = value_of(span, parts, ask, max_chars, tuning)
-            value += lead if value else 0.0
-            answers = tuple(a for part in parts for a in part.answers)
-            yield Scored(value, passage, span, cut, answers)
-
-
-def _choice(
+def choice_of(
     passage: Passage,
     span: Span,
     cut: tuple[bool, bool],
@@ -278,7 +218,7 @@ def _choice_by_sentence(
     weights: Mapping[str, float],
     analyzer: Analyzer,
 ) -> Choice:
-    """:func:`_choice` of a whole-sentence window, reading only its sentences that hold a
+    """:func:`choice_of` of a whole-sentence window, reading only its sentences that hold a
     query term (known from their terms) for the words to highlight."""
     found: list[tuple[str, Span]] = []
     for part in parts:

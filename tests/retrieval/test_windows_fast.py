@@ -12,8 +12,9 @@ from retrieval.chunking import chunk
 from retrieval.models import Passage, Span
 from retrieval.text import Analyzer
 from retrieval.window_parts import Sentence as _Sentence
+from retrieval.window_reference import choose_reference
 from retrieval.window_scores import WEIGHTS, Weights
-from retrieval.windows import _apart, choose, choose_reference
+from retrieval.windows import _apart, choose
 from seeds import SEEDS, seed_body
 
 QUESTIONS = [
