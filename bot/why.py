@@ -38,6 +38,7 @@ def explanation_json(explanation: Explanation | None) -> dict[str, object] | Non
         "passages": explanation.total_passages,
         "words": [asdict(part) for part in explanation.contributions],
         "factors": [asdict(factor) for factor in explanation.factors],
+        "support": None if explanation.support is None else asdict(explanation.support),
         "lines": explanation_lines(explanation),
     }
 

@@ -396,16 +396,21 @@ class Engine:
         as_of: datetime | None = None,
     ) -> Explanation | None:
         """Why ``passage_id`` scores what ``search(query, as_of=as_of)`` shows for it, word by
-        word, then the recency factor (or the date range) the search applied.
+        word, then the recency factor (or the date range) the search applied, and, for a
+        statement, what its article's next best passage added to the article's rank.
 
         None when no searchable passage has that id. Raises the ``QueryError`` of ``search``
         for a question it would not run. See :mod:`retrieval.explain`.
         """
         snapshot = self._snapshot
-        read = self._reading(snapshot, plain_query(query), as_of, related)
+        query = plain_query(query)
+        read = self._reading(snapshot, query, as_of, related)
+        support = form_weight(
+            query, read.terms, related, self.article_support, self.statement_support
+        )
         return explain_read(
             snapshot, self._store, self._analyzer, read, self.recency, self.title_weight,
-            passage_id, related,
+            passage_id, related, support,
         )  # fmt: skip
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:

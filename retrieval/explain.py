@@ -66,8 +66,21 @@ class Factor:
 
 
 @dataclass(frozen=True, slots=True)
+class Support:
+    """How the passage's article ranked beyond the passage's own score
+    (:mod:`retrieval.support`): by it plus ``weight`` times its ``next_best`` passage's."""
+
+    weight: float
+    next_best: float
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why passage ``passage_id`` scored ``score`` for a query: word lines, then factors."""
+    """Why passage ``passage_id`` scored ``score`` for a query: word lines, then factors.
+
+    ``support`` is set when the search ranked the passage's article by more than this score
+    (a statement's article support), and this passage is the one the article ranked by.
+    """
 
     passage_id: int
     scorer: str
@@ -75,6 +88,7 @@ class Explanation:
     total_passages: int
     contributions: tuple[Contribution, ...]
     factors: tuple[Factor, ...] = ()
+    support: Support | None = None
 
     @property
     def words_score(self) -> float:
@@ -187,6 +201,14 @@ def explanation_lines(explanation: Explanation) -> list[str]:
     elif parts.count("+"):
         total += f" = {parts}"
     lines.append(f"{total}; {explanation.scorer} BM25, passage of {explanation.length} words")
+    support = explanation.support
+    if support is not None:
+        ranked = explanation.score + support.weight * support.next_best
+        lines.append(
+            f"Its article ranked by this score plus {support.weight:.2g} × its next best "
+            f"passage's {_number(support.next_best)}: {_number(ranked)} (a search that reads "
+            "as a statement ranks articles, not passages)"
+        )
     return lines
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from retrieval.explain import Explanation, date_factors, explain_passage, title_factor
+from retrieval.explain import Explanation, Support, date_factors, explain_passage, title_factor
 from retrieval.recency import Recency
 from retrieval.related import RELATED_CHARS
 from retrieval.search_dates import Reading, any_date
 from retrieval.snapshots import Snapshot
 from retrieval.store import Store
+from retrieval.support import next_best
 from retrieval.text import Analyzer
 
 
@@ -29,9 +30,11 @@ def explain_read(
     title_weight: float,
     passage_id: int,
     related: bool,
+    support: float = 0.0,
 ) -> Explanation | None:
     """Why ``passage_id`` scores what a search of ``read`` shows for it: word by word, then
-    the title bonus and the recency factor (or the date range) applied.
+    the title bonus and the recency factor (or the date range) applied; with the search's
+    ``support`` weight, what its article's next best passage added to the article's rank.
 
     None when the snapshot or the store has no passage with that id.
     """
@@ -55,4 +58,11 @@ def explain_read(
     factors = [title_factor(bonus, title_weight, passage_id)]
     factors += date_factors(dates, passage_id, named, read.dated.preferred)
     kept = tuple(factor for factor in factors if factor is not None)
-    return replace(explained, factors=kept) if kept else explained
+    explained = replace(explained, factors=kept) if kept else explained
+    if support > 0:
+        other = next_best(snapshot.ranked(), snapshot.owners, read.terms, passage_id, dates, bonus)
+        # Only when another passage matched (it added something) and this passage is the
+        # one its article ranked by.
+        if 0 < other <= explained.score:
+            explained = replace(explained, support=Support(support, other))
+    return explained

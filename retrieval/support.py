@@ -129,6 +129,19 @@ def combined_scores(
     return out[inverse]
 
 
+def next_best(
+    index: Index | LiveIndex,
+    owners: npt.NDArray[np.int32],
+    terms: Sequence[str],
+    passage: int,
+    dates: DateWindow | None,
+    bonus: Bonus | None,
+) -> float:
+    """The best score, as ranked, of the other passages of ``passage``'s article (0 if none):
+    what the support adds to that article's rank, over its weight, when ``passage`` is its best."""
+    return float(_other_best(index, owners, terms, np.array([passage]), dates, bonus)[0])
+
+
 def _other_best(
     index: Index | LiveIndex,
     owners: npt.NDArray[np.int32],

@@ -15,6 +15,8 @@ from rank_bm25 import BM25Okapi
 from retrieval import Article, Engine, StopwordsOnlyError, load_path
 from retrieval.explain import Explanation, Factor, explanation_lines
 from retrieval.pipeline import analyze_texts
+from retrieval.recency import Recency
+from retrieval.support import form_weight
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 QUERIES = (
@@ -234,3 +236,36 @@ def test_the_title_field_is_a_line_that_keeps_the_sum() -> None:
     first = engine.explain("grain exports", (titled[0].ranked or titled[0].passage).id)
     assert first is not None
     assert [f.name for f in first.factors] == ["title"]
+
+
+def test_a_statement_says_what_its_article_next_best_passage_added() -> None:
+    """Ranked as a statement, the passage an article ranked by explains its own score, then
+    what the next best passage (its own explained score times the weight) added to the
+    article's rank; the other passage and the same words asked as a question get no line."""
+    filler = " ".join(f"filler{i}" for i in range(120))
+    text = (
+        f"Lagos flood defences were overwhelmed by rain. {filler}\n\n"
+        f"Officials said the flood defences of Lagos will be rebuilt. {filler}"
+    )
+    engine = Engine.open(":memory:", statement_support=0.6, recency=Recency())
+    engine.ingest([Article("Two", text, id="two"), Article("Other", "Rain in Accra.", id="o")])
+    statement = "Lagos flood defences rebuilt after rain"
+    hit = engine.search(statement, 5, min_share=0).hits[0]
+    assert hit.article.id == "two"
+    assert hit.ranked is not None
+    best = engine.explain(statement, hit.ranked.id)
+    assert best is not None
+    assert best.support is not None
+    weight = form_weight(statement, engine.query_terms(statement), False, 0.0, 0.6)
+    assert best.support.weight == weight > 0
+    [other_id] = {0, 1} - {hit.ranked.id}
+    other = engine.explain(statement, other_id)
+    assert other is not None
+    assert other.support is None
+    assert 0 < best.support.next_best == pytest.approx(other.score, abs=1e-9)
+    assert explanation_lines(best)[-1].startswith("Its article ranked by this score plus")
+    question = "Were the Lagos flood defences rebuilt after rain?"
+    asked = engine.explain(question, hit.ranked.id)
+    assert asked is not None
+    assert asked.support is None
+    engine.close()
