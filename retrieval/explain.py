@@ -200,15 +200,16 @@ def explanation_lines(explanation: Explanation) -> list[str]:
         total += f" (words {_number(explanation.words_score)}, then the factors above)"
     elif parts.count("+"):
         total += f" = {parts}"
-    lines.append(f"{total}; {explanation.scorer} BM25, passage of {explanation.length} words")
+    total += f"; {explanation.scorer} BM25, passage of {explanation.length} words"
     support = explanation.support
-    if support is not None:
+    if support is not None:  # on the same last line: the sum stays the last line
         ranked = explanation.score + support.weight * support.next_best
-        lines.append(
-            f"Its article ranked by this score plus {support.weight:.2g} × its next best "
+        total += (
+            f". Its article ranked by this score plus {support.weight:.2g} × its next best "
             f"passage's {_number(support.next_best)}: {_number(ranked)} (a search that reads "
             "as a statement ranks articles, not passages)"
         )
+    lines.append(total)
     return lines
 
 

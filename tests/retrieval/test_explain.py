@@ -263,7 +263,9 @@ def test_a_statement_says_what_its_article_next_best_passage_added() -> None:
     assert other is not None
     assert other.support is None
     assert 0 < best.support.next_best == pytest.approx(other.score, abs=1e-9)
-    assert explanation_lines(best)[-1].startswith("Its article ranked by this score plus")
+    last = explanation_lines(best)[-1]
+    assert last.startswith(f"Score {best.score:.2f}")
+    assert "Its article ranked by this score plus" in last
     question = "Were the Lagos flood defences rebuilt after rain?"
     asked = engine.explain(question, hit.ranked.id)
     assert asked is not None
