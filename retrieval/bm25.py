@@ -28,7 +28,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
-from retrieval.bm25_files import map_segments, read_index, write_index
+from retrieval.bm25_files import read_index, write_index
 from retrieval.bm25_scores import IndexScores
 from retrieval.bm25_terms import encode, idf_table
 from retrieval.errors import StoreError
@@ -37,6 +37,7 @@ from retrieval.merge_policy import merge_tail
 from retrieval.page_kernels import warm_up as warm_ranges
 from retrieval.postings_checks import check_all
 from retrieval.recency import DateWindow
+from retrieval.segment_files import map_segments
 from retrieval.segments import (
     Floats,
     Int64s,
@@ -253,7 +254,7 @@ class Index(IndexScores):
         leaves every segment in the page cache instead of the process's own memory, so only
         the batch and one merge are ever held (a 10M-passage build peaked at 4.9 GB held in
         memory). Segments already mapped from ``directory`` are kept as they are; only the
-        new ones are mapped (see :func:`retrieval.bm25_files.map_segments`).
+        new ones are mapped (see :func:`retrieval.segment_files.map_segments`).
         """
         directory = Path(directory)
         self.save(directory, origin)

@@ -38,8 +38,10 @@ most of a restart at 10M passages. A seal written at save time (file sizes, time
 checksum in the manifest) can be rewritten by whoever can write the files, and any checksum
 reads every byte, so neither would be both cheaper and as safe.
 
-:func:`map_segments` gives a building process the same mapped arrays for the segments it
-has just saved (``Index.spill``), so a build need not hold its whole index in memory.
+Reading and checking one segment's folder is :mod:`retrieval.segment_files`, whose
+:func:`~retrieval.segment_files.map_segments` gives a building process the same mapped arrays
+for the segments it has just saved (``Index.spill``), so a build need not hold its whole
+index in memory.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.errors import StoreError
-from retrieval.postings_checks import offsets_valid
+from retrieval.segment_files import FIELDS, describe, read_segment
 from retrieval.segments import Segment
 
 FORMAT = "briefbot-bm25"
@@ -68,14 +70,6 @@ LOAD_ATTEMPTS = 3  # a load that raced a save retries; three saves in a row mid-
 SEGMENT_NAME = re.compile(r"seg-[0-9a-f]{16}")
 _VERSION_1_FILE = re.compile(r"seg[0-9]+_[a-z_]+\.npy")  # flat layout, removed on first save
 _TEMPORARY = ".tmp-"
-_FIELDS = ("doc_len", "terms", "offsets", "docs", "tfs")
-_DTYPES = {
-    "doc_len": ("int32",),
-    "terms": ("int32",),
-    "offsets": ("int64",),
-    "docs": ("int32",),
-    "tfs": ("uint8", "uint16", "uint32", "uint64"),
-}
 
 
 def write_index(
@@ -98,7 +92,7 @@ def write_index(
                 "version": VERSION,
                 "params": params,
                 "n_docs": sum(segment.n_docs for segment in segments),
-                "segments": [_describe(segment) for segment in segments],
+                "segments": [describe(segment) for segment in segments],
                 "origin": origin,
                 "vocabulary": vocabulary,
             }
@@ -145,22 +139,12 @@ def _is_ours(name: str) -> bool:
     return name.startswith(_TEMPORARY)
 
 
-def _describe(segment: Segment) -> dict[str, Any]:
-    """The manifest entry that names a segment and lets loading cross-check its arrays."""
-    return {
-        "name": segment.name,
-        "n_docs": segment.n_docs,
-        "postings": int(segment.docs.shape[0]),
-        "terms": int(segment.terms.shape[0]),
-    }
-
-
 def _write_segment(directory: Path, segment: Segment) -> None:
     """Write one segment's arrays to a temporary folder, then rename it to the segment's name."""
     staging = directory / f"{_TEMPORARY}{segment.name}-{secrets.token_hex(4)}"
     staging.mkdir()
     try:
-        for field in _FIELDS:
+        for field in FIELDS:
             with open(staging / f"{field}.npy", "wb") as handle:
                 np.save(handle, getattr(segment, field), allow_pickle=False)
                 handle.flush()
@@ -259,7 +243,7 @@ def _parse(
         names = [str(d["name"]) for d in described]
         if not all(SEGMENT_NAME.fullmatch(name) for name in names) or len(set(names)) < len(names):
             raise ValueError("segment names must be distinct and look like seg-<16 hex>")
-        segments = [_read_segment(directory / d["name"], d) for d in described]
+        segments = [read_segment(directory / d["name"], d) for d in described]
     except (KeyError, TypeError, ValueError) as error:
         raise StoreError(
             f"the search index manifest in {directory} is malformed: {error}"
@@ -272,55 +256,3 @@ def _parse(
         if segment.terms.shape[0] and int(segment.terms[-1]) >= len(vocabulary):
             raise StoreError(f"the search index in {directory} names terms it does not list")
     return params, vocabulary, segments, origin
-
-
-def map_segments(directory: Path, segments: tuple[Segment, ...]) -> list[Segment]:
-    """``segments``, saved in ``directory``, with their arrays mapped from its files.
-
-    A segment already mapped from there is returned as it is; the others are read like a
-    load reads them, and checked like loaded ones as searches and merges read them: what
-    is read back from a file is never trusted just because this process wrote it.
-    """
-    mapped = []
-    for segment in segments:
-        folder = Path(directory).resolve() / segment.name
-        base = segment.docs.base
-        if isinstance(base, np.memmap) and Path(str(base.filename)).parent == folder:
-            mapped.append(segment)
-            continue
-        mapped.append(_read_segment(folder, _describe(segment)))
-    return mapped
-
-
-def _read_segment(folder: Path, described: dict[str, Any]) -> Segment:
-    """Load and cross-check one segment's arrays."""
-    arrays = {}
-    for field in _FIELDS:
-        path = folder / f"{field}.npy"
-        where = f"{folder.name}/{path.name}"
-        try:
-            # Mapped, not read: every process that opens the same index (the bot's workers)
-            # then shares one copy of it in the page cache. Segments are never changed.
-            array = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
-        except (OSError, ValueError) as error:
-            raise StoreError(f"cannot read {where} of the search index: {error}") from error
-        if array.ndim != 1 or array.dtype.name not in _DTYPES[field]:
-            raise StoreError(f"{where} of the search index has the wrong type or shape")
-        arrays[field] = array
-    n_terms, n_postings = int(described["terms"]), int(described["postings"])
-    offsets = arrays["offsets"]
-    consistent = (
-        arrays["doc_len"].shape[0] == int(described["n_docs"])
-        and arrays["terms"].shape[0] == n_terms
-        and offsets.shape[0] == n_terms + 1
-        and arrays["docs"].shape[0] == n_postings
-        and arrays["tfs"].shape[0] == n_postings
-        and bool(np.all(np.diff(arrays["terms"]) > 0))
-        and (n_terms == 0 or int(arrays["terms"][0]) >= 0)
-        and offsets_valid(offsets, n_postings)
-    )
-    if not consistent:
-        raise StoreError(f"segment {folder.name} of the search index does not match its manifest")
-    # The postings themselves are checked term by term as searches reach them.
-    checked = np.zeros(n_terms, dtype=np.bool_)
-    return Segment(name=folder.name, checked=checked, source=str(folder), **arrays)
