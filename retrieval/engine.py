@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -33,24 +32,20 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.answerable import MIN_SHARE
-from retrieval.bm25 import BM25Params, Index, Scorer
+from retrieval.bm25 import BM25Params, Scorer
 from retrieval.copies import THRESHOLD, fold_ranked
 from retrieval.date_intent import PREFER_WEIGHT, checked_weight
-from retrieval.errors import StoreError, TooManyResultsError
+from retrieval.engine_writes import EngineWrites
+from retrieval.errors import TooManyResultsError
 from retrieval.explain import Explanation
 from retrieval.index_health import index_check, searchable_articles, sizes, verify
-from retrieval.ingest_batch import store_batch, summary
 from retrieval.models import (
-    Article,
     ArticleInfo,
     CitedPassage,
     EngineStats,
     Hit,
     IndexCheck,
-    IngestSummary,
-    LoadReport,
     Passage,
-    Removed,
     SearchResult,
 )
 from retrieval.passage_view import opened
@@ -62,7 +57,7 @@ from retrieval.queries import example_from, plain_query, question_terms, related
 from retrieval.query_form import STATEMENT_SUPPORT
 from retrieval.recency import RECENCY, Recency
 from retrieval.related import RELATED_CHARS
-from retrieval.saved_index import restore, save
+from retrieval.saved_index import restore
 from retrieval.search_dates import Reading, ranked_dated, read_dates
 from retrieval.search_evidence import judged
 from retrieval.search_explain import explain_read
@@ -82,8 +77,12 @@ COUNT_DEPTH = 120
 """Passages ranked to count the articles a question matched: "N results" is exact up to here."""
 
 
-class Engine:
-    """Ingest briefings, search them, list the newest: the whole of ``retrieval`` in one object."""
+class Engine(EngineWrites):
+    """Ingest briefings, search them, list the newest: the whole of ``retrieval`` in one object.
+
+    Its write side (``ingest``, ``remove``, ``refresh``, ``save_index``) is
+    :class:`~retrieval.engine_writes.EngineWrites`.
+    """
 
     def __init__(
         self,
@@ -194,88 +193,16 @@ class Engine:
         """Where the store is (":memory:" for none): others keep their own tables in that file."""
         return self._store.path
 
-    @property
-    def title_field(self) -> bool:
-        """Whether titles are a field of their own rather than words of every passage."""
-        return self.title_weight > 0
-
     def close(self) -> None:
         """Stop ingest worker processes and release the store."""
         self._pipeline.close()
         self._store.close()
 
-    # -- building ---------------------------------------------------------------------------
-
-    def _save(self, index: Index) -> None:
-        """Save the index (``retrieval.saved_index``); a failure is kept for ``check``."""
-        if self.index_dir is None or self.read_only:
-            return
-        self._save_error = save(self._indexer, self.index_dir, index)
-
-    def save_index(self) -> None:
-        """Write the current index beside the store so the next start need not rebuild it."""
-        with self._write_lock:
-            self._save(self._snapshot.index)
-
-    def ingest(
-        self,
-        articles: LoadReport | Iterable[Article],
-        *,
-        persist: bool = True,
-    ) -> IngestSummary:
-        """Store new articles and make them searchable; duplicates are counted, not stored.
-
-        An article whose canonical URL is stored with another title or text replaces the
-        stored version (``updated``): the old passages leave every result once this returns.
-        The batch is one store transaction, and the new index is published only after it
-        commits: a failure leaves both exactly as they were. With ``persist=False`` the index
-        is saved later (``save_index``); a restart re-indexes whatever the saved index lacks.
-        """
-        if self.read_only:
-            raise StoreError("this engine is read-only: ingest through the one that writes")
-        report = articles if isinstance(articles, LoadReport) else LoadReport(tuple(articles))
-        with self._write_lock:
-            written = store_batch(
-                self._store, self._pipeline, self._analyzer, self.title_field, report
-            )
-            old = self._snapshot
-            own = (written.stored.first_passage, written.own)
-            self._snapshot = self._indexer.catch_up(old, own)
-            if persist and self._snapshot.index is not old.index:
-                self._save(self._snapshot.index)
-        return summary(written)
-
-    def remove(self, targets: Sequence[str] = (), *, source: str | None = None) -> Removed:
-        """Remove articles by id or URL, or every article of ``source``, in one transaction.
-
-        Their passages leave search results and watch matches once this returns (other
-        engines on the store when they next catch up), and the store refuses the same URLs
-        when a feed offers them again. Nothing matching is not an error: ``articles`` is
-        empty.
-        """
-        if self.read_only:
-            raise StoreError("this engine is read-only: remove through the one that writes")
-        with self._write_lock:
-            gone = self._store.remove(targets, source=source)
-            self._snapshot = self._indexer.catch_up(self._snapshot)
-        return Removed(tuple(gone), sum(info.passages for info in gone))
+    # -- reading ----------------------------------------------------------------------------
 
     def retirement(self, passage_id: int) -> Retirement | None:
         """How passage ``passage_id``'s article was replaced or removed; None if it was not."""
         return self._store.retirement(passage_id)
-
-    def refresh(self) -> int:
-        """Index the passages another process has stored since this engine looked, and stop
-        returning those it retired; say how many passages were indexed."""
-        with self._write_lock:
-            old = self._snapshot
-            snapshot = self._indexer.catch_up(old)
-            added = snapshot.index.n_docs - old.index.n_docs
-            if snapshot is not old:  # new passages, or removals only
-                self._snapshot = snapshot
-        return added
-
-    # -- reading ----------------------------------------------------------------------------
 
     def query_terms(self, query: str, *, related: bool = False) -> list[str]:
         """Analyze a query, or raise the ``QueryError`` that tells the user what to do instead.
