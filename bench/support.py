@@ -1,6 +1,6 @@
 """What ranking articles by best plus second-best passage costs: diversify with support on/off.
 
-    python -m bench.support [--passages 1000000] [--queries 1000] [--quick]
+    python -m bench.support [--passages 1000000] [--queries 1000] [--terms 3] [--quick]
 
 One index over synthetic passages (``bench.corpus``) grouped into synthetic articles of 1-15
 passages, each article with one date over three years (one in ten undated). The same
@@ -72,7 +72,9 @@ def expected(
     return [pid for _, _, pid in ranked[:K]]
 
 
-def rows(n_passages: int, n_queries: int, support: float) -> tuple[list[list[str]], int, int]:
+def rows(
+    n_passages: int, n_queries: int, support: float, terms: int = 0
+) -> tuple[list[list[str]], int, int]:
     """p50 / p99 / mean ms and sweeps per column; mismatches and questions checked."""
     from retrieval.bm25 import Index
     from retrieval.engine import COUNT_DEPTH
@@ -92,7 +94,8 @@ def rows(n_passages: int, n_queries: int, support: float) -> tuple[list[list[str
     times: list[list[float]] = [[] for _ in columns]
     sweeps = [0] * len(columns)
     bad = checked = 0
-    sample = queries(n_queries)
+    # --terms: each question's first words only, as a short keyword search reads.
+    sample = [query[:terms] if terms else query for query in queries(n_queries)]
     for number, query in enumerate(sample):
         weight = support_weight(query, support)
         for step in range(len(columns)):
@@ -126,11 +129,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--support", type=float, default=0.6, help="article_support of the 'on' columns"
     )
+    parser.add_argument(
+        "--terms", type=int, default=0, help="keep each question's first N terms (0: all)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.passages, args.queries = 20_000, 100
     print(machine_report() + "\n")
-    table, bad, checked = rows(args.passages, args.queries, args.support)
+    table, bad, checked = rows(args.passages, args.queries, args.support, args.terms)
     print(f"Ranking (diversify, k={K}) at {args.passages:,} passages, article support off and "
           f"{args.support:g} (scaled by each question's length):\n")  # fmt: skip
     print(markdown_table(("support", "queries", "p50 ms", "p99 ms", "mean ms", "sweeps"), table))

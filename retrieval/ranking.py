@@ -46,6 +46,14 @@ class Ranking:
     top: tuple[float, ...] = ()  # the best SPREAD_DEPTH passage scores, any article, best first
 
 
+SHALLOW_SUPPORT = 0.15
+"""Support weight up to which ranking starts at the plain depth, not 4x deeper: a statement of
+three words (0.6 scaled to 3 of 12 terms) needs another sweep for 1% of questions
+(``python -m bench.support --passages 200000 --terms 3``, two runs each, recency prior on:
+p50 0.71 and 0.82 ms against 1.20 and 1.14 ms starting 4x deeper); longer statements keep the
+deeper start (starting plain: 1.63 sweeps, p50 6.4 against 4.3 ms at 1M passages)."""
+
+
 def diversify(
     index: Index | LiveIndex,
     owners: npt.NDArray[np.int32],
@@ -77,7 +85,8 @@ def diversify(
         return Ranking([], 0, False)
     # The support's bound needs a deeper list: starting 4x deeper costs a larger heap, where
     # growing costs another sweep (1.28 sweeps a question at 200k passages, 1.00 from 4x).
-    m = max(k, depth) * (4 if support > 0 else 1)
+    # A small weight (a short statement) rarely needs it and starts at the plain depth.
+    m = max(k, depth) * (4 if support > SHALLOW_SUPPORT else 1)
     combined = None
     while True:
         ids, scores = index.top_k(terms, m, dates, bonus)

@@ -55,9 +55,12 @@ def corpus(seed: int) -> tuple[Index, np.ndarray, list[str]]:
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("weight", [0.3, 0.6, 1.0], ids=["w0.3", "w0.6", "w1"])
+@pytest.mark.parametrize(
+    "weight", [0.05, 0.15, 0.3, 0.6, 1.0], ids=["w0.05", "w0.15", "w0.3", "w0.6", "w1"]
+)
 def test_diversify_with_support_matches_exhaustive_scoring(seed: int, weight: float) -> None:
-    """The first articles equal the exhaustive order by combined score, at every depth."""
+    """The first articles equal the exhaustive order by combined score, at every depth, both
+    for weights that start at the plain depth (``SHALLOW_SUPPORT``) and deeper ones."""
     index, owners, terms = corpus(seed)
     expected = reference(index, owners, terms, weight)
     for k in (1, 3, 10, 25):
