@@ -33,7 +33,7 @@ met, and whichever citer runs first on a question pays for that question's new w
 (hence the alternating order). Compiled kernels are compiled before the first question.
 
     python -m bench.excerpts [--sets rtqa_news_2024,rtqa_evidence_dev] [--quick]
-        [--weights answer=1.0,novelty=0.1,length=0.2,lead=0.4] [--misses 40]
+        [--weights answer=1.0,novelty=0.1,length=0.2,lead=0.2] [--misses 40]
 """
 
 from __future__ import annotations
@@ -338,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.excerpts", description=__doc__)
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated eval sets")
     parser.add_argument("--quick", action="store_true", help="smoke run: 200 questions per set")
-    parser.add_argument("--weights", default="", help="window weights, e.g. answer=1.0,lead=0.4")
+    parser.add_argument("--weights", default="", help="window weights, e.g. answer=1.0,lead=0.2")
     parser.add_argument(
         "--misses", type=int, default=0, metavar="N",
         help="print N questions per set whose excerpt misses an answer a passage looked at holds",

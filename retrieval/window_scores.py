@@ -23,7 +23,7 @@ class Weights:
     answer: float = 1.0
     novelty: float = 0.1
     length: float = 0.2
-    lead: float = 0.4
+    lead: float = 0.2
     novelty_words: int = 12  # novel content words at which novelty saturates
 
     def __post_init__(self) -> None:

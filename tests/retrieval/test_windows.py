@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,6 +13,7 @@ from retrieval.engine import Engine
 from retrieval.models import Article, Passage, Span
 from retrieval.sentences import split_sentences
 from retrieval.text import Analyzer
+from retrieval.window_scores import WEIGHTS
 from retrieval.windows import MAX_CHARS, choose
 
 # Each case: a question, a sentence that restates it (most of its words, no answer) and one
@@ -130,6 +133,32 @@ def test_two_hits_of_one_article_never_quote_the_same_window(quake: Engine) -> N
     assert second.passage == second.ranked
     assert second.passage.text == QUAKE_ANSWER
     assert first.excerpt != second.excerpt
+
+
+FESTIVAL = "Which festival drew record crowds to the harbour town this summer?"
+FESTIVAL_RANKED = (
+    "Organisers of Sea Shanty Days said the festival drew record crowds to the harbour, with"
+    " ferries running every hour and hotels booked out for weeks before it opened."
+)
+FESTIVAL_LEAD = (
+    "Musicians from Brittany and Cornwall came back to the harbour town this summer for the"
+    " festival, playing in pubs and on the quay until long after the last ferry left."
+)
+
+
+@pytest.mark.parametrize(("lead", "ordinal"), [(WEIGHTS.lead, 2), (0.4, 0)],
+                         ids=["shipped", "last-round"])  # fmt: skip
+def test_the_opening_paragraph_does_not_outweigh_a_better_match(
+    english: Analyzer, lead: float, ordinal: int
+) -> None:
+    """The lead prior only breaks near-ties: a passage further in holding one more of seven
+    question words is quoted over the opening paragraph, as it was not at last round's 0.4."""
+    weights = dict.fromkeys(english.terms(FESTIVAL), 1.0)
+    ranked = Passage(12, "a", 2, Span(0, len(FESTIVAL_RANKED)), FESTIVAL_RANKED)
+    opening = Passage(10, "a", 0, Span(0, len(FESTIVAL_LEAD)), FESTIVAL_LEAD)
+    tuning = replace(WEIGHTS, lead=lead)
+    choice = choose(FESTIVAL, [ranked, opening], weights, english, tuning=tuning)
+    assert choice.passage.ordinal == ordinal
 
 
 @pytest.mark.parametrize(
