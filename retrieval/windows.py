@@ -69,7 +69,12 @@ from retrieval.window_scores import (
     total_of,
 )
 
-MAX_CHARS = 300
+MAX_CHARS = 320
+"""The most a window may hold: "about 300 characters", as the old best-sentence excerpt
+(:func:`retrieval.highlight.excerpt`) allowed. At 300 an evidence note of two sentences just
+over 300 characters could only be quoted by half, often the half that restates the question
+(``python -m bench.excerpts``: rtqa_evidence_dev excerpt AnsHit@1 .320 -> .322, both halves up;
+rtqa_news_2024 .151 -> .153). The rest of a page's reply is far from Telegram's 4,096."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,26 @@ def test_two_hits_of_one_article_never_quote_the_same_window(quake: Engine) -> N
     assert first.excerpt != second.excerpt
 
 
+BOOM = "What caused the loud boom heard across the capital on Sunday afternoon?"
+BOOM_NOTE = (
+    "Fighter jets were cleared to fly faster than sound as they chased an airliner that had"
+    " stopped answering air traffic control and later came down in the hills. The loud boom"
+    " heard across the capital on Sunday afternoon came from those jets, startling thousands of"
+    " residents who flooded the emergency phone lines."
+)
+
+
+def test_a_note_just_over_300_characters_is_quoted_whole(english: Analyzer) -> None:
+    """A two-sentence note of 311 characters is one window, so the answer in the sentence
+    that restates less of the question is quoted with the one that restates it."""
+    assert 300 < len(BOOM_NOTE) <= MAX_CHARS
+    passage = Passage(0, "a", 0, Span(0, len(BOOM_NOTE)), BOOM_NOTE)
+    weights = dict.fromkeys(english.terms(BOOM), 1.0)
+    assert choose(BOOM, [passage], weights, english).span == Span(0, len(BOOM_NOTE))
+    at_300 = choose(BOOM, [passage], weights, english, max_chars=300)
+    assert "Fighter jets" not in at_300.span.slice(BOOM_NOTE)
+
+
 FESTIVAL = "Which festival drew record crowds to the harbour town this summer?"
 FESTIVAL_RANKED = (
     "Organisers of Sea Shanty Days said the festival drew record crowds to the harbour, with"
