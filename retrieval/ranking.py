@@ -141,10 +141,14 @@ def cite(
     (:mod:`retrieval.windows`): the article's passages have consecutive ids, so the index
     scores just those ranges (all the page's articles in one pass) to find each article's
     next best passages, and one store read fetches them for the whole page. Only a hit on
-    its article's best passage borrows, and never a passage that is itself a hit on the
-    page, so two hits of one article (in a small collection) never quote the same window.
-    Query terms are weighted by idf, so the rare, telling words of a question decide what is
-    quoted.
+    its article's best passage borrows. Query terms are weighted by idf, so the rare,
+    telling words of a question decide what is quoted.
+
+    Hits choose in rank order, and no passage is quoted twice on a page. The first hit may
+    borrow a passage that is a later hit of its own (in a small collection one article fills
+    the page): the answer then leads the page, and that later hit quotes the passage the
+    earlier one ranked by instead, so the page still shows each passage once. Hits are
+    cited a page at a time, so a passage quoted on one page may be a hit on the next.
     """
     found = store.passages([pid for pid, _ in ranked])
     articles = store.articles(list({p.article_id for p in found}))
@@ -154,21 +158,31 @@ def cite(
         live = [(p, r) for p, r in zip(found, ranked, strict=True) if p.article_id in articles]
         found, ranked = [p for p, _ in live], [r for _, r in live]
     weights = {term: index.idf(term) for term in set(terms)}
-    shown = {pid for pid, _ in ranked}
     counts = [articles[p.article_id].passages for p in found]
-    extra = [
-        [pid for pid in ids if pid not in shown]
-        for ids in _next_best_page(index, terms, found, counts)
-    ]
-    more = {p.id: p for p in store.passages(sorted({pid for ids in extra for pid in ids}))}
-    holds = _holding(index, terms, list(more))
+    extra = _next_best_page(index, terms, found, counts)
+    on_page = {p.id: p for p in found}
+    wanted = sorted({pid for ids in extra for pid in ids} - on_page.keys())
+    more = on_page | {p.id: p for p in store.passages(wanted)}
+    holds = _holding(index, terms, sorted({pid for ids in extra for pid in ids} & more.keys()))
+    everything = frozenset(weights)
+    quoted: set[int] = set()
+    left: dict[str, list[Passage]] = {}  # each article's ranked passages so far, in rank order
     hits = []
     for rank, (passage, (_, score), ids) in enumerate(
         zip(found, ranked, extra, strict=True), first_rank
     ):
-        candidates = [passage, *(more[i] for i in ids if i in more)]
-        may = [frozenset(weights), *(holds[i] for i in ids if i in more)]
+        if passage.id in quoted:
+            # An earlier hit of this article quoted this passage: quote one it left instead
+            # (there is always one: each hit quotes one passage, and it ranked by one).
+            candidates = [p for p in left[passage.article_id] if p.id not in quoted]
+            may = [everything] * len(candidates)
+        else:
+            own = [i for i in ids if i in more and i not in quoted]
+            candidates = [passage, *(more[i] for i in own)]
+            may = [everything, *(holds[i] for i in own)]
+            left.setdefault(passage.article_id, []).append(passage)
         choice = choose(query, candidates, weights, analyzer, tuning=tuning, holds=may)
+        quoted.add(choice.passage.id)
         hits.append(
             Hit(
                 rank=rank,
