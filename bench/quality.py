@@ -127,6 +127,7 @@ def ours(
     support: float | None = None,
     statement_support: float | None = None,
     forms: bool = True,
+    coverage: float | None = None,
 ) -> dict[str, Any]:
     """Our engine on one set, as ``briefbot eval`` runs it; the row's figures as a dict.
 
@@ -134,13 +135,14 @@ def ours(
     takes no such argument. ``dated`` asks each question as of its date. ``support`` and
     ``statement_support`` (when given) are set as the engine's ``article_support`` and
     ``statement_support`` before each question is asked; without ``forms`` statements get
-    ``article_support`` like questions (the ranking from before query forms).
+    ``article_support`` like questions (the ranking from before query forms). ``coverage``
+    (when given) is set as the engine's ``coverage`` (``retrieval.coverage``) likewise.
     """
     from retrieval.engine import MAX_QUERY_CHARS
 
     fields = {"title_weight": title_weight} if title_weight else {}
     ask = engine_ask(evaluation, dated)
-    if support is not None or statement_support is not None or not forms:
+    if support is not None or statement_support is not None or not forms or coverage is not None:
         plain = ask
 
         def ask(engine: Any, query: Any, k: int) -> Any:
@@ -150,6 +152,8 @@ def ours(
                 engine.statement_support = statement_support
             if not forms:
                 engine.statement_support = engine.article_support
+            if coverage is not None:
+                engine.coverage = coverage
             return plain(engine, query, k)
 
     report = evaluation.evaluate(data, scorer=scorer, ask=ask, **fields)
@@ -158,6 +162,7 @@ def ours(
     row["engine"] += "" if support is None else f", article support {support:g}"
     row["engine"] += "" if statement_support is None else f", statements {statement_support:g}"
     row["engine"] += "" if forms else ", without forms"
+    row["engine"] += "" if coverage is None else f", coverage {coverage:g}"
     row["engine"] += ")"
     row["retrieval"] = str(Path(inspect.getfile(evaluation.Engine)).parent)
     row["long_queries"] = sum(len(q.text.strip()) > MAX_QUERY_CHARS for q in data.queries)
@@ -446,6 +451,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="statements rank like questions, with --article-support (before query forms)",
     )
+    parser.add_argument(
+        "--coverage",
+        type=float,
+        default=None,
+        metavar="A",
+        help="questions' coverage weight (retrieval.coverage; default: the shipped one, 0 off)",
+    )
     parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--title-in-text", action="store_true", help="prepend each title to its text (experiment)"
@@ -471,7 +483,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         dated = name in DATED_SETS and args.as_of == "question"
         rows += [
             ours(evaluation, data, scorer, dated, args.title_weight, args.article_support,
-                 args.statement_support, not args.without_forms)
+                 args.statement_support, not args.without_forms, args.coverage)
             for scorer in scorers
         ]  # fmt: skip
         if not (args.engine_only or args.no_reference):

@@ -44,6 +44,11 @@ class Counting:
         self.sweeps += 1
         return self.index.top_k(*args)
 
+    def top_k_covered(self, *args: Any) -> Any:
+        """The index's ``top_k_covered``, counted."""
+        self.sweeps += 1
+        return self.index.top_k_covered(*args)
+
     def scores_in(self, *args: Any) -> Any:
         """The index's ``scores_in``."""
         return self.index.scores_in(*args)

@@ -65,6 +65,7 @@ def open_reader(settings: Settings) -> Engine:
             title_weight=settings.title_weight,
             article_support=settings.article_support,
             statement_support=settings.statement_support,
+            coverage=settings.coverage,
             date_preference=settings.date_preference,
         )
     try:
@@ -169,6 +170,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             title_weight=settings.title_weight,
             article_support=settings.article_support,
             statement_support=settings.statement_support,
+            coverage=settings.coverage,
             date_preference=settings.date_preference,
             progress=bar if sys.stderr.isatty() else iter,
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from retrieval import (
+    COVERAGE,
     LANGUAGES,
     MIN_SHARE,
     PREFER_WEIGHT,
@@ -58,6 +59,7 @@ class Settings:
     title_weight: float = TITLE_WEIGHT
     article_support: float = SUPPORT
     statement_support: float = STATEMENT_SUPPORT
+    coverage: float = COVERAGE
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -107,6 +109,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "title_weight"): "title_weight",
     ("search", "article_support"): "article_support",
     ("search", "statement_support"): "statement_support",
+    ("search", "coverage"): "coverage",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",

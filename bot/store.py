@@ -29,5 +29,6 @@ def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         title_weight=settings.title_weight,
         article_support=settings.article_support,
         statement_support=settings.statement_support,
+        coverage=settings.coverage,
         date_preference=settings.date_preference,
     )

@@ -16,6 +16,7 @@ pins the list).
 
 from retrieval.answerable import MIN_SHARE
 from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
+from retrieval.coverage import COVERAGE
 from retrieval.date_intent import PREFER_WEIGHT
 from retrieval.engine import MAX_RESULTS, Engine
 from retrieval.errors import (
@@ -70,6 +71,7 @@ from retrieval.text import LANGUAGES, Analyzer
 from retrieval.titles import TITLE_WEIGHT
 
 __all__ = [
+    "COVERAGE",
     "LANGUAGES",
     "MAX_QUERY_CHARS",
     "MAX_RESULTS",

@@ -50,8 +50,8 @@ from retrieval.topk import (
     Bonus,
     compact_lengths,
     kth_score,
+    merge_top_k,
     search_segment,
-    select_top_k,
     warm_up,
 )
 
@@ -208,33 +208,42 @@ class Index(IndexScores):
         ``recency.factors(dates)``: passages outside its window are never returned, and the
         rest carry their recency prior.
         """
-        terms = self._query(query)
+        ids, scores, _, _ = self.top_k_covered(query, k, 0.0, dates, bonus)
+        return ids, scores
+
+    def top_k_covered(
+        self,
+        query: Sequence[str],
+        k: int,
+        alpha: float,
+        dates: DateWindow | None = None,
+        bonus: Bonus | None = None,
+    ) -> tuple[Int64s, Floats, Int64s, Floats]:
+        """:meth:`top_k` with words scored by their coverage to the power ``alpha``
+        (:mod:`retrieval.coverage`; 0: off), then :meth:`top_k` itself from the same sweep."""
+        terms = self._query(query, cover=alpha > 0)
         extra = bonus if bonus is not None and len(bonus) else None
+        ids = plain_ids = np.zeros(0, dtype=np.int64)
+        scores = plain = np.zeros(0, dtype=np.float64)
         if k <= 0 or (terms.ids.shape[0] == 0 and extra is None):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+            return ids, scores, plain_ids, plain
         if dates is not None and dates.stamps.shape[0] != self.n_docs:
             raise ValueError(f"{dates.stamps.shape[0]} passage dates for {self.n_docs} passages")
-        ids = np.zeros(0, dtype=np.int64)
-        scores = np.zeros(0, dtype=np.float64)
         # Largest segment first: its k-th score keeps most of the small ones' out of the heap.
         order = sorted(range(len(self._segments)), key=lambda i: -self._segments[i].n_docs)
         for i in order:
-            n = self._segments[i].n_docs
-            local, found = search_segment(
-                self._segments[i],
-                terms,
-                self._lengths[i],
-                self._norm_table,
-                k=k,
-                k1=self.params.k1,
+            segment, base = self._segments[i], int(self._bases[i])
+            local, found, plain_local, plain_found = search_segment(
+                segment, terms, self._lengths[i], self._norm_table, k=k, k1=self.params.k1,
                 threshold=kth_score(scores, k),
-                dates=None if dates is None else _local(dates, self._bases[i], self._segments[i]),
-                bonus=None if extra is None else extra.within(int(self._bases[i]), n),
-            )
-            ids, scores = select_top_k(
-                np.concatenate([ids, local + self._bases[i]]), np.concatenate([scores, found]), k
-            )
-        return ids, scores
+                dates=None if dates is None else _local(dates, base, segment),
+                bonus=None if extra is None else extra.within(base, segment.n_docs),
+                alpha=alpha,
+            )  # fmt: skip
+            ids, scores = merge_top_k(ids, scores, local + base, found, k)
+            if alpha > 0:  # the plain list keeps its own k best
+                plain_ids, plain = merge_top_k(plain_ids, plain, plain_local + base, plain_found, k)
+        return (ids, scores, plain_ids, plain) if alpha > 0 else (ids, scores, ids, scores)
 
     # -- persistence -----------------------------------------------------------------------
 

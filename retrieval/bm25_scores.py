@@ -38,14 +38,28 @@ class IndexScores:
     params: BM25Params
     n_docs: int
     _terms: dict[str, int]
+    _df: Int64s
     _idf: Floats
     _segments: tuple[Segment, ...]
     _lengths: tuple[npt.NDArray[np.unsignedinteger], ...]
     _bases: Int64s
     _norm_table: Floats
 
-    def _query(self, query: Sequence[str]) -> QueryTerms:
-        """Known query terms, first appearance first, weighted by idf times repetitions."""
+    def coverage_masses(self, query: Sequence[str]) -> Floats:
+        """Each distinct term's share of the question (first appearance first): its squared
+        Lucene idf over their sum, a term no passage holds weighing most
+        (``answerable.rarity_weights``; :mod:`retrieval.coverage`)."""
+        distinct = list(dict.fromkeys(query))
+        ids = [self._terms.get(term) for term in distinct]
+        df = np.array([0 if i is None else self._df[i] for i in ids], dtype=np.float64)
+        weights = np.log1p((self.n_docs - df + 0.5) / (df + 0.5)) ** 2
+        total = float(weights.sum())
+        out: Floats = weights / total if total > 0 else np.zeros(len(distinct))
+        return out
+
+    def _query(self, query: Sequence[str], cover: bool = False) -> QueryTerms:
+        """Known query terms, first appearance first, weighted by idf times repetitions; with
+        ``cover``, each one's share of the question too (:meth:`coverage_masses`)."""
         counts: dict[int, int] = {}
         for term in query:
             term_id = self._terms.get(term)
@@ -56,7 +70,11 @@ class IndexScores:
         weights = self._idf[ids] * reps
         keep = weights != 0
         self._check(ids[keep])
-        return QueryTerms(ids[keep], weights[keep])
+        if not cover:
+            return QueryTerms(ids[keep], weights[keep])
+        share = dict(zip(dict.fromkeys(query), self.coverage_masses(query).tolist(), strict=True))
+        known = [share[term] for term in dict.fromkeys(query) if term in self._terms]
+        return QueryTerms(ids[keep], weights[keep], np.array(known, dtype=np.float64)[keep])
 
     def check_all(self) -> None:
         """Check every posting not checked yet (StoreError if one is damaged): what a search

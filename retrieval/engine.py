@@ -34,6 +34,7 @@ import numpy as np
 from retrieval.answerable import MIN_SHARE
 from retrieval.bm25 import BM25Params, Scorer
 from retrieval.copies import THRESHOLD, fold_ranked
+from retrieval.coverage import COVERAGE, form_coverage
 from retrieval.date_intent import PREFER_WEIGHT, checked_weight
 from retrieval.engine_writes import EngineWrites
 from retrieval.errors import TooManyResultsError
@@ -100,15 +101,19 @@ class Engine(EngineWrites):
         article_support: float = SUPPORT,
         date_preference: float = PREFER_WEIGHT,
         statement_support: float = STATEMENT_SUPPORT,
+        coverage: float = COVERAGE,
     ) -> None:
         for name, value in (("title_weight", title_weight), ("article_support", article_support),
-                            ("statement_support", statement_support)):  # fmt: skip
+                            ("statement_support", statement_support),
+                            ("coverage", coverage)):  # fmt: skip
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number >= 0, not {value!r}")
         self.article_support = float(article_support)
         """Weight of an article's second-best passage for questions (``retrieval.support``)."""
         self.statement_support = float(statement_support)
         """The same for statements: headlines, leads, pastes (``retrieval.query_form``)."""
+        self.coverage = float(coverage)
+        """Weight of a passage's share of a question's words (``retrieval.coverage``); 0: off."""
         self.title_weight = float(title_weight)
         self.date_preference = checked_weight(date_preference)
         """Boost of a relative range only preferred (``retrieval.date_intent``); 0: it filters."""
@@ -146,6 +151,7 @@ class Engine(EngineWrites):
         article_support: float = SUPPORT,
         date_preference: float = PREFER_WEIGHT,
         statement_support: float = STATEMENT_SUPPORT,
+        coverage: float = COVERAGE,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
@@ -163,7 +169,8 @@ class Engine(EngineWrites):
         as a statement, not a question, gets ``statement_support`` instead
         (``retrieval.query_form``). A date range counted back from today ("last week") is
         preferred by ``date_preference`` rather than kept to (``retrieval.date_intent``); 0
-        keeps to every range.
+        keeps to every range. A question's passages are scored by the share of its words they
+        hold to the power ``coverage`` too (``retrieval.coverage``); 0 turns that off.
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -183,6 +190,7 @@ class Engine(EngineWrites):
                 article_support=article_support,
                 date_preference=date_preference,
                 statement_support=statement_support,
+                coverage=coverage,
             )
         except BaseException:
             store.close()
@@ -272,7 +280,10 @@ class Engine(EngineWrites):
         bonus = snapshot.title_bonus(terms, self.title_weight)
         support = form_weight(query, terms, related, self.article_support, self.statement_support)
         deeper = (k + min(k, FOLD_DEPTH), COUNT_DEPTH)
-        ranking, widened = ranked_dated(snapshot, read, deeper, bonus, support, self.recency)
+        covers = form_coverage(query, related, self.coverage)
+        ranking, widened = ranked_dated(
+            snapshot, read, deeper, bonus, support, self.recency, covers
+        )
         store, analyzer = self._store, self._analyzer
         ranked, also = fold_ranked(
             store, analyzer, snapshot.owners, ranking.passages, k, self.copy_threshold
@@ -337,7 +348,7 @@ class Engine(EngineWrites):
         )
         return explain_read(
             snapshot, self._store, self._analyzer, read, self.recency, self.title_weight,
-            passage_id, related, support,
+            passage_id, related, support, form_coverage(query, related, self.coverage),
         )  # fmt: skip
 
     def watch_hits(self, query: str, since: int, min_match: float) -> list[Hit]:

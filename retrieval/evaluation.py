@@ -109,6 +109,7 @@ def evaluate(
     recency: Recency = RECENCY,
     date_preference: float | None = None,
     statement_support: float | None = None,
+    coverage: float | None = None,
 ) -> Report:
     """Ingest ``data`` into a fresh in-memory engine, run every query, and score the results.
 
@@ -118,7 +119,9 @@ def evaluate(
     (``retrieval.support``; 0 ranks by the best passage alone); ``date_preference`` the
     boost of a relative date range only preferred (``retrieval.date_intent``; None: the
     engine's default, 0: every range filters); ``statement_support`` the share for queries
-    that read as statements (``retrieval.query_form``; None: the engine's default).
+    that read as statements (``retrieval.query_form``; None: the engine's default);
+    ``coverage`` the questions' coverage weight (``retrieval.coverage``; None: the
+    engine's default, 0: off).
     """
     # bench.quality --before runs this module over engines that had no recency setting or
     # title field: each is passed only when it differs from what those engines did.
@@ -131,6 +134,8 @@ def evaluate(
         options["date_preference"] = date_preference
     if statement_support is not None:
         options["statement_support"] = statement_support
+    if coverage is not None:
+        options["coverage"] = coverage
     engine = Engine.open(
         ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **options
     )

@@ -43,7 +43,7 @@ class Ranking:
     passages: list[tuple[int, float]]
     articles: int
     more: bool
-    top: tuple[float, ...] = ()  # the best SPREAD_DEPTH passage scores, any article, best first
+    top: tuple[float, ...] = ()  # the best SPREAD_DEPTH plain passage scores (no coverage)
 
 
 SHALLOW_SUPPORT = 0.15
@@ -63,6 +63,7 @@ def diversify(
     dates: DateWindow | None = None,
     bonus: Bonus | None = None,
     support: float = 0.0,
+    coverage: float = 0.0,
 ) -> Ranking:
     """Exact top-``k`` passages, re-ordered so each article's best passage comes first.
 
@@ -89,13 +90,13 @@ def diversify(
     m = max(k, depth) * (4 if support > SHALLOW_SUPPORT else 1)
     combined = None
     while True:
-        ids, scores = index.top_k(terms, m, dates, bonus)
+        ids, scores, _, plain = index.top_k_covered(terms, m, coverage, dates, bonus)
         found = owners[ids]
         distinct = len(np.unique(found))
         exhausted = len(ids) < m
         if support > 0 and len(ids):
             combined = combined_scores(
-                index, owners, terms, ids, scores, exhausted, support, k, dates, bonus
+                index, owners, terms, ids, scores, exhausted, support, k, dates, bonus, coverage
             )
             # Only an article's first entry carries its rank; the bound is every unlisted one's.
             firsts = np.unique(found, return_index=True)[1]
@@ -120,7 +121,7 @@ def diversify(
     else:  # articles' best passages in order of their combined score (support)
         order = np.lexsort((position, np.where(rounds == 0, -combined, 0), rounds))[:k]
     passages = list(zip(ids[order].tolist(), scores[order].tolist(), strict=True))
-    top = tuple(scores[:SPREAD_DEPTH].tolist())
+    top = tuple(plain[:SPREAD_DEPTH].tolist())
     return Ranking(passages, distinct, len(ids) == m, top)
 
 

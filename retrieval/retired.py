@@ -70,16 +70,33 @@ class LiveIndex:
         left while more passages matched, fetches four times as many, never more than ``k``
         plus every retired passage (which is always enough).
         """
+        ids, scores, _, _ = self.top_k_covered(query, k, 0.0, dates, bonus)
+        return ids, scores
+
+    def top_k_covered(
+        self,
+        query: Sequence[str],
+        k: int,
+        alpha: float,
+        dates: DateWindow | None = None,
+        bonus: Bonus | None = None,
+    ) -> tuple[Int64s, Floats, Int64s, Floats]:
+        """``Index.top_k_covered`` with retired passages left out, as :meth:`top_k` (the
+        plain list may then hold fewer than ``k``: it is fetched as deep as the other)."""
         if k <= 0:
-            return self.index.top_k(query, k, dates, bonus)
+            return self.index.top_k_covered(query, k, alpha, dates, bonus)
         share = self.retired / max(self.index.n_docs, 1)
         enough = k + self.retired
         fetch = min(enough, k + max(FIRST_EXTRA, math.ceil(4 * k * share)))
         while True:
-            ids, scores = self.index.top_k(query, fetch, dates, bonus)
+            ids, scores, plain_ids, plain = self.index.top_k_covered(
+                query, fetch, alpha, dates, bonus
+            )
             live = ~self.dead[ids]
             if int(np.count_nonzero(live)) >= k or ids.shape[0] < fetch or fetch >= enough:
-                return ids[live][:k], scores[live][:k]
+                kept = ~self.dead[plain_ids]
+                found = ids[live][:k], scores[live][:k]
+                return *found, plain_ids[kept][:k], plain[kept][:k]
             fetch = min(fetch * 4, enough)
 
 

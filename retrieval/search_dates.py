@@ -74,19 +74,37 @@ def ranked_dated(
     bonus: Bonus | None,
     support: float,
     recency: Recency,
+    coverage: float = 0.0,
 ) -> tuple[Ranking, bool]:
     """``ranking.diversify`` of ``read``'s terms in its window, to ``depth`` (passages ranked,
     passages counted), and whether the range was widened: when a range kept to (not
-    preferred) matches nothing, the question is ranked at any date, and the reader is told."""
+    preferred) matches nothing, the question is ranked at any date, and the reader is told.
+    ``support`` and ``coverage`` are ``diversify``'s."""
     ranked, count = depth
     terms, found, dated = read.terms, read.found, read.dated
     ranking = diversify(
-        snapshot.ranked(), snapshot.owners, terms, ranked, count, dated.window, bonus, support
+        snapshot.ranked(),
+        snapshot.owners,
+        terms,
+        ranked,
+        count,
+        dated.window,
+        bonus,
+        support,
+        coverage,
     )
     widened = found.range is not None and not dated.preferred and not ranking.passages
     if widened:
         dates = any_date(snapshot, read.today, recency)
         ranking = diversify(
-            snapshot.ranked(), snapshot.owners, terms, ranked, count, dates, bonus, support
+            snapshot.ranked(),
+            snapshot.owners,
+            terms,
+            ranked,
+            count,
+            dates,
+            bonus,
+            support,
+            coverage,
         )
     return ranking, widened

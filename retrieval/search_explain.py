@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from retrieval.coverage import coverage_factor
 from retrieval.explain import Explanation, Support, date_factors, explain_passage, title_factor
 from retrieval.recency import Recency
 from retrieval.related import RELATED_CHARS
@@ -31,10 +32,12 @@ def explain_read(
     passage_id: int,
     related: bool,
     support: float = 0.0,
+    coverage: float = 0.0,
 ) -> Explanation | None:
     """Why ``passage_id`` scores what a search of ``read`` shows for it: word by word, then
     the title bonus and the recency factor (or the date range) applied; with the search's
     ``support`` weight, what its article's next best passage added to the article's rank.
+    With ``coverage``, the share of the question the passage holds comes first.
 
     None when the snapshot or the store has no passage with that id.
     """
@@ -55,12 +58,15 @@ def explain_read(
     rest = read.found.rest
     asked = rest[:RELATED_CHARS] if related else rest
     explained = explain_passage(index, analyzer, asked, read.terms, passage_id, title, text)
-    factors = [title_factor(bonus, title_weight, passage_id)]
+    covers = coverage_factor(index, read.terms, passage_id, coverage, explained.words_score)
+    factors = [covers, title_factor(bonus, title_weight, passage_id)]
     factors += date_factors(dates, passage_id, named, read.dated.preferred)
     kept = tuple(factor for factor in factors if factor is not None)
     explained = replace(explained, factors=kept) if kept else explained
     if support > 0:
-        other = next_best(snapshot.ranked(), snapshot.owners, read.terms, passage_id, dates, bonus)
+        other = next_best(
+            snapshot.ranked(), snapshot.owners, read.terms, passage_id, dates, bonus, coverage
+        )
         # Only when another passage matched (it added something) and this passage is the
         # one its article ranked by.
         if 0 < other <= explained.score:

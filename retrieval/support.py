@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.bm25 import Index
+from retrieval.coverage import covered_words
 from retrieval.query_form import STATEMENT_SUPPORT, is_statement
 from retrieval.recency import DateWindow, factors
 from retrieval.retired import LiveIndex
@@ -90,6 +91,7 @@ def combined_scores(
     k: int,
     dates: DateWindow | None = None,
     bonus: Bonus | None = None,
+    coverage: float = 0.0,
 ) -> Floats:
     """``best + weight * second`` of the article of each listed passage, by list position.
 
@@ -124,7 +126,9 @@ def combined_scores(
             alone &= upper >= np.partition(lower, -k)[-k]
         where = np.flatnonzero(alone)
         if where.shape[0]:
-            second[where] = _other_best(index, owners, terms, ids[first[where]], dates, bonus)
+            second[where] = _other_best(
+                index, owners, terms, ids[first[where]], dates, bonus, coverage
+            )
     out: Floats = best + weight * np.maximum(second, 0.0)
     return out[inverse]
 
@@ -136,10 +140,12 @@ def next_best(
     passage: int,
     dates: DateWindow | None,
     bonus: Bonus | None,
+    coverage: float = 0.0,
 ) -> float:
     """The best score, as ranked, of the other passages of ``passage``'s article (0 if none):
     what the support adds to that article's rank, over its weight, when ``passage`` is its best."""
-    return float(_other_best(index, owners, terms, np.array([passage]), dates, bonus)[0])
+    best = np.array([passage])
+    return float(_other_best(index, owners, terms, best, dates, bonus, coverage)[0])
 
 
 def _other_best(
@@ -149,6 +155,7 @@ def _other_best(
     best: Int64s,
     dates: DateWindow | None,
     bonus: Bonus | None,
+    coverage: float = 0.0,
 ) -> Floats:
     """The best score of the other passages of each ``best`` passage's article (0 if none).
 
@@ -164,6 +171,11 @@ def _other_best(
     lo, hi, best = lo[order], hi[order], best[order]
     sizes = hi - lo
     part = base.scores_in(terms, lo, hi)
+    if coverage > 0:  # as covered_top_k scores them: words covered, then bonus and factor
+        every = np.concatenate(
+            [np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)]
+        )
+        part = covered_words(base, terms, every, part, coverage)
     if bonus is not None and len(bonus):
         at = np.minimum(np.searchsorted(bonus.ends, lo, side="right"), len(bonus) - 1)
         inside = (bonus.starts[at] <= lo) & (lo < bonus.ends[at])

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from retrieval.recency import DateWindow
 from retrieval.segments import Floats, Int64s, Segment
-from retrieval.topk_kernels import NO_DATES, kernel, when_of
+from retrieval.topk_kernels import NO_COVER, NO_DATES, kernel, when_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +55,12 @@ class Bonus:
 
 @dataclass(frozen=True, slots=True)
 class QueryTerms:
-    """Distinct query terms in first-appearance order with their weights (count x idf)."""
+    """Distinct query terms in first-appearance order with their weights (count x idf), and
+    with coverage (:mod:`retrieval.coverage`) each term's share of the question."""
 
     ids: Int64s
     weights: Floats
+    masses: Floats | None = None
 
 
 def select_top_k(ids: Int64s, scores: Floats, k: int) -> tuple[Int64s, Floats]:
@@ -74,6 +76,13 @@ def select_top_k(ids: Int64s, scores: Floats, k: int) -> tuple[Int64s, Floats]:
         ids, scores = ids[keep], scores[keep]
     order = np.lexsort((ids, -scores))[:k]
     return ids[order].astype(np.int64), scores[order]
+
+
+def merge_top_k(
+    ids: Int64s, scores: Floats, more: Int64s, more_scores: Floats, k: int
+) -> tuple[Int64s, Floats]:
+    """The ``k`` best of two lists of ``(id, score)``, by :func:`select_top_k`."""
+    return select_top_k(np.concatenate([ids, more]), np.concatenate([scores, more_scores]), k)
 
 
 def kth_score(scores: Floats, k: int) -> float:
@@ -103,28 +112,38 @@ def search_segment(
     threshold: float,
     dates: DateWindow | None = None,
     bonus: Bonus | None = None,
-) -> tuple[Int64s, Floats]:
-    """Local ids and exact scores of up to ``k`` best documents scoring ``>= threshold``.
+    alpha: float = 0.0,
+) -> tuple[Int64s, Floats, Int64s, Floats]:
+    """Local ids and exact scores of up to ``k`` best documents scoring ``>= threshold``;
+    with coverage, the local ids and scores of the best plain ones besides.
 
     ``lengths`` is :func:`compact_lengths` of the segment; ``norm_table[dl]`` the norm of
     a document of length ``dl``. ``threshold`` is the k-th best score found in other
     segments (0.0 if none): documents below it cannot make the top k. ``bonus`` (in this
     segment's ids) is added to the documents it covers, after the terms. ``dates`` (its
     stamps this segment's own) then hides passages outside its window and multiplies the
-    rest by their recency factor (:mod:`retrieval.recency`).
+    rest by their recency factor (:mod:`retrieval.recency`). With ``alpha`` above 0 (and
+    ``query.masses``) documents score by their coverage of the query
+    (:mod:`retrieval.coverage`), and the ``k`` best scores without it (every one that could
+    be among them here, see :mod:`retrieval.topk_kernels`) come second; else empty.
     """
     extra = bonus if bonus is not None else Bonus.none()
     slots = segment.slots(query.ids)
     present = slots >= 0
     if (not present.any() and not len(extra)) or k <= 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        none = np.zeros(0, dtype=np.int64)
+        return none, np.zeros(0), none, np.zeros(0)
     slots = slots[present]
     postings = (segment.docs, segment.tfs, segment.offsets[slots], segment.offsets[slots + 1])
     weights = np.ascontiguousarray(query.weights[present], dtype=np.float64)
     when = NO_DATES if dates is None else when_of(dates)
     ranges = (extra.starts, extra.ends, extra.values)
-    ids, scores = kernel(postings, weights, lengths, norm_table, k1, k, threshold, when, ranges)
-    return ids, scores
+    cover = NO_COVER
+    if alpha > 0 and query.masses is not None:
+        cover = (np.ascontiguousarray(query.masses[present], dtype=np.float64), float(alpha))
+    return kernel(  # type: ignore[no-any-return]
+        postings, weights, lengths, norm_table, k1, k, threshold, when, ranges, cover
+    )
 
 
 def warm_up(tf_dtype: np.dtype[Any], length_dtype: np.dtype[Any]) -> None:
@@ -139,8 +158,9 @@ def warm_up(tf_dtype: np.dtype[Any], length_dtype: np.dtype[Any]) -> None:
     postings = (zero.astype(np.int32), one.astype(tf_dtype), zero, one)
     ranges = (zero, one, np.ones(1))
     kernel(
-        postings, np.ones(1), one.astype(length_dtype), np.ones(2), 1.5, 1, 0.0, NO_DATES, ranges
-    )
+        postings, np.ones(1), one.astype(length_dtype), np.ones(2), 1.5, 1, 0.0, NO_DATES, ranges,
+        NO_COVER,
+    )  # fmt: skip
     _WARM.add((tf_dtype, length_dtype))
 
 

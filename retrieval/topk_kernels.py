@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.coverage_kernels import covered_score
 from retrieval.jit import compiled
 from retrieval.recency import DateWindow, as_tuple, factor
 
@@ -44,6 +45,10 @@ def when_of(d: DateWindow) -> When:
 
 
 NO_DATES: When = (np.zeros(0, dtype=np.int64), 0, 0, False, 0.0, 0.0, 0, 0, -1, 0.0, 1.0)
+
+Cover = tuple[Any, float]
+NO_COVER: Cover = (np.zeros(0), 0.0)
+"""Each query term's share of the question (:mod:`retrieval.coverage`) and ``alpha``; off."""
 
 # Documents per window: the float64 accumulator (32 KB) fits the L1 data cache. Measured
 # at 1M passages: 4096 p50 1.8 ms, 8192 2.5 ms, 32768 2.6 ms (2048 about as 4096).
@@ -60,24 +65,41 @@ def _sweep(
     floor: float,
     when: When,
     ranges: tuple[Any, Any, Any],
-) -> tuple[Any, Any]:
+    cover: Cover,
+) -> tuple[Any, Any, Any, Any]:
     """The kernel of the module docstring; terms are indexed in canonical order.
 
     With dates (``when`` of :func:`when_of`, its stamps non-empty), a score that could enter
     the heap even at the largest factor ``top`` is multiplied by its passage's factor, 0
     outside the window: exactly ``scores * recency.factors``, read only for candidates.
     ``top`` includes a preferred range's boost, so the bound stays exact under a preference.
+
+    With coverage (``cover``'s ``alpha`` above 0) each posting also adds its term's share to
+    a window of shares, the bonus goes to a window of its own, and a candidate scores
+    ``coverage_kernels.covered_score`` of the three (never more than their plain sum, the
+    bound the scan tests). A second heap then keeps the ``k`` best plain scores (words plus
+    bonus, times the date factor), what the decline rule reads; its ids and scores are
+    returned besides (empty without coverage). It misses none: a document the bound skips
+    has a plain score below the covered heap's worst, which is at most the final ``k``-th
+    covered score, itself at most the ``k``-th plain score.
     """
     docs, tfs, starts, ends = postings
     stamps, low_date, high_date, dated_only, prior, half_life, now = when[:7]
     prefer_low, prefer_high, prefer_weight, top = when[7:]
     dated = stamps.shape[0] > 0
     range_starts, range_ends, range_values = ranges
+    masses, alpha = cover
+    covering = alpha > 0.0
     next_range = 0
     cursor = starts.copy()
     acc = np.zeros(WINDOW)
+    held = np.zeros(WINDOW if covering else 0)
+    extra = np.zeros(WINDOW) if covering else acc  # the bonus's window: acc itself when off
     heap_scores, heap_docs = np.zeros(k), np.zeros(k, dtype=np.int64)
-    size = 0
+    # With coverage, a second heap: the k best plain scores (see the docstring).
+    plain_scores = np.zeros(k if covering else 0)
+    plain_docs = np.zeros(k if covering else 0, dtype=np.int64)
+    size = plain_size = 0
     saturation = k1 + 1
     n_docs = lengths.shape[0]
     for first in range(0, n_docs, WINDOW):
@@ -85,6 +107,14 @@ def _sweep(
         touched = False
         for t in range(starts.shape[0]):
             at, end, weight = cursor[t], ends[t], weights[t]
+            if covering:  # the same sum, and each document's share of the question
+                mass = masses[t]
+                while at < end and docs[at] < stop:
+                    doc = docs[at]
+                    tf = np.float64(tfs[at])
+                    acc[doc - first] += weight * (tf * saturation / (tf + norm_table[lengths[doc]]))
+                    held[doc - first] += mass
+                    at += 1
             while at < end and docs[at] < stop:
                 doc = docs[at]
                 tf = np.float64(tfs[at])
@@ -98,7 +128,7 @@ def _sweep(
             lo = max(range_starts[r], first) - first
             hi = min(range_ends[r], stop) - first
             for slot in range(lo, hi):
-                acc[slot] += range_values[r]
+                extra[slot] += range_values[r]
             touched = touched or hi > lo
             if range_ends[r] > stop:
                 break
@@ -112,22 +142,42 @@ def _sweep(
         # Once the heap is full, most windows hold no score that can enter: a vector count
         # proves it in a fifth of the scan's time. Not under a prior (top > 1), whose bound
         # lets a few candidates into nearly every window (245 of 245 at 1M passages).
-        if top == 1.0 and _reaching(acc, width, top, low) == 0:
+        # With coverage the bound is words plus bonus, two windows: counted only with no bonus.
+        alone = not covering or range_starts.shape[0] == 0
+        if top == 1.0 and alone and _reaching(acc, width, top, low) == 0:
             acc[:width] = 0.0
+            held[: width if covering else 0] = 0.0
             continue
         for slot in range(width):
             score = acc[slot]
             acc[slot] = 0.0
+            words, bonus, share = score, 0.0, 1.0
+            if covering:
+                bonus, share = extra[slot], held[slot]
+                extra[slot], held[slot] = 0.0, 0.0
+                words, score = score, score + bonus
             if score * top < low:
                 continue
+            scale = 1.0
             if dated:
                 at_date = stamps[first + slot]
-                score *= factor(
+                scale = factor(
                     at_date, low_date, high_date, dated_only, prior, half_life, now,
                     prefer_low, prefer_high, prefer_weight,
                 )  # fmt: skip
-                if score < low:
-                    continue
+            if covering:
+                plain = score * scale
+                if plain_size < k:
+                    plain_scores[plain_size], plain_docs[plain_size] = plain, first + slot
+                    _sift_up(plain_scores, plain_docs, plain_size)
+                    plain_size += 1
+                elif plain > plain_scores[0]:
+                    plain_scores[0], plain_docs[0] = plain, first + slot
+                    _sift_down(plain_scores, plain_docs, plain_size)
+                score = covered_score(words, bonus, share, alpha)
+            score *= scale
+            if score < low:
+                continue
             if size < k:
                 heap_scores[size], heap_docs[size] = score, first + slot
                 _sift_up(heap_scores, heap_docs, size)
@@ -137,7 +187,10 @@ def _sweep(
                 _sift_down(heap_scores, heap_docs, size)
             if size == k:
                 low = heap_scores[0]
-    return heap_docs[:size].copy(), heap_scores[:size].copy()
+    if not covering:
+        return heap_docs[:size].copy(), heap_scores[:size].copy(), heap_docs[:0], heap_scores[:0]
+    found = (heap_docs[:size].copy(), heap_scores[:size].copy())
+    return found[0], found[1], plain_docs[:plain_size].copy(), plain_scores[:plain_size].copy()
 
 
 def _reaching(acc: Any, width: int, top: float, low: float) -> int:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from retrieval.coverage import COVERAGE
 from retrieval.engine import Engine
 from retrieval.eval_metrics import (
     Outcome,
@@ -114,18 +115,19 @@ def test_a_declined_search_shows_no_excerpt_but_keeps_its_ranking() -> None:
 
 
 def test_evaluate_runs_an_engine_with_the_support_weights_it_is_given() -> None:
-    """``article_support`` and ``statement_support`` reach the engine; None keeps its default."""
+    """``article_support``, ``statement_support`` and ``coverage`` reach the engine; None
+    keeps its default."""
     articles = (Article("Volcano", "Etna erupted again on Sunday.", id="a1"),)
     data = EvalSet("s", articles, (EvalQuery("q", "Etna erupted"),), {})
-    seen: list[tuple[float, float]] = []
+    seen: list[tuple[float, float, float]] = []
 
     def recording(engine: Engine, query: EvalQuery, k: int) -> SearchResult:
-        seen.append((engine.article_support, engine.statement_support))
+        seen.append((engine.article_support, engine.statement_support, engine.coverage))
         return engine.search(query.text, k)
 
-    evaluate(data, ask=recording, article_support=0.3, statement_support=0.9)
+    evaluate(data, ask=recording, article_support=0.3, statement_support=0.9, coverage=0.5)
     evaluate(data, ask=recording)
-    assert seen == [(0.3, 0.9), (SUPPORT, STATEMENT_SUPPORT)]
+    assert seen == [(0.3, 0.9, 0.5), (SUPPORT, STATEMENT_SUPPORT, COVERAGE)]
 
 
 class RecordingEngine:
