@@ -14,10 +14,12 @@ about ten articles ingested per question. Rates carry Wilson 95% intervals and a
 half: the rule's constants were fitted on the even-numbered questions at full size, and any
 choice made here on the even half is checked on the odd one.
 
-Three rules judge the same searches: "today" (``retrieval.answerable``, what the engine does)
-and two candidates for stores too small for the spread of the top scores to mean what it does
-at 2-8k articles, neither adopted (see the bench README): the spread scaled by how many scores
-it was measured over, and the spread drawn towards a neutral value under 30 passages.
+Five rules judge the same searches: "today" (``retrieval.answerable``, what the engine does)
+and candidates for stores too small for the spread of the top scores to mean what it does at
+2-8k articles, none adopted (see the bench README): the spread scaled by how many scores it was
+measured over; the spread drawn towards a neutral value under 30 passages; there, also
+declining a question that names (a capitalised word past its first) what the store never
+mentions; and the last two together.
 ``--full`` adds ``bench.abstain``'s full-size pairs judged by all three.
 
     python -m bench.abstain_sizes [--store-sizes 1,3,10,30,100,300] [--questions 200]
@@ -27,6 +29,7 @@ it was measured over, and the spread drawn towards a neutral value under 30 pass
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -51,6 +54,7 @@ class Asked:
     evidence: Evidence | None
     scores: int = 0  # how many top scores the spread was measured over (at most SPREAD_DEPTH)
     passages: int = 0  # how many passages the store held
+    unknown_name: bool = False  # a capitalised word past the first is unknown to the store
 
 
 SMALL_STORE = 30
@@ -88,11 +92,25 @@ def neutral(asked: Asked) -> bool:
     return declines(replace(found, spread=spread))
 
 
+def named(asked: Asked) -> bool:
+    """Candidate: in a store of under ``SMALL_STORE`` passages, also decline a question naming
+    something (a capitalised word past its first) the store never mentions."""
+    return today(asked) or (asked.unknown_name and asked.passages < SMALL_STORE)
+
+
+def neutral_named(asked: Asked) -> bool:
+    """Candidate: ``neutral`` and ``named`` together."""
+    return neutral(asked) or (asked.unknown_name and asked.passages < SMALL_STORE)
+
+
+WORD = re.compile(r"[^\W\d_][\w'.-]*")
 Rule = Callable[[Asked], bool]
 RULES: dict[str, Rule] = {
     "today": today,
     f"spread x scores/{SPREAD_DEPTH}": by_scores,
     f"neutral spread under {SMALL_STORE} passages": neutral,
+    "unknown name": named,
+    "neutral + unknown name": neutral_named,
 }
 
 
@@ -127,7 +145,14 @@ def ask(engine: Engine, number: int, text: str) -> Asked:
     found, scores = weighed(engine, result)
     if declines(found) != result.abstained:
         raise SystemExit(f"bench: the engine and the rule disagree on {text!r}")
-    return Asked(number, found, scores, passages)
+    return Asked(number, found, scores, passages, unknown_name(engine, text))
+
+
+def unknown_name(engine: Engine, text: str) -> bool:
+    """Whether a capitalised word of ``text`` past its first has a term no passage holds."""
+    names = [w for w in WORD.findall(text)[1:] if w[:1].isupper()]
+    index, analyzer = engine._snapshot.index, engine._analyzer
+    return any(index.document_frequency(t) == 0 for w in names for t in analyzer.terms(w))
 
 
 def searched(
