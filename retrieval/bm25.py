@@ -179,16 +179,6 @@ class Index(IndexScores):
         derived += self._df.nbytes + self._idf.nbytes
         return int(arrays + derived)
 
-    def idf(self, term: str) -> float:
-        """The idf this snapshot uses for ``term``; 0.0 for a term no passage contains."""
-        term_id = self._terms.get(term)
-        return 0.0 if term_id is None else float(self._idf[term_id])
-
-    def document_frequency(self, term: str) -> int:
-        """How many passages of this snapshot contain ``term``; 0 for an unknown term."""
-        term_id = self._terms.get(term)
-        return 0 if term_id is None else int(self._df[term_id])
-
     # -- scoring ---------------------------------------------------------------------------
 
     def top_k(

@@ -1,14 +1,14 @@
 """Every exact score an :class:`~retrieval.bm25.Index` gives besides its pruned top-k.
 
-All passages (:meth:`IndexScores.scores`, the reference sum), the passages holding a query
-term, an id range, several id ranges, which given passages hold each term, and how many
-passages match. Each reads the postings of a query's known terms, resolved and checked by
-:meth:`IndexScores._query` (:mod:`retrieval.postings_checks`), and adds a document's parts
-term by term in the same order, so every path here equals :meth:`IndexScores.scores` to the
-bit. Kept apart from :mod:`retrieval.bm25` (which builds, searches, saves and loads a
-snapshot) because these are the many small reads that citing, explaining and the title field
-make of a snapshot once it exists. :class:`IndexScores` is the base ``Index`` builds on; it
-holds no state of its own.
+A term's idf and document frequency; the scores of all passages (:meth:`IndexScores.scores`,
+the reference sum), of the passages holding a query term, of an id range or several; which
+given passages hold each term, and how many passages match. Each reads the postings of a
+query's known terms, resolved and checked by :meth:`IndexScores._query`
+(:mod:`retrieval.postings_checks`), and adds a document's parts term by term in the same
+order, so every path here equals :meth:`IndexScores.scores` to the bit. Kept apart from
+:mod:`retrieval.bm25` (which builds, searches, saves and loads a snapshot) because these are
+the many small reads that citing, explaining and the title field make of a snapshot once it
+exists. :class:`IndexScores` is the base ``Index`` builds on; it holds no state of its own.
 """
 
 from __future__ import annotations
@@ -44,6 +44,16 @@ class IndexScores:
     _lengths: tuple[npt.NDArray[np.unsignedinteger], ...]
     _bases: Int64s
     _norm_table: Floats
+
+    def idf(self, term: str) -> float:
+        """The idf this snapshot uses for ``term``; 0.0 for a term no passage contains."""
+        term_id = self._terms.get(term)
+        return 0.0 if term_id is None else float(self._idf[term_id])
+
+    def document_frequency(self, term: str) -> int:
+        """How many passages of this snapshot contain ``term``; 0 for an unknown term."""
+        term_id = self._terms.get(term)
+        return 0 if term_id is None else int(self._df[term_id])
 
     def coverage_masses(self, query: Sequence[str]) -> Floats:
         """Each distinct term's share of the question (first appearance first): its squared
