@@ -26,7 +26,6 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,6 @@ from retrieval.date_intent import PREFER_WEIGHT, checked_weight
 from retrieval.engine_reads import EngineReads
 from retrieval.engine_writes import EngineWrites
 from retrieval.errors import TooManyResultsError
-from retrieval.explain import Explanation
 from retrieval.models import SearchResult
 from retrieval.pipeline import Pipeline
 
@@ -50,11 +48,10 @@ from retrieval.query_form import STATEMENT_SUPPORT
 from retrieval.recency import RECENCY, Recency
 from retrieval.related import RELATED_CHARS
 from retrieval.saved_index import restore
-from retrieval.search_dates import Reading, ranked_dated, read_dates
+from retrieval.search_dates import ranked_dated
 from retrieval.search_evidence import judged
-from retrieval.search_explain import explain_read
 from retrieval.search_page import cited_page, matched
-from retrieval.snapshots import Indexer, Snapshot
+from retrieval.snapshots import Indexer
 from retrieval.store import Store
 from retrieval.support import SUPPORT, form_weight
 from retrieval.text import Analyzer
@@ -71,8 +68,8 @@ class Engine(EngineWrites, EngineReads):
     """Ingest briefings, search them, list the newest: the whole of ``retrieval`` in one object.
 
     Its write side (``ingest``, ``remove``, ``refresh``, ``save_index``) is
-    :class:`~retrieval.engine_writes.EngineWrites`; its reads besides ``search`` and
-    ``explain`` (query analysis, watches, articles, passages, health) are
+    :class:`~retrieval.engine_writes.EngineWrites`; its reads besides ``search`` ("Why?",
+    query analysis, watches, articles, passages, health) are
     :class:`~retrieval.engine_reads.EngineReads`.
     """
 
@@ -276,40 +273,3 @@ class Engine(EngineWrites, EngineReads):
             widened=widened,
             preferred=dated.preferred,
         )
-
-    def _reading(
-        self, snapshot: Snapshot, query: str, as_of: datetime | None, related: bool
-    ) -> Reading:
-        """How ``search`` and ``explain`` read ``query``'s dates and terms at ``as_of``, with
-        this engine's recency and date preference (``retrieval.search_dates``)."""
-        terms_of = partial(self.query_terms, related=related)
-        return read_dates(
-            snapshot, self._analyzer, query, as_of, related, terms_of, self.recency,
-            self.date_preference,
-        )  # fmt: skip
-
-    def explain(
-        self,
-        query: str,
-        passage_id: int,
-        *,
-        related: bool = False,
-        as_of: datetime | None = None,
-    ) -> Explanation | None:
-        """Why ``passage_id`` scores what ``search(query, as_of=as_of)`` shows for it, word by
-        word, then the recency factor (or the date range) the search applied, and, for a
-        statement, what its article's next best passage added to the article's rank.
-
-        None when no searchable passage has that id. Raises the ``QueryError`` of ``search``
-        for a question it would not run. See :mod:`retrieval.explain`.
-        """
-        snapshot = self._snapshot
-        query = plain_query(query)
-        read = self._reading(snapshot, query, as_of, related)
-        support = form_weight(
-            query, read.terms, related, self.article_support, self.statement_support
-        )
-        return explain_read(
-            snapshot, self._store, self._analyzer, read, self.recency, self.title_weight,
-            passage_id, related, support, form_coverage(query, related, self.coverage),
-        )  # fmt: skip

@@ -1,40 +1,91 @@
-"""The engine's reads besides searching: query analysis, alerts' matches, articles, passages,
-the newest briefings and the index's health.
+"""The engine's reads besides searching: "Why?", query analysis, alerts' matches, articles,
+passages, the newest briefings and the index's health.
 
 Kept apart from :mod:`retrieval.engine` (which opens an engine and ranks, declines and cites
-a search) as the write side is in :mod:`retrieval.engine_writes`: these are the small reads
-the bot's commands and buttons make, each of the current snapshot or the store alone.
+a search) as the write side is in :mod:`retrieval.engine_writes`: these are the reads the
+bot's commands and buttons make, each of the current snapshot or the store alone. ``search``
+reads a question's dates and terms as "Why?" does, with ``_reading``.
 :class:`EngineReads` is a base :class:`~retrieval.engine.Engine` builds on; the engine's
 constructor sets the attributes declared here.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import partial
 
+from retrieval.coverage import form_coverage
+from retrieval.explain import Explanation
 from retrieval.index_health import index_check, searchable_articles, sizes, verify
 from retrieval.models import ArticleInfo, CitedPassage, EngineStats, Hit, IndexCheck, Passage
 from retrieval.passage_view import opened
 from retrieval.queries import example_from, plain_query, question_terms, related_terms, too_long
+from retrieval.recency import Recency
 from retrieval.related import RELATED_CHARS
+from retrieval.search_dates import Reading, read_dates
+from retrieval.search_explain import explain_read
 from retrieval.snapshots import Snapshot
 from retrieval.store import Store
 from retrieval.store_records import Retirement
+from retrieval.support import form_weight
 from retrieval.text import Analyzer
 from retrieval.watch_matches import watch_matches
 
 
 class EngineReads:
-    """Analyse queries, match watches, read articles and passages, report on the index."""
+    """Explain a score, analyse queries, match watches, read articles and passages, report on
+    the index."""
 
     title_weight: float
     max_query_chars: int
+    recency: Recency
+    date_preference: float
+    article_support: float
+    statement_support: float
+    coverage: float
     _store: Store
     _analyzer: Analyzer
     _snapshot: Snapshot
     _saved_at_open: int | None
     _repaired: str | None
     _save_error: str | None
+
+    def _reading(
+        self, snapshot: Snapshot, query: str, as_of: datetime | None, related: bool
+    ) -> Reading:
+        """How ``search`` and ``explain`` read ``query``'s dates and terms at ``as_of``, with
+        this engine's recency and date preference (``retrieval.search_dates``)."""
+        terms_of = partial(self.query_terms, related=related)
+        return read_dates(
+            snapshot, self._analyzer, query, as_of, related, terms_of, self.recency,
+            self.date_preference,
+        )  # fmt: skip
+
+    def explain(
+        self,
+        query: str,
+        passage_id: int,
+        *,
+        related: bool = False,
+        as_of: datetime | None = None,
+    ) -> Explanation | None:
+        """Why ``passage_id`` scores what ``search(query, as_of=as_of)`` shows for it, word by
+        word, then the recency factor (or the date range) the search applied, and, for a
+        statement, what its article's next best passage added to the article's rank.
+
+        None when no searchable passage has that id. Raises the ``QueryError`` of ``search``
+        for a question it would not run. See :mod:`retrieval.explain`.
+        """
+        snapshot = self._snapshot
+        query = plain_query(query)
+        read = self._reading(snapshot, query, as_of, related)
+        support = form_weight(
+            query, read.terms, related, self.article_support, self.statement_support
+        )
+        return explain_read(
+            snapshot, self._store, self._analyzer, read, self.recency, self.title_weight,
+            passage_id, related, support, form_coverage(query, related, self.coverage),
+        )  # fmt: skip
 
     def retirement(self, passage_id: int) -> Retirement | None:
         """How passage ``passage_id``'s article was replaced or removed; None if it was not."""
