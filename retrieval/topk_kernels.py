@@ -166,25 +166,14 @@ def _sweep(
                     prefer_low, prefer_high, prefer_weight,
                 )  # fmt: skip
             if covering:
-                plain = score * scale
-                if plain_size < k:
-                    plain_scores[plain_size], plain_docs[plain_size] = plain, first + slot
-                    _sift_up(plain_scores, plain_docs, plain_size)
-                    plain_size += 1
-                elif plain > plain_scores[0]:
-                    plain_scores[0], plain_docs[0] = plain, first + slot
-                    _sift_down(plain_scores, plain_docs, plain_size)
+                plain_size = _offer(
+                    plain_scores, plain_docs, plain_size, k, score * scale, first + slot
+                )
                 score = covered_score(words, bonus, share, alpha)
             score *= scale
             if score < low:
                 continue
-            if size < k:
-                heap_scores[size], heap_docs[size] = score, first + slot
-                _sift_up(heap_scores, heap_docs, size)
-                size += 1
-            elif score > heap_scores[0]:
-                heap_scores[0], heap_docs[0] = score, first + slot
-                _sift_down(heap_scores, heap_docs, size)
+            size = _offer(heap_scores, heap_docs, size, k, score, first + slot)
             if size == k:
                 low = heap_scores[0]
     if not covering:
@@ -208,6 +197,18 @@ def _reaching(acc: Any, width: int, top: float, low: float) -> int:
 def _worse(score_a: float, doc_a: int, score_b: float, doc_b: int) -> bool:
     """Whether result a ranks after result b under the tie rule ``(-score, id)``."""
     return score_a < score_b or (score_a == score_b and doc_a > doc_b)
+
+
+def _offer(scores: Any, docs: Any, size: int, k: int, score: float, doc: int) -> int:
+    """Offer ``doc`` to a min-heap of at most ``k`` (``size`` held so far); the new size."""
+    if size < k:
+        scores[size], docs[size] = score, doc
+        _sift_up(scores, docs, size)
+        return size + 1
+    if score > scores[0]:
+        scores[0], docs[0] = score, doc
+        _sift_down(scores, docs, size)
+    return size
 
 
 def _sift_down(scores: Any, docs: Any, size: int) -> None:
@@ -242,4 +243,5 @@ _worse = compiled(_worse)
 _reaching = compiled(_reaching)
 _sift_down = compiled(_sift_down)
 _sift_up = compiled(_sift_up)
+_offer = compiled(_offer)
 kernel = compiled(_sweep)
