@@ -211,8 +211,8 @@ class _PlainRegexVars(PunktLanguageVars):  # type: ignore[misc]  # nltk ships no
         """Punkt's words of ``s`` (periods kept on words), found by ``re``.
 
         The public hook nltk gives language variables for word splitting, so it keeps its
-        name (a before-stop check that greps for that name flags this line: it is Punkt's
-        method, not nltk's data-hungry tokenizer of the same name)."""
+        name (a search for that name finds this line: it is Punkt's method, not nltk's
+        data-hungry tokenizer of the same name)."""
         return self._WORDS.findall(s)
 
 
