@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint lint-docker image typecheck bench smoke clean
+.PHONY: run test lint lint-docker image typecheck bench smoke clean rarity-table
 
 $(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,12 +51,19 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.markup
 	$(BIN)/python -m bench.quality
 
+# Regenerates retrieval/data/rarity/english.tsv.gz (declining's English rarity prior) from
+# wordfreq, installed here only: it is large and not needed at run time (data CC BY-SA 4.0).
+rarity-table: $(STAMP)
+	$(BIN)/pip install --quiet wordfreq
+	$(BIN)/python -m bench.rarity_table
+
 # Installs without dev extras into a throwaway venv, outside the source tree's reach, and
 # checks the installed command ingests the seeds and answers (package data included).
 smoke:
 	rm -rf .smoke && $(PYTHON) -m venv .smoke && .smoke/bin/pip install --quiet .
 	cd /tmp && $(CURDIR)/.smoke/bin/briefbot --db $(CURDIR)/.smoke/s.sqlite3 ingest $(CURDIR)/seeds >/dev/null
 	cd /tmp && $(CURDIR)/.smoke/bin/briefbot --db $(CURDIR)/.smoke/s.sqlite3 search weapons | grep -q "Blinken"
+	cd /tmp && $(CURDIR)/.smoke/bin/briefbot --db $(CURDIR)/.smoke/s.sqlite3 search "What happened in Bucha?" | grep -q "^1 result"
 	rm -rf .smoke build
 
 clean:

@@ -210,9 +210,10 @@ def weigh(engine: Engine, result: SearchResult) -> tuple[Evidence, float]:
     ranking = diversify(snapshot.ranked(), snapshot.owners, terms, 10, COUNT_DEPTH, dates, bonus)
     first = result.hits[0]
     best = (first.ranked or first.passage).id
-    found = passage_evidence(snapshot, terms, best, ranking.top)
+    found = passage_evidence(snapshot, terms, best, ranking.top, engine._prior)
     spread10 = evidence(snapshot.index, terms, best, ranking.top[:10]).spread
-    read = stored_scatter(engine._store, engine._analyzer, snapshot, terms, best)
+    prior = engine._prior
+    read = stored_scatter(engine._store, engine._analyzer, snapshot, terms, best, prior)
     return replace(found, scatter=read), spread10
 
 

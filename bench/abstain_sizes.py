@@ -14,12 +14,12 @@ about ten articles ingested per question. Rates carry Wilson 95% intervals and a
 half: the rule's constants were fitted on the even-numbered questions at full size, and any
 choice made here on the even half is checked on the odd one.
 
-Five rules judge the same searches: "today" (``retrieval.answerable``, what the engine does)
-and candidates for stores too small for the spread of the top scores to mean what it does at
-2-8k articles, none adopted (see the bench README): the spread scaled by how many scores it was
-measured over; the spread drawn towards a neutral value under 30 passages; there, also
-declining a question that names (a capitalised word past its first) what the store never
-mentions; and the last two together.
+Four rules judge the same searches: "before" (the store's own rarity alone, the engine with
+``rarity_prior`` 0), "prior, no floor" (each word's idf drawn towards its rarity in English at
+large, and a common word the store lacks counting as unknown only as far as the store is large:
+``retrieval.rarity_prior``), "now" (``retrieval.answerable`` as the engine runs it: the same and
+a floor raised in small stores), and "now + neutral spread" (a candidate not adopted: the spread
+drawn towards a neutral value under 30 passages, as measured before the prior existed).
 ``--full`` adds ``bench.abstain``'s full-size pairs judged by all three.
 
     python -m bench.abstain_sizes [--store-sizes 1,3,10,30,100,300] [--questions 200]
@@ -29,7 +29,6 @@ mentions; and the last two together.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -37,11 +36,12 @@ import numpy as np
 
 from bench.abstain import CALIBRATION, FITTED, KIND, load_set, quality, rate
 from bench.machine import machine_report, markdown_table
-from retrieval.answerable import SPREAD_DEPTH, Evidence, declines
+from retrieval.answerable import Evidence, declines
 from retrieval.engine import COUNT_DEPTH, Engine
 from retrieval.errors import QueryError
 from retrieval.models import Article, SearchResult
 from retrieval.ranking import diversify
+from retrieval.rarity_prior import RarityPrior
 from retrieval.search_dates import any_date
 from retrieval.search_evidence import passage_evidence, stored_scatter
 
@@ -51,10 +51,10 @@ class Asked:
     """One question's search: the best passage's evidence (``scatter`` read), or None."""
 
     number: int  # the question's position in its set (even: fitted half)
-    evidence: Evidence | None
+    evidence: Evidence | None  # as the engine weighs it (with its rarity prior)
+    before: Evidence | None = None  # the store's own rarity alone
     scores: int = 0  # how many top scores the spread was measured over (at most SPREAD_DEPTH)
     passages: int = 0  # how many passages the store held
-    unknown_name: bool = False  # a capitalised word past the first is unknown to the store
 
 
 SMALL_STORE = 30
@@ -65,26 +65,27 @@ NEUTRAL_SPREAD = 0.4
 misses (0.3-0.4): a store too small to measure one neither excuses nor condemns."""
 
 
-def today(asked: Asked) -> bool:
+def before(asked: Asked) -> bool:
+    """``retrieval.answerable`` on the store's own rarity (``rarity_prior`` 0)."""
+    assert asked.before is not None
+    return declines(asked.before)
+
+
+def no_floor(asked: Asked) -> bool:
+    """The rarity prior without the small store's floor."""
+    assert asked.evidence is not None
+    return declines(replace(asked.evidence, small=0.0))
+
+
+def now(asked: Asked) -> bool:
     """``retrieval.answerable`` as the engine runs it."""
     assert asked.evidence is not None
     return declines(asked.evidence)
 
 
-def by_scores(asked: Asked) -> bool:
-    """Candidate: the spread scaled by ``min(1, scores / SPREAD_DEPTH)``, so a spread read off
-    a few scores excuses less (this changes full-size decisions too, wherever fewer than
-    ``SPREAD_DEPTH`` passages match)."""
-    found = asked.evidence
-    assert found is not None
-    trust = min(1.0, asked.scores / SPREAD_DEPTH)
-    return declines(replace(found, spread=found.spread * trust))
-
-
 def neutral(asked: Asked) -> bool:
-    """Candidate: in a store of under ``SMALL_STORE`` passages the spread is drawn towards
-    ``NEUTRAL_SPREAD`` (a lone match's spread of 0 then no longer demands a near-complete
-    match; unchanged from ``SMALL_STORE`` passages on)."""
+    """Candidate: ``now`` with the spread of a store under ``SMALL_STORE`` passages drawn
+    towards ``NEUTRAL_SPREAD`` (unchanged from ``SMALL_STORE`` passages on)."""
     found = asked.evidence
     assert found is not None
     trust = min(1.0, asked.passages / SMALL_STORE)
@@ -92,31 +93,20 @@ def neutral(asked: Asked) -> bool:
     return declines(replace(found, spread=spread))
 
 
-def named(asked: Asked) -> bool:
-    """Candidate: in a store of under ``SMALL_STORE`` passages, also decline a question naming
-    something (a capitalised word past its first) the store never mentions."""
-    return today(asked) or (asked.unknown_name and asked.passages < SMALL_STORE)
-
-
-def neutral_named(asked: Asked) -> bool:
-    """Candidate: ``neutral`` and ``named`` together."""
-    return neutral(asked) or (asked.unknown_name and asked.passages < SMALL_STORE)
-
-
-WORD = re.compile(r"[^\W\d_][\w'.-]*")
 Rule = Callable[[Asked], bool]
 RULES: dict[str, Rule] = {
-    "today": today,
-    f"spread x scores/{SPREAD_DEPTH}": by_scores,
-    f"neutral spread under {SMALL_STORE} passages": neutral,
-    "unknown name": named,
-    "neutral + unknown name": neutral_named,
+    "before": before,
+    "prior, no floor": no_floor,
+    "now": now,
+    f"now + neutral spread under {SMALL_STORE} passages": neutral,
 }
 
 
-def weighed(engine: Engine, result: SearchResult) -> tuple[Evidence, int]:
-    """The evidence for the engine's first hit, ``scatter`` always read, and how many top
-    scores there were (``bench.abstain.weigh``)."""
+def weighed(
+    engine: Engine, result: SearchResult, prior: RarityPrior | None
+) -> tuple[Evidence, int]:
+    """The evidence for the engine's first hit with ``prior``, ``scatter`` always read, and
+    how many top scores there were (``bench.abstain.weigh``)."""
     snapshot, terms = engine._snapshot, list(result.terms)
     read = engine._reading(snapshot, result.query, result.as_of, False)
     dates = read.dated.window
@@ -126,8 +116,9 @@ def weighed(engine: Engine, result: SearchResult) -> tuple[Evidence, int]:
     ranking = diversify(snapshot.ranked(), snapshot.owners, terms, 10, COUNT_DEPTH, dates, bonus)
     first = result.hits[0]
     best = (first.ranked or first.passage).id
-    found = passage_evidence(snapshot, terms, best, ranking.top)
-    read_scatter = stored_scatter(engine._store, engine._analyzer, snapshot, terms, best)
+    found = passage_evidence(snapshot, terms, best, ranking.top, prior)
+    store, analyzer = engine._store, engine._analyzer
+    read_scatter = stored_scatter(store, analyzer, snapshot, terms, best, prior)
     return replace(found, scatter=read_scatter), len(ranking.top)
 
 
@@ -142,17 +133,10 @@ def ask(engine: Engine, number: int, text: str) -> Asked:
     passages = engine._snapshot.index.n_docs
     if not result.hits:
         return Asked(number, None, 0, passages)
-    found, scores = weighed(engine, result)
+    found, scores = weighed(engine, result, engine._prior)
     if declines(found) != result.abstained:
         raise SystemExit(f"bench: the engine and the rule disagree on {text!r}")
-    return Asked(number, found, scores, passages, unknown_name(engine, text))
-
-
-def unknown_name(engine: Engine, text: str) -> bool:
-    """Whether a capitalised word of ``text`` past its first has a term no passage holds."""
-    names = [w for w in WORD.findall(text)[1:] if w[:1].isupper()]
-    index, analyzer = engine._snapshot.index, engine._analyzer
-    return any(index.document_frequency(t) == 0 for w in names for t in analyzer.terms(w))
+    return Asked(number, found, weighed(engine, result, None)[0], scores, passages)
 
 
 def searched(
@@ -245,7 +229,7 @@ def table(by_size: dict[str, dict[str, list[Asked]]]) -> None:
 
 
 def full_size(quick: bool) -> dict[str, dict[str, list[Asked]]]:
-    """``bench.abstain``'s full-size pairs, every question's evidence kept for both rules."""
+    """``bench.abstain``'s full-size pairs, every question's evidence kept for every rule."""
 
     def runner(
         engine: object, asked: Sequence[tuple[str, str, list[str]]], _: object

@@ -67,6 +67,7 @@ def open_reader(settings: Settings) -> Engine:
             statement_support=settings.statement_support,
             coverage=settings.coverage,
             date_preference=settings.date_preference,
+            rarity_prior=settings.rarity_prior,
         )
     try:
         return open_engine(settings, read_only=True)

@@ -17,6 +17,7 @@ from retrieval import (
     LANGUAGES,
     MIN_SHARE,
     PREFER_WEIGHT,
+    RARITY_PRIOR,
     RECENCY,
     SCORERS,
     STATEMENT_SUPPORT,
@@ -60,6 +61,7 @@ class Settings:
     article_support: float = SUPPORT
     statement_support: float = STATEMENT_SUPPORT
     coverage: float = COVERAGE
+    rarity_prior: float = RARITY_PRIOR
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -110,6 +112,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "article_support"): "article_support",
     ("search", "statement_support"): "statement_support",
     ("search", "coverage"): "coverage",
+    ("search", "rarity_prior"): "rarity_prior",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",

@@ -157,6 +157,8 @@ def load_settings(
         raise ConfigError("[search] statement_support must be a number of at least 0 (0 is off)")
     if not 0 <= settings.coverage < float("inf"):
         raise ConfigError("[search] coverage must be a number of at least 0 (0 is off)")
+    if not 0 <= settings.rarity_prior < float("inf"):
+        raise ConfigError("[search] rarity_prior must be a number of at least 0 (0 is off)")
     return settings
 
 

@@ -31,4 +31,5 @@ def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         statement_support=settings.statement_support,
         coverage=settings.coverage,
         date_preference=settings.date_preference,
+        rarity_prior=settings.rarity_prior,
     )

@@ -60,6 +60,7 @@ from retrieval.models import (
 from retrieval.queries import MAX_QUERY_CHARS
 from retrieval.query_dates import describe as describe_range
 from retrieval.query_form import STATEMENT_SUPPORT
+from retrieval.rarity_prior import RARITY_PRIOR
 from retrieval.recency import RECENCY, Recency
 from retrieval.source_health import MAX_RETRY, past_cap
 from retrieval.source_state import SourceRow, SourceState, SourceStatus, saved_rows
@@ -78,6 +79,7 @@ __all__ = [
     "MAX_RETRY",
     "MIN_SHARE",
     "PREFER_WEIGHT",
+    "RARITY_PRIOR",
     "RECENCY",
     "SCORERS",
     "STATEMENT_SUPPORT",

@@ -45,6 +45,7 @@ from retrieval.pipeline import Pipeline
 from retrieval.queries import MAX_QUERY_CHARS as MAX_QUERY_CHARS
 from retrieval.queries import plain_query
 from retrieval.query_form import STATEMENT_SUPPORT
+from retrieval.rarity_prior import RARITY_PRIOR, load_prior
 from retrieval.recency import RECENCY, Recency
 from retrieval.related import RELATED_CHARS
 from retrieval.saved_index import restore
@@ -90,10 +91,11 @@ class Engine(EngineWrites, EngineReads):
         date_preference: float = PREFER_WEIGHT,
         statement_support: float = STATEMENT_SUPPORT,
         coverage: float = COVERAGE,
+        rarity_prior: float = RARITY_PRIOR,
     ) -> None:
         for name, value in (("title_weight", title_weight), ("article_support", article_support),
                             ("statement_support", statement_support),
-                            ("coverage", coverage)):  # fmt: skip
+                            ("coverage", coverage), ("rarity_prior", rarity_prior)):  # fmt: skip
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number >= 0, not {value!r}")
         self.article_support = float(article_support)
@@ -103,6 +105,9 @@ class Engine(EngineWrites, EngineReads):
         self.coverage = float(coverage)
         """Weight of a passage's share of a question's words (``retrieval.coverage``); 0: off."""
         self.title_weight = float(title_weight)
+        self.rarity_prior = float(rarity_prior)
+        """Passages English at large counts as when declining weighs rarity (0: the store's)."""
+        self._prior = load_prior(analyzer.language, self.rarity_prior)
         self.date_preference = checked_weight(date_preference)
         """Boost of a relative range only preferred (``retrieval.date_intent``); 0: it filters."""
         self.copy_threshold = copy_threshold
@@ -140,6 +145,7 @@ class Engine(EngineWrites, EngineReads):
         date_preference: float = PREFER_WEIGHT,
         statement_support: float = STATEMENT_SUPPORT,
         coverage: float = COVERAGE,
+        rarity_prior: float = RARITY_PRIOR,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
@@ -158,7 +164,10 @@ class Engine(EngineWrites, EngineReads):
         (``retrieval.query_form``). A date range counted back from today ("last week") is
         preferred by ``date_preference`` rather than kept to (``retrieval.date_intent``); 0
         keeps to every range. A question's passages are scored by the share of its words they
-        hold to the power ``coverage`` too (``retrieval.coverage``); 0 turns that off.
+        hold to the power ``coverage`` too (``retrieval.coverage``); 0 turns that off. Declining
+        weighs a word's rarity in the store drawn towards its rarity in English at large, as
+        if the store held ``rarity_prior`` more passages (``retrieval.rarity_prior``); 0 weighs
+        the store's alone, as do languages without a table.
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -179,6 +188,7 @@ class Engine(EngineWrites, EngineReads):
                 date_preference=date_preference,
                 statement_support=statement_support,
                 coverage=coverage,
+                rarity_prior=rarity_prior,
             )
         except BaseException:
             store.close()
@@ -249,7 +259,7 @@ class Engine(EngineWrites, EngineReads):
             store, analyzer, snapshot.owners, ranking.passages, k, self.copy_threshold
         )
         share, abstained = judged(
-            store, analyzer, snapshot, terms, ranked, ranking.top, related, min_share
+            store, analyzer, snapshot, terms, ranked, ranking.top, related, min_share, self._prior
         )
         # A message is read no further for citing than for its terms: a huge paste costs no more.
         asked = query[:RELATED_CHARS] if related else query

@@ -25,6 +25,7 @@ import numpy as np
 from retrieval.answerable import rarity_weights
 from retrieval.bm25 import BM25Params, Index
 from retrieval.jit import compiled
+from retrieval.rarity_prior import RarityPrior
 from retrieval.segments import Int64s
 from retrieval.topk import Bonus
 
@@ -79,13 +80,20 @@ class Titles:
             return Bonus.none()
         return Bonus(*_spread(hit, scores, self.firsts, float(weight)))
 
-    def match_share(self, index: Index, terms: Sequence[str], passage: int, article: int) -> float:
+    def match_share(
+        self,
+        index: Index,
+        terms: Sequence[str],
+        passage: int,
+        article: int,
+        prior: RarityPrior | None = None,
+    ) -> float:
         """``answerable.match_share`` counting a term held by the passage or its article's title.
 
         With the title field the passage no longer repeats its title, and a question whose
         rare word is only in the headline must not be declined for it.
         """
-        weights = rarity_weights(index, terms)
+        weights = rarity_weights(index, terms, prior)
         total = float(weights.sum())
         if total <= 0:
             return 0.0

@@ -25,6 +25,7 @@ PUBLIC = [
     "MAX_RETRY",
     "MIN_SHARE",
     "PREFER_WEIGHT",
+    "RARITY_PRIOR",
     "RECENCY",
     "SCORERS",
     "STATEMENT_SUPPORT",
