@@ -20,6 +20,7 @@ rows beside ours.
 ``--half even`` (tune) or ``--half odd`` (check) keeps every other question.
 ``--statement-support W`` sets the weight of queries that read as statements
 (``retrieval.query_form``); ``--without-forms`` ranks them like questions, as before forms.
+``--asked-weight W`` sets the factor on a question's asked noun (``retrieval.asked_noun``).
 
     python -m bench.quality [--sets rtqa_news_2024,bbc_title] [--limit 300] [--before main]
 """
@@ -128,6 +129,7 @@ def ours(
     statement_support: float | None = None,
     forms: bool = True,
     coverage: float | None = None,
+    asked_weight: float | None = None,
 ) -> dict[str, Any]:
     """Our engine on one set, as ``briefbot eval`` runs it; the row's figures as a dict.
 
@@ -136,13 +138,15 @@ def ours(
     ``statement_support`` (when given) are set as the engine's ``article_support`` and
     ``statement_support`` before each question is asked; without ``forms`` statements get
     ``article_support`` like questions (the ranking from before query forms). ``coverage``
-    (when given) is set as the engine's ``coverage`` (``retrieval.coverage``) likewise.
+    (when given) is set as the engine's ``coverage`` (``retrieval.coverage``) likewise, and
+    ``asked_weight`` as its ``asked_weight`` (``retrieval.asked_noun``).
     """
     from retrieval.engine import MAX_QUERY_CHARS
 
     fields = {"title_weight": title_weight} if title_weight else {}
     ask = engine_ask(evaluation, dated)
-    if support is not None or statement_support is not None or not forms or coverage is not None:
+    changed = (support, statement_support, coverage, asked_weight)
+    if any(value is not None for value in changed) or not forms:
         plain = ask
 
         def ask(engine: Any, query: Any, k: int) -> Any:
@@ -154,6 +158,8 @@ def ours(
                 engine.statement_support = engine.article_support
             if coverage is not None:
                 engine.coverage = coverage
+            if asked_weight is not None:
+                engine.asked_weight = asked_weight
             return plain(engine, query, k)
 
     report = evaluation.evaluate(data, scorer=scorer, ask=ask, **fields)
@@ -163,6 +169,7 @@ def ours(
     row["engine"] += "" if statement_support is None else f", statements {statement_support:g}"
     row["engine"] += "" if forms else ", without forms"
     row["engine"] += "" if coverage is None else f", coverage {coverage:g}"
+    row["engine"] += "" if asked_weight is None else f", asked noun {asked_weight:g}"
     row["engine"] += ")"
     row["retrieval"] = str(Path(inspect.getfile(evaluation.Engine)).parent)
     row["long_queries"] = sum(len(q.text.strip()) > MAX_QUERY_CHARS for q in data.queries)
@@ -458,6 +465,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         metavar="A",
         help="questions' coverage weight (retrieval.coverage; default: the shipped one, 0 off)",
     )
+    parser.add_argument(
+        "--asked-weight",
+        type=float,
+        default=None,
+        metavar="W",
+        help="factor on a question's asked noun (retrieval.asked_noun; default: the shipped one)",
+    )
     parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--title-in-text", action="store_true", help="prepend each title to its text (experiment)"
@@ -483,7 +497,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         dated = name in DATED_SETS and args.as_of == "question"
         rows += [
             ours(evaluation, data, scorer, dated, args.title_weight, args.article_support,
-                 args.statement_support, not args.without_forms, args.coverage)
+                 args.statement_support, not args.without_forms, args.coverage,
+                 args.asked_weight)
             for scorer in scorers
         ]  # fmt: skip
         if not (args.engine_only or args.no_reference):

@@ -66,6 +66,7 @@ def open_reader(settings: Settings) -> Engine:
             article_support=settings.article_support,
             statement_support=settings.statement_support,
             coverage=settings.coverage,
+            asked_weight=settings.asked_weight,
             date_preference=settings.date_preference,
             rarity_prior=settings.rarity_prior,
         )
@@ -172,6 +173,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             article_support=settings.article_support,
             statement_support=settings.statement_support,
             coverage=settings.coverage,
+            asked_weight=settings.asked_weight,
             date_preference=settings.date_preference,
             progress=bar if sys.stderr.isatty() else iter,
         )

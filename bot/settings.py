@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from retrieval import (
+    ASKED_WEIGHT,
     COVERAGE,
     LANGUAGES,
     MIN_SHARE,
@@ -62,6 +63,7 @@ class Settings:
     statement_support: float = STATEMENT_SUPPORT
     coverage: float = COVERAGE
     rarity_prior: float = RARITY_PRIOR
+    asked_weight: float = ASKED_WEIGHT
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -113,6 +115,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "statement_support"): "statement_support",
     ("search", "coverage"): "coverage",
     ("search", "rarity_prior"): "rarity_prior",
+    ("search", "asked_weight"): "asked_weight",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",

@@ -30,6 +30,7 @@ def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         article_support=settings.article_support,
         statement_support=settings.statement_support,
         coverage=settings.coverage,
+        asked_weight=settings.asked_weight,
         date_preference=settings.date_preference,
         rarity_prior=settings.rarity_prior,
     )

@@ -15,6 +15,7 @@ pins the list).
 """
 
 from retrieval.answerable import MIN_SHARE
+from retrieval.asked_noun import ASKED_WEIGHT
 from retrieval.bm25 import SCORERS, BM25Params, Index, Scorer
 from retrieval.coverage import COVERAGE
 from retrieval.date_intent import PREFER_WEIGHT
@@ -72,6 +73,7 @@ from retrieval.text import LANGUAGES, Analyzer
 from retrieval.titles import TITLE_WEIGHT
 
 __all__ = [
+    "ASKED_WEIGHT",
     "COVERAGE",
     "LANGUAGES",
     "MAX_QUERY_CHARS",

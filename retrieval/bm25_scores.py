@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.bm25_terms import ScaledTerms
 from retrieval.matching import segment_matches
 from retrieval.page_kernels import add_range_scores, mark_holding
 from retrieval.postings_checks import check_all, ensure_checked
@@ -68,8 +69,9 @@ class IndexScores:
         return out
 
     def _query(self, query: Sequence[str], cover: bool = False) -> QueryTerms:
-        """Known query terms, first appearance first, weighted by idf times repetitions; with
-        ``cover``, each one's share of the question too (:meth:`coverage_masses`)."""
+        """Known query terms, first appearance first, weighted by idf times repetitions (times
+        their scale, for :class:`~retrieval.bm25_terms.ScaledTerms`); with ``cover``, each
+        one's share of the question too (:meth:`coverage_masses`)."""
         counts: dict[int, int] = {}
         for term in query:
             term_id = self._terms.get(term)
@@ -78,6 +80,9 @@ class IndexScores:
         ids = np.fromiter(counts, dtype=np.int64, count=len(counts))
         reps = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         weights = self._idf[ids] * reps
+        if isinstance(query, ScaledTerms):  # an asked noun weighs less (retrieval.asked_noun)
+            present = [term for term in dict.fromkeys(query) if term in self._terms]
+            weights = weights * np.array([query.scale(t) for t in present], dtype=np.float64)
         keep = weights != 0
         self._check(ids[keep])
         if not cover:

@@ -1,4 +1,5 @@
-"""Term ids and term weights for the BM25 index: the two per-term tables it keeps.
+"""Term ids and term weights for the BM25 index: the two per-term tables it keeps, and the
+query terms some of which weigh less (``ScaledTerms``).
 
 Tokens become dense integer ids here (the only per-token Python work in a build), and
 document frequencies become idf values under either scorer.
@@ -7,8 +8,10 @@ document frequencies become idf values under either scorer.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import chain
+from typing import overload
 
 import numpy as np
 
@@ -58,3 +61,44 @@ def idf_table(scorer: str, epsilon: float, df: Int64s, n_docs: int) -> Floats:
         raw[raw < 0] = floor
     idf[seen] = raw
     return idf
+
+
+@dataclass(frozen=True, slots=True)
+class ScaledTerms(Sequence[str]):
+    """Query terms (repeats kept) of which those in ``scales`` weigh that factor times their
+    idf: a question's asked noun (:mod:`retrieval.asked_noun`).
+
+    A sequence of the terms themselves to everything that reads terms; the index's scores
+    (``IndexScores._query``) read the scales too, so the sweep, the reference sum and every
+    other exact score weigh the terms alike. A term scaled by 0 is dropped as an unknown one.
+    """
+
+    terms: tuple[str, ...]
+    scales: tuple[tuple[str, float], ...]
+
+    def scale(self, term: str) -> float:
+        """The factor on ``term``'s weight: 1 unless ``scales`` names it."""
+        return dict(self.scales).get(term, 1.0)
+
+    def only(self, term: str) -> ScaledTerms:
+        """This query's repeats of ``term`` alone, with its scale (a "Why?" line's score)."""
+        return ScaledTerms(tuple(t for t in self.terms if t == term), self.scales)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        return self.terms[index]
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.terms)
+
+
+def scale_of(terms: Sequence[str], term: str) -> float:
+    """The factor on ``term``'s weight in the query ``terms``: 1 unless they are
+    :class:`ScaledTerms` that scale it."""
+    return terms.scale(term) if isinstance(terms, ScaledTerms) else 1.0

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.answerable import MIN_SHARE
+from retrieval.asked_noun import ASKED_WEIGHT
 from retrieval.bm25 import BM25Params, Scorer
 from retrieval.copies import THRESHOLD, fold_ranked
 from retrieval.coverage import COVERAGE, form_coverage
@@ -92,10 +93,12 @@ class Engine(EngineWrites, EngineReads):
         statement_support: float = STATEMENT_SUPPORT,
         coverage: float = COVERAGE,
         rarity_prior: float = RARITY_PRIOR,
+        asked_weight: float = ASKED_WEIGHT,
     ) -> None:
         for name, value in (("title_weight", title_weight), ("article_support", article_support),
                             ("statement_support", statement_support),
-                            ("coverage", coverage), ("rarity_prior", rarity_prior)):  # fmt: skip
+                            ("coverage", coverage), ("rarity_prior", rarity_prior),
+                            ("asked_weight", asked_weight)):  # fmt: skip
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number >= 0, not {value!r}")
         self.article_support = float(article_support)
@@ -104,6 +107,8 @@ class Engine(EngineWrites, EngineReads):
         """The same for statements: headlines, leads, pastes (``retrieval.query_form``)."""
         self.coverage = float(coverage)
         """Weight of a passage's share of a question's words (``retrieval.coverage``); 0: off."""
+        self.asked_weight = float(asked_weight)
+        """Factor on the weight of a question's asked noun (``retrieval.asked_noun``); 1: off."""
         self.title_weight = float(title_weight)
         self.rarity_prior = float(rarity_prior)
         """Passages English at large counts as when declining weighs rarity (0: the store's)."""
@@ -146,6 +151,7 @@ class Engine(EngineWrites, EngineReads):
         statement_support: float = STATEMENT_SUPPORT,
         coverage: float = COVERAGE,
         rarity_prior: float = RARITY_PRIOR,
+        asked_weight: float = ASKED_WEIGHT,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
@@ -167,7 +173,9 @@ class Engine(EngineWrites, EngineReads):
         hold to the power ``coverage`` too (``retrieval.coverage``); 0 turns that off. Declining
         weighs a word's rarity in the store drawn towards its rarity in English at large, as
         if the store held ``rarity_prior`` more passages (``retrieval.rarity_prior``); 0 weighs
-        the store's alone, as do languages without a table.
+        the store's alone, as do languages without a table. The noun a question asks for
+        ("which country") weighs ``asked_weight`` times its idf (``retrieval.asked_noun``); 1
+        weighs it as any word, 0 drops it.
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -189,6 +197,7 @@ class Engine(EngineWrites, EngineReads):
                 statement_support=statement_support,
                 coverage=coverage,
                 rarity_prior=rarity_prior,
+                asked_weight=asked_weight,
             )
         except BaseException:
             store.close()

@@ -11,9 +11,11 @@ constructor sets the attributes declared here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
+from retrieval.asked_noun import asked_terms
 from retrieval.coverage import form_coverage
 from retrieval.explain import Explanation
 from retrieval.index_health import index_check, searchable_articles, sizes, verify
@@ -43,6 +45,7 @@ class EngineReads:
     article_support: float
     statement_support: float
     coverage: float
+    asked_weight: float
     _store: Store
     _analyzer: Analyzer
     _snapshot: Snapshot
@@ -54,12 +57,17 @@ class EngineReads:
         self, snapshot: Snapshot, query: str, as_of: datetime | None, related: bool
     ) -> Reading:
         """How ``search`` and ``explain`` read ``query``'s dates and terms at ``as_of``, with
-        this engine's recency and date preference (``retrieval.search_dates``)."""
+        this engine's recency and date preference (``retrieval.search_dates``), a question's
+        asked noun weighed by ``asked_weight`` (``retrieval.asked_noun``)."""
         terms_of = partial(self.query_terms, related=related)
-        return read_dates(
+        read = read_dates(
             snapshot, self._analyzer, query, as_of, related, terms_of, self.recency,
             self.date_preference,
         )  # fmt: skip
+        if related or self.asked_weight == 1.0:
+            return read
+        asked = asked_terms(self._analyzer, query, read.terms, self.asked_weight)
+        return replace(read, terms=asked)
 
     def explain(
         self,

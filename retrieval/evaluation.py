@@ -110,6 +110,7 @@ def evaluate(
     date_preference: float | None = None,
     statement_support: float | None = None,
     coverage: float | None = None,
+    asked_weight: float | None = None,
 ) -> Report:
     """Ingest ``data`` into a fresh in-memory engine, run every query, and score the results.
 
@@ -121,7 +122,8 @@ def evaluate(
     engine's default, 0: every range filters); ``statement_support`` the share for queries
     that read as statements (``retrieval.query_form``; None: the engine's default);
     ``coverage`` the questions' coverage weight (``retrieval.coverage``; None: the
-    engine's default, 0: off).
+    engine's default, 0: off); ``asked_weight`` the factor on a question's asked noun
+    (``retrieval.asked_noun``; None: the engine's default, 1: off).
     """
     # bench.quality --before runs this module over engines that had no recency setting or
     # title field: each is passed only when it differs from what those engines did.
@@ -136,6 +138,8 @@ def evaluate(
         options["statement_support"] = statement_support
     if coverage is not None:
         options["coverage"] = coverage
+    if asked_weight is not None:
+        options["asked_weight"] = asked_weight
     engine = Engine.open(
         ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **options
     )

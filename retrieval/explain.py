@@ -20,6 +20,7 @@ from typing import Literal
 import numpy as np
 
 from retrieval.bm25 import Index
+from retrieval.bm25_terms import ScaledTerms
 from retrieval.models import DateRange
 from retrieval.query_dates import describe
 from retrieval.recency import DAY, UNDATED, DateWindow
@@ -130,7 +131,8 @@ def explain_passage(
         repeats[term] = repeats.get(term, 0) + 1
     contributions = []
     for term, count in repeats.items():
-        score = float(index.scores_between([term] * count, passage_id, passage_id + 1)[0])
+        alone = terms.only(term) if isinstance(terms, ScaledTerms) else [term] * count
+        score = float(index.scores_between(alone, passage_id, passage_id + 1)[0])
         written = in_title.get(term, []) + in_text.get(term, [])
         contributions.append(
             Contribution(

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from retrieval.answerable import SPREAD_DEPTH
 from retrieval.bm25 import Index
+from retrieval.bm25_terms import scale_of
 from retrieval.models import Hit, Passage
 from retrieval.recency import DateWindow
 from retrieval.retired import LiveIndex
@@ -142,8 +143,9 @@ def cite(
     (:mod:`retrieval.windows`): the article's passages have consecutive ids, so the index
     scores just those ranges (all the page's articles in one pass) to find each article's
     next best passages, and one store read fetches them for the whole page. Only a hit on
-    its article's best passage borrows. Query terms are weighted by idf, so the rare,
-    telling words of a question decide what is quoted.
+    its article's best passage borrows. Query terms are weighted by idf (an asked noun by
+    its scale times that, :mod:`retrieval.asked_noun`), so the rare, telling words of a
+    question decide what is quoted.
 
     Hits choose in rank order, and no passage is quoted twice on a page. The first hit may
     borrow a passage that is a later hit of its own (in a small collection one article fills
@@ -158,7 +160,7 @@ def cite(
         # taken: its passages are not cited, and this engine masks them at its next refresh.
         live = [(p, r) for p, r in zip(found, ranked, strict=True) if p.article_id in articles]
         found, ranked = [p for p, _ in live], [r for _, r in live]
-    weights = {term: index.idf(term) for term in set(terms)}
+    weights = {term: index.idf(term) * scale_of(terms, term) for term in set(terms)}
     counts = [articles[p.article_id].passages for p in found]
     extra = _next_best_page(index, terms, found, counts)
     on_page = {p.id: p for p in found}

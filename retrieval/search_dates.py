@@ -8,7 +8,7 @@ analyzer and the engine's recency and date preference.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,7 +28,7 @@ class Reading:
 
     today: datetime
     found: Found
-    terms: list[str]
+    terms: Sequence[str]
     dated: DateIntent
 
 

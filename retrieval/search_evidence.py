@@ -28,7 +28,7 @@ from retrieval.text import Analyzer
 
 def passage_evidence(
     snapshot: Snapshot,
-    terms: list[str],
+    terms: Sequence[str],
     passage: int,
     top: Sequence[float],
     prior: RarityPrior | None = None,
@@ -57,7 +57,7 @@ def stored_scatter(
     store: Store,
     analyzer: Analyzer,
     snapshot: Snapshot,
-    terms: list[str],
+    terms: Sequence[str],
     passage: int,
     prior: RarityPrior | None = None,
 ) -> float:
@@ -74,7 +74,7 @@ def judged(
     store: Store,
     analyzer: Analyzer,
     snapshot: Snapshot,
-    terms: list[str],
+    terms: Sequence[str],
     ranked: Sequence[tuple[int, float]],
     top: Sequence[float],
     related: bool,

@@ -25,7 +25,7 @@ def cited_page(
     analyzer: Analyzer,
     snapshot: Snapshot,
     asked: str,
-    terms: list[str],
+    terms: Sequence[str],
     ranked: Ranked,
     also: Sequence[tuple[ArticleInfo, ...]],
     offset: int,

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Changing this list changes what callers may rely on: add a name deliberately, with its docs.
 PUBLIC = [
+    "ASKED_WEIGHT",
     "COVERAGE",
     "LANGUAGES",
     "MAX_QUERY_CHARS",
