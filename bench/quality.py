@@ -18,6 +18,7 @@ other sets as of now. ``--before REV`` runs the same evaluation with the engine 
 rows beside ours.
 
 ``--half even`` (tune) or ``--half odd`` (check) keeps every other question.
+``--proximity W`` sets the weight of the best passages' word proximity (``retrieval.rerank``).
 ``--statement-support W`` sets the weight of queries that read as statements
 (``retrieval.query_form``); ``--without-forms`` ranks them like questions, as before forms.
 ``--asked-weight W`` sets the factor on a question's asked noun (``retrieval.asked_noun``).
@@ -130,6 +131,7 @@ def ours(
     forms: bool = True,
     coverage: float | None = None,
     asked_weight: float | None = None,
+    proximity: float | None = None,
 ) -> dict[str, Any]:
     """Our engine on one set, as ``briefbot eval`` runs it; the row's figures as a dict.
 
@@ -139,13 +141,14 @@ def ours(
     ``statement_support`` before each question is asked; without ``forms`` statements get
     ``article_support`` like questions (the ranking from before query forms). ``coverage``
     (when given) is set as the engine's ``coverage`` (``retrieval.coverage``) likewise, and
-    ``asked_weight`` as its ``asked_weight`` (``retrieval.asked_noun``).
+    ``asked_weight`` as its ``asked_weight`` (``retrieval.asked_noun``), and ``proximity`` as
+    its ``proximity`` (``retrieval.rerank``).
     """
     from retrieval.engine import MAX_QUERY_CHARS
 
     fields = {"title_weight": title_weight} if title_weight else {}
     ask = engine_ask(evaluation, dated)
-    changed = (support, statement_support, coverage, asked_weight)
+    changed = (support, statement_support, coverage, asked_weight, proximity)
     if any(value is not None for value in changed) or not forms:
         plain = ask
 
@@ -160,6 +163,8 @@ def ours(
                 engine.coverage = coverage
             if asked_weight is not None:
                 engine.asked_weight = asked_weight
+            if proximity is not None:
+                engine.proximity = proximity
             return plain(engine, query, k)
 
     report = evaluation.evaluate(data, scorer=scorer, ask=ask, **fields)
@@ -170,6 +175,7 @@ def ours(
     row["engine"] += "" if forms else ", without forms"
     row["engine"] += "" if coverage is None else f", coverage {coverage:g}"
     row["engine"] += "" if asked_weight is None else f", asked noun {asked_weight:g}"
+    row["engine"] += "" if proximity is None else f", proximity {proximity:g}"
     row["engine"] += ")"
     row["retrieval"] = str(Path(inspect.getfile(evaluation.Engine)).parent)
     row["long_queries"] = sum(len(q.text.strip()) > MAX_QUERY_CHARS for q in data.queries)
@@ -472,6 +478,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         metavar="W",
         help="factor on a question's asked noun (retrieval.asked_noun; default: the shipped one)",
     )
+    parser.add_argument(
+        "--proximity",
+        type=float,
+        default=None,
+        metavar="W",
+        help="weight of the best passages' word proximity (retrieval.rerank; default: shipped)",
+    )
     parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--title-in-text", action="store_true", help="prepend each title to its text (experiment)"
@@ -498,7 +511,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         rows += [
             ours(evaluation, data, scorer, dated, args.title_weight, args.article_support,
                  args.statement_support, not args.without_forms, args.coverage,
-                 args.asked_weight)
+                 args.asked_weight, args.proximity)
             for scorer in scorers
         ]  # fmt: skip
         if not (args.engine_only or args.no_reference):

@@ -67,6 +67,7 @@ def open_reader(settings: Settings) -> Engine:
             statement_support=settings.statement_support,
             coverage=settings.coverage,
             asked_weight=settings.asked_weight,
+            proximity=settings.proximity,
             date_preference=settings.date_preference,
             rarity_prior=settings.rarity_prior,
         )
@@ -174,6 +175,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             statement_support=settings.statement_support,
             coverage=settings.coverage,
             asked_weight=settings.asked_weight,
+            proximity=settings.proximity,
             date_preference=settings.date_preference,
             progress=bar if sys.stderr.isatty() else iter,
         )

@@ -18,6 +18,7 @@ from retrieval import (
     LANGUAGES,
     MIN_SHARE,
     PREFER_WEIGHT,
+    PROXIMITY,
     RARITY_PRIOR,
     RECENCY,
     SCORERS,
@@ -64,6 +65,7 @@ class Settings:
     coverage: float = COVERAGE
     rarity_prior: float = RARITY_PRIOR
     asked_weight: float = ASKED_WEIGHT
+    proximity: float = PROXIMITY
     sources: tuple[Source, ...] = (Source("seeds"),)
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -116,6 +118,7 @@ TOML_KEYS: dict[tuple[str, str], str] = {
     ("search", "coverage"): "coverage",
     ("search", "rarity_prior"): "rarity_prior",
     ("search", "asked_weight"): "asked_weight",
+    ("search", "proximity"): "proximity",
     ("telegram", "token"): "token",
     ("telegram", "base_url"): "base_url",
     ("telegram", "workers"): "workers",

@@ -161,6 +161,8 @@ def load_settings(
         raise ConfigError("[search] rarity_prior must be a number of at least 0 (0 is off)")
     if not 0 <= settings.asked_weight < float("inf"):
         raise ConfigError("[search] asked_weight must be a number of at least 0 (1 is off)")
+    if not 0 <= settings.proximity < float("inf"):
+        raise ConfigError("[search] proximity must be a number of at least 0 (0 is off)")
     return settings
 
 

@@ -31,6 +31,7 @@ def open_engine(settings: Settings, *, read_only: bool = False) -> Engine:
         statement_support=settings.statement_support,
         coverage=settings.coverage,
         asked_weight=settings.asked_weight,
+        proximity=settings.proximity,
         date_preference=settings.date_preference,
         rarity_prior=settings.rarity_prior,
     )

@@ -63,6 +63,7 @@ from retrieval.query_dates import describe as describe_range
 from retrieval.query_form import STATEMENT_SUPPORT
 from retrieval.rarity_prior import RARITY_PRIOR
 from retrieval.recency import RECENCY, Recency
+from retrieval.rerank import PROXIMITY
 from retrieval.source_health import MAX_RETRY, past_cap
 from retrieval.source_state import SourceRow, SourceState, SourceStatus, saved_rows
 from retrieval.sources import PollResult, SourceTracker
@@ -81,6 +82,7 @@ __all__ = [
     "MAX_RETRY",
     "MIN_SHARE",
     "PREFER_WEIGHT",
+    "PROXIMITY",
     "RARITY_PRIOR",
     "RECENCY",
     "SCORERS",

@@ -49,6 +49,7 @@ from retrieval.query_form import STATEMENT_SUPPORT
 from retrieval.rarity_prior import RARITY_PRIOR, load_prior
 from retrieval.recency import RECENCY, Recency
 from retrieval.related import RELATED_CHARS
+from retrieval.rerank import DEPTH, PROXIMITY, second_stage
 from retrieval.saved_index import restore
 from retrieval.search_dates import ranked_dated
 from retrieval.search_evidence import judged
@@ -94,11 +95,12 @@ class Engine(EngineWrites, EngineReads):
         coverage: float = COVERAGE,
         rarity_prior: float = RARITY_PRIOR,
         asked_weight: float = ASKED_WEIGHT,
+        proximity: float = PROXIMITY,
     ) -> None:
         for name, value in (("title_weight", title_weight), ("article_support", article_support),
                             ("statement_support", statement_support),
                             ("coverage", coverage), ("rarity_prior", rarity_prior),
-                            ("asked_weight", asked_weight)):  # fmt: skip
+                            ("asked_weight", asked_weight), ("proximity", proximity)):  # fmt: skip
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number >= 0, not {value!r}")
         self.article_support = float(article_support)
@@ -109,6 +111,10 @@ class Engine(EngineWrites, EngineReads):
         """Weight of a passage's share of a question's words (``retrieval.coverage``); 0: off."""
         self.asked_weight = float(asked_weight)
         """Factor on the weight of a question's asked noun (``retrieval.asked_noun``); 1: off."""
+        self.proximity = float(proximity)
+        """Weight of the best passages' word proximity (``retrieval.rerank``); 0: off."""
+        self.rerank_depth = DEPTH
+        """How many of the best passages the proximity reorders (``retrieval.rerank``)."""
         self.title_weight = float(title_weight)
         self.rarity_prior = float(rarity_prior)
         """Passages English at large counts as when declining weighs rarity (0: the store's)."""
@@ -152,6 +158,7 @@ class Engine(EngineWrites, EngineReads):
         coverage: float = COVERAGE,
         rarity_prior: float = RARITY_PRIOR,
         asked_weight: float = ASKED_WEIGHT,
+        proximity: float = PROXIMITY,
     ) -> Engine:
         """Open (or create) a store; the index is loaded from beside it, or rebuilt if missing.
 
@@ -175,7 +182,9 @@ class Engine(EngineWrites, EngineReads):
         if the store held ``rarity_prior`` more passages (``retrieval.rarity_prior``); 0 weighs
         the store's alone, as do languages without a table. The noun a question asks for
         ("which country") weighs ``asked_weight`` times its idf (``retrieval.asked_noun``); 1
-        weighs it as any word, 0 drops it.
+        weighs it as any word, 0 drops it. The best passages are reordered with ``proximity``
+        times how closely they hold the question's adjacent words (``retrieval.rerank``); 0
+        ranks by BM25 alone.
         """
         store = Store(path, readonly=read_only)
         index_dir = None if str(path) == ":memory:" else Path(f"{path}.index")
@@ -198,6 +207,7 @@ class Engine(EngineWrites, EngineReads):
                 coverage=coverage,
                 rarity_prior=rarity_prior,
                 asked_weight=asked_weight,
+                proximity=proximity,
             )
         except BaseException:
             store.close()
@@ -260,10 +270,14 @@ class Engine(EngineWrites, EngineReads):
         support = form_weight(query, terms, related, self.article_support, self.statement_support)
         deeper = (k + min(k, FOLD_DEPTH), COUNT_DEPTH)
         covers = form_coverage(query, related, self.coverage)
-        ranking, widened = ranked_dated(
-            snapshot, read, deeper, bonus, support, self.recency, covers
-        )
         store, analyzer = self._store, self._analyzer
+        near = second_stage(
+            store, analyzer, snapshot.index, terms, self.proximity,
+            titled=snapshot.titles is None, related=related, depth=self.rerank_depth,
+        )  # fmt: skip
+        ranking, widened = ranked_dated(
+            snapshot, read, deeper, bonus, support, self.recency, covers, near
+        )
         ranked, also = fold_ranked(
             store, analyzer, snapshot.owners, ranking.passages, k, self.copy_threshold
         )

@@ -24,6 +24,7 @@ from retrieval.passage_view import opened
 from retrieval.queries import example_from, plain_query, question_terms, related_terms, too_long
 from retrieval.recency import Recency
 from retrieval.related import RELATED_CHARS
+from retrieval.rerank import second_stage
 from retrieval.search_dates import Reading, read_dates
 from retrieval.search_explain import explain_read
 from retrieval.snapshots import Snapshot
@@ -46,6 +47,8 @@ class EngineReads:
     statement_support: float
     coverage: float
     asked_weight: float
+    proximity: float
+    rerank_depth: int
     _store: Store
     _analyzer: Analyzer
     _snapshot: Snapshot
@@ -78,8 +81,10 @@ class EngineReads:
         as_of: datetime | None = None,
     ) -> Explanation | None:
         """Why ``passage_id`` scores what ``search(query, as_of=as_of)`` shows for it, word by
-        word, then the recency factor (or the date range) the search applied, and, for a
-        statement, what its article's next best passage added to the article's rank.
+        word, then the recency factor (or the date range) the search applied, what the
+        proximity of its question words added when the search reordered it
+        (``retrieval.rerank``), and, for a statement, what its article's next best passage
+        added to the article's rank.
 
         None when no searchable passage has that id. Raises the ``QueryError`` of ``search``
         for a question it would not run. See :mod:`retrieval.explain`.
@@ -90,9 +95,13 @@ class EngineReads:
         support = form_weight(
             query, read.terms, related, self.article_support, self.statement_support
         )
+        near = second_stage(
+            self._store, self._analyzer, snapshot.index, read.terms, self.proximity,
+            titled=snapshot.titles is None, related=related, depth=self.rerank_depth,
+        )  # fmt: skip
         return explain_read(
             snapshot, self._store, self._analyzer, read, self.recency, self.title_weight,
-            passage_id, related, support, form_coverage(query, related, self.coverage),
+            passage_id, related, support, form_coverage(query, related, self.coverage), near,
         )  # fmt: skip
 
     def retirement(self, passage_id: int) -> Retirement | None:

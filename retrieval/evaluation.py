@@ -111,6 +111,7 @@ def evaluate(
     statement_support: float | None = None,
     coverage: float | None = None,
     asked_weight: float | None = None,
+    proximity: float | None = None,
 ) -> Report:
     """Ingest ``data`` into a fresh in-memory engine, run every query, and score the results.
 
@@ -123,7 +124,9 @@ def evaluate(
     that read as statements (``retrieval.query_form``; None: the engine's default);
     ``coverage`` the questions' coverage weight (``retrieval.coverage``; None: the
     engine's default, 0: off); ``asked_weight`` the factor on a question's asked noun
-    (``retrieval.asked_noun``; None: the engine's default, 1: off).
+    (``retrieval.asked_noun``; None: the engine's default, 1: off); ``proximity`` the weight of
+    the best passages' word proximity (``retrieval.rerank``; None: the engine's default, 0:
+    off).
     """
     # bench.quality --before runs this module over engines that had no recency setting or
     # title field: each is passed only when it differs from what those engines did.
@@ -140,6 +143,8 @@ def evaluate(
         options["coverage"] = coverage
     if asked_weight is not None:
         options["asked_weight"] = asked_weight
+    if proximity is not None:
+        options["proximity"] = proximity
     engine = Engine.open(
         ":memory:", language=language, scorer=scorer, max_query_chars=max_query_chars, **options
     )

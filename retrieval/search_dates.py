@@ -16,6 +16,7 @@ from retrieval.date_intent import DateIntent, intent
 from retrieval.query_dates import Found, find_dates
 from retrieval.ranking import Ranking, diversify
 from retrieval.recency import DateWindow, Recency, window
+from retrieval.rerank import Rerank
 from retrieval.snapshots import Snapshot
 from retrieval.text import Analyzer
 from retrieval.topk import Bonus
@@ -75,11 +76,12 @@ def ranked_dated(
     support: float,
     recency: Recency,
     coverage: float = 0.0,
+    rerank: Rerank | None = None,
 ) -> tuple[Ranking, bool]:
     """``ranking.diversify`` of ``read``'s terms in its window, to ``depth`` (passages ranked,
     passages counted), and whether the range was widened: when a range kept to (not
     preferred) matches nothing, the question is ranked at any date, and the reader is told.
-    ``support`` and ``coverage`` are ``diversify``'s."""
+    ``support``, ``coverage`` and ``rerank`` are ``diversify``'s."""
     ranked, count = depth
     terms, found, dated = read.terms, read.found, read.dated
     ranking = diversify(
@@ -92,6 +94,7 @@ def ranked_dated(
         bonus,
         support,
         coverage,
+        rerank,
     )
     widened = found.range is not None and not dated.preferred and not ranking.passages
     if widened:

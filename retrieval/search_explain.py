@@ -15,6 +15,7 @@ from retrieval.coverage import coverage_factor
 from retrieval.explain import Explanation, Support, date_factors, explain_passage, title_factor
 from retrieval.recency import Recency
 from retrieval.related import RELATED_CHARS
+from retrieval.rerank import Rerank, proximity_factor
 from retrieval.search_dates import Reading, any_date
 from retrieval.snapshots import Snapshot
 from retrieval.store import Store
@@ -33,11 +34,14 @@ def explain_read(
     related: bool,
     support: float = 0.0,
     coverage: float = 0.0,
+    rerank: Rerank | None = None,
 ) -> Explanation | None:
     """Why ``passage_id`` scores what a search of ``read`` shows for it: word by word, then
     the title bonus and the recency factor (or the date range) applied; with the search's
     ``support`` weight, what its article's next best passage added to the article's rank.
-    With ``coverage``, the share of the question the passage holds comes first.
+    With ``coverage``, the share of the question the passage holds comes first. With
+    ``rerank``, what its question words' proximity added, when the search's first stage
+    ranked it among the passages the second one reorders (``retrieval.rerank``).
 
     None when the snapshot or the store has no passage with that id.
     """
@@ -60,6 +64,12 @@ def explain_read(
     explained = explain_passage(index, analyzer, asked, read.terms, passage_id, title, text)
     covers = coverage_factor(index, read.terms, passage_id, coverage, explained.words_score)
     factors = [covers, title_factor(bonus, title_weight, passage_id)]
+    if rerank is not None:
+        firsts, _, _, _ = snapshot.ranked().top_k_covered(
+            read.terms, rerank.depth, coverage, dates, bonus
+        )
+        if passage_id in firsts.tolist():
+            factors.append(proximity_factor(rerank, passage_id))
     factors += date_factors(dates, passage_id, named, read.dated.preferred)
     kept = tuple(factor for factor in factors if factor is not None)
     explained = replace(explained, factors=kept) if kept else explained

@@ -138,6 +138,18 @@ class StoreReads:
             if r is not None
         ]
 
+    def titled_texts(self, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """``(article title, text)`` of passages by id; unknown ids are left out."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        sql = (
+            "SELECT p.id, a.title, substr(a.text, p.start + 1, p.end - p.start)"
+            f" FROM passages p JOIN articles a ON a.seq = p.article_seq WHERE p.id IN ({marks})"
+        )
+        with self._lock:
+            return {int(r[0]): (r[1], r[2]) for r in self._db.execute(sql, list(ids))}
+
     def signatures(self, ids: Sequence[int]) -> dict[int, bytes]:
         """Stored copy signatures of passages by id; passages stored without one are left out."""
         if not ids:

@@ -112,11 +112,11 @@ def test_date_preference_is_zero_or_more(tmp_path: Path, value: str, ok: bool) -
     [("0", True), ("0.6", True), ("-0.5", False), ("inf", False), ("nan", False), ('"x"', False)],
 )
 @pytest.mark.parametrize(
-    "key", ["article_support", "statement_support", "coverage", "asked_weight"]
+    "key", ["article_support", "statement_support", "coverage", "asked_weight", "proximity"]
 )
 def test_article_support_is_zero_or_more(tmp_path: Path, key: str, value: str, ok: bool) -> None:
-    """[search] article_support, statement_support, coverage and asked_weight take 0 or any
-    finite weight above; else the error names the key."""
+    """[search] article_support, statement_support, coverage, asked_weight and proximity take 0
+    or any finite weight above; else the error names the key."""
     config = tmp_path / "config.toml"
     config.write_text(f"[search]\n{key} = {value}\n")
     if ok:

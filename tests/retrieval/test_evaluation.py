@@ -22,6 +22,7 @@ from retrieval.eval_sets import EvalQuery, EvalSet
 from retrieval.evaluation import ask, evaluate
 from retrieval.models import Article, DateRange, SearchResult
 from retrieval.query_form import STATEMENT_SUPPORT
+from retrieval.rerank import PROXIMITY
 from retrieval.support import SUPPORT
 
 
@@ -115,19 +116,24 @@ def test_a_declined_search_shows_no_excerpt_but_keeps_its_ranking() -> None:
 
 
 def test_evaluate_runs_an_engine_with_the_support_weights_it_is_given() -> None:
-    """``article_support``, ``statement_support`` and ``coverage`` reach the engine; None
-    keeps its default."""
+    """``article_support``, ``statement_support``, ``coverage`` and ``proximity`` reach the
+    engine; None keeps its default."""
     articles = (Article("Volcano", "Etna erupted again on Sunday.", id="a1"),)
     data = EvalSet("s", articles, (EvalQuery("q", "Etna erupted"),), {})
-    seen: list[tuple[float, float, float]] = []
+    seen: list[tuple[float, float, float, float]] = []
 
     def recording(engine: Engine, query: EvalQuery, k: int) -> SearchResult:
-        seen.append((engine.article_support, engine.statement_support, engine.coverage))
+        seen.append(
+            (engine.article_support, engine.statement_support, engine.coverage, engine.proximity)
+        )
         return engine.search(query.text, k)
 
-    evaluate(data, ask=recording, article_support=0.3, statement_support=0.9, coverage=0.5)
+    evaluate(
+        data, ask=recording, article_support=0.3, statement_support=0.9, coverage=0.5,
+        proximity=0.2,
+    )  # fmt: skip
     evaluate(data, ask=recording)
-    assert seen == [(0.3, 0.9, 0.5), (SUPPORT, STATEMENT_SUPPORT, COVERAGE)]
+    assert seen == [(0.3, 0.9, 0.5, 0.2), (SUPPORT, STATEMENT_SUPPORT, COVERAGE, PROXIMITY)]
 
 
 class RecordingEngine:

@@ -26,6 +26,7 @@ PUBLIC = [
     "MAX_RETRY",
     "MIN_SHARE",
     "PREFER_WEIGHT",
+    "PROXIMITY",
     "RARITY_PRIOR",
     "RECENCY",
     "SCORERS",
