@@ -40,9 +40,23 @@ from retrieval.store import Store
 from retrieval.text import Analyzer
 
 PROXIMITY = 0.0
-"""Default weight ``lambda`` of the proximity score (``[search] proximity``): off."""
+"""Default weight ``lambda`` of the proximity score (``[search] proximity``): off, since on
+the eval sets it gained nothing. Tuned on the even half of the questions (``python -m
+bench.proximity --half even``: weights 0.05-0.8 at depths 20 and 50; ordered pairs alone
+(``ORDERED`` 1); instead of the pairs, Tao and Zhai's minimum distance between any two
+question words, every pair of question words with ``1/d**2`` within 5 words, and only pairs of
+capitalised question words), no setting beat plain BM25 on evidence notes or dated news-quiz
+questions; more weight cost more (at 0.8: evidence Recall@1 .450 -> .432, news excerpt .164
+-> .144, leads .655 -> .614). Held out (odd half) at 0.1: evidence .447 -> .445, news excerpt
+.143 either way, headlines .678 -> .675, leads .665 either way. Every question at 0.1
+(``python -m bench.quality --proximity 0.1 --before REV``): evidence Recall@1 .448 -> .446
+(excerpt AnsHit@1 .322 either way), news excerpt .153 -> .152, headlines .671 either way,
+leads .660 -> .658. The quiz questions' adjacent words are mostly not phrases ("resigned this
+week"), and the evidence notes are short enough that most question words already stand
+close; what BM25 alone ranks first rarely changes for the better."""
 DEPTH = 20
-"""How many of the first stage's best passages are rescored."""
+"""How many of the first stage's best passages are rescored: 20 and 50 ranked alike (odd half,
+every weight tried), and each passage read costs time (``python -m bench.rerank_cost``)."""
 
 
 @dataclass(frozen=True, slots=True)
